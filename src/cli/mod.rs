@@ -1,0 +1,153 @@
+//! Command-line parsing, dispatch and printing. The only place (with `diag::render`) that writes
+//! to the terminal.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod schema;
+mod validate;
+
+use std::io::IsTerminal;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use clap::Subcommand;
+
+use crate::error::UserError;
+
+/// Keep Clova (CEK) custom extensions as files in git and run their console lifecycle as git.
+///
+/// The `service` branch is the Commercial-use version of every extension, `test/<id>` the Test
+/// version of each; reviews are records on `cekops/records`, and an approval fast-forwards
+/// `service`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cekops",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+#[command(
+    after_help = "Exit status: 0 success, 1 findings or refused, 2 usage or internal error.\n`cekops diff` exits 2 when there are changes (like `terraform plan -detailed-exitcode`)."
+)]
+pub struct Cli {
+    /// Run as if cekops was started in DIR (like `git -C`).
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// When to colour output: auto (terminal and no NO_COLOR), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Validate(validate::ValidateArgs),
+    Schema(schema::SchemaArgs),
+}
+
+/// What every command gets: the working folder and output settings.
+pub struct Context {
+    pub dir: PathBuf,
+    pub color: ColorChoice,
+}
+
+impl Context {
+    /// Whether to colour output written to stdout (`stdout = true`) or stderr.
+    pub fn color_for(&self, stdout: bool) -> bool {
+        match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && if stdout {
+                        std::io::stdout().is_terminal()
+                    } else {
+                        std::io::stderr().is_terminal()
+                    }
+            }
+        }
+    }
+}
+
+/// Write to stdout; a closed pipe is not an error.
+pub fn out(text: &str) {
+    let mut s = std::io::stdout().lock();
+    let _ = s.write_all(text.as_bytes());
+    let _ = s.flush();
+}
+
+/// Write to stderr.
+pub fn err(text: &str) {
+    let mut s = std::io::stderr().lock();
+    let _ = s.write_all(text.as_bytes());
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let dir = match &cli.dir {
+        Some(d) => d.clone(),
+        None => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        err(&format!(
+            "error: cannot change to `{}`: no such folder\n",
+            dir.display()
+        ));
+        return ExitCode::from(2);
+    }
+    let ctx = Context {
+        dir,
+        color: cli.color,
+    };
+    let result = match &cli.command {
+        Command::Validate(a) => validate::run(&ctx, a),
+        Command::Schema(a) => schema::run(&ctx, a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => report_error(&e),
+    }
+}
+
+/// Print an error (`error:`, `Caused by:`, `hint:`) and return its exit code.
+pub fn report_error(e: &anyhow::Error) -> ExitCode {
+    if let Some(u) = e.downcast_ref::<UserError>() {
+        let mut s = format!("error: {}\n", u.message);
+        if let Some(h) = &u.hint {
+            s.push_str(&format!("\nhint: {h}\n"));
+        }
+        err(&s);
+        return ExitCode::from(u.exit);
+    }
+    let mut s = format!("error: {e}\n");
+    for cause in e.chain().skip(1) {
+        s.push_str(&format!("\nCaused by:\n    {cause}\n"));
+    }
+    err(&s);
+    ExitCode::from(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,145 @@
+//! Findings about a repository: the diagnostic model, stable codes, source positions and the
+//! renderers for each `--format`.
+
+pub mod codes;
+mod files;
+pub mod render;
+
+use std::ops::Range;
+
+pub use codes::Code;
+pub use files::LineIndex;
+pub use files::Position;
+pub use files::SourceMap;
+use serde::Serialize;
+
+/// How serious a finding is. Errors make `validate` exit 1; warnings do not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// A place in a file: repository-relative path and byte range (empty when the whole file is meant).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Location {
+    pub file: String,
+    pub span: Range<usize>,
+}
+
+/// A secondary place that explains a finding ("first defined here").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Related {
+    pub location: Location,
+    pub message: String,
+}
+
+/// One finding: a stable code, a message, where, and a hint on how to fix it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    /// Lower-case phrase, no trailing period.
+    pub message: String,
+    /// Where; `None` for findings about the repository as a whole.
+    pub location: Option<Location>,
+    /// Short label printed under the carets.
+    pub label: Option<String>,
+    pub related: Vec<Related>,
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    /// A new finding with the code's default severity.
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            severity: code.severity(),
+            message: message.into(),
+            location: None,
+            label: None,
+            related: Vec::new(),
+            hint: None,
+        }
+    }
+    pub fn at(mut self, file: impl Into<String>, span: Range<usize>) -> Self {
+        self.location = Some(Location {
+            file: file.into(),
+            span,
+        });
+        self
+    }
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+    pub fn related(
+        mut self,
+        file: impl Into<String>,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> Self {
+        self.related.push(Related {
+            location: Location {
+                file: file.into(),
+                span,
+            },
+            message: message.into(),
+        });
+        self
+    }
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Diagnostics plus the sources they point into.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+    pub sources: SourceMap,
+}
+
+impl Report {
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.len() - self.errors()
+    }
+    /// Sort by file, position, code: the order every renderer prints in.
+    pub fn sort(&mut self) {
+        self.diagnostics.sort_by(|a, b| {
+            let ka = a
+                .location
+                .as_ref()
+                .map(|l| (l.file.as_str(), l.span.start, l.span.end));
+            let kb = b
+                .location
+                .as_ref()
+                .map(|l| (l.file.as_str(), l.span.start, l.span.end));
+            ka.cmp(&kb)
+                .then_with(|| a.code.as_str().cmp(b.code.as_str()))
+                .then_with(|| a.message.cmp(&b.message))
+        });
+        self.diagnostics.dedup();
+    }
+}

@@ -1,0 +1,15 @@
+//! cekops: Clova (CEK) custom extensions as plain files in git.
+//!
+//! The library does all the work and never prints; `cli` parses arguments and prints results.
+
+pub mod cli;
+pub mod diag;
+pub mod error;
+pub mod git;
+pub mod load;
+pub mod model;
+pub mod ops;
+pub mod rules;
+pub mod schema;
+pub mod tree;
+pub mod utterance;

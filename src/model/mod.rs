@@ -1,0 +1,22 @@
+//! The file model: serde types for every file of an extension repository.
+//!
+//! These types are the single source of truth for the file formats: the JSON Schemas in
+//! `schemas/` are generated from them (`cekops schema --write`).
+
+mod config;
+mod extension;
+mod intent;
+mod server;
+mod slot_type;
+mod spanned;
+mod store;
+mod test_suite;
+
+pub use config::*;
+pub use extension::*;
+pub use intent::*;
+pub use server::*;
+pub use slot_type::*;
+pub use spanned::Sp;
+pub use store::*;
+pub use test_suite::*;

@@ -1,0 +1,3 @@
+//! The workflows behind each command. They take options and return data; they never print.
+
+pub mod validate;

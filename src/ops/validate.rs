@@ -1,0 +1,199 @@
+//! `cekops validate`: every rule over a work tree, a commit or the index.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use rayon::prelude::*;
+
+use crate::diag::Code;
+use crate::diag::Diagnostic;
+use crate::diag::Report;
+use crate::error::usage;
+use crate::git;
+use crate::load;
+use crate::rules;
+use crate::rules::Stage;
+use crate::tree::Tree;
+use crate::tree::extension_of;
+
+/// Where to read the files from.
+#[derive(Clone, Debug)]
+pub enum Source {
+    /// A folder (a work tree, or a plain folder without git).
+    Dir(PathBuf),
+    /// A revision of the repository containing the folder.
+    Rev(PathBuf, String),
+    /// The index (staged files) of the repository containing the folder.
+    Staged(PathBuf),
+}
+
+#[derive(Clone, Debug)]
+pub struct ValidateOptions {
+    pub source: Source,
+    /// Only these extensions (all when empty).
+    pub ids: Vec<String>,
+    /// Rules to apply; `None` picks service rules when the revision (or the checked-out branch)
+    /// is the service branch.
+    pub stage: Option<Stage>,
+}
+
+/// What validation found.
+#[derive(Debug)]
+pub struct ValidateOutcome {
+    pub report: Report,
+    pub stage: Stage,
+    /// Extensions fully checked.
+    pub checked: Vec<String>,
+    pub repo: load::Repo,
+}
+
+/// The repository root for a folder argument: the folder itself when it holds `cekops.toml` or
+/// `extensions/`; the repository root when inside one; `extensions/<id>` selects that extension.
+fn resolve_dir(path: &Path, ids: &mut Vec<String>) -> Result<PathBuf> {
+    if !path.exists() {
+        return Err(usage(format!("`{}` does not exist", path.display())).into());
+    }
+    if !path.is_dir() {
+        return Err(usage(format!("`{}` is not a folder", path.display()))
+            .hint("give the repository folder (or an `extensions/<id>` folder)")
+            .into());
+    }
+    let canon = path.canonicalize()?;
+    if let Some(parent) = canon.parent()
+        && parent.file_name().is_some_and(|n| n == "extensions")
+        && let Some(root) = parent.parent()
+    {
+        if let Some(id) = canon.file_name().and_then(|n| n.to_str()) {
+            if ids.is_empty() {
+                ids.push(id.to_string());
+            }
+            return Ok(root.to_path_buf());
+        }
+    }
+    if canon.join("cekops.toml").exists() || canon.join("extensions").is_dir() {
+        return Ok(canon);
+    }
+    if let Some(repo) = git::try_discover(&canon)
+        && let Some(wd) = git::workdir(&repo)
+    {
+        return Ok(wd);
+    }
+    Ok(canon)
+}
+
+pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome> {
+    let mut ids = opts.ids.clone();
+    let mut changed: Option<BTreeSet<String>> = None;
+    let (tree, service_branch_hint): (Tree, Option<String>) = match &opts.source {
+        Source::Dir(path) => {
+            let root = resolve_dir(path, &mut ids)?;
+            let branch = git::try_discover(&root).and_then(|r| git::current_branch(&r));
+            (Tree::from_dir(&root, &|_| true)?, branch)
+        }
+        Source::Rev(path, rev) => {
+            let repo = git::discover(path)?;
+            let commit = git::resolve_commit(&repo, rev)?;
+            let branch = git::branch_name_of(&repo, rev);
+            (git::tree_from_commit(&repo, &commit, &|_| true)?, branch)
+        }
+        Source::Staged(path) => {
+            let repo = git::discover(path)?;
+            let staged = git::staged_paths(&repo)?;
+            let mut exts: BTreeSet<String> = staged
+                .iter()
+                .filter_map(|p| extension_of(p).map(str::to_string))
+                .collect();
+            if !ids.is_empty() {
+                exts.retain(|e| ids.contains(e));
+            }
+            let repo_level = staged.contains("cekops.toml");
+            let want = exts.clone();
+            let load_fn = move |p: &str| {
+                p == "cekops.toml"
+                    || p.ends_with("/extension.toml")
+                    || extension_of(p).is_some_and(|id| want.contains(id))
+            };
+            let tree = git::tree_from_index(&repo, &load_fn)?;
+            let _ = repo_level;
+            changed = Some(exts);
+            (tree, git::current_branch(&repo))
+        }
+    };
+    let all_ids = tree.extension_ids();
+    for id in &ids {
+        if !all_ids.contains(id) {
+            let mut e = usage(format!("no extension `{id}` in the repository"));
+            if let Some(best) = load::closest(id, &all_ids) {
+                e = e.hint(format!("did you mean `{best}`?"));
+            } else if !all_ids.is_empty() {
+                e = e.hint(format!("extensions: {}", all_ids.join(", ")));
+            }
+            return Err(e.into());
+        }
+    }
+    let mut full: Option<BTreeSet<String>> = changed;
+    if !ids.is_empty() {
+        let sel: BTreeSet<String> = ids.iter().cloned().collect();
+        full = Some(match full {
+            Some(f) => f.intersection(&sel).cloned().collect(),
+            None => sel,
+        });
+    }
+    let (repo, sink) = load::load(&tree, full.as_ref());
+    let service = repo
+        .config
+        .as_ref()
+        .map(|c| c.branches.service.value.clone())
+        .unwrap_or_else(|| "service".into());
+    let stage = opts.stage.unwrap_or(
+        if service_branch_hint.as_deref() == Some(service.as_str()) {
+            Stage::Service
+        } else {
+            Stage::Test
+        },
+    );
+    let mut report = Report {
+        diagnostics: sink.diagnostics,
+        sources: sink.sources,
+    };
+    if !tree.files.contains_key("cekops.toml") && ids.is_empty() {
+        report.diagnostics.push(
+            Diagnostic::new(Code::MissingConfig, "the repository has no `cekops.toml`")
+                .hint("run `cekops init` to create one with the branch names and review policy"),
+        );
+    }
+    let per_ext: Vec<Vec<Diagnostic>> = repo
+        .extensions
+        .par_iter()
+        .map(|e| rules::check_extension(e, &report.sources, stage))
+        .collect();
+    for d in per_ext {
+        report.diagnostics.extend(d);
+    }
+    report.diagnostics.extend(rules::check_repo(&repo, stage));
+    let checked: Vec<String> = repo
+        .extensions
+        .iter()
+        .filter(|e| e.full)
+        .map(|e| e.id.clone())
+        .collect();
+    if !ids.is_empty() || full.is_some() {
+        // Only findings about the selected extensions (and repository-level files).
+        report.diagnostics.retain(|d| match &d.location {
+            Some(l) => match extension_of(&format!("{}/", l.file)) {
+                Some(id) => checked.iter().any(|c| c == id),
+                None => true,
+            },
+            None => true,
+        });
+    }
+    report.sort();
+    Ok(ValidateOutcome {
+        report,
+        stage,
+        checked,
+        repo,
+    })
+}

@@ -1,0 +1,150 @@
+//! The validation rules: every check of the spec for an extension's language variant, and the
+//! repository-wide checks. Rules only read the loaded model and push diagnostics.
+
+mod info;
+pub mod lang;
+mod model;
+mod repo;
+mod server;
+mod store;
+mod tests;
+
+use crate::diag::Diagnostic;
+use crate::diag::Severity;
+use crate::diag::SourceMap;
+use crate::load::Extension;
+use crate::load::Repo;
+
+/// Which rules apply: the console allows more while an extension is in test than in service or
+/// under review (plain HTTP on KR, missing deployment information).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Stage {
+    /// In development (a `test/<id>` branch or a work tree).
+    Test,
+    /// In service or under review (the `service` branch, `review request`).
+    Service,
+}
+
+/// What rules see of one extension.
+pub struct Ctx<'a> {
+    pub ext: &'a Extension,
+    pub sources: &'a SourceMap,
+    pub stage: Stage,
+    pub out: Vec<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.out.push(d);
+    }
+    /// Errors that the console only enforces at review time are warnings while in test.
+    pub fn push_review(&mut self, d: Diagnostic) {
+        let d = if self.stage == Stage::Test {
+            d.severity(Severity::Warning)
+        } else {
+            d
+        };
+        self.out.push(d);
+    }
+}
+
+/// Run every per-extension rule.
+pub fn check_extension(ext: &Extension, sources: &SourceMap, stage: Stage) -> Vec<Diagnostic> {
+    let mut ctx = Ctx {
+        ext,
+        sources,
+        stage,
+        out: Vec::new(),
+    };
+    info::check(&mut ctx);
+    if ext.full {
+        server::check(&mut ctx);
+        store::check(&mut ctx);
+        model::check(&mut ctx);
+        tests::check(&mut ctx);
+    }
+    ctx.out
+}
+
+/// Run the repository-wide rules.
+pub fn check_repo(repo: &Repo, stage: Stage) -> Vec<Diagnostic> {
+    repo::check(repo, stage)
+}
+
+/// Whether `s` looks like an e-mail address.
+pub fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.chars().any(char::is_whitespace)
+}
+
+/// A parsed http(s) URL: scheme, host, explicit port.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Url<'a> {
+    pub scheme: &'a str,
+    pub host: &'a str,
+    pub port: Option<u16>,
+}
+
+/// Parse an absolute `http://` or `https://` URL; `None` when it is not one.
+pub fn parse_url(s: &str) -> Option<Url<'_>> {
+    let (scheme, rest) = s.split_once("://")?;
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    if s.chars().any(char::is_whitespace) {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    let (host, port) = if authority.starts_with('[') {
+        let end = authority.find(']')?;
+        let host = &authority[..=end];
+        let port = authority[end + 1..].strip_prefix(':');
+        (host, port)
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
+    };
+    if host.is_empty() || host.starts_with('.') || host.ends_with('.') && host.len() == 1 {
+        return None;
+    }
+    let port = match port {
+        Some(p) => Some(p.parse::<u16>().ok()?),
+        None => None,
+    };
+    Some(Url { scheme, host, port })
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        let u = parse_url("https://example.com:8443/x").unwrap();
+        assert_eq!(
+            (u.scheme, u.host, u.port),
+            ("https", "example.com", Some(8443))
+        );
+        assert!(parse_url("ftp://x").is_none());
+        assert!(parse_url("https://").is_none());
+        assert!(parse_url("https://a:99999").is_none());
+        assert!(parse_url("example.com").is_none());
+    }
+
+    #[test]
+    fn emails() {
+        assert!(is_email("a@b.co"));
+        assert!(!is_email("a@b"));
+        assert!(!is_email("a b@c.d"));
+    }
+}

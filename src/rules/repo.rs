@@ -1,0 +1,105 @@
+//! Repository-wide rules: unique Extension IDs and invocation names, and `cekops.toml`.
+
+use std::collections::HashMap;
+
+use super::Stage;
+use crate::diag::Code;
+use crate::diag::Diagnostic;
+use crate::load::Repo;
+
+pub fn check(repo: &Repo, _stage: Stage) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    // IDs: the declared id of each extension.toml
+    let mut ids: HashMap<String, (String, std::ops::Range<usize>)> = HashMap::new();
+    // invocation names, squashed
+    let mut names: HashMap<String, (String, String, std::ops::Range<usize>)> = HashMap::new();
+    for ext in &repo.extensions {
+        let Some(info) = &ext.info else { continue };
+        let file = ext.path("extension.toml");
+        let id = info.id.value.to_lowercase();
+        if let Some((ofile, ospan)) = ids.get(&id) {
+            out.push(
+                Diagnostic::new(
+                    Code::DuplicateId,
+                    format!("Extension ID `{}` is declared twice", info.id.value),
+                )
+                .at(file.clone(), info.id.span.clone())
+                .related(ofile.clone(), ospan.clone(), "also declared here")
+                .hint("Extension IDs are unique across all extensions"),
+            );
+        } else {
+            ids.insert(id, (file.clone(), info.id.span.clone()));
+        }
+        let mut own = std::collections::HashSet::new();
+        for n in &info.invocation_names.value {
+            let key = super::info::squash(&n.value);
+            if key.is_empty() || !own.insert(key.clone()) {
+                continue;
+            }
+            if let Some((oid, ofile, ospan)) = names.get(&key) {
+                out.push(
+                    Diagnostic::new(
+                        Code::DuplicateInvocationName,
+                        format!("invocation name `{}` is also used by `{oid}`", n.value),
+                    )
+                    .at(file.clone(), n.span.clone())
+                    .related(ofile.clone(), ospan.clone(), format!("used by `{oid}`"))
+                    .hint("invocation names must be unique (compared ignoring case and spaces)"),
+                );
+            } else {
+                names.insert(key, (ext.id.clone(), file.clone(), n.span.clone()));
+            }
+        }
+    }
+    if let Some(cfg) = &repo.config {
+        let path = "cekops.toml";
+        let review = &cfg.review;
+        for r in &review.reviewers {
+            if !super::is_email(&r.value) {
+                out.push(
+                    Diagnostic::new(Code::ConfigInvalid, format!("reviewer `{}` is not an e-mail identity", r.value))
+                        .at(path, r.span.clone())
+                        .hint("reviewers are e-mail addresses, matched against the git identity of the approver"),
+                );
+            }
+        }
+        let need = review.required_approvals.value as usize;
+        if need > review.reviewers.len().max(1) || need == 0 {
+            out.push(
+                Diagnostic::new(
+                    Code::ConfigInvalid,
+                    format!(
+                        "{need} approvals required but {} reviewers listed",
+                        review.reviewers.len()
+                    ),
+                )
+                .at(path, review.required_approvals.span.clone())
+                .hint("list at least as many reviewers as approvals required"),
+            );
+        }
+        if !cfg.branches.test.value.contains("{id}") {
+            out.push(
+                Diagnostic::new(Code::ConfigInvalid, "the test-branch pattern has no `{id}`")
+                    .at(path, cfg.branches.test.span.clone())
+                    .hint("for example `test = \"test/{id}\"`"),
+            );
+        }
+        for (name, b) in [
+            ("service", &cfg.branches.service),
+            ("records", &cfg.branches.records),
+        ] {
+            if b.value.trim().is_empty()
+                || b.value.contains(['{', ' ', '~', '^', ':', '?', '*', '['])
+            {
+                out.push(
+                    Diagnostic::new(
+                        Code::ConfigInvalid,
+                        format!("`{}` is not a valid {name} branch name", b.value),
+                    )
+                    .at(path, b.span.clone()),
+                );
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,213 @@
+//! A snapshot of the repository files cekops reads: from a work-tree folder, a commit or the index.
+//!
+//! Paths are repository-relative with `/` separators. Only `cekops.toml` and everything under
+//! `extensions/` are part of a snapshot.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Files larger than this are reported (`file-too-large`), never read.
+pub const MAX_FILE_SIZE: u64 = 32 * 1024 * 1024;
+
+/// One file of a snapshot.
+#[derive(Clone, Debug)]
+pub enum Entry {
+    /// The file's bytes.
+    Blob(Arc<[u8]>),
+    /// Listed, but its content was not read (outside the requested extensions).
+    Unloaded,
+    /// A symbolic link with its target as written.
+    Symlink(String),
+    /// Larger than [`MAX_FILE_SIZE`]; not read.
+    TooLarge(u64),
+    /// Could not be read (permission, I/O error).
+    Unreadable(String),
+}
+
+/// The files of one revision (or a folder) under `cekops.toml` and `extensions/`.
+#[derive(Clone, Debug, Default)]
+pub struct Tree {
+    pub files: BTreeMap<String, Entry>,
+}
+
+/// Is this repository path part of what cekops reads?
+pub fn is_relevant(path: &str) -> bool {
+    path == "cekops.toml" || path.starts_with("extensions/")
+}
+
+/// The extension ID a path belongs to (`extensions/<id>/...`).
+pub fn extension_of(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("extensions/")?;
+    let (id, _) = rest.split_once('/')?;
+    Some(id)
+}
+
+/// What reading a snapshot path gave.
+pub enum Read<'a> {
+    Bytes(&'a Arc<[u8]>),
+    Missing,
+    Escapes(String),
+    TooLarge(u64),
+    Unreadable(String),
+}
+
+impl Tree {
+    pub fn insert(&mut self, path: String, entry: Entry) {
+        self.files.insert(path, entry);
+    }
+
+    /// Read a file, following symbolic links that stay inside the repository.
+    pub fn read(&self, path: &str) -> Read<'_> {
+        let mut current = path.to_string();
+        for _ in 0..16 {
+            match self.files.get(&current) {
+                None | Some(Entry::Unloaded) => return Read::Missing,
+                Some(Entry::Blob(b)) => return Read::Bytes(b),
+                Some(Entry::TooLarge(n)) => return Read::TooLarge(*n),
+                Some(Entry::Unreadable(e)) => return Read::Unreadable(e.clone()),
+                Some(Entry::Symlink(target)) => match resolve_link(&current, target) {
+                    Some(next) => current = next,
+                    None => return Read::Escapes(target.clone()),
+                },
+            }
+        }
+        Read::Unreadable("too many levels of symbolic links".into())
+    }
+
+    /// Paths under a folder prefix (`extensions/x/`).
+    pub fn under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a String, &'a Entry)> {
+        self.files
+            .range(prefix.to_string()..)
+            .take_while(move |(p, _)| p.starts_with(prefix))
+    }
+
+    /// Extension folder names, in order.
+    pub fn extension_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = Vec::new();
+        for path in self.files.keys() {
+            if let Some(id) = extension_of(path)
+                && ids.last().map(String::as_str) != Some(id)
+            {
+                ids.push(id.to_string());
+            }
+        }
+        ids.dedup();
+        ids
+    }
+
+    /// Read a work-tree folder. `load` decides which files' contents are read.
+    pub fn from_dir(root: &Path, load: &dyn Fn(&str) -> bool) -> std::io::Result<Tree> {
+        let mut tree = Tree::default();
+        let config = root.join("cekops.toml");
+        if std::fs::symlink_metadata(&config).is_ok() {
+            tree.insert(
+                "cekops.toml".into(),
+                read_disk(&config, "cekops.toml", load),
+            );
+        }
+        let ext = root.join("extensions");
+        if std::fs::symlink_metadata(&ext)
+            .map(|m| m.is_dir())
+            .unwrap_or(false)
+        {
+            walk(&ext, "extensions", &mut tree, load)?;
+        }
+        Ok(tree)
+    }
+}
+
+fn walk(
+    dir: &Path,
+    rel: &str,
+    tree: &mut Tree,
+    load: &dyn Fn(&str) -> bool,
+) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let name = e.file_name();
+        let Some(name) = name.to_str() else {
+            tree.insert(
+                format!("{rel}/{}", name.to_string_lossy()),
+                Entry::Unreadable("file name is not valid UTF-8".into()),
+            );
+            continue;
+        };
+        if name == ".git" {
+            continue;
+        }
+        let path = format!("{rel}/{name}");
+        let ft = e.file_type()?;
+        if ft.is_dir() {
+            walk(&e.path(), &path, tree, load)?;
+        } else {
+            let entry = read_disk(&e.path(), &path, load);
+            tree.insert(path, entry);
+        }
+    }
+    Ok(())
+}
+
+fn read_disk(full: &Path, rel: &str, load: &dyn Fn(&str) -> bool) -> Entry {
+    let meta = match std::fs::symlink_metadata(full) {
+        Ok(m) => m,
+        Err(e) => return Entry::Unreadable(e.to_string()),
+    };
+    if meta.file_type().is_symlink() {
+        return match std::fs::read_link(full) {
+            Ok(t) => Entry::Symlink(t.to_string_lossy().replace('\\', "/")),
+            Err(e) => Entry::Unreadable(e.to_string()),
+        };
+    }
+    if !meta.is_file() {
+        return Entry::Unreadable("not a regular file".into());
+    }
+    if meta.len() > MAX_FILE_SIZE {
+        return Entry::TooLarge(meta.len());
+    }
+    if !load(rel) {
+        return Entry::Unloaded;
+    }
+    match std::fs::read(full) {
+        Ok(b) => Entry::Blob(b.into()),
+        Err(e) => Entry::Unreadable(e.to_string()),
+    }
+}
+
+/// Resolve a symbolic link's target against the link's folder; `None` when it leaves the repository.
+pub fn resolve_link(link_path: &str, target: &str) -> Option<String> {
+    if target.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = link_path.split('/').collect();
+    parts.pop();
+    for seg in target.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_inside_resolve_and_outside_do_not() {
+        assert_eq!(
+            resolve_link("extensions/a/assets/i.png", "../../b/assets/i.png").as_deref(),
+            Some("extensions/b/assets/i.png")
+        );
+        assert_eq!(
+            resolve_link("extensions/a/x", "../../../../etc/passwd"),
+            None
+        );
+        assert_eq!(resolve_link("extensions/a/x", "/etc/passwd"), None);
+    }
+}
