@@ -2,8 +2,10 @@
 //! to the terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod completions;
 mod schema;
 mod validate;
+mod watch;
 
 use std::io::IsTerminal;
 use std::io::Write;
@@ -51,7 +53,10 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Validate(validate::ValidateArgs),
+    Watch(watch::WatchArgs),
     Schema(schema::SchemaArgs),
+    Completions(completions::CompletionsArgs),
+    Man(completions::ManArgs),
 }
 
 /// What every command gets: the working folder and output settings.
@@ -117,6 +122,9 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Validate(a) => validate::run(&ctx, a),
         Command::Schema(a) => schema::run(&ctx, a),
+        Command::Watch(a) => watch::run(&ctx, a),
+        Command::Completions(a) => completions::run(&ctx, a),
+        Command::Man(a) => completions::run_man(&ctx, a),
     };
     match result {
         Ok(code) => code,

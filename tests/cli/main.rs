@@ -2,6 +2,7 @@
 
 mod common;
 mod validate;
+mod watch;
 
 #[test]
 fn no_forgotten_test_files() {
