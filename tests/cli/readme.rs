@@ -133,3 +133,50 @@ fn test_example_repo_passes_service_rules_from_git_objects() {
     ])
     .code(0);
 }
+
+/// Every property name of a JSON Schema, in nested objects and `$defs` too.
+fn property_names(schema: &serde_json::Value, out: &mut std::collections::BTreeSet<String>) {
+    match schema {
+        serde_json::Value::Object(map) => {
+            if let Some(props) = map.get("properties").and_then(|p| p.as_object()) {
+                out.extend(props.keys().cloned());
+            }
+            for v in map.values() {
+                property_names(v, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for v in items {
+                property_names(v, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn test_readme_file_format_reference_names_every_key() {
+    let readme = project_file("README.md");
+    let reference = section(&readme, "File format reference");
+    // identifiers inside `code spans`
+    let documented: std::collections::BTreeSet<&str> = reference
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .flat_map(|span| span.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
+        .filter(|w| !w.is_empty())
+        .collect();
+    for kind in cekops::schema::FileKind::ALL {
+        let mut keys = std::collections::BTreeSet::new();
+        property_names(kind.schema(), &mut keys);
+        let missing: Vec<&String> = keys
+            .iter()
+            .filter(|k| !documented.contains(k.as_str()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "README.md `## File format reference` does not document these keys of {}: {missing:?}",
+            kind.schema_file()
+        );
+    }
+}
