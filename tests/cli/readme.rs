@@ -1,0 +1,182 @@
+//! README.md and example-repo/ keep their promises: every validation code is documented with its
+//! severity, the Quick start commands are the ones CI runs, and the example repository is clean.
+
+use std::path::Path;
+
+use cekops::diag::Code;
+
+use crate::common::TestEnv;
+
+fn project_file(rel: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {rel}: {e}"))
+}
+
+/// The text of a `## <title>` section, up to the next `## ` heading.
+fn section<'a>(doc: &'a str, title: &str) -> &'a str {
+    let heading = format!("\n## {title}\n");
+    let start = doc
+        .find(&heading)
+        .unwrap_or_else(|| panic!("README.md has no `## {title}` section"))
+        + heading.len();
+    let rest = &doc[start..];
+    match rest.find("\n## ") {
+        Some(end) => &rest[..end],
+        None => rest,
+    }
+}
+
+/// The lines of the first fenced code block in `text`.
+fn first_code_block(text: &str) -> Vec<&str> {
+    let mut lines = text.lines().skip_while(|l| !l.starts_with("```")).skip(1);
+    let mut out = Vec::new();
+    for l in lines.by_ref() {
+        if l.starts_with("```") {
+            return out;
+        }
+        out.push(l);
+    }
+    panic!("unterminated code block");
+}
+
+#[test]
+fn test_readme_documents_every_code_with_its_severity() {
+    let readme = project_file("README.md");
+    let table = section(&readme, "Validation codes");
+    let mut missing = Vec::new();
+    for code in Code::ALL {
+        let row = format!("| `{}` | {} |", code.as_str(), code.severity().as_str());
+        if !table.lines().any(|l| l.starts_with(&row)) {
+            missing.push(row);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "README.md `## Validation codes` lacks these rows (code, default severity):\n{}",
+        missing.join("\n")
+    );
+    // and no row for a code that does not exist
+    for line in table.lines() {
+        if let Some(rest) = line.strip_prefix("| `") {
+            let name = rest.split('`').next().unwrap_or_default();
+            assert!(
+                Code::from_name(name).is_some(),
+                "README.md documents `{name}`, which is not a code in src/diag/codes.rs"
+            );
+        }
+    }
+}
+
+#[test]
+fn test_readme_json_version_matches_the_renderer() {
+    let readme = project_file("README.md");
+    let formats = section(&readme, "Output formats");
+    let version = cekops::diag::render::JSON_VERSION;
+    assert!(
+        formats.contains(&format!("\"version\": {version},")),
+        "the json sample in README.md must show \"version\": {version}"
+    );
+}
+
+#[test]
+fn test_quick_start_commands_are_the_ones_ci_runs() {
+    let readme = project_file("README.md");
+    let commands = first_code_block(section(&readme, "Quick start"));
+    assert_eq!(
+        commands,
+        ["cargo run --release -- validate example-repo", "cargo test"],
+        "the Quick start shows exactly two commands"
+    );
+    let ci = project_file(".ci/run");
+    assert!(
+        ci.lines()
+            .any(|l| l.trim() == format!("run {}", commands[1])),
+        ".ci/run must run the README's test command `{}`",
+        commands[1]
+    );
+}
+
+#[test]
+fn test_quick_start_validates_example_repo_cleanly() {
+    // The Quick start's main job, run from the project root exactly as a newcomer types it
+    // (validate only reads).
+    let env = TestEnv::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    env.cekops_in(root, &["validate", "example-repo"], &[])
+        .code(0)
+        .contains("no problems found");
+}
+
+#[test]
+fn test_example_repo_passes_service_rules_from_git_objects() {
+    let env = TestEnv::new();
+    env.copy_from_project("example-repo");
+    env.git_init_commit("service", "example extensions");
+    assert_eq!(env.git(&["rev-parse", "--abbrev-ref", "HEAD"]), "service");
+    // On the service branch the default stage is `service`: HTTPS and full deployment information.
+    env.cekops(&["validate"])
+        .code(0)
+        .contains("no problems found");
+    let out = env.cekops(&["validate", "--rev", "service", "--format", "json"]);
+    out.code(0);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("json output");
+    assert_eq!(doc["diagnostics"], serde_json::json!([]), "{}", out.stdout);
+    assert_eq!(doc["summary"]["errors"], 0);
+    assert_eq!(doc["summary"]["warnings"], 0);
+    // Both extensions were read: an ID selection that names them works.
+    env.cekops(&[
+        "validate",
+        "--rev",
+        "service",
+        "com.example.pizzabot",
+        "com.example.ramen.jp",
+    ])
+    .code(0);
+}
+
+/// Every property name of a JSON Schema, in nested objects and `$defs` too.
+fn property_names(schema: &serde_json::Value, out: &mut std::collections::BTreeSet<String>) {
+    match schema {
+        serde_json::Value::Object(map) => {
+            if let Some(props) = map.get("properties").and_then(|p| p.as_object()) {
+                out.extend(props.keys().cloned());
+            }
+            for v in map.values() {
+                property_names(v, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for v in items {
+                property_names(v, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn test_readme_file_format_reference_names_every_key() {
+    let readme = project_file("README.md");
+    let reference = section(&readme, "File format reference");
+    // identifiers inside `code spans`
+    let documented: std::collections::BTreeSet<&str> = reference
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .flat_map(|span| span.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
+        .filter(|w| !w.is_empty())
+        .collect();
+    for kind in cekops::schema::FileKind::ALL {
+        let mut keys = std::collections::BTreeSet::new();
+        property_names(kind.schema(), &mut keys);
+        let missing: Vec<&String> = keys
+            .iter()
+            .filter(|k| !documented.contains(k.as_str()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "README.md `## File format reference` does not document these keys of {}: {missing:?}",
+            kind.schema_file()
+        );
+    }
+}
