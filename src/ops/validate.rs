@@ -173,6 +173,16 @@ pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome> {
         report.diagnostics.extend(d);
     }
     report.diagnostics.extend(rules::check_repo(&repo, stage));
+    // A copied folder that kept the original's ID: `duplicate-id` says it better than `id-mismatch`.
+    let duplicates: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::DuplicateId)
+        .filter_map(|d| d.location.clone())
+        .collect();
+    report.diagnostics.retain(|d| {
+        d.code != Code::IdMismatch || d.location.as_ref().is_none_or(|l| !duplicates.contains(l))
+    });
     let checked: Vec<String> = repo
         .extensions
         .iter()

@@ -63,7 +63,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
                 let name = intent.value.as_str();
                 let custom = ext.intent(name);
                 let builtin = name.starts_with("Clova.")
-                    && lang.is_some_and(|l| lang::builtin_intents(l).contains(&name));
+                    && lang.is_none_or(|l| lang::builtin_intents(l).contains(&name));
                 if custom.is_none() && !builtin {
                     ctx.push(
                         Diagnostic::new(
