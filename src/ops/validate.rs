@@ -64,13 +64,12 @@ fn resolve_dir(path: &Path, ids: &mut Vec<String>) -> Result<PathBuf> {
     if let Some(parent) = canon.parent()
         && parent.file_name().is_some_and(|n| n == "extensions")
         && let Some(root) = parent.parent()
+        && let Some(id) = canon.file_name().and_then(|n| n.to_str())
     {
-        if let Some(id) = canon.file_name().and_then(|n| n.to_str()) {
-            if ids.is_empty() {
-                ids.push(id.to_string());
-            }
-            return Ok(root.to_path_buf());
+        if ids.is_empty() {
+            ids.push(id.to_string());
         }
+        return Ok(root.to_path_buf());
     }
     if canon.join("cekops.toml").exists() || canon.join("extensions").is_dir() {
         return Ok(canon);

@@ -11,6 +11,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
     for suite in &ext.suites {
         for case in &suite.suite.cases {
             let c = &case.value;
+            #[allow(clippy::type_complexity)]
             let mut turns: Vec<(
                 Option<&crate::model::Sp<String>>,
                 Option<&crate::model::Sp<String>>,

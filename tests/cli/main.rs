@@ -10,13 +10,13 @@ fn no_forgotten_test_files() {
     let main = std::fs::read_to_string(dir.join("main.rs")).unwrap();
     for entry in std::fs::read_dir(&dir).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
-        if let Some(stem) = name.strip_suffix(".rs") {
-            if stem != "main" {
-                assert!(
-                    main.contains(&format!("mod {stem};")),
-                    "tests/cli/{name} is not declared in main.rs"
-                );
-            }
+        if let Some(stem) = name.strip_suffix(".rs")
+            && stem != "main"
+        {
+            assert!(
+                main.contains(&format!("mod {stem};")),
+                "tests/cli/{name} is not declared in main.rs"
+            );
         }
     }
 }
