@@ -2,6 +2,7 @@
 
 mod codes;
 mod common;
+mod schema;
 mod validate;
 
 #[test]
