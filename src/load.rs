@@ -18,6 +18,7 @@ use crate::diag::Diagnostic;
 use crate::diag::SourceMap;
 use crate::model::*;
 use crate::schema::FileKind;
+use crate::tree::Entry;
 use crate::tree::Read;
 use crate::tree::Tree;
 
@@ -43,7 +44,19 @@ impl Sink {
 pub fn read_text(tree: &Tree, path: &str, sink: &mut Sink) -> Option<Arc<str>> {
     let bytes = match tree.read(path) {
         Read::Bytes(b) => b,
-        Read::Missing => return None,
+        Read::Missing => {
+            if let Some(Entry::Symlink(target)) = tree.files.get(path) {
+                sink.push(
+                    Diagnostic::new(
+                        Code::MissingFile,
+                        format!("symbolic link points to `{target}`, which is not a file cekops reads"),
+                    )
+                    .at(path, 0..0)
+                    .hint("cekops follows links only to files under `extensions/`; replace the link with the file itself"),
+                );
+            }
+            return None;
+        }
         Read::Escapes(target) => {
             sink.push(
                 Diagnostic::new(
@@ -65,7 +78,7 @@ pub fn read_text(tree: &Tree, path: &str, sink: &mut Sink) -> Option<Arc<str>> {
                     ),
                 )
                 .at(path, 0..0)
-                .hint("split the intent or slot type into several files"),
+                .hint("cekops does not read files this large; split a large intent or slot type into several files"),
             );
             return None;
         }
@@ -359,6 +372,7 @@ fn known_keys(schema: &serde_json::Value, segments: &[String]) -> Vec<String> {
         let r = cur
             .get("properties")
             .and_then(|p| p.get(seg.as_str()))
+            .or_else(|| cur.get("items").filter(|_| seg.parse::<usize>().is_ok()))
             .cloned()
             .unwrap_or_default();
         cur = deref(schema, &r);
@@ -484,6 +498,9 @@ pub struct Extension {
     pub assets: BTreeMap<String, Asset>,
     /// Whether every file was read (false: only `extension.toml`, for repository-wide rules).
     pub full: bool,
+    /// Files that exist but could not be read or parsed (a diagnostic says why): rules must not
+    /// report them as missing, nor what they would have declared as unknown.
+    pub unreadable: BTreeSet<String>,
 }
 
 impl Extension {
@@ -542,6 +559,10 @@ pub fn load(tree: &Tree, full: Option<&BTreeSet<String>>) -> (Repo, Sink) {
         if let Some(rest) = path.strip_prefix("extensions/")
             && !rest.contains('/')
         {
+            if matches!(tree.read(path), Read::Escapes(_)) {
+                let _ = read_text(tree, path, &mut sink);
+                continue;
+            }
             sink.push(
                 Diagnostic::new(
                     Code::UnknownFile,
@@ -664,10 +685,16 @@ pub fn load_extension(tree: &Tree, id: &str, full: bool) -> (Extension, Sink) {
                 ext.server = read_text(tree, path, &mut sink).and_then(|t| {
                     parse_toml::<ServerSettings>(FileKind::Server, path, &t, &mut sink)
                 });
+                if ext.server.is_none() {
+                    ext.unreadable.insert(path.clone());
+                }
             }
             FileRole::Store => {
                 ext.store = read_text(tree, path, &mut sink)
                     .and_then(|t| parse_toml::<StoreInfo>(FileKind::Store, path, &t, &mut sink));
+                if ext.store.is_none() {
+                    ext.unreadable.insert(path.clone());
+                }
             }
             FileRole::Intent(name) => {
                 if let Some(def) = read_text(tree, path, &mut sink)
@@ -678,6 +705,8 @@ pub fn load_extension(tree: &Tree, id: &str, full: bool) -> (Extension, Sink) {
                         file: path.clone(),
                         def,
                     });
+                } else {
+                    ext.unreadable.insert(path.clone());
                 }
             }
             FileRole::SlotTypeToml(name) => {
@@ -698,6 +727,8 @@ pub fn load_extension(tree: &Tree, id: &str, full: bool) -> (Extension, Sink) {
                             })
                             .collect(),
                     });
+                } else {
+                    ext.unreadable.insert(path.clone());
                 }
             }
             FileRole::SlotTypeTsv(name) => {
@@ -709,6 +740,8 @@ pub fn load_extension(tree: &Tree, id: &str, full: bool) -> (Extension, Sink) {
                         description: None,
                         values,
                     });
+                } else {
+                    ext.unreadable.insert(path.clone());
                 }
             }
             FileRole::Suite => {
@@ -719,6 +752,8 @@ pub fn load_extension(tree: &Tree, id: &str, full: bool) -> (Extension, Sink) {
                         file: path.clone(),
                         suite,
                     });
+                } else {
+                    ext.unreadable.insert(path.clone());
                 }
             }
             FileRole::Asset => match tree.read(path) {
@@ -731,19 +766,15 @@ pub fn load_extension(tree: &Tree, id: &str, full: bool) -> (Extension, Sink) {
                         },
                     );
                 }
-                Read::Escapes(target) => sink.push(
-                    Diagnostic::new(
-                        Code::SymlinkEscape,
-                        format!("symbolic link points outside the repository: `{target}`"),
-                    )
-                    .at(path.clone(), 0..0),
-                ),
-                Read::TooLarge(n) => sink.push(
-                    Diagnostic::new(Code::FileTooLarge, format!("asset is {n} bytes"))
-                        .at(path.clone(), 0..0),
-                ),
-                _ => {}
+                _ => {
+                    // read_text reports why (symlink-escape, file-too-large, dangling link, …).
+                    let _ = read_text(tree, path, &mut sink);
+                    ext.unreadable.insert(path.clone());
+                }
             },
+            FileRole::Unknown if matches!(tree.read(path), Read::Escapes(_)) => {
+                let _ = read_text(tree, path, &mut sink);
+            }
             FileRole::Unknown => sink.push(
                 Diagnostic::new(Code::UnknownFile, format!("unknown file `{rel}` in extension `{id}`"))
                     .at(path.clone(), 0..0)

@@ -53,7 +53,15 @@ pub fn tree_from_commit(
     let mut err = None;
     root.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
         let Ok(name) = entry.name() else {
-            return git2::TreeWalkResult::Ok;
+            // git2 cannot walk into a folder whose name is not UTF-8: report it, skip it.
+            let path = format!("{dir}{}", String::from_utf8_lossy(entry.name_bytes()));
+            if is_relevant(&path) {
+                tree.insert(
+                    path,
+                    Entry::Unreadable("file name is not valid UTF-8".into()),
+                );
+            }
+            return git2::TreeWalkResult::Skip;
         };
         let path = format!("{dir}{name}");
         if entry.kind() == Some(git2::ObjectType::Tree) {

@@ -103,7 +103,13 @@ pub fn check(ctx: &mut Ctx<'_>) {
         let mut has_dt_recent = None;
         for (slot, ty) in &def.slots.value {
             used_types.insert(ty.value.as_str());
-            let custom = ext.slot_type(&ty.value).is_some();
+            let custom = ext.slot_type(&ty.value).is_some()
+                || [".toml", ".tsv"].iter().any(|suffix| {
+                    ext.unreadable.contains(&ext.path(&format!(
+                        "interaction-model/slot-types/{}{suffix}",
+                        ty.value
+                    )))
+                });
             let builtin = builtin_types.contains(&ty.value.as_str());
             if ty.value == "CLOVA.DATETIME" {
                 has_dt = Some(ty.span.clone());
@@ -279,8 +285,13 @@ pub fn check(ctx: &mut Ctx<'_>) {
             }
         }
     }
+    // An intent that could not be read may use any slot type.
+    let intents_unknown = ext
+        .unreadable
+        .iter()
+        .any(|p| p.contains("/interaction-model/intents/"));
     for st in &ext.slot_types {
-        if !used_types.contains(st.name.as_str()) {
+        if !used_types.contains(st.name.as_str()) && !intents_unknown {
             ctx.push(
                 Diagnostic::new(
                     Code::UnusedSlotType,

@@ -65,7 +65,10 @@ pub fn check(ctx: &mut Ctx<'_>) {
                 let custom = ext.intent(name);
                 let builtin = name.starts_with("Clova.")
                     && lang.is_none_or(|l| lang::builtin_intents(l).contains(&name));
-                if custom.is_none() && !builtin {
+                let unreadable = ext
+                    .unreadable
+                    .contains(&ext.path(&format!("interaction-model/intents/{name}.toml")));
+                if custom.is_none() && !builtin && !unreadable {
                     ctx.push(
                         Diagnostic::new(
                             Code::TestCaseInvalid,

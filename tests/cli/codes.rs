@@ -17,7 +17,7 @@ pub fn fixtures_dir() -> PathBuf {
 }
 
 /// Control files of an overlay that are not copied.
-const CONTROL: &[&str] = &["DELETE", "ARGS", "GROW"];
+const CONTROL: &[&str] = &["DELETE", "ARGS", "GROW", "README.md"];
 
 /// Copy a folder, keeping symbolic links as links and expanding `@repeat N TEMPLATE` lines in
 /// text files (N lines of TEMPLATE with `{n}` replaced by 1..=N).
@@ -91,8 +91,13 @@ pub fn env_with_overlay(code: &str) -> (TestEnv, Vec<String>) {
 
 /// Copy the base fixture into `root`, then the overlay of `code` (with its `DELETE` and `GROW`).
 pub fn apply_overlay(root: &Path, code: &str) {
+    apply_overlay_dir(root, &overlay_dir(code));
+}
+
+/// Copy the base fixture into `root`, then the overlay in `dir` (with its `DELETE` and `GROW`).
+pub fn apply_overlay_dir(root: &Path, dir: &Path) {
+    let code = dir.file_name().unwrap().to_string_lossy();
     copy_overlay(&fixtures_dir().join("base"), root, false);
-    let dir = overlay_dir(code);
     if let Ok(list) = std::fs::read_to_string(dir.join("DELETE")) {
         for rel in list.lines().map(str::trim).filter(|l| !l.is_empty()) {
             let p = root.join(rel);
@@ -107,7 +112,7 @@ pub fn apply_overlay(root: &Path, code: &str) {
             }
         }
     }
-    copy_overlay(&dir, root, true);
+    copy_overlay(dir, root, true);
     if let Ok(list) = std::fs::read_to_string(dir.join("GROW")) {
         for line in list.lines().filter(|l| !l.trim().is_empty()) {
             let (rel, size) = line.rsplit_once(' ').expect("GROW: <path> <bytes>");

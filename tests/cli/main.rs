@@ -1,8 +1,10 @@
 //! The single integration-test binary: one module per command or theme.
 
+mod bad_input;
 mod codes;
 mod common;
 mod schema;
+mod snapshots;
 mod validate;
 
 #[test]

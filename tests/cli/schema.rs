@@ -200,7 +200,8 @@ fn parses<T: serde::de::DeserializeOwned>(kind: FileKind, text: &str) -> (bool, 
 
 #[test]
 fn test_a_leading_schema_comment_is_accepted_in_every_file_kind() {
-    let cases: [(FileKind, &str, fn(FileKind, &str) -> (bool, Vec<String>)); 7] = [
+    type Parse = fn(FileKind, &str) -> (bool, Vec<String>);
+    let cases: [(FileKind, &str, Parse); 7] = [
         (
             FileKind::Config,
             "[review]\nreviewers = []\n",
