@@ -3,6 +3,7 @@
 mod bad_input;
 mod codes;
 mod common;
+mod git_sources;
 mod schema;
 mod snapshots;
 mod validate;
