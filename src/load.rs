@@ -845,3 +845,217 @@ pub fn parse_slot_tsv(path: &str, text: &str, sink: &mut Sink) -> Vec<SlotValue>
     }
     values
 }
+
+#[cfg(test)]
+mod proptests {
+    //! Loading never panics, whatever the bytes of a file: every problem is a diagnostic whose
+    //! location lies inside the file, and every renderer copes with it.
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::diag::Report;
+    use crate::diag::render;
+    use crate::tree::Entry;
+
+    const EXT: &str = "extensions/com.example.base";
+
+    /// The base fixture as a snapshot.
+    fn base_tree() -> Tree {
+        fn walk(dir: &std::path::Path, rel: &str, tree: &mut Tree) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let e = e.unwrap();
+                let name = e.file_name().into_string().unwrap();
+                let path = if rel.is_empty() {
+                    name
+                } else {
+                    format!("{rel}/{name}")
+                };
+                if e.file_type().unwrap().is_dir() {
+                    walk(&e.path(), &path, tree);
+                } else {
+                    let bytes = std::fs::read(e.path()).unwrap();
+                    tree.insert(path, Entry::Blob(bytes.into()));
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/base");
+        let mut tree = Tree::default();
+        walk(&root, "", &mut tree);
+        tree
+    }
+
+    /// Every kind of file the loader reads, by path.
+    fn paths() -> Vec<String> {
+        vec![
+            "cekops.toml".into(),
+            format!("{EXT}/extension.toml"),
+            format!("{EXT}/server.toml"),
+            format!("{EXT}/store.toml"),
+            format!("{EXT}/interaction-model/intents/OrderCoffee.toml"),
+            format!("{EXT}/interaction-model/slot-types/COFFEE_TYPE.toml"),
+            format!("{EXT}/interaction-model/slot-types/TEA.tsv"),
+            format!("{EXT}/tests/order.toml"),
+            format!("{EXT}/assets/small.png"),
+        ]
+    }
+
+    /// Text that looks like the files cekops reads: their keys, TOML punctuation, slot tags,
+    /// multi-byte characters and line breaks, in any order.
+    fn tomlish() -> impl Strategy<Value = String> {
+        let pieces = prop_oneof![
+            Just("id"),
+            Just("language"),
+            Just("\"ko-KR\""),
+            Just("name"),
+            Just("invocation_names"),
+            Just("utterances"),
+            Just("slots"),
+            Just("values"),
+            Just("endpoint"),
+            Just("[store]"),
+            Just("[account_linking]"),
+            Just("[[case]]"),
+            Just("[review]"),
+            Just("reviewers"),
+            Just("client_secret"),
+            Just("{ env = \"X\" }"),
+            Just(" = "),
+            Just("="),
+            Just("\""),
+            Just("'"),
+            Just("\"\"\""),
+            Just("["),
+            Just("]"),
+            Just("{"),
+            Just("}"),
+            Just(","),
+            Just("."),
+            Just("\n"),
+            Just("\r\n"),
+            Just("\t"),
+            Just(" "),
+            Just("#"),
+            Just("1"),
+            Just("-0x1F"),
+            Just("1e400"),
+            Just("true"),
+            Just("1979-05-27T07:32:00Z"),
+            Just("<a>"),
+            Just("</a>"),
+            Just("값"),
+            Just("コーヒー"),
+            Just("\u{feff}"),
+            Just("\\u00e9"),
+            Just("\\"),
+            Just("\u{0}"),
+        ];
+        prop::collection::vec(pieces, 0..60).prop_map(|v| v.concat())
+    }
+
+    /// Load a snapshot, run every rule and render every format; check the diagnostics.
+    fn check(tree: &Tree) -> Result<(), TestCaseError> {
+        let (repo, sink) = load(tree, None);
+        let mut report = Report {
+            diagnostics: sink.diagnostics,
+            sources: sink.sources,
+        };
+        for ext in &repo.extensions {
+            let found =
+                crate::rules::check_extension(ext, &report.sources, crate::rules::Stage::Service);
+            report.diagnostics.extend(found);
+        }
+        report.diagnostics.extend(crate::rules::check_repo(
+            &repo,
+            crate::rules::Stage::Service,
+        ));
+        report.sort();
+        for d in &report.diagnostics {
+            let loc = d.location.as_ref();
+            prop_assert!(loc.is_some(), "finding without a location: {d:?}");
+            let loc = loc.unwrap();
+            prop_assert!(loc.span.start <= loc.span.end, "{d:?}");
+            if let Some(text) = report.sources.get(&loc.file) {
+                prop_assert!(loc.span.end <= text.len(), "span past the end: {d:?}");
+            }
+        }
+        let human = render::render(&report, render::Format::Human, false);
+        let last = human.lines().last().unwrap_or_default();
+        prop_assert!(
+            last == "no problems found" || last.contains(" error"),
+            "{}",
+            human
+        );
+        let github = render::render(&report, render::Format::Github, false);
+        prop_assert_eq!(github.lines().count(), report.diagnostics.len());
+        for format in [render::Format::Json, render::Format::Sarif] {
+            let out = render::render(&report, format, false);
+            prop_assert!(
+                serde_json::from_str::<serde_json::Value>(&out).is_ok(),
+                "{}",
+                out
+            );
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn any_bytes_in_any_file(which in 0usize..9, bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+            let mut tree = base_tree();
+            tree.insert(paths()[which].clone(), Entry::Blob(bytes.into()));
+            check(&tree)?;
+        }
+
+        #[test]
+        fn any_text_in_any_file(which in 0usize..8, text in any::<String>()) {
+            let mut tree = base_tree();
+            tree.insert(paths()[which].clone(), Entry::Blob(text.into_bytes().into()));
+            check(&tree)?;
+        }
+
+        #[test]
+        fn toml_like_text_in_any_file(which in 0usize..8, text in tomlish()) {
+            let mut tree = base_tree();
+            tree.insert(paths()[which].clone(), Entry::Blob(text.into_bytes().into()));
+            check(&tree)?;
+        }
+
+        #[test]
+        fn toml_like_text_appended_to_a_valid_file(which in 0usize..8, text in tomlish()) {
+            let mut tree = base_tree();
+            let path = paths()[which].clone();
+            let mut bytes = match tree.read(&path) {
+                Read::Bytes(b) => b.to_vec(),
+                _ => Vec::new(),
+            };
+            bytes.extend_from_slice(text.as_bytes());
+            tree.insert(path, Entry::Blob(bytes.into()));
+            check(&tree)?;
+        }
+
+        #[test]
+        fn parse_toml_never_panics(text in tomlish()) {
+            for kind in FileKind::ALL {
+                let mut sink = Sink::default();
+                let ok = match kind {
+                    FileKind::Config => parse_toml::<RepoConfig>(kind, "f", &text, &mut sink).is_some(),
+                    FileKind::Extension => parse_toml::<ExtensionInfo>(kind, "f", &text, &mut sink).is_some(),
+                    FileKind::Server => parse_toml::<ServerSettings>(kind, "f", &text, &mut sink).is_some(),
+                    FileKind::Store => parse_toml::<StoreInfo>(kind, "f", &text, &mut sink).is_some(),
+                    FileKind::Intent => parse_toml::<IntentFile>(kind, "f", &text, &mut sink).is_some(),
+                    FileKind::SlotType => parse_toml::<SlotTypeFile>(kind, "f", &text, &mut sink).is_some(),
+                    FileKind::TestSuite => parse_toml::<TestSuite>(kind, "f", &text, &mut sink).is_some(),
+                };
+                // Parsed: no findings. Refused: at least one, inside the text.
+                prop_assert_eq!(ok, sink.diagnostics.is_empty(), "{:?}: {:?}", kind, sink.diagnostics);
+                for d in &sink.diagnostics {
+                    let span = &d.location.as_ref().unwrap().span;
+                    prop_assert!(span.start <= span.end && span.end <= text.len(), "{:?}", d);
+                }
+            }
+        }
+    }
+}
