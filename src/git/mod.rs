@@ -86,6 +86,10 @@ pub fn tree_from_commit(
     if let Some(e) = err {
         return Err(e);
     }
+    tree.fetch_link_targets(&mut |rel| {
+        let entry = root.get_path(Path::new(rel)).ok()?;
+        blob_entry(repo, entry.id(), entry.filemode(), rel, &|_| true).ok()
+    });
     Ok(tree)
 }
 
@@ -138,6 +142,10 @@ pub fn tree_from_index(repo: &Repository, load: &dyn Fn(&str) -> bool) -> Result
         let e = blob_entry(repo, entry.id, entry.mode as i32, &path, load)?;
         tree.insert(path, e);
     }
+    tree.fetch_link_targets(&mut |rel| {
+        let entry = index.get_path(Path::new(rel), 0)?;
+        blob_entry(repo, entry.id, entry.mode as i32, rel, &|_| true).ok()
+    });
     Ok(tree)
 }
 

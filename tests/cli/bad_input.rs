@@ -316,19 +316,60 @@ fn test_symlinks_inside_the_repository_are_followed() {
         )),
         "{found:?}"
     );
-    // A link to a file outside `extensions/` (inside the repository) and a dangling link are
-    // reported, not silently dropped.
+    // A link to a file outside `extensions/` (inside the repository), through a second link,
+    // is followed too; a dangling link is reported, not silently dropped.
     let env = base();
     let st = format!("{EXT}/interaction-model/slot-types/COFFEE_TYPE.toml");
     let text = env.read(&st);
-    env.write("shared/COFFEE_TYPE.toml", text);
+    env.write("shared/types/COFFEE_TYPE.toml", text);
+    symlink("types/COFFEE_TYPE.toml", env.path("shared/coffee.toml")).unwrap();
     std::fs::remove_file(env.path(&st)).unwrap();
-    symlink("../../../../shared/COFFEE_TYPE.toml", env.path(&st)).unwrap();
+    symlink("../../../../shared/coffee.toml", env.path(&st)).unwrap();
+    assert_eq!(validate(&env, &[]), set(&[]));
+    env.write("shared/types/COFFEE_TYPE.toml", "[values\n");
+    assert_eq!(validate(&env, &[]), set(&[("toml-syntax", &st)]));
     let dangling = format!("{EXT}/tests/gone.toml");
     symlink("nothing-here.toml", env.path(&dangling)).unwrap();
+    symlink(
+        "../../../shared/nothing.toml",
+        env.path(&format!("{EXT}/tests/gone2.toml")),
+    )
+    .unwrap();
     assert_eq!(
         validate(&env, &[]),
-        set(&[("missing-file", &st), ("missing-file", &dangling)])
+        set(&[
+            ("toml-syntax", &st),
+            ("missing-file", &dangling),
+            ("missing-file", &format!("{EXT}/tests/gone2.toml")),
+        ])
+    );
+    // A link that stays inside the repository on paper but passes through a folder that is a
+    // link to elsewhere is an escape.
+    let env = base();
+    let outside = env.tmp.path().join("elsewhere");
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::write(
+        outside.join("secret.toml"),
+        "[values]\nSECRET-CONTENT = []\n",
+    )
+    .unwrap();
+    symlink(&outside, env.path("shared")).unwrap();
+    std::fs::remove_file(env.path(&st)).unwrap();
+    symlink("../../../../shared/secret.toml", env.path(&st)).unwrap();
+    let out = env.cekops(&["validate", "--format", "json"]);
+    assert_eq!(findings_of(&out), set(&[("symlink-escape", &st)]));
+    assert!(!out.stdout.contains("SECRET-CONTENT"));
+    // A link to a folder is not a file.
+    let env = base();
+    let to_dir = format!("{EXT}/tests/here.toml");
+    symlink(".", env.path(&to_dir)).unwrap();
+    symlink("../assets", env.path(&format!("{EXT}/tests/assets.toml"))).unwrap();
+    assert_eq!(
+        validate(&env, &[]),
+        set(&[
+            ("missing-file", &to_dir),
+            ("missing-file", &format!("{EXT}/tests/assets.toml")),
+        ])
     );
     // A loop of links.
     let env = base();

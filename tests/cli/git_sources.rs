@@ -471,3 +471,74 @@ fn test_rev_reports_a_huge_blob_without_reading_it() {
         one("file-too-large", &big)
     );
 }
+
+#[test]
+fn test_links_to_files_outside_extensions_through_rev_and_staged() {
+    let env = repo();
+    let st = format!("{EXT}/interaction-model/slot-types/COFFEE_TYPE.toml");
+    let text = env.read(&st);
+    env.write("shared/COFFEE_TYPE.toml", &text);
+    std::fs::remove_file(env.path(&st)).unwrap();
+    symlink("../../../../shared/COFFEE_TYPE.toml", env.path(&st)).unwrap();
+    env.git(&["add", "-A"]);
+    // Staged: the target is read from the index.
+    assert_eq!(validate(&env, &["--staged"]), none());
+    env.git(&["commit", "-qm", "slot type shared from outside extensions/"]);
+    assert_eq!(validate(&env, &["--rev", "HEAD"]), none());
+    // Break the target in the index only: --staged follows the link into the index.
+    env.write("shared/COFFEE_TYPE.toml", "[values\n");
+    env.git(&["add", "shared/COFFEE_TYPE.toml"]);
+    env.write("shared/COFFEE_TYPE.toml", &text);
+    assert_eq!(
+        validate(&env, &["--staged"]),
+        none(),
+        "only extensions the change touches"
+    );
+    env.git(&["commit", "-qm", "break the shared slot type"]);
+    assert_eq!(validate(&env, &["--rev", "HEAD"]), one("toml-syntax", &st));
+    assert_eq!(validate(&env, &["--rev", "HEAD~1"]), none());
+    assert_eq!(validate(&env, &[]), none());
+    // A committed folder link out of the repository is never followed through git objects.
+    let bad = format!("{EXT}/tests/escape.toml");
+    symlink("../../../../outside/x.toml", env.path(&bad)).unwrap();
+    std::fs::remove_dir_all(env.path("shared")).unwrap();
+    symlink("/etc", env.path("shared")).unwrap();
+    symlink(
+        "../../../shared/hostname",
+        env.path(&format!("{EXT}/tests/via.toml")),
+    )
+    .unwrap();
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-qm", "links"]);
+    // `shared` is now a link to /etc: nothing is read through it.
+    assert_eq!(
+        validate(&env, &["--rev", "HEAD"]),
+        [
+            ("missing-file".to_string(), st.clone()),
+            ("missing-file".to_string(), format!("{EXT}/tests/via.toml")),
+            ("symlink-escape".to_string(), bad.clone()),
+        ]
+        .into()
+    );
+}
+
+#[test]
+fn test_staged_follows_a_link_into_an_extension_it_does_not_check() {
+    let env = repo();
+    add_other(&env);
+    let st = "interaction-model/slot-types/COFFEE_TYPE.toml";
+    std::fs::remove_file(env.path(&format!("{OTHER}/{st}"))).unwrap();
+    symlink(
+        format!("../../../com.example.base/{st}"),
+        env.path(&format!("{OTHER}/{st}")),
+    )
+    .unwrap();
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-qm", "other shares base's slot type"]);
+    // A change to `other` only: base is not loaded in full, the link into it still resolves.
+    let store = format!("{OTHER}/store.toml");
+    let text = env.read(&store).replace("커피 주문\"", "다른 커피 주문\"");
+    env.write(&store, text);
+    env.git(&["add", &store]);
+    assert_eq!(validate(&env, &["--staged"]), none());
+}
