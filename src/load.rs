@@ -49,10 +49,10 @@ pub fn read_text(tree: &Tree, path: &str, sink: &mut Sink) -> Option<Arc<str>> {
                 sink.push(
                     Diagnostic::new(
                         Code::MissingFile,
-                        format!("symbolic link points to `{target}`, which is not a file cekops reads"),
+                        format!("symbolic link points to `{target}`, which is not a file of this revision"),
                     )
                     .at(path, 0..0)
-                    .hint("cekops follows links only to files under `extensions/`; replace the link with the file itself"),
+                    .hint("a link must lead to a file inside the repository (not a folder, not through a link out of it)"),
                 );
             }
             return None;
