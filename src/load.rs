@@ -18,6 +18,7 @@ use crate::diag::Diagnostic;
 use crate::diag::SourceMap;
 use crate::model::*;
 use crate::schema::FileKind;
+use crate::tree::Entry;
 use crate::tree::Read;
 use crate::tree::Tree;
 
@@ -43,7 +44,19 @@ impl Sink {
 pub fn read_text(tree: &Tree, path: &str, sink: &mut Sink) -> Option<Arc<str>> {
     let bytes = match tree.read(path) {
         Read::Bytes(b) => b,
-        Read::Missing => return None,
+        Read::Missing => {
+            if let Some(Entry::Symlink(target)) = tree.files.get(path) {
+                sink.push(
+                    Diagnostic::new(
+                        Code::MissingFile,
+                        format!("symbolic link points to `{target}`, which is not a file of this revision"),
+                    )
+                    .at(path, 0..0)
+                    .hint("a link must lead to a file inside the repository (not a folder, not through a link out of it)"),
+                );
+            }
+            return None;
+        }
         Read::Escapes(target) => {
             sink.push(
                 Diagnostic::new(
@@ -65,7 +78,7 @@ pub fn read_text(tree: &Tree, path: &str, sink: &mut Sink) -> Option<Arc<str>> {
                     ),
                 )
                 .at(path, 0..0)
-                .hint("split the intent or slot type into several files"),
+                .hint("cekops does not read files this large; split a large intent or slot type into several files"),
             );
             return None;
         }
@@ -359,6 +372,7 @@ fn known_keys(schema: &serde_json::Value, segments: &[String]) -> Vec<String> {
         let r = cur
             .get("properties")
             .and_then(|p| p.get(seg.as_str()))
+            .or_else(|| cur.get("items").filter(|_| seg.parse::<usize>().is_ok()))
             .cloned()
             .unwrap_or_default();
         cur = deref(schema, &r);
@@ -484,6 +498,9 @@ pub struct Extension {
     pub assets: BTreeMap<String, Asset>,
     /// Whether every file was read (false: only `extension.toml`, for repository-wide rules).
     pub full: bool,
+    /// Files that exist but could not be read or parsed (a diagnostic says why): rules must not
+    /// report them as missing, nor what they would have declared as unknown.
+    pub unreadable: BTreeSet<String>,
 }
 
 impl Extension {
@@ -542,6 +559,10 @@ pub fn load(tree: &Tree, full: Option<&BTreeSet<String>>) -> (Repo, Sink) {
         if let Some(rest) = path.strip_prefix("extensions/")
             && !rest.contains('/')
         {
+            if matches!(tree.read(path), Read::Escapes(_)) {
+                let _ = read_text(tree, path, &mut sink);
+                continue;
+            }
             sink.push(
                 Diagnostic::new(
                     Code::UnknownFile,
@@ -664,10 +685,16 @@ pub fn load_extension(tree: &Tree, id: &str, full: bool) -> (Extension, Sink) {
                 ext.server = read_text(tree, path, &mut sink).and_then(|t| {
                     parse_toml::<ServerSettings>(FileKind::Server, path, &t, &mut sink)
                 });
+                if ext.server.is_none() {
+                    ext.unreadable.insert(path.clone());
+                }
             }
             FileRole::Store => {
                 ext.store = read_text(tree, path, &mut sink)
                     .and_then(|t| parse_toml::<StoreInfo>(FileKind::Store, path, &t, &mut sink));
+                if ext.store.is_none() {
+                    ext.unreadable.insert(path.clone());
+                }
             }
             FileRole::Intent(name) => {
                 if let Some(def) = read_text(tree, path, &mut sink)
@@ -678,6 +705,8 @@ pub fn load_extension(tree: &Tree, id: &str, full: bool) -> (Extension, Sink) {
                         file: path.clone(),
                         def,
                     });
+                } else {
+                    ext.unreadable.insert(path.clone());
                 }
             }
             FileRole::SlotTypeToml(name) => {
@@ -698,6 +727,8 @@ pub fn load_extension(tree: &Tree, id: &str, full: bool) -> (Extension, Sink) {
                             })
                             .collect(),
                     });
+                } else {
+                    ext.unreadable.insert(path.clone());
                 }
             }
             FileRole::SlotTypeTsv(name) => {
@@ -709,6 +740,8 @@ pub fn load_extension(tree: &Tree, id: &str, full: bool) -> (Extension, Sink) {
                         description: None,
                         values,
                     });
+                } else {
+                    ext.unreadable.insert(path.clone());
                 }
             }
             FileRole::Suite => {
@@ -719,6 +752,8 @@ pub fn load_extension(tree: &Tree, id: &str, full: bool) -> (Extension, Sink) {
                         file: path.clone(),
                         suite,
                     });
+                } else {
+                    ext.unreadable.insert(path.clone());
                 }
             }
             FileRole::Asset => match tree.read(path) {
@@ -731,19 +766,15 @@ pub fn load_extension(tree: &Tree, id: &str, full: bool) -> (Extension, Sink) {
                         },
                     );
                 }
-                Read::Escapes(target) => sink.push(
-                    Diagnostic::new(
-                        Code::SymlinkEscape,
-                        format!("symbolic link points outside the repository: `{target}`"),
-                    )
-                    .at(path.clone(), 0..0),
-                ),
-                Read::TooLarge(n) => sink.push(
-                    Diagnostic::new(Code::FileTooLarge, format!("asset is {n} bytes"))
-                        .at(path.clone(), 0..0),
-                ),
-                _ => {}
+                _ => {
+                    // read_text reports why (symlink-escape, file-too-large, dangling link, …).
+                    let _ = read_text(tree, path, &mut sink);
+                    ext.unreadable.insert(path.clone());
+                }
             },
+            FileRole::Unknown if matches!(tree.read(path), Read::Escapes(_)) => {
+                let _ = read_text(tree, path, &mut sink);
+            }
             FileRole::Unknown => sink.push(
                 Diagnostic::new(Code::UnknownFile, format!("unknown file `{rel}` in extension `{id}`"))
                     .at(path.clone(), 0..0)
@@ -813,4 +844,218 @@ pub fn parse_slot_tsv(path: &str, text: &str, sink: &mut Sink) -> Vec<SlotValue>
         });
     }
     values
+}
+
+#[cfg(test)]
+mod proptests {
+    //! Loading never panics, whatever the bytes of a file: every problem is a diagnostic whose
+    //! location lies inside the file, and every renderer copes with it.
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::diag::Report;
+    use crate::diag::render;
+    use crate::tree::Entry;
+
+    const EXT: &str = "extensions/com.example.base";
+
+    /// The base fixture as a snapshot.
+    fn base_tree() -> Tree {
+        fn walk(dir: &std::path::Path, rel: &str, tree: &mut Tree) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let e = e.unwrap();
+                let name = e.file_name().into_string().unwrap();
+                let path = if rel.is_empty() {
+                    name
+                } else {
+                    format!("{rel}/{name}")
+                };
+                if e.file_type().unwrap().is_dir() {
+                    walk(&e.path(), &path, tree);
+                } else {
+                    let bytes = std::fs::read(e.path()).unwrap();
+                    tree.insert(path, Entry::Blob(bytes.into()));
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/base");
+        let mut tree = Tree::default();
+        walk(&root, "", &mut tree);
+        tree
+    }
+
+    /// Every kind of file the loader reads, by path.
+    fn paths() -> Vec<String> {
+        vec![
+            "cekops.toml".into(),
+            format!("{EXT}/extension.toml"),
+            format!("{EXT}/server.toml"),
+            format!("{EXT}/store.toml"),
+            format!("{EXT}/interaction-model/intents/OrderCoffee.toml"),
+            format!("{EXT}/interaction-model/slot-types/COFFEE_TYPE.toml"),
+            format!("{EXT}/interaction-model/slot-types/TEA.tsv"),
+            format!("{EXT}/tests/order.toml"),
+            format!("{EXT}/assets/small.png"),
+        ]
+    }
+
+    /// Text that looks like the files cekops reads: their keys, TOML punctuation, slot tags,
+    /// multi-byte characters and line breaks, in any order.
+    fn tomlish() -> impl Strategy<Value = String> {
+        let pieces = prop_oneof![
+            Just("id"),
+            Just("language"),
+            Just("\"ko-KR\""),
+            Just("name"),
+            Just("invocation_names"),
+            Just("utterances"),
+            Just("slots"),
+            Just("values"),
+            Just("endpoint"),
+            Just("[store]"),
+            Just("[account_linking]"),
+            Just("[[case]]"),
+            Just("[review]"),
+            Just("reviewers"),
+            Just("client_secret"),
+            Just("{ env = \"X\" }"),
+            Just(" = "),
+            Just("="),
+            Just("\""),
+            Just("'"),
+            Just("\"\"\""),
+            Just("["),
+            Just("]"),
+            Just("{"),
+            Just("}"),
+            Just(","),
+            Just("."),
+            Just("\n"),
+            Just("\r\n"),
+            Just("\t"),
+            Just(" "),
+            Just("#"),
+            Just("1"),
+            Just("-0x1F"),
+            Just("1e400"),
+            Just("true"),
+            Just("1979-05-27T07:32:00Z"),
+            Just("<a>"),
+            Just("</a>"),
+            Just("값"),
+            Just("コーヒー"),
+            Just("\u{feff}"),
+            Just("\\u00e9"),
+            Just("\\"),
+            Just("\u{0}"),
+        ];
+        prop::collection::vec(pieces, 0..60).prop_map(|v| v.concat())
+    }
+
+    /// Load a snapshot, run every rule and render every format; check the diagnostics.
+    fn check(tree: &Tree) -> Result<(), TestCaseError> {
+        let (repo, sink) = load(tree, None);
+        let mut report = Report {
+            diagnostics: sink.diagnostics,
+            sources: sink.sources,
+        };
+        for ext in &repo.extensions {
+            let found =
+                crate::rules::check_extension(ext, &report.sources, crate::rules::Stage::Service);
+            report.diagnostics.extend(found);
+        }
+        report.diagnostics.extend(crate::rules::check_repo(
+            &repo,
+            crate::rules::Stage::Service,
+        ));
+        report.sort();
+        for d in &report.diagnostics {
+            let loc = d.location.as_ref();
+            prop_assert!(loc.is_some(), "finding without a location: {d:?}");
+            let loc = loc.unwrap();
+            prop_assert!(loc.span.start <= loc.span.end, "{d:?}");
+            if let Some(text) = report.sources.get(&loc.file) {
+                prop_assert!(loc.span.end <= text.len(), "span past the end: {d:?}");
+            }
+        }
+        let human = render::render(&report, render::Format::Human, false);
+        let last = human.lines().last().unwrap_or_default();
+        prop_assert!(
+            last == "no problems found" || last.contains(" error"),
+            "{}",
+            human
+        );
+        let github = render::render(&report, render::Format::Github, false);
+        prop_assert_eq!(github.lines().count(), report.diagnostics.len());
+        for format in [render::Format::Json, render::Format::Sarif] {
+            let out = render::render(&report, format, false);
+            prop_assert!(
+                serde_json::from_str::<serde_json::Value>(&out).is_ok(),
+                "{}",
+                out
+            );
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn any_bytes_in_any_file(which in 0usize..9, bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+            let mut tree = base_tree();
+            tree.insert(paths()[which].clone(), Entry::Blob(bytes.into()));
+            check(&tree)?;
+        }
+
+        #[test]
+        fn any_text_in_any_file(which in 0usize..8, text in any::<String>()) {
+            let mut tree = base_tree();
+            tree.insert(paths()[which].clone(), Entry::Blob(text.into_bytes().into()));
+            check(&tree)?;
+        }
+
+        #[test]
+        fn toml_like_text_in_any_file(which in 0usize..8, text in tomlish()) {
+            let mut tree = base_tree();
+            tree.insert(paths()[which].clone(), Entry::Blob(text.into_bytes().into()));
+            check(&tree)?;
+        }
+
+        #[test]
+        fn toml_like_text_appended_to_a_valid_file(which in 0usize..8, text in tomlish()) {
+            let mut tree = base_tree();
+            let path = paths()[which].clone();
+            let mut bytes = match tree.read(&path) {
+                Read::Bytes(b) => b.to_vec(),
+                _ => Vec::new(),
+            };
+            bytes.extend_from_slice(text.as_bytes());
+            tree.insert(path, Entry::Blob(bytes.into()));
+            check(&tree)?;
+        }
+
+        #[test]
+        fn parse_toml_never_panics(text in tomlish()) {
+            for kind in FileKind::ALL {
+                let mut sink = Sink::default();
+                let ok = match kind {
+                    FileKind::Config => parse_toml::<RepoConfig>(kind, "f", &text, &mut sink).is_some(),
+                    FileKind::Extension => parse_toml::<ExtensionInfo>(kind, "f", &text, &mut sink).is_some(),
+                    FileKind::Server => parse_toml::<ServerSettings>(kind, "f", &text, &mut sink).is_some(),
+                    FileKind::Store => parse_toml::<StoreInfo>(kind, "f", &text, &mut sink).is_some(),
+                    FileKind::Intent => parse_toml::<IntentFile>(kind, "f", &text, &mut sink).is_some(),
+                    FileKind::SlotType => parse_toml::<SlotTypeFile>(kind, "f", &text, &mut sink).is_some(),
+                    FileKind::TestSuite => parse_toml::<TestSuite>(kind, "f", &text, &mut sink).is_some(),
+                };
+                // Parsed: no findings. Refused: at least one, inside the text.
+                prop_assert_eq!(ok, sink.diagnostics.is_empty(), "{:?}: {:?}", kind, sink.diagnostics);
+                for d in &sink.diagnostics {
+                    let span = &d.location.as_ref().unwrap().span;
+                    prop_assert!(span.start <= span.end && span.end <= text.len(), "{:?}", d);
+                }
+            }
+        }
+    }
 }

@@ -75,6 +75,44 @@ impl Tree {
         Read::Unreadable("too many levels of symbolic links".into())
     }
 
+    /// Add the targets of symbolic links that the snapshot lacks (files outside `extensions/`, or
+    /// in extensions that were not loaded), so that links inside the repository can be followed.
+    /// `fetch` reads one repository path; it is called only for link targets.
+    pub fn fetch_link_targets(&mut self, fetch: &mut dyn FnMut(&str) -> Option<Entry>) {
+        let links: Vec<(String, String)> = self
+            .files
+            .iter()
+            .filter_map(|(p, e)| match e {
+                Entry::Symlink(t) => Some((p.clone(), t.clone())),
+                _ => None,
+            })
+            .collect();
+        for (mut current, mut target) in links {
+            for _ in 0..16 {
+                let Some(next) = resolve_link(&current, &target) else {
+                    break;
+                };
+                let entry = match self.files.get(&next) {
+                    None | Some(Entry::Unloaded) => match fetch(&next) {
+                        Some(e) => {
+                            self.insert(next.clone(), e.clone());
+                            e
+                        }
+                        None => break,
+                    },
+                    Some(e) => e.clone(),
+                };
+                match entry {
+                    Entry::Symlink(t) => {
+                        current = next;
+                        target = t;
+                    }
+                    _ => break,
+                }
+            }
+        }
+    }
+
     /// Paths under a folder prefix (`extensions/x/`).
     pub fn under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a String, &'a Entry)> {
         self.files
@@ -113,6 +151,22 @@ impl Tree {
         {
             walk(&ext, "extensions", &mut tree, load)?;
         }
+        let canon_root = root.canonicalize()?;
+        tree.fetch_link_targets(&mut |rel| {
+            let full = root.join(rel);
+            if std::fs::symlink_metadata(&full).ok()?.is_dir() {
+                return None;
+            }
+            // A folder on the way that is itself a link out of the repository.
+            let parent = full.parent()?.canonicalize().ok()?;
+            if !parent.starts_with(&canon_root) {
+                let name = full.file_name()?;
+                return Some(Entry::Symlink(
+                    parent.join(name).to_string_lossy().replace('\\', "/"),
+                ));
+            }
+            Some(read_disk(&full, rel, &|_| true))
+        });
         Ok(tree)
     }
 }

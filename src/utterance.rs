@@ -202,4 +202,97 @@ mod tests {
     fn normalizes_width_and_space() {
         assert_eq!(normalize("  ＡＢＣ　 def "), "abc def");
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        /// Utterance-like text: tags (well formed or not), words, spaces, multi-byte characters.
+        fn utterance() -> impl Strategy<Value = String> {
+            let pieces = prop_oneof![
+                Just("<"),
+                Just(">"),
+                Just("</"),
+                Just("<a>"),
+                Just("</a>"),
+                Just("<b>"),
+                Just("</b>"),
+                Just("<slot_1>"),
+                Just("</slot_1>"),
+                Just("a"),
+                Just("b"),
+                Just(" "),
+                Just("\u{3000}"),
+                Just("피자"),
+                Just("ピザ"),
+                Just("Ｐ"),
+                Just("\n"),
+                Just("/"),
+                Just("<a b>"),
+                Just("é"),
+            ];
+            prop::collection::vec(pieces, 0..24).prop_map(|v| v.concat())
+        }
+
+        fn check(s: &str) -> Result<(), TestCaseError> {
+            match parse(s) {
+                Ok(segs) => {
+                    // Putting the tags back re-creates the input.
+                    let mut back = String::new();
+                    let mut plain = String::new();
+                    for seg in &segs {
+                        match seg {
+                            Segment::Text(t) => {
+                                prop_assert!(!t.is_empty());
+                                back.push_str(t);
+                                plain.push_str(t);
+                            }
+                            Segment::Slot { name, value, span } => {
+                                let tag = format!("<{name}>{value}</{name}>");
+                                prop_assert_eq!(&s[span.clone()], tag.as_str());
+                                back.push_str(&tag);
+                                plain.push_str(value);
+                            }
+                        }
+                    }
+                    prop_assert_eq!(back.as_str(), s);
+                    prop_assert_eq!(plain_text(&segs), plain);
+                }
+                Err(e) => {
+                    prop_assert!(
+                        e.span.start <= e.span.end && e.span.end <= s.len(),
+                        "{:?}",
+                        e
+                    );
+                    prop_assert!(
+                        s.is_char_boundary(e.span.start) && s.is_char_boundary(e.span.end)
+                    );
+                    prop_assert!(!e.message.is_empty());
+                }
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn tag_like_text_round_trips_or_errs_in_bounds(s in utterance()) {
+                check(&s)?;
+            }
+
+            #[test]
+            fn any_text_round_trips_or_errs_in_bounds(s in any::<String>()) {
+                check(&s)?;
+            }
+
+            #[test]
+            fn normalize_is_idempotent(s in any::<String>()) {
+                let once = normalize(&s);
+                prop_assert_eq!(normalize(&once), once.clone());
+                prop_assert_eq!(once.trim(), once.as_str());
+            }
+        }
+    }
 }

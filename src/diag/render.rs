@@ -83,6 +83,8 @@ pub fn human(report: &Report, color: bool) -> String {
         let title = level(d.severity)
             .primary_title(d.message.as_str())
             .id(d.code.as_str());
+        // (source window, first line, span, path, primary, label)
+        #[allow(clippy::type_complexity)]
         let mut owned: Vec<(
             String,
             usize,

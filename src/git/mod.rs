@@ -53,7 +53,15 @@ pub fn tree_from_commit(
     let mut err = None;
     root.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
         let Ok(name) = entry.name() else {
-            return git2::TreeWalkResult::Ok;
+            // git2 cannot walk into a folder whose name is not UTF-8: report it, skip it.
+            let path = format!("{dir}{}", String::from_utf8_lossy(entry.name_bytes()));
+            if is_relevant(&path) {
+                tree.insert(
+                    path,
+                    Entry::Unreadable("file name is not valid UTF-8".into()),
+                );
+            }
+            return git2::TreeWalkResult::Skip;
         };
         let path = format!("{dir}{name}");
         if entry.kind() == Some(git2::ObjectType::Tree) {
@@ -78,6 +86,10 @@ pub fn tree_from_commit(
     if let Some(e) = err {
         return Err(e);
     }
+    tree.fetch_link_targets(&mut |rel| {
+        let entry = root.get_path(Path::new(rel)).ok()?;
+        blob_entry(repo, entry.id(), entry.filemode(), rel, &|_| true).ok()
+    });
     Ok(tree)
 }
 
@@ -130,6 +142,10 @@ pub fn tree_from_index(repo: &Repository, load: &dyn Fn(&str) -> bool) -> Result
         let e = blob_entry(repo, entry.id, entry.mode as i32, &path, load)?;
         tree.insert(path, e);
     }
+    tree.fetch_link_targets(&mut |rel| {
+        let entry = index.get_path(Path::new(rel), 0)?;
+        blob_entry(repo, entry.id, entry.mode as i32, rel, &|_| true).ok()
+    });
     Ok(tree)
 }
 

@@ -21,5 +21,8 @@ pub struct SlotTypeFile {
     /// normalised to the representative value. At most 200,000 entries, values and synonyms
     /// counted together.
     #[serde(default)]
-    pub values: Sp<IndexMap<Sp<String>, Sp<Vec<Sp<String>>>>>,
+    pub values: Sp<SlotValues>,
 }
+
+/// Representative value → synonyms, with spans.
+pub type SlotValues = IndexMap<Sp<String>, Sp<Vec<Sp<String>>>>;

@@ -74,12 +74,22 @@ fn resolve_dir(path: &Path, ids: &mut Vec<String>) -> Result<PathBuf> {
     if canon.join("cekops.toml").exists() || canon.join("extensions").is_dir() {
         return Ok(canon);
     }
-    if let Some(repo) = git::try_discover(&canon)
-        && let Some(wd) = git::workdir(&repo)
-    {
-        return Ok(wd);
+    if let Some(repo) = git::try_discover(&canon) {
+        return match git::workdir(&repo) {
+            Some(wd) => Ok(wd),
+            None => Err(bare(path).into()),
+        };
     }
     Ok(canon)
+}
+
+/// A bare repository has no work tree and no index: only `--rev` can read it.
+fn bare(path: &Path) -> crate::error::UserError {
+    usage(format!(
+        "`{}` is a bare repository: it has no work tree and no index",
+        path.display()
+    ))
+    .hint("check a revision from git objects: `cekops validate --rev HEAD`")
 }
 
 pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome> {
@@ -99,6 +109,9 @@ pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome> {
         }
         Source::Staged(path) => {
             let repo = git::discover(path)?;
+            if git::workdir(&repo).is_none() {
+                return Err(bare(path).into());
+            }
             let staged = git::staged_paths(&repo)?;
             let mut exts: BTreeSet<String> = staged
                 .iter()
@@ -172,6 +185,16 @@ pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome> {
         report.diagnostics.extend(d);
     }
     report.diagnostics.extend(rules::check_repo(&repo, stage));
+    // A copied folder that kept the original's ID: `duplicate-id` says it better than `id-mismatch`.
+    let duplicates: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::DuplicateId)
+        .filter_map(|d| d.location.clone())
+        .collect();
+    report.diagnostics.retain(|d| {
+        d.code != Code::IdMismatch || d.location.as_ref().is_none_or(|l| !duplicates.contains(l))
+    });
     let checked: Vec<String> = repo
         .extensions
         .iter()

@@ -103,7 +103,13 @@ pub fn check(ctx: &mut Ctx<'_>) {
         let mut has_dt_recent = None;
         for (slot, ty) in &def.slots.value {
             used_types.insert(ty.value.as_str());
-            let custom = ext.slot_type(&ty.value).is_some();
+            let custom = ext.slot_type(&ty.value).is_some()
+                || [".toml", ".tsv"].iter().any(|suffix| {
+                    ext.unreadable.contains(&ext.path(&format!(
+                        "interaction-model/slot-types/{}{suffix}",
+                        ty.value
+                    )))
+                });
             let builtin = builtin_types.contains(&ty.value.as_str());
             if ty.value == "CLOVA.DATETIME" {
                 has_dt = Some(ty.span.clone());
@@ -111,7 +117,9 @@ pub fn check(ctx: &mut Ctx<'_>) {
             if ty.value == "CLOVA.DATETIME_RECENT" {
                 has_dt_recent = Some(ty.span.clone());
             }
-            if !custom && !builtin {
+            // Without a readable extension.toml the declared built-in types are unknown.
+            let unknowable = ext.info.is_none() && ty.value.starts_with("CLOVA.");
+            if !custom && !builtin && !unknowable {
                 let mut d = Diagnostic::new(
                     Code::UnknownSlotType,
                     format!(
@@ -277,8 +285,13 @@ pub fn check(ctx: &mut Ctx<'_>) {
             }
         }
     }
+    // An intent that could not be read may use any slot type.
+    let intents_unknown = ext
+        .unreadable
+        .iter()
+        .any(|p| p.contains("/interaction-model/intents/"));
     for st in &ext.slot_types {
-        if !used_types.contains(st.name.as_str()) {
+        if !used_types.contains(st.name.as_str()) && !intents_unknown {
             ctx.push(
                 Diagnostic::new(
                     Code::UnusedSlotType,

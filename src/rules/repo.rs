@@ -13,7 +13,11 @@ pub fn check(repo: &Repo, _stage: Stage) -> Vec<Diagnostic> {
     let mut ids: HashMap<String, (String, std::ops::Range<usize>)> = HashMap::new();
     // invocation names, squashed
     let mut names: HashMap<String, (String, String, std::ops::Range<usize>)> = HashMap::new();
-    for ext in &repo.extensions {
+    // Extensions read in full (the ones a `--staged` change touches) come last, so that a
+    // duplicate is reported on them and not on an untouched extension whose findings are hidden.
+    let mut exts: Vec<_> = repo.extensions.iter().collect();
+    exts.sort_by_key(|e| e.full);
+    for ext in exts {
         let Some(info) = &ext.info else { continue };
         let file = ext.path("extension.toml");
         let id = info.id.value.to_lowercase();

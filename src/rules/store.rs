@@ -11,6 +11,9 @@ pub fn check(ctx: &mut Ctx<'_>) {
     let path = ext.path("store.toml");
     let Some(lang) = ext.language() else { return };
     let Some(store) = &ext.store else {
+        if ext.unreadable.contains(&path) {
+            return;
+        }
         {
             let d = Diagnostic::new(
                 Code::MissingFile,
@@ -223,6 +226,9 @@ fn check_icon(ctx: &mut Ctx<'_>, path: &str, name: &str, icon: &Sp<String>, px: 
     let rel = icon.value.trim_start_matches("./");
     let full = ext.path(rel);
     let Some(asset) = ext.assets.get(&full) else {
+        if ext.unreadable.contains(&full) {
+            return;
+        }
         ctx.push(
             Diagnostic::new(Code::IconMissing, format!("`{name}` file `{}` does not exist", icon.value))
                 .at(path, icon.span.clone())

@@ -11,6 +11,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
     for suite in &ext.suites {
         for case in &suite.suite.cases {
             let c = &case.value;
+            #[allow(clippy::type_complexity)]
             let mut turns: Vec<(
                 Option<&crate::model::Sp<String>>,
                 Option<&crate::model::Sp<String>>,
@@ -63,8 +64,11 @@ pub fn check(ctx: &mut Ctx<'_>) {
                 let name = intent.value.as_str();
                 let custom = ext.intent(name);
                 let builtin = name.starts_with("Clova.")
-                    && lang.is_some_and(|l| lang::builtin_intents(l).contains(&name));
-                if custom.is_none() && !builtin {
+                    && lang.is_none_or(|l| lang::builtin_intents(l).contains(&name));
+                let unreadable = ext
+                    .unreadable
+                    .contains(&ext.path(&format!("interaction-model/intents/{name}.toml")));
+                if custom.is_none() && !builtin && !unreadable {
                     ctx.push(
                         Diagnostic::new(
                             Code::TestCaseInvalid,

@@ -1,7 +1,12 @@
 //! The single integration-test binary: one module per command or theme.
 
+mod bad_input;
+mod codes;
 mod common;
+mod git_sources;
 mod readme;
+mod schema;
+mod snapshots;
 mod validate;
 mod watch;
 
@@ -14,12 +19,10 @@ fn no_forgotten_test_files() {
         if let Some(stem) = name.strip_suffix(".rs")
             && stem != "main"
         {
-            {
-                assert!(
-                    main.contains(&format!("mod {stem};")),
-                    "tests/cli/{name} is not declared in main.rs"
-                );
-            }
+            assert!(
+                main.contains(&format!("mod {stem};")),
+                "tests/cli/{name} is not declared in main.rs"
+            );
         }
     }
 }

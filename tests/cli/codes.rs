@@ -1,0 +1,228 @@
+//! One fixture per validation code: `tests/fixtures/base/` is a valid repository with no findings,
+//! and each `tests/fixtures/codes/<code>/` overlay on top of it yields exactly `<code>`
+//! (see `tests/fixtures/codes/README.md` for the overlay format).
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::path::PathBuf;
+
+use cekops::diag::Code;
+
+use crate::common::Out;
+use crate::common::TestEnv;
+
+/// `tests/fixtures` of this project.
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Control files of an overlay that are not copied.
+const CONTROL: &[&str] = &["DELETE", "ARGS", "GROW", "README.md"];
+
+/// Copy a folder, keeping symbolic links as links and expanding `@repeat N TEMPLATE` lines in
+/// text files (N lines of TEMPLATE with `{n}` replaced by 1..=N).
+pub fn copy_overlay(src: &Path, dst: &Path, top: bool) {
+    std::fs::create_dir_all(dst).unwrap();
+    let mut entries: Vec<_> = std::fs::read_dir(src)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let name = e.file_name();
+        if top && CONTROL.iter().any(|c| name == *c) {
+            continue;
+        }
+        let from = e.path();
+        let to = dst.join(&name);
+        let ft = e.file_type().unwrap();
+        if ft.is_symlink() {
+            let target = std::fs::read_link(&from).unwrap();
+            let _ = std::fs::remove_file(&to);
+            std::os::unix::fs::symlink(target, &to).unwrap();
+        } else if ft.is_dir() {
+            copy_overlay(&from, &to, false);
+        } else {
+            let bytes = std::fs::read(&from).unwrap();
+            std::fs::write(&to, expand_repeats(bytes)).unwrap();
+        }
+    }
+}
+
+fn expand_repeats(bytes: Vec<u8>) -> Vec<u8> {
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return bytes;
+    };
+    if !text.contains("@repeat ") {
+        return bytes;
+    }
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let Some(rest) = line.strip_prefix("@repeat ") else {
+            out.push_str(line);
+            continue;
+        };
+        let rest = rest.trim_end_matches(['\n', '\r']);
+        let (n, template) = rest.split_once(' ').expect("@repeat N TEMPLATE");
+        let n: usize = n.parse().expect("@repeat count");
+        for i in 1..=n {
+            out.push_str(&template.replace("{n}", &i.to_string()));
+            out.push('\n');
+        }
+    }
+    out.into_bytes()
+}
+
+/// The overlay folder of a code.
+pub fn overlay_dir(code: &str) -> PathBuf {
+    fixtures_dir().join("codes").join(code)
+}
+
+/// A test environment holding the base fixture with the overlay of `code` applied; returns the
+/// extra `validate` arguments of the overlay.
+pub fn env_with_overlay(code: &str) -> (TestEnv, Vec<String>) {
+    let env = TestEnv::new();
+    apply_overlay(&env.root, code);
+    let args = std::fs::read_to_string(overlay_dir(code).join("ARGS"))
+        .map(|s| s.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default();
+    (env, args)
+}
+
+/// Copy the base fixture into `root`, then the overlay of `code` (with its `DELETE` and `GROW`).
+pub fn apply_overlay(root: &Path, code: &str) {
+    apply_overlay_dir(root, &overlay_dir(code));
+}
+
+/// Copy the base fixture into `root`, then the overlay in `dir` (with its `DELETE` and `GROW`).
+pub fn apply_overlay_dir(root: &Path, dir: &Path) {
+    let code = dir.file_name().unwrap().to_string_lossy();
+    copy_overlay(&fixtures_dir().join("base"), root, false);
+    if let Ok(list) = std::fs::read_to_string(dir.join("DELETE")) {
+        for rel in list.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let p = root.join(rel);
+            assert!(
+                std::fs::symlink_metadata(&p).is_ok(),
+                "{code}/DELETE names `{rel}`, which base does not have"
+            );
+            if p.is_dir() {
+                std::fs::remove_dir_all(&p).unwrap();
+            } else {
+                std::fs::remove_file(&p).unwrap();
+            }
+        }
+    }
+    copy_overlay(dir, root, true);
+    if let Ok(list) = std::fs::read_to_string(dir.join("GROW")) {
+        for line in list.lines().filter(|l| !l.trim().is_empty()) {
+            let (rel, size) = line.rsplit_once(' ').expect("GROW: <path> <bytes>");
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&p)
+                .unwrap();
+            f.set_len(size.trim().parse().expect("GROW size")).unwrap();
+        }
+    }
+}
+
+/// The codes of a `--format json` report.
+pub fn codes_of(out: &Out) -> BTreeSet<String> {
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "validate did not print JSON ({e})\n--- stdout\n{}\n--- stderr\n{}",
+            out.stdout, out.stderr
+        )
+    });
+    assert_eq!(doc["version"], 1);
+    doc["diagnostics"]
+        .as_array()
+        .expect("diagnostics array")
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn overlay_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(fixtures_dir().join("codes"))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_dir())
+        .map(|e| e.file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn test_base_fixture_has_no_findings_in_either_stage() {
+    for stage in ["test", "service"] {
+        let env = TestEnv::new();
+        copy_overlay(&fixtures_dir().join("base"), &env.root, false);
+        let out = env.cekops(&["validate", "--format", "json", "--stage", stage]);
+        out.code(0);
+        assert_eq!(
+            codes_of(&out),
+            BTreeSet::new(),
+            "stage {stage}: {}",
+            out.stdout
+        );
+        let human = env.cekops(&["validate", "--stage", stage]);
+        human.code(0);
+        assert_eq!(human.stderr, "no problems found\n");
+    }
+}
+
+#[test]
+fn test_every_code_has_an_overlay() {
+    let have: BTreeSet<String> = overlay_names().into_iter().collect();
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|c| !have.contains(*c))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "codes without a fixture under tests/fixtures/codes/: {missing:?}"
+    );
+}
+
+#[test]
+fn test_every_overlay_names_a_code() {
+    let unknown: Vec<String> = overlay_names()
+        .into_iter()
+        .filter(|n| Code::from_name(n).is_none())
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "overlay folders that name no code: {unknown:?}"
+    );
+}
+
+#[test]
+fn test_each_overlay_yields_exactly_its_code() {
+    let mut failures = Vec::new();
+    for name in overlay_names() {
+        if Code::from_name(&name).is_none() {
+            continue;
+        }
+        let (env, extra) = env_with_overlay(&name);
+        let mut args = vec!["validate", "--format", "json"];
+        args.extend(extra.iter().map(String::as_str));
+        let out = env.cekops(&args);
+        let got = codes_of(&out);
+        let want: BTreeSet<String> = [name.clone()].into();
+        // Errors exit 1, warnings alone exit 0; never a crash.
+        let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        let want_exit = i32::from(doc["summary"]["errors"].as_u64() != Some(0));
+        if got != want || out.code != want_exit {
+            failures.push(format!(
+                "{name}: exit {} (want {want_exit}), codes {got:?}\n{}",
+                out.code, out.stdout
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
