@@ -541,6 +541,7 @@ pub fn load(tree: &Tree, full: Option<&BTreeSet<String>>) -> (Repo, Sink) {
     for path in tree.files.keys() {
         if let Some(rest) = path.strip_prefix("extensions/")
             && !rest.contains('/')
+            && rest != ".gitkeep"
         {
             sink.push(
                 Diagnostic::new(

@@ -2,6 +2,9 @@
 //! to the terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod fmt;
+mod init;
+mod new;
 mod schema;
 mod validate;
 
@@ -52,6 +55,9 @@ pub enum ColorChoice {
 pub enum Command {
     Validate(validate::ValidateArgs),
     Schema(schema::SchemaArgs),
+    Init(init::InitArgs),
+    New(new::NewArgs),
+    Fmt(fmt::FmtArgs),
 }
 
 /// What every command gets: the working folder and output settings.
@@ -117,6 +123,9 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Validate(a) => validate::run(&ctx, a),
         Command::Schema(a) => schema::run(&ctx, a),
+        Command::Init(a) => init::run(&ctx, a),
+        Command::New(a) => new::run(&ctx, a),
+        Command::Fmt(a) => fmt::run(&ctx, a),
     };
     match result {
         Ok(code) => code,

@@ -1,6 +1,9 @@
 //! The single integration-test binary: one module per command or theme.
 
 mod common;
+mod fmt;
+mod init;
+mod new;
 mod validate;
 
 #[test]
