@@ -34,6 +34,7 @@ pub struct FmtArgs {
 
 pub fn run(ctx: &super::Context, args: &FmtArgs) -> anyhow::Result<ExitCode> {
     let path = match &args.path {
+        Some(p) if ctx.dir == std::path::Path::new(".") => p.clone(),
         Some(p) => ctx.dir.join(p),
         None => ctx.dir.clone(),
     };

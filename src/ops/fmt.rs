@@ -82,7 +82,7 @@ pub fn fmt(opts: &FmtOptions) -> Result<FmtReport> {
         .base
         .canonicalize()
         .unwrap_or_else(|_| opts.base.clone());
-    let results: Vec<Result<(FileResult, Vec<Diagnostic>, Option<(String, Arc<str>)>)>> = files
+    let results: Vec<Result<FileOutcome>> = files
         .par_iter()
         .map(|file| {
             let display = display_path(file, &base);
