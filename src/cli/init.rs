@@ -55,6 +55,12 @@ pub fn run(ctx: &super::Context, args: &InitArgs) -> anyhow::Result<ExitCode> {
     if report.created_repo {
         s.push_str(&format!("Initialized an empty git repository in {shown}\n"));
     }
+    if let Some(outer) = &report.nested_in {
+        s.push_str(&format!(
+            "note: this is a separate repository inside the work tree of {} (as `git init` would make it)\n",
+            outer.display()
+        ));
+    }
     s.push_str(&format!("Created {}\n", report.written.join(", ")));
     for k in &report.kept {
         s.push_str(&format!("Kept the existing {k}\n"));

@@ -15,6 +15,12 @@ pub fn open_at(dir: &Path) -> Option<Repository> {
     (wd == dir).then_some(repo)
 }
 
+/// The work tree of the repository that contains `dir` (a parent's), if any.
+pub fn enclosing_workdir(dir: &Path) -> Option<std::path::PathBuf> {
+    let repo = Repository::discover(dir).ok()?;
+    repo.workdir().map(Path::to_path_buf)
+}
+
 /// Whether `dir` is the top of a bare repository.
 pub fn is_bare_at(dir: &Path) -> bool {
     Repository::open_bare(dir).is_ok_and(|r| r.is_bare())
@@ -23,7 +29,7 @@ pub fn is_bare_at(dir: &Path) -> bool {
 /// `git init` with `initial_branch` as the unborn branch HEAD points at.
 pub fn init(dir: &Path, initial_branch: &str) -> Result<Repository> {
     let mut opts = git2::RepositoryInitOptions::new();
-    opts.initial_head(initial_branch).mkdir(true);
+    opts.initial_head(initial_branch).mkpath(true);
     Repository::init_opts(dir, &opts)
         .with_context(|| format!("cannot create a git repository in `{}`", dir.display()))
 }

@@ -56,6 +56,8 @@ pub struct InitReport {
     pub untracked: Vec<String>,
     /// The reviewers written to `cekops.toml`.
     pub reviewers: Vec<String>,
+    /// When a new repository was created inside another one's work tree: that work tree.
+    pub nested_in: Option<PathBuf>,
 }
 
 const GITKEEP: &str = "extensions/.gitkeep";
@@ -218,6 +220,14 @@ pub fn init(opts: &InitOptions) -> Result<InitReport> {
         files.push(gc::NewFile::new(".gitignore", GITIGNORE));
     }
     let created_repo = repo.is_none();
+    let nested_in = if created_repo {
+        dir.ancestors()
+            .skip(1)
+            .find(|a| a.is_dir())
+            .and_then(worktree::enclosing_workdir)
+    } else {
+        None
+    };
     let repo = match repo {
         Some(r) => r,
         None => worktree::init(dir, service)?,
@@ -254,6 +264,7 @@ pub fn init(opts: &InitOptions) -> Result<InitReport> {
         based_on,
         untracked,
         reviewers,
+        nested_in,
     })
 }
 

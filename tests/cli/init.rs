@@ -170,6 +170,24 @@ fn test_init_without_identity_is_a_clear_error_and_writes_nothing() {
 }
 
 #[test]
+fn test_init_creates_missing_parent_folders_and_nests_like_git() {
+    let env = TestEnv::new();
+    env.write("README.md", "outer\n");
+    env.git_init_commit("main", "outer");
+    env.cekops(&["init", "x/y/skills"])
+        .code(0)
+        .contains("note: this is a separate repository inside the work tree of");
+    let inner = env.path("x/y/skills");
+    assert_eq!(
+        env.git_in(&inner, &["rev-parse", "--show-toplevel"]),
+        inner.canonicalize().unwrap().to_str().unwrap()
+    );
+    // The outer repository is unchanged apart from the new untracked folder.
+    assert_eq!(env.git(&["status", "--porcelain"]), "?? x/");
+    assert_eq!(env.git(&["rev-list", "--count", "main"]), "1");
+}
+
+#[test]
 fn test_init_with_c_flag_and_current_folder() {
     let env = TestEnv::new();
     std::fs::create_dir_all(env.path("a/b")).unwrap();
