@@ -558,6 +558,7 @@ pub fn load(tree: &Tree, full: Option<&BTreeSet<String>>) -> (Repo, Sink) {
     for path in tree.files.keys() {
         if let Some(rest) = path.strip_prefix("extensions/")
             && !rest.contains('/')
+            && rest != ".gitkeep"
         {
             if matches!(tree.read(path), Read::Escapes(_)) {
                 let _ = read_text(tree, path, &mut sink);

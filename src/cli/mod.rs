@@ -3,6 +3,9 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod completions;
+mod fmt;
+mod init;
+mod new;
 mod schema;
 mod validate;
 mod watch;
@@ -57,6 +60,9 @@ pub enum Command {
     Schema(schema::SchemaArgs),
     Completions(completions::CompletionsArgs),
     Man(completions::ManArgs),
+    Init(init::InitArgs),
+    New(new::NewArgs),
+    Fmt(fmt::FmtArgs),
 }
 
 /// What every command gets: the working folder and output settings.
@@ -125,6 +131,9 @@ pub fn main() -> ExitCode {
         Command::Watch(a) => watch::run(&ctx, a),
         Command::Completions(a) => completions::run(&ctx, a),
         Command::Man(a) => completions::run_man(&ctx, a),
+        Command::Init(a) => init::run(&ctx, a),
+        Command::New(a) => new::run(&ctx, a),
+        Command::Fmt(a) => fmt::run(&ctx, a),
     };
     match result {
         Ok(code) => code,

@@ -9,6 +9,9 @@ mod server;
 mod store;
 mod tests;
 
+pub use info::is_valid_id;
+pub use info::squash;
+
 use crate::diag::Diagnostic;
 use crate::diag::Severity;
 use crate::diag::SourceMap;

@@ -3,7 +3,10 @@
 mod bad_input;
 mod codes;
 mod common;
+mod fmt;
 mod git_sources;
+mod init;
+mod new;
 mod readme;
 mod schema;
 mod snapshots;

@@ -1,0 +1,94 @@
+//! `cekops init`
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::git::commit::short;
+use crate::ops::init::InitOptions;
+use crate::ops::init::init;
+
+/// Start an extension repository: `cekops.toml`, `extensions/` and a first commit on `service`.
+///
+/// Writes `cekops.toml` (the branch names and the review policy: reviewers, one approval required,
+/// no self-approval, no signature required), `extensions/.gitkeep` and a `.gitignore`, and commits
+/// them as the first commit of the `service` branch — the console's Commercial-use version. The
+/// commit is authored by your git identity (GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL, else user.name and
+/// user.email).
+///
+/// DIR (default: the current folder) gets `git init` when it is not the top of a repository. In a
+/// repository that already has commits, `service` starts from the current commit with one commit
+/// on top and is checked out; your other branches stay as they are (the work tree must have no
+/// uncommitted changes). Existing files are never overwritten: if `cekops.toml` or
+/// `extensions/.gitkeep` exists, nothing is written; an existing `.gitignore` is kept.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit status: 0 created, 1 refused (files exist, branch exists, uncommitted changes), 2 usage error.\n\nExamples:\n  cekops init my-extensions --reviewer alice@example.com --reviewer bob@example.com\n  cekops init                                   the current folder\n  cekops init --service-branch main             when the protected branch is to be `main`\n\nNext: cekops new com.example.hello --language ko-KR"
+)]
+pub struct InitArgs {
+    /// Folder of the new repository (created when missing; default: the current folder).
+    #[arg(value_name = "DIR")]
+    pub folder: Option<PathBuf>,
+    /// E-mail identity allowed to approve reviews (repeat for several reviewers).
+    #[arg(long = "reviewer", value_name = "EMAIL")]
+    pub reviewers: Vec<String>,
+    /// Name of the protected service branch, written to `[branches] service`.
+    #[arg(long, value_name = "NAME", default_value = "service")]
+    pub service_branch: String,
+}
+
+pub fn run(ctx: &super::Context, args: &InitArgs) -> anyhow::Result<ExitCode> {
+    let dir = match &args.folder {
+        Some(d) => ctx.dir.join(d),
+        None => ctx.dir.clone(),
+    };
+    let report = init(&InitOptions {
+        dir,
+        reviewers: args.reviewers.clone(),
+        service_branch: args.service_branch.clone(),
+    })?;
+    let dir = report
+        .dir
+        .canonicalize()
+        .unwrap_or_else(|_| report.dir.clone());
+    let shown = dir.display();
+    let mut s = String::new();
+    if report.created_repo {
+        s.push_str(&format!("Initialized an empty git repository in {shown}\n"));
+    }
+    if let Some(outer) = &report.nested_in {
+        s.push_str(&format!(
+            "note: this is a separate repository inside the work tree of {} (as `git init` would make it)\n",
+            outer.display()
+        ));
+    }
+    s.push_str(&format!("Created {}\n", report.written.join(", ")));
+    for k in &report.kept {
+        s.push_str(&format!("Kept the existing {k}\n"));
+    }
+    match &report.based_on {
+        Some(base) => s.push_str(&format!(
+            "Committed {} on a new branch `{}`, on top of `{base}` (now checked out; `{base}` is unchanged)\n",
+            short(report.commit),
+            report.branch
+        )),
+        None => s.push_str(&format!(
+            "Committed {} as the first commit of `{}`\n",
+            short(report.commit),
+            report.branch
+        )),
+    }
+    if !report.untracked.is_empty() {
+        let n = report.untracked.len();
+        s.push_str(&format!(
+            "note: {n} {} in the folder {} not committed (commit them with `git add` and `git commit`)\n",
+            if n == 1 { "file" } else { "files" },
+            if n == 1 { "is" } else { "are" },
+        ));
+    }
+    if report.reviewers.is_empty() {
+        s.push_str("warning: no reviewers: nobody can approve a review until cekops.toml lists one under [review] reviewers\n");
+    }
+    s.push_str("\nnext: cekops new com.example.hello --language ko-KR\n");
+    super::err(&s);
+    Ok(ExitCode::SUCCESS)
+}
