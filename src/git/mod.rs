@@ -1,6 +1,8 @@
 //! The only module that talks to git2. Reads snapshots from commits and the index; ref updates
 //! live in [`refs`].
 
+pub mod build;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::path::PathBuf;

@@ -1,0 +1,822 @@
+//! The Clova console's bulk formats (spec §3.4): one TSV file per custom slot type and per
+//! custom intent, exactly as the console's upload and download buttons use them.
+//!
+//! *Slot type*: one line per representative value, then its synonyms, tab-separated:
+//! ```text
+//! Pepperoni<TAB>Pepperoni pizza
+//! Barbecue<TAB>Barbecue pizza<TAB>BBQ pizza
+//! ```
+//! *Intent*: two sections. `[INTENT SLOT]` lines are `slotName<TAB>slotType`; after a blank line,
+//! `[INTENT EXPRESSION]` is followed by one sample utterance per line, slots tagged inline:
+//! ```text
+//! [INTENT SLOT]
+//! pizzaType<TAB>PIZZA_TYPE
+//!
+//! [INTENT EXPRESSION]
+//! <pizzaType>BBQ pizza</pizzaType> please
+//! ```
+//! Files are written as UTF-8 without a byte-order mark, with `\n` line ends and a final line
+//! end. Reading accepts a byte-order mark and `\r\n`, ignores blank lines and trims each field.
+//! Every problem is a [`Diagnostic`] with the file and byte range of the offending line.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::Path;
+use std::path::PathBuf;
+
+use indexmap::IndexMap;
+
+use crate::diag::Code;
+use crate::diag::Diagnostic;
+use crate::load;
+use crate::load::Extension;
+use crate::load::Intent;
+use crate::load::Sink;
+use crate::load::SlotType;
+use crate::load::SlotValue;
+use crate::model::IntentFile;
+use crate::model::Sp;
+use crate::tree::Entry;
+use crate::tree::MAX_FILE_SIZE;
+use crate::tree::Tree;
+use crate::utterance;
+
+/// Header of the slot section of an intent TSV.
+pub const SLOT_HEADER: &str = "[INTENT SLOT]";
+/// Header of the sample-utterance section of an intent TSV.
+pub const EXPRESSION_HEADER: &str = "[INTENT EXPRESSION]";
+
+/// Which of the two console formats a file is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Intent,
+    SlotType,
+}
+
+/// The lines of a text: (byte offset of the line, line without its line end). A leading
+/// byte-order mark is skipped.
+fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut offset = text.len() - body.len();
+    body.split_inclusive('\n').map(move |line| {
+        let start = offset;
+        offset += line.len();
+        (start, line.trim_end_matches(['\n', '\r']))
+    })
+}
+
+/// `text` trimmed, with its byte range when it starts at `start`.
+fn trimmed(text: &str, start: usize) -> (&str, Range<usize>) {
+    let lead = text.len() - text.trim_start().len();
+    let t = text.trim();
+    (t, start + lead..start + lead + t.len())
+}
+
+fn looks_like_header(line: &str) -> bool {
+    let t = line.trim();
+    t.starts_with('[') && t.ends_with(']') && !line.contains('\t')
+}
+
+/// Decide which format a file holds: a parent folder named `intents` or `slot-types` decides;
+/// otherwise a file whose first non-blank line looks like a `[SECTION]` header is an intent, any
+/// other a slot type.
+pub fn detect(path: &str, text: &str) -> Kind {
+    let parent = Path::new(path)
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str());
+    match parent {
+        Some("intents") => return Kind::Intent,
+        Some("slot-types") => return Kind::SlotType,
+        _ => {}
+    }
+    let first = lines(text).map(|(_, l)| l).find(|l| !l.trim().is_empty());
+    if first.is_some_and(looks_like_header) {
+        Kind::Intent
+    } else {
+        Kind::SlotType
+    }
+}
+
+/// Parse a slot-type TSV. `None` when an error was reported.
+pub fn parse_slot_type(path: &str, text: &str, sink: &mut Sink) -> Option<Vec<SlotValue>> {
+    let before = sink.diagnostics.iter().filter(|d| d.is_error()).count();
+    let values = load::parse_slot_tsv(path, text, sink);
+    let after = sink.diagnostics.iter().filter(|d| d.is_error()).count();
+    (after == before).then_some(values)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Section {
+    /// Before any header.
+    Start,
+    Slots,
+    Expressions,
+    /// After an unknown header: lines are skipped (the header was reported).
+    Unknown,
+}
+
+/// Parse an intent TSV into the intent file model (spans point into the TSV text). `None` when
+/// an error was reported.
+pub fn parse_intent(path: &str, text: &str, sink: &mut Sink) -> Option<IntentFile> {
+    let mut errors = 0;
+    let mut err = |sink: &mut Sink, d: Diagnostic| {
+        errors += 1;
+        sink.push(d);
+    };
+    let mut section = Section::Start;
+    let mut slot_header: Option<Range<usize>> = None;
+    let mut expr_header: Option<Range<usize>> = None;
+    let mut reported_start = false;
+    let mut slots: IndexMap<Sp<String>, Sp<String>> = IndexMap::new();
+    let mut utterances: Vec<Sp<String>> = Vec::new();
+    for (start, line) in lines(text) {
+        let (t, tspan) = trimmed(line, start);
+        if t.is_empty() {
+            continue;
+        }
+        if looks_like_header(line) {
+            match t {
+                SLOT_HEADER => {
+                    if let Some(first) = &slot_header {
+                        err(
+                            sink,
+                            Diagnostic::new(Code::TsvSyntax, "second `[INTENT SLOT]` header")
+                                .at(path, tspan.clone())
+                                .related(path, first.clone(), "first here")
+                                .hint("an intent TSV has one slot section and one expression section"),
+                        );
+                    } else if expr_header.is_some() {
+                        err(
+                            sink,
+                            Diagnostic::new(
+                                Code::TsvSyntax,
+                                "`[INTENT SLOT]` comes after `[INTENT EXPRESSION]`",
+                            )
+                            .at(path, tspan.clone())
+                            .hint("the slot section comes first, then a blank line, then the expression section"),
+                        );
+                    }
+                    slot_header.get_or_insert(tspan);
+                    section = Section::Slots;
+                }
+                EXPRESSION_HEADER => {
+                    if let Some(first) = &expr_header {
+                        err(
+                            sink,
+                            Diagnostic::new(Code::TsvSyntax, "second `[INTENT EXPRESSION]` header")
+                                .at(path, tspan.clone())
+                                .related(path, first.clone(), "first here")
+                                .hint("an intent TSV has one slot section and one expression section"),
+                        );
+                    } else if slot_header.is_none() && !reported_start {
+                        err(
+                            sink,
+                            Diagnostic::new(
+                                Code::TsvSyntax,
+                                "missing `[INTENT SLOT]` section header",
+                            )
+                            .at(path, tspan.clone())
+                            .label("expression section without a slot section before it")
+                            .hint("start the file with `[INTENT SLOT]` (followed by no lines when the intent has no slots) and a blank line"),
+                        );
+                    }
+                    expr_header.get_or_insert(tspan);
+                    section = Section::Expressions;
+                }
+                _ => {
+                    err(
+                        sink,
+                        Diagnostic::new(Code::TsvSyntax, format!("unknown section header `{t}`"))
+                            .at(path, tspan)
+                            .hint("an intent TSV has the sections `[INTENT SLOT]` and `[INTENT EXPRESSION]`"),
+                    );
+                    section = Section::Unknown;
+                }
+            }
+            continue;
+        }
+        let line_span = start..start + line.len();
+        match section {
+            Section::Unknown => {}
+            Section::Start => {
+                if !reported_start {
+                    reported_start = true;
+                    err(
+                        sink,
+                        Diagnostic::new(Code::TsvSyntax, "missing section header before this line")
+                            .at(path, tspan)
+                            .hint("an intent TSV starts with `[INTENT SLOT]` (slotName<TAB>slotType lines), then a blank line and `[INTENT EXPRESSION]` (one utterance per line)"),
+                    );
+                }
+            }
+            Section::Slots => {
+                let fields: Vec<&str> = line.split('\t').collect();
+                if fields.len() != 2 {
+                    err(
+                        sink,
+                        Diagnostic::new(
+                            Code::TsvSyntax,
+                            format!(
+                                "slot line has {} column{}; expected 2",
+                                fields.len(),
+                                if fields.len() == 1 { "" } else { "s" }
+                            ),
+                        )
+                        .at(path, line_span)
+                        .hint("each line of `[INTENT SLOT]` is `slotName<TAB>slotType`"),
+                    );
+                    continue;
+                }
+                let (name, nspan) = trimmed(fields[0], start);
+                let (ty, tyspan) = trimmed(fields[1], start + fields[0].len() + 1);
+                if name.is_empty() || ty.is_empty() {
+                    err(
+                        sink,
+                        Diagnostic::new(Code::TsvSyntax, "slot line has an empty column")
+                            .at(path, line_span)
+                            .hint("each line of `[INTENT SLOT]` is `slotName<TAB>slotType`"),
+                    );
+                    continue;
+                }
+                if !utterance::valid_slot_name(name) {
+                    err(
+                        sink,
+                        Diagnostic::new(
+                            Code::TsvSyntax,
+                            format!("`{name}` cannot be a slot name"),
+                        )
+                        .at(path, nspan)
+                        .hint("slot names hold letters, digits, `_`, `-` or `.`"),
+                    );
+                    continue;
+                }
+                if let Some(first) = slots.keys().find(|k| k.value == name) {
+                    let first = first.span.clone();
+                    err(
+                        sink,
+                        Diagnostic::new(
+                            Code::TsvSyntax,
+                            format!("slot `{name}` is listed twice"),
+                        )
+                        .at(path, nspan)
+                        .related(path, first, "first listed here"),
+                    );
+                    continue;
+                }
+                slots.insert(
+                    Sp::new(name.to_string(), nspan),
+                    Sp::new(ty.to_string(), tyspan),
+                );
+            }
+            Section::Expressions => {
+                let columns = line.split('\t').count();
+                if columns != 1 {
+                    err(
+                        sink,
+                        Diagnostic::new(
+                            Code::TsvSyntax,
+                            format!("utterance line has {columns} columns; expected 1"),
+                        )
+                        .at(path, line_span)
+                        .hint("each line of `[INTENT EXPRESSION]` is one sample utterance, without tabs"),
+                    );
+                    continue;
+                }
+                match utterance::parse(t) {
+                    Err(e) => err(
+                        sink,
+                        Diagnostic::new(Code::TsvSyntax, e.message)
+                            .at(path, tspan.start + e.span.start..tspan.start + e.span.end)
+                            .hint("tag a slot value as `<slotName>value</slotName>`"),
+                    ),
+                    Ok(segs) => {
+                        let mut ok = true;
+                        for seg in &segs {
+                            if let utterance::Segment::Slot { name, span, .. } = seg
+                                && !slots.keys().any(|k| k.value == *name)
+                            {
+                                ok = false;
+                                let at = tspan.start + span.start;
+                                err(
+                                    sink,
+                                    Diagnostic::new(
+                                        Code::UnknownSlot,
+                                        format!("tag `<{name}>` names a slot that `[INTENT SLOT]` does not list"),
+                                    )
+                                    .at(path, at..at + name.len() + 2)
+                                    .hint(format!("add `{name}<TAB><slot type>` under `[INTENT SLOT]`")),
+                                );
+                            }
+                        }
+                        if ok {
+                            utterances.push(Sp::new(t.to_string(), tspan));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let end = text.len()..text.len();
+    if expr_header.is_none() {
+        errors += 1;
+        sink.push(
+            Diagnostic::new(
+                Code::TsvSyntax,
+                "missing `[INTENT EXPRESSION]` section header",
+            )
+            .at(path, end.clone())
+            .hint("after the slot section and a blank line, `[INTENT EXPRESSION]` is followed by one sample utterance per line"),
+        );
+    }
+    if slot_header.is_none() && expr_header.is_none() && !reported_start {
+        errors += 1;
+        sink.push(
+            Diagnostic::new(Code::TsvSyntax, "missing `[INTENT SLOT]` section header")
+                .at(path, end)
+                .hint("an intent TSV starts with `[INTENT SLOT]`"),
+        );
+    }
+    if errors > 0 {
+        return None;
+    }
+    let slots_span = slot_header.unwrap_or(0..0);
+    let utt_span = expr_header.unwrap_or(0..0);
+    Some(IntentFile {
+        description: None,
+        slots: Sp::new(slots, slots_span),
+        utterances: Sp::new(utterances, utt_span),
+    })
+}
+
+/// Write an intent in the console's TSV format.
+pub fn write_intent<'a>(
+    slots: impl IntoIterator<Item = (&'a str, &'a str)>,
+    utterances: impl IntoIterator<Item = &'a str>,
+) -> String {
+    let mut out = String::from(SLOT_HEADER);
+    out.push('\n');
+    for (name, ty) in slots {
+        out.push_str(name.trim());
+        out.push('\t');
+        out.push_str(ty.trim());
+        out.push('\n');
+    }
+    out.push('\n');
+    out.push_str(EXPRESSION_HEADER);
+    out.push('\n');
+    for u in utterances {
+        out.push_str(u.trim());
+        out.push('\n');
+    }
+    out
+}
+
+/// Write a slot type in the console's TSV format.
+pub fn write_slot_type<'a>(
+    values: impl IntoIterator<Item = (&'a str, Vec<&'a str>)>,
+) -> String {
+    let mut out = String::new();
+    for (value, synonyms) in values {
+        out.push_str(value.trim());
+        for s in synonyms {
+            out.push('\t');
+            out.push_str(s.trim());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Why a field cannot be written to a TSV line and read back unchanged (after trimming).
+fn unrepresentable(s: &str) -> Option<&'static str> {
+    if s.contains('\t') {
+        Some("a tab, which separates TSV columns")
+    } else if s.contains(['\n', '\r']) {
+        Some("a line break, which ends a TSV line")
+    } else if s.trim().is_empty() {
+        Some("no text")
+    } else {
+        None
+    }
+}
+
+fn cannot(file: &str, span: &Range<usize>, what: &str, value: &str, why: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::TsvSyntax,
+        format!("{what} `{}` holds {why}", value.escape_debug()),
+    )
+    .at(file, span.clone())
+    .hint("the console's TSV format cannot hold it; change the value before exporting")
+}
+
+/// An intent in the console's TSV format, or why it cannot be written so that it reads back the
+/// same: fields with tabs or line breaks, empty fields, malformed tags, tags naming undeclared
+/// slots. Diagnostics point into the intent's own file.
+pub fn intent_to_tsv(intent: &Intent) -> Result<String, Vec<Diagnostic>> {
+    let mut problems = Vec::new();
+    let file = intent.file.as_str();
+    let def = &intent.def;
+    for (name, ty) in &def.slots.value {
+        if let Some(why) = unrepresentable(&name.value) {
+            problems.push(cannot(file, &name.span, "slot name", &name.value, why));
+        } else if !utterance::valid_slot_name(name.value.trim()) {
+            problems.push(
+                Diagnostic::new(
+                    Code::TsvSyntax,
+                    format!("`{}` cannot be a slot name", name.value),
+                )
+                .at(file, name.span.clone())
+                .hint("slot names hold letters, digits, `_`, `-` or `.`"),
+            );
+        }
+        if let Some(why) = unrepresentable(&ty.value) {
+            problems.push(cannot(file, &ty.span, "slot type", &ty.value, why));
+        }
+    }
+    for u in &def.utterances.value {
+        if let Some(why) = unrepresentable(&u.value) {
+            problems.push(cannot(file, &u.span, "sample utterance", &u.value, why));
+            continue;
+        }
+        if looks_like_header(&u.value) {
+            problems.push(cannot(
+                file,
+                &u.span,
+                "sample utterance",
+                &u.value,
+                "only a `[…]` section header",
+            ));
+            continue;
+        }
+        match utterance::parse(u.value.trim()) {
+            Err(e) => problems.push(
+                Diagnostic::new(Code::UtteranceTag, e.message)
+                    .at(file, u.span.clone())
+                    .hint("tag a slot value as `<slotName>value</slotName>`"),
+            ),
+            Ok(segs) => {
+                for seg in segs {
+                    if let utterance::Segment::Slot { name, .. } = seg
+                        && !def.slots.value.keys().any(|k| k.value.trim() == name)
+                    {
+                        problems.push(
+                            Diagnostic::new(
+                                Code::UnknownSlot,
+                                format!(
+                                    "tag `<{name}>` names a slot that intent `{}` does not declare",
+                                    intent.name
+                                ),
+                            )
+                            .at(file, u.span.clone()),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(write_intent(
+        def.slots
+            .value
+            .iter()
+            .map(|(k, v)| (k.value.as_str(), v.value.as_str())),
+        def.utterances.value.iter().map(|u| u.value.as_str()),
+    ))
+}
+
+/// A slot type in the console's TSV format, or why it cannot be written so that it reads back the
+/// same.
+pub fn slot_type_to_tsv(st: &SlotType) -> Result<String, Vec<Diagnostic>> {
+    let mut problems = Vec::new();
+    let file = st.file.as_str();
+    let mut seen: HashMap<&str, &Range<usize>> = HashMap::new();
+    for v in &st.values {
+        if let Some(why) = unrepresentable(&v.value.value) {
+            problems.push(cannot(
+                file,
+                &v.value.span,
+                "representative value",
+                &v.value.value,
+                why,
+            ));
+        } else if let Some(first) = seen.insert(v.value.value.trim(), &v.value.span) {
+            problems.push(
+                Diagnostic::new(
+                    Code::TsvSyntax,
+                    format!(
+                        "representative value `{}` is listed twice (ignoring surrounding spaces)",
+                        v.value.value.trim()
+                    ),
+                )
+                .at(file, v.value.span.clone())
+                .related(file, first.clone(), "first listed here"),
+            );
+        }
+        for s in &v.synonyms {
+            if let Some(why) = unrepresentable(&s.value) {
+                problems.push(cannot(file, &s.span, "synonym", &s.value, why));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(write_slot_type(st.values.iter().map(|v| {
+        (
+            v.value.value.as_str(),
+            v.synonyms.iter().map(|s| s.value.as_str()).collect(),
+        )
+    })))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading files from disk
+
+/// Custom intents and slot types read from console TSV files, shaped like the interaction model
+/// of a [`load::Extension`]: `file` is the path as given, spans point into the TSV texts (kept in
+/// the sink's sources).
+#[derive(Clone, Debug, Default)]
+pub struct TsvModel {
+    pub intents: Vec<Intent>,
+    pub slot_types: Vec<SlotType>,
+}
+
+impl TsvModel {
+    /// `base` with its interaction model (custom intents and slot types) replaced by this one:
+    /// what the extension would be after uploading every file. Built-in intents and slot types
+    /// are not part of the TSV files and stay as in `base`.
+    pub fn into_extension(self, base: &Extension) -> Extension {
+        let mut ext = base.clone();
+        ext.intents = self.intents;
+        ext.slot_types = self.slot_types;
+        ext
+    }
+}
+
+/// The name a file gives its intent or slot type: the file name without `.tsv`.
+pub fn name_of(path: &str) -> String {
+    let p = Path::new(path);
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or(path);
+    name.strip_suffix(".tsv").unwrap_or(name).to_string()
+}
+
+fn valid_model_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.')
+}
+
+/// Parse one TSV text (already read) into the model; problems go to the sink.
+pub fn parse_file(path: &str, text: &str, model: &mut TsvModel, sink: &mut Sink) {
+    let name = name_of(path);
+    let kind = detect(path, text);
+    let bad_name = match kind {
+        Kind::Intent if name.starts_with("Clova.") => Some((
+            Code::IntentNameReserved,
+            format!("intent name `{name}` uses the reserved `Clova.` prefix"),
+        )),
+        Kind::SlotType if name.starts_with("CLOVA.") => Some((
+            Code::IntentNameInvalid,
+            format!("slot type name `{name}` uses the reserved `CLOVA.` prefix"),
+        )),
+        _ if !valid_model_name(&name) => Some((
+            Code::IntentNameInvalid,
+            format!(
+                "`{name}` cannot be {} name",
+                if kind == Kind::Intent {
+                    "an intent"
+                } else {
+                    "a slot type"
+                }
+            ),
+        )),
+        _ => None,
+    };
+    if let Some((code, message)) = bad_name {
+        sink.push(
+            Diagnostic::new(code, message)
+                .at(path, 0..0)
+                .hint("the file name (without `.tsv`) is the name; rename the file"),
+        );
+    }
+    match kind {
+        Kind::Intent => {
+            if let Some(def) = parse_intent(path, text, sink) {
+                if let Some(first) = model.intents.iter().find(|i| i.name == name) {
+                    sink.push(
+                        Diagnostic::new(
+                            Code::DuplicateIntent,
+                            format!("intent `{name}` is given twice"),
+                        )
+                        .at(path, 0..0)
+                        .related(first.file.clone(), 0..0, "also here"),
+                    );
+                    return;
+                }
+                model.intents.push(Intent {
+                    name,
+                    file: path.to_string(),
+                    def,
+                });
+            }
+        }
+        Kind::SlotType => {
+            if let Some(values) = parse_slot_type(path, text, sink) {
+                if let Some(first) = model.slot_types.iter().find(|s| s.name == name) {
+                    sink.push(
+                        Diagnostic::new(
+                            Code::DuplicateSlotType,
+                            format!("slot type `{name}` is given twice"),
+                        )
+                        .at(path, 0..0)
+                        .related(first.file.clone(), 0..0, "also here"),
+                    );
+                    return;
+                }
+                model.slot_types.push(SlotType {
+                    name,
+                    file: path.to_string(),
+                    description: None,
+                    values,
+                });
+            }
+        }
+    }
+}
+
+/// Read TSV files from disk. Each is named in diagnostics by its path as given. Unreadable,
+/// oversized or non-UTF-8 files are diagnostics too.
+pub fn read_files(paths: &[PathBuf]) -> (TsvModel, Sink) {
+    let mut tree = Tree::default();
+    let mut names = Vec::new();
+    for p in paths {
+        let name = p.to_string_lossy().replace('\\', "/");
+        let entry = match std::fs::metadata(p) {
+            Ok(m) if m.len() > MAX_FILE_SIZE => Entry::TooLarge(m.len()),
+            Ok(m) if !m.is_file() => Entry::Unreadable("not a regular file".into()),
+            Ok(_) => match std::fs::read(p) {
+                Ok(b) => Entry::Blob(b.into()),
+                Err(e) => Entry::Unreadable(e.to_string()),
+            },
+            Err(e) => Entry::Unreadable(e.to_string()),
+        };
+        tree.insert(name.clone(), entry);
+        names.push(name);
+    }
+    let mut sink = Sink::default();
+    let mut model = TsvModel::default();
+    for name in &names {
+        if let Some(text) = load::read_text(&tree, name, &mut sink) {
+            parse_file(name, &text, &mut model, &mut sink);
+        }
+    }
+    model.intents.sort_by(|a, b| a.name.cmp(&b.name));
+    model.slot_types.sort_by(|a, b| a.name.cmp(&b.name));
+    (model, sink)
+}
+
+/// The `.tsv` files of a console download folder: those directly in `dir` and in its `intents/`
+/// and `slot-types/` sub-folders (the layout `cekops export tsv` writes), sorted.
+pub fn folder_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for sub in [dir.to_path_buf(), dir.join("intents"), dir.join("slot-types")] {
+        if !sub.is_dir() {
+            continue;
+        }
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&sub)?
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "tsv"))
+            .collect();
+        files.sort();
+        out.extend(files);
+    }
+    Ok(out)
+}
+
+/// Read a console TSV download folder (see [`folder_files`]) into an interaction model; combine
+/// it with an extension's basic information with [`TsvModel::into_extension`].
+pub fn read_folder(dir: &Path) -> std::io::Result<(TsvModel, Sink)> {
+    let files = folder_files(dir)?;
+    Ok(read_files(&files))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn intent(text: &str) -> (Option<IntentFile>, Vec<Diagnostic>) {
+        let mut sink = Sink::default();
+        let r = parse_intent("x.tsv", text, &mut sink);
+        (r, sink.diagnostics)
+    }
+
+    #[test]
+    fn parses_the_spec_example() {
+        let text = "[INTENT SLOT]\npizzaType\tPIZZA_TYPE\npizzaAmount\tCLOVA.NUMBER\n\n[INTENT EXPRESSION]\n<pizzaType>BBQ pizza</pizzaType> <pizzaAmount>2 boxes</pizzaAmount> please\n";
+        let (f, d) = intent(text);
+        assert!(d.is_empty(), "{d:?}");
+        let f = f.unwrap();
+        assert_eq!(f.slots.value.len(), 2);
+        assert_eq!(f.utterances.value.len(), 1);
+        let u = &f.utterances.value[0];
+        assert_eq!(&text[u.span.clone()], u.value);
+        // writing gives the same bytes
+        let again = write_intent(
+            f.slots
+                .value
+                .iter()
+                .map(|(k, v)| (k.value.as_str(), v.value.as_str())),
+            f.utterances.value.iter().map(|u| u.value.as_str()),
+        );
+        assert_eq!(again, text);
+    }
+
+    #[test]
+    fn crlf_and_bom_are_read() {
+        let (f, d) = intent("\u{feff}[INTENT SLOT]\r\na\tT\r\n\r\n[INTENT EXPRESSION]\r\n<a>x</a> y\r\n");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(f.unwrap().utterances.value[0].value, "<a>x</a> y");
+    }
+
+    #[test]
+    fn reports_bad_intent_files() {
+        let codes = |text: &str| -> Vec<String> {
+            let (f, d) = intent(text);
+            assert!(f.is_none());
+            d.iter().map(|d| d.message.clone()).collect()
+        };
+        assert_eq!(
+            codes("hello\n"),
+            vec![
+                "missing section header before this line",
+                "missing `[INTENT EXPRESSION]` section header"
+            ]
+        );
+        assert_eq!(
+            codes("[INTENT EXPRESSION]\nhi\n"),
+            vec!["missing `[INTENT SLOT]` section header"]
+        );
+        assert_eq!(
+            codes("[INTENT SLOT]\na\tT\tU\n\n[INTENT EXPRESSION]\nhi\n"),
+            vec!["slot line has 3 columns; expected 2"]
+        );
+        assert_eq!(
+            codes("[INTENT SLOT]\na\n\n[INTENT EXPRESSION]\nhi\n"),
+            vec!["slot line has 1 column; expected 2"]
+        );
+        assert_eq!(
+            codes("[INTENT SLOT]\na\tT\n\n[INTENT EXPRESSION]\n<a>x y\n"),
+            vec!["tag `<a>` is never closed with `</a>`"]
+        );
+        assert_eq!(
+            codes("[INTENT SLOT]\n\n[INTENT EXPRESSION]\n<b>x</b> y\n"),
+            vec!["tag `<b>` names a slot that `[INTENT SLOT]` does not list"]
+        );
+        assert_eq!(
+            codes("[INTENT SLOTS]\n\n[INTENT EXPRESSION]\nx\n"),
+            vec![
+                "unknown section header `[INTENT SLOTS]`",
+                "missing `[INTENT SLOT]` section header"
+            ]
+        );
+        assert_eq!(codes(""), vec![
+            "missing `[INTENT EXPRESSION]` section header",
+            "missing `[INTENT SLOT]` section header"
+        ]);
+    }
+
+    #[test]
+    fn error_spans_point_at_the_line() {
+        let text = "[INTENT SLOT]\na\tT\n\n[INTENT EXPRESSION]\nok <a>x</a>\n  bad <a>x\n";
+        let (_, d) = intent(text);
+        let span = d[0].location.as_ref().unwrap().span.clone();
+        assert_eq!(&text[span], "<a>");
+        let idx = crate::diag::LineIndex::new(text);
+        assert_eq!(idx.line_of(d[0].location.as_ref().unwrap().span.start), 5);
+    }
+
+    #[test]
+    fn detects_kind() {
+        assert_eq!(detect("a/intents/X.tsv", "v\ts\n"), Kind::Intent);
+        assert_eq!(detect("a/slot-types/X.tsv", "[INTENT SLOT]\n"), Kind::SlotType);
+        assert_eq!(detect("X.tsv", "\n[INTENT SLOT]\n"), Kind::Intent);
+        assert_eq!(detect("X.tsv", "[INTENT EXPRESSION]\n"), Kind::Intent);
+        assert_eq!(detect("X.tsv", "v\ts\n"), Kind::SlotType);
+    }
+
+    #[test]
+    fn duplicate_slot_values_are_reported() {
+        let mut sink = Sink::default();
+        assert!(parse_slot_type("t.tsv", "a\tb\n a \tc\n", &mut sink).is_none());
+        assert_eq!(sink.diagnostics.len(), 1);
+        assert_eq!(
+            sink.diagnostics[0].message,
+            "representative value `a` is listed twice"
+        );
+    }
+}
