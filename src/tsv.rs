@@ -648,13 +648,12 @@ pub fn parse_file(path: &str, text: &str, model: &mut TsvModel, sink: &mut Sink)
     }
 }
 
-/// Read TSV files from disk. Each is named in diagnostics by its path as given. Unreadable,
-/// oversized or non-UTF-8 files are diagnostics too.
-pub fn read_files(paths: &[PathBuf]) -> (TsvModel, Sink) {
+/// Read TSV files from disk: `(name, path)` pairs, where the name (usually the path as the user
+/// typed it) is how diagnostics refer to the file. Unreadable, oversized or non-UTF-8 files are
+/// diagnostics too.
+pub fn read_files(files: &[(String, PathBuf)]) -> (TsvModel, Sink) {
     let mut tree = Tree::default();
-    let mut names = Vec::new();
-    for p in paths {
-        let name = p.to_string_lossy().replace('\\', "/");
+    for (name, p) in files {
         let entry = match std::fs::metadata(p) {
             Ok(m) if m.len() > MAX_FILE_SIZE => Entry::TooLarge(m.len()),
             Ok(m) if !m.is_file() => Entry::Unreadable("not a regular file".into()),
@@ -665,11 +664,10 @@ pub fn read_files(paths: &[PathBuf]) -> (TsvModel, Sink) {
             Err(e) => Entry::Unreadable(e.to_string()),
         };
         tree.insert(name.clone(), entry);
-        names.push(name);
     }
     let mut sink = Sink::default();
     let mut model = TsvModel::default();
-    for name in &names {
+    for (name, _) in files {
         if let Some(text) = load::read_text(&tree, name, &mut sink) {
             parse_file(name, &text, &mut model, &mut sink);
         }
@@ -701,7 +699,10 @@ pub fn folder_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 /// Read a console TSV download folder (see [`folder_files`]) into an interaction model; combine
 /// it with an extension's basic information with [`TsvModel::into_extension`].
 pub fn read_folder(dir: &Path) -> std::io::Result<(TsvModel, Sink)> {
-    let files = folder_files(dir)?;
+    let files: Vec<(String, PathBuf)> = folder_files(dir)?
+        .into_iter()
+        .map(|p| (p.to_string_lossy().replace('\\', "/"), p))
+        .collect();
     Ok(read_files(&files))
 }
 

@@ -2,6 +2,8 @@
 //! to the terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod export;
+mod import;
 mod schema;
 mod validate;
 
@@ -52,6 +54,8 @@ pub enum ColorChoice {
 pub enum Command {
     Validate(validate::ValidateArgs),
     Schema(schema::SchemaArgs),
+    Import(import::ImportArgs),
+    Export(export::ExportArgs),
 }
 
 /// What every command gets: the working folder and output settings.
@@ -117,6 +121,8 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Validate(a) => validate::run(&ctx, a),
         Command::Schema(a) => schema::run(&ctx, a),
+        Command::Import(a) => import::run(&ctx, a),
+        Command::Export(a) => export::run(&ctx, a),
     };
     match result {
         Ok(code) => code,

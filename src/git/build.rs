@@ -43,6 +43,12 @@ pub fn signature(repo: &Repository, role: Role) -> Result<Signature<'static>> {
     Ok(sig)
 }
 
+/// The author's name and e-mail (as [`signature`] finds them), when git knows them.
+pub fn identity(repo: &Repository) -> Option<(String, String)> {
+    let sig = signature(repo, Role::Author).ok()?;
+    Some((sig.name().ok()?.to_string(), sig.email().ok()?.to_string()))
+}
+
 /// Which identity of a commit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {

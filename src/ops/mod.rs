@@ -1,3 +1,5 @@
 //! The workflows behind each command. They take options and return data; they never print.
 
+pub mod export;
+pub mod import;
 pub mod validate;

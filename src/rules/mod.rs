@@ -9,6 +9,8 @@ mod server;
 mod store;
 mod tests;
 
+pub use info::is_valid_id;
+
 use crate::diag::Diagnostic;
 use crate::diag::Severity;
 use crate::diag::SourceMap;
