@@ -35,9 +35,11 @@ use crate::load::Sink;
 use crate::load::SlotType;
 use crate::load::SlotValue;
 use crate::model::IntentFile;
+use crate::model::SlotTypeFile;
 use crate::model::Sp;
 use crate::tree::Entry;
 use crate::tree::MAX_FILE_SIZE;
+use crate::toml_write;
 use crate::tree::Tree;
 use crate::utterance;
 
@@ -532,6 +534,73 @@ pub fn slot_type_to_tsv(st: &SlotType) -> Result<String, Vec<Diagnostic>> {
     })))
 }
 
+/// The intent file `import tsv` writes for an intent read from TSV: its slots and utterances,
+/// keeping the `description` and the leading comment lines (e.g. `#:schema`) of the file it
+/// replaces.
+pub fn intent_toml(intent: &Intent, existing: Option<&str>) -> String {
+    let (header, description) = match existing {
+        Some(text) => (
+            toml_write::leading_comments(text),
+            toml::from_str::<IntentFile>(text)
+                .ok()
+                .and_then(|f| f.description.map(|d| d.value)),
+        ),
+        None => (String::new(), None),
+    };
+    let slots: Vec<(String, String)> = intent
+        .def
+        .slots
+        .value
+        .iter()
+        .map(|(k, v)| (k.value.clone(), v.value.clone()))
+        .collect();
+    let utterances: Vec<String> = intent
+        .def
+        .utterances
+        .value
+        .iter()
+        .map(|u| u.value.clone())
+        .collect();
+    toml_write::intent(&header, description.as_deref(), &slots, &utterances)
+}
+
+fn values_of(st: &SlotType) -> Vec<(String, Vec<String>)> {
+    st.values
+        .iter()
+        .map(|v| {
+            (
+                v.value.value.clone(),
+                v.synonyms.iter().map(|s| s.value.clone()).collect(),
+            )
+        })
+        .collect()
+}
+
+/// The slot-type file `import tsv` writes (`.toml`), keeping the `description` and leading
+/// comment lines of the file it replaces.
+pub fn slot_type_toml(st: &SlotType, existing: Option<&str>) -> String {
+    let (header, description) = match existing {
+        Some(text) => (
+            toml_write::leading_comments(text),
+            toml::from_str::<SlotTypeFile>(text)
+                .ok()
+                .and_then(|f| f.description.map(|d| d.value)),
+        ),
+        None => (String::new(), None),
+    };
+    toml_write::slot_type(&header, description.as_deref(), &values_of(st))
+}
+
+/// The slot type in canonical console TSV (for extensions that keep a slot type as `.tsv`).
+pub fn slot_type_tsv(st: &SlotType) -> String {
+    write_slot_type(st.values.iter().map(|v| {
+        (
+            v.value.value.as_str(),
+            v.synonyms.iter().map(|s| s.value.as_str()).collect(),
+        )
+    }))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reading files from disk
 
@@ -819,5 +888,192 @@ mod tests {
             sink.diagnostics[0].message,
             "representative value `a` is listed twice"
         );
+    }
+}
+
+/// Round trip: TOML model → `export tsv` → `import tsv` → `export tsv`, through the same
+/// functions the commands use.
+#[cfg(test)]
+mod roundtrip {
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Text that a TSV field holds: no tab, line break or tag brackets, no surrounding spaces.
+    fn word() -> impl Strategy<Value = String> {
+        "[a-zA-Z0-9가-힣ぁ-んー\"'\\#=\\[\\]{}.,!?_ \u{3000}-]{1,10}"
+            .prop_filter("trimmed and not empty", |s| !s.trim().is_empty() && s.trim() == s)
+    }
+
+    /// Text of an utterance between tags: no `[`/`]` (a whole line `[…]` reads as a header).
+    fn text() -> impl Strategy<Value = String> {
+        "[a-zA-Z0-9가-힣ぁ-ん\"'\\#=.,!?_ -]{1,10}"
+            .prop_filter("trimmed and not empty", |s| !s.trim().is_empty() && s.trim() == s)
+    }
+
+    #[derive(Clone, Debug)]
+    struct Model {
+        /// name -> (slots, utterances)
+        intents: BTreeMap<String, (Vec<(String, String)>, Vec<String>)>,
+        /// name -> values with synonyms
+        slot_types: BTreeMap<String, Vec<(String, Vec<String>)>>,
+    }
+
+    fn slot_type() -> impl Strategy<Value = Vec<(String, Vec<String>)>> {
+        prop::collection::vec((word(), prop::collection::vec(word(), 0..3)), 0..6).prop_map(
+            |vals| {
+                let mut seen = std::collections::HashSet::new();
+                vals.into_iter().filter(|(v, _)| seen.insert(v.clone())).collect()
+            },
+        )
+    }
+
+    fn intent() -> impl Strategy<Value = (Vec<(String, String)>, Vec<String>)> {
+        prop::collection::btree_map("[a-z][a-zA-Z0-9_]{0,5}", "[A-Z][A-Z_.]{0,8}", 0..4)
+            .prop_flat_map(|slots| {
+                let names: Vec<String> = slots.keys().cloned().collect();
+                let segment = if names.is_empty() {
+                    text().prop_map(|t| (None, t)).boxed()
+                } else {
+                    prop_oneof![
+                        text().prop_map(|t| (None, t)),
+                        (prop::sample::select(names), word()).prop_map(|(n, v)| (Some(n), v)),
+                    ]
+                    .boxed()
+                };
+                let utterance = prop::collection::vec(segment, 1..5).prop_map(|segs| {
+                    segs.into_iter()
+                        .map(|(slot, t)| match slot {
+                            Some(n) => format!("<{n}>{t}</{n}>"),
+                            None => t,
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                });
+                (
+                    Just(slots.into_iter().collect::<Vec<_>>()),
+                    prop::collection::vec(utterance, 0..6),
+                )
+            })
+    }
+
+    fn model() -> impl Strategy<Value = Model> {
+        (
+            prop::collection::btree_map("[A-Z][a-zA-Z0-9]{0,7}", intent(), 0..4),
+            prop::collection::btree_map("[A-Z][A-Z0-9_]{0,7}", slot_type(), 0..3),
+        )
+            .prop_map(|(intents, slot_types)| Model {
+                intents,
+                slot_types,
+            })
+    }
+
+    const DIR: &str = "extensions/com.example.rt";
+
+    fn load(files: &BTreeMap<String, String>) -> Extension {
+        let mut tree = Tree::default();
+        for (p, t) in files {
+            tree.insert(p.clone(), Entry::Blob(t.as_bytes().into()));
+        }
+        let (ext, sink) = load::load_extension(&tree, "com.example.rt", true);
+        let errors: Vec<_> = sink.diagnostics.iter().filter(|d| d.is_error()).collect();
+        assert!(
+            errors.iter().all(|d| d.code == Code::MissingFile),
+            "{errors:?}"
+        );
+        ext
+    }
+
+    /// The console files of an extension: relative path -> text.
+    fn export(ext: &Extension) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for i in &ext.intents {
+            out.insert(format!("intents/{}.tsv", i.name), intent_to_tsv(i).unwrap());
+        }
+        for t in &ext.slot_types {
+            out.insert(format!("slot-types/{}.tsv", t.name), slot_type_to_tsv(t).unwrap());
+        }
+        out
+    }
+
+    /// Import console files over the TOML files of an extension.
+    fn import(
+        files: &BTreeMap<String, String>,
+        over: &BTreeMap<String, String>,
+    ) -> BTreeMap<String, String> {
+        let mut model = TsvModel::default();
+        let mut sink = Sink::default();
+        for (p, t) in files {
+            parse_file(&format!("download/{p}"), t, &mut model, &mut sink);
+        }
+        assert!(sink.diagnostics.is_empty(), "{:?}", sink.diagnostics);
+        let mut out = over.clone();
+        for i in &model.intents {
+            let p = format!("{DIR}/interaction-model/intents/{}.toml", i.name);
+            let text = intent_toml(i, over.get(&p).map(String::as_str));
+            out.insert(p, text);
+        }
+        for t in &model.slot_types {
+            let p = format!("{DIR}/interaction-model/slot-types/{}.toml", t.name);
+            let text = slot_type_toml(t, over.get(&p).map(String::as_str));
+            out.insert(p, text);
+        }
+        out
+    }
+
+    fn toml_files(m: &Model) -> BTreeMap<String, String> {
+        let mut files = BTreeMap::new();
+        for (name, (slots, utts)) in &m.intents {
+            files.insert(
+                format!("{DIR}/interaction-model/intents/{name}.toml"),
+                toml_write::intent("#:schema ../../x.json\n", Some("kept"), slots, utts),
+            );
+        }
+        for (name, values) in &m.slot_types {
+            files.insert(
+                format!("{DIR}/interaction-model/slot-types/{name}.toml"),
+                toml_write::slot_type("", Some("kept too"), values),
+            );
+        }
+        files
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn export_import_export_is_lossless(m in model()) {
+            let files = toml_files(&m);
+            let ext = load(&files);
+            let first = export(&ext);
+            // Importing a fresh download over an empty extension, and over the files themselves.
+            let fresh = import(&first, &BTreeMap::new());
+            let again = import(&first, &files);
+            prop_assert_eq!(&again, &files, "import over the same files changes nothing");
+            let ext2 = load(&fresh);
+            let second = export(&ext2);
+            prop_assert_eq!(&first, &second);
+            // Model-level equality with what was generated.
+            for (name, (slots, utts)) in &m.intents {
+                let i = ext2.intent(name).expect("intent survives");
+                let got_slots: Vec<(String, String)> = i.def.slots.value.iter()
+                    .map(|(k, v)| (k.value.clone(), v.value.clone())).collect();
+                let got_utts: Vec<String> = i.def.utterances.value.iter()
+                    .map(|u| u.value.clone()).collect();
+                prop_assert_eq!(&got_slots, slots);
+                prop_assert_eq!(&got_utts, utts);
+            }
+            for (name, values) in &m.slot_types {
+                let t = ext2.slot_type(name).expect("slot type survives");
+                let got: Vec<(String, Vec<String>)> = t.values.iter()
+                    .map(|v| (v.value.value.clone(), v.synonyms.iter().map(|s| s.value.clone()).collect()))
+                    .collect();
+                prop_assert_eq!(&got, values);
+            }
+            prop_assert_eq!(ext2.intents.len(), m.intents.len());
+            prop_assert_eq!(ext2.slot_types.len(), m.slot_types.len());
+        }
     }
 }

@@ -14,14 +14,11 @@ use crate::error::refused;
 use crate::error::usage;
 use crate::git;
 use crate::load;
-use crate::model::IntentFile;
 use crate::model::Language;
 use crate::model::RepoConfig;
-use crate::model::SlotTypeFile;
 use crate::ops::export::write_atomic;
 use crate::rules;
 use crate::rules::Stage;
-use crate::toml_write;
 use crate::tree::Entry;
 use crate::tree::Tree;
 use crate::tsv;
@@ -157,30 +154,7 @@ pub fn import_tsv(opts: &ImportTsvOptions) -> Result<TsvImport> {
     for intent in &model.intents {
         let rel = format!("{ext_rel}/interaction-model/intents/{}.toml", intent.name);
         let existing = std::fs::read_to_string(root.join(&rel)).ok();
-        let (header, description) = match &existing {
-            Some(text) => (
-                toml_write::leading_comments(text),
-                toml::from_str::<IntentFile>(text)
-                    .ok()
-                    .and_then(|f| f.description.map(|d| d.value)),
-            ),
-            None => (String::new(), None),
-        };
-        let slots: Vec<(String, String)> = intent
-            .def
-            .slots
-            .value
-            .iter()
-            .map(|(k, v)| (k.value.clone(), v.value.clone()))
-            .collect();
-        let utts: Vec<String> = intent
-            .def
-            .utterances
-            .value
-            .iter()
-            .map(|u| u.value.clone())
-            .collect();
-        let text = toml_write::intent(&header, description.as_deref(), &slots, &utts);
+        let text = tsv::intent_toml(intent, existing.as_deref());
         plan.push((
             Imported {
                 change: change(existing.as_deref(), &text),
@@ -188,46 +162,22 @@ pub fn import_tsv(opts: &ImportTsvOptions) -> Result<TsvImport> {
                 from: intent.file.clone(),
                 kind: tsv::Kind::Intent,
                 name: intent.name.clone(),
-                count: utts.len(),
+                count: intent.def.utterances.value.len(),
             },
             text,
         ));
     }
     for st in &model.slot_types {
         let base = format!("{ext_rel}/interaction-model/slot-types/{}", st.name);
-        let values: Vec<(String, Vec<String>)> = st
-            .values
-            .iter()
-            .map(|v| {
-                (
-                    v.value.value.clone(),
-                    v.synonyms.iter().map(|s| s.value.clone()).collect(),
-                )
-            })
-            .collect();
         let tsv_rel = format!("{base}.tsv");
         let (rel, text, existing) = if root.join(&tsv_rel).is_file() {
             // The extension keeps this slot type in the console's own format: keep it so.
             let existing = std::fs::read_to_string(root.join(&tsv_rel)).ok();
-            let text = tsv::write_slot_type(
-                values
-                    .iter()
-                    .map(|(v, s)| (v.as_str(), s.iter().map(String::as_str).collect())),
-            );
-            (tsv_rel, text, existing)
+            (tsv_rel, tsv::slot_type_tsv(st), existing)
         } else {
             let rel = format!("{base}.toml");
             let existing = std::fs::read_to_string(root.join(&rel)).ok();
-            let (header, description) = match &existing {
-                Some(text) => (
-                    toml_write::leading_comments(text),
-                    toml::from_str::<SlotTypeFile>(text)
-                        .ok()
-                        .and_then(|f| f.description.map(|d| d.value)),
-                ),
-                None => (String::new(), None),
-            };
-            let text = toml_write::slot_type(&header, description.as_deref(), &values);
+            let text = tsv::slot_type_toml(st, existing.as_deref());
             (rel, text, existing)
         };
         plan.push((
@@ -237,7 +187,7 @@ pub fn import_tsv(opts: &ImportTsvOptions) -> Result<TsvImport> {
                 from: st.file.clone(),
                 kind: tsv::Kind::SlotType,
                 name: st.name.clone(),
-                count: values.len(),
+                count: st.values.len(),
             },
             text,
         ));
