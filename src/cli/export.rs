@@ -97,6 +97,7 @@ fn run_tsv(ctx: &super::Context, args: &ExportTsvArgs) -> anyhow::Result<ExitCod
         source: source(ctx.dir.clone(), &args.rev),
         id: args.id.clone(),
         out: ctx.dir.join(&args.out),
+        out_name: args.out.to_string_lossy().into_owned(),
         force: args.force,
     })?;
     match outcome {
@@ -109,9 +110,11 @@ fn run_tsv(ctx: &super::Context, args: &ExportTsvArgs) -> anyhow::Result<ExitCod
             let mut s = String::new();
             let dir = args.out.to_string_lossy();
             for f in &files {
-                let unit = match f.kind {
-                    crate::tsv::Kind::Intent => "utterances",
-                    crate::tsv::Kind::SlotType => "values",
+                let unit = match (f.kind, f.count) {
+                    (crate::tsv::Kind::Intent, 1) => "utterance",
+                    (crate::tsv::Kind::Intent, _) => "utterances",
+                    (crate::tsv::Kind::SlotType, 1) => "value",
+                    (crate::tsv::Kind::SlotType, _) => "values",
                 };
                 let _ = writeln!(
                     s,

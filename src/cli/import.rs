@@ -120,9 +120,10 @@ fn run_tsv(ctx: &super::Context, args: &ImportTsvArgs) -> anyhow::Result<ExitCod
         TsvImport::Written { files, report } => {
             let mut s = String::new();
             for f in &files {
+                let plural = if f.count == 1 { "" } else { "s" };
                 let what = match f.kind {
-                    Kind::Intent => format!("intent `{}`, {} utterances", f.name, f.count),
-                    Kind::SlotType => format!("slot type `{}`, {} values", f.name, f.count),
+                    Kind::Intent => format!("intent `{}`, {} utterance{plural}", f.name, f.count),
+                    Kind::SlotType => format!("slot type `{}`, {} value{plural}", f.name, f.count),
                 };
                 let _ = writeln!(s, "{:<9} {} ({what}) from {}", f.change.as_str(), f.path, f.from);
             }

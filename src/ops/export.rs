@@ -26,6 +26,8 @@ pub struct ExportTsvOptions {
     pub id: String,
     /// Output folder.
     pub out: PathBuf,
+    /// How messages name the output folder (as the user typed it).
+    pub out_name: String,
     /// Replace the `.tsv` files of an earlier export in `out`.
     pub force: bool,
 }
@@ -136,7 +138,7 @@ pub fn export_tsv(opts: &ExportTsvOptions) -> Result<TsvExport> {
             return Ok(TsvExport::Refused(report));
         }
     };
-    prepare_out(&opts.out, opts.force)?;
+    prepare_out(&opts.out, &opts.out_name, opts.force)?;
     for (file, text) in &files {
         let path = opts.out.join(&file.rel);
         if let Some(parent) = path.parent() {
@@ -150,13 +152,13 @@ pub fn export_tsv(opts: &ExportTsvOptions) -> Result<TsvExport> {
 
 /// Make sure the output folder can take an export: missing or empty, or (with `force`) emptied of
 /// the `.tsv` files of an earlier export.
-fn prepare_out(out: &Path, force: bool) -> Result<()> {
+fn prepare_out(out: &Path, name: &str, force: bool) -> Result<()> {
     if out.exists() && !out.is_dir() {
-        return Err(usage(format!("`{}` is not a folder", out.display())).into());
+        return Err(usage(format!("`{name}` is not a folder")).into());
     }
     if !out.exists() {
         std::fs::create_dir_all(out)
-            .map_err(|e| usage(format!("cannot create `{}`: {e}", out.display())))?;
+            .map_err(|e| usage(format!("cannot create `{name}`: {e}")))?;
         return Ok(());
     }
     let non_empty = std::fs::read_dir(out)?.next().is_some();
@@ -164,7 +166,7 @@ fn prepare_out(out: &Path, force: bool) -> Result<()> {
         return Ok(());
     }
     if !force {
-        return Err(refused(format!("`{}` is not empty", out.display()))
+        return Err(refused(format!("`{name}` is not empty"))
             .hint("export into a new folder, or add `--force` to replace the `.tsv` files of an earlier export (in its `intents/` and `slot-types/` folders)")
             .into());
     }
