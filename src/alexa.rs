@@ -1078,5 +1078,9 @@ mod tests {
         );
         let span = d.location.unwrap().span;
         assert_eq!(crate::diag::LineIndex::new(text).line_of(span.start), 1);
+        // columns are bytes: the span lands on the offending character after multi-byte text
+        let text = "{\"interactionModel\": {\"languageModel\": {\"invocationName\": \"한글\" x}}}";
+        let d = parse("m.json", text).unwrap_err();
+        assert_eq!(&text[d.location.unwrap().span], "x");
     }
 }

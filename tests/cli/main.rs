@@ -1,5 +1,6 @@
 //! The single integration-test binary: one module per command or theme.
 
+mod alexa;
 mod common;
 mod interop;
 mod validate;
