@@ -117,7 +117,7 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
 
 /// Parse a model file. Syntax and structure errors are diagnostics at serde_json's line and
 /// column.
-pub fn parse(path: &str, text: &str) -> Result<Model, Diagnostic> {
+pub fn parse(path: &str, text: &str) -> Result<Model, Box<Diagnostic>> {
     let diag = |e: serde_json::Error| {
         let full = e.to_string();
         let message = match full.rfind(" at line ") {
@@ -138,9 +138,11 @@ pub fn parse(path: &str, text: &str) -> Result<Model, Diagnostic> {
         } else {
             ("invalid JSON", "fix the JSON syntax at this position")
         };
-        Diagnostic::new(Code::SchemaViolation, format!("{what}: {message}"))
-            .at(path, at..end)
-            .hint(hint)
+        Box::new(
+            Diagnostic::new(Code::SchemaViolation, format!("{what}: {message}"))
+                .at(path, at..end)
+                .hint(hint),
+        )
     };
     // Typed first: without buffering, serde_json knows where a wrong value is.
     let root = serde_json::from_str::<Root>(text).map_err(diag)?;
@@ -394,8 +396,12 @@ fn describe_dialog(conv: &mut Conversion, dialog: &Value) {
             if let Some(o) = slot.as_object() {
                 for (k, v) in o {
                     match k.as_str() {
-                        "name" | "type" | "elicitationRequired" | "confirmationRequired"
-                        | "validations" | "prompts" => {}
+                        "name"
+                        | "type"
+                        | "elicitationRequired"
+                        | "confirmationRequired"
+                        | "validations"
+                        | "prompts" => {}
                         other => features.push(format!("slot `{sname}` `{other}` = {v}")),
                     }
                 }
@@ -460,7 +466,7 @@ fn unknown_keys(conv: &mut Conversion, where_: &str, obj: &Map<String, Value>, k
     }
 }
 
-fn objects<'a>(v: Option<&'a Value>) -> impl Iterator<Item = &'a Map<String, Value>> {
+fn objects(v: Option<&Value>) -> impl Iterator<Item = &Map<String, Value>> {
     v.and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -695,8 +701,7 @@ pub fn convert(model: &Model, opts: &Options) -> Conversion {
                     );
                 }
                 if !intent.slots.is_empty() {
-                    let names: Vec<String> =
-                        intent.slots.iter().map(|s| s.name.clone()).collect();
+                    let names: Vec<String> = intent.slots.iter().map(|s| s.name.clone()).collect();
                     conv.note(
                         NoteKind::Dropped,
                         format!(
@@ -912,9 +917,7 @@ pub fn convert(model: &Model, opts: &Options) -> Conversion {
     info.push_str(&format!("name = {}\n", toml_write::string(&name)));
     info.push_str(&format!(
         "invocation_names = {}\n",
-        toml_write::inline_array(
-            std::iter::once(invocation.as_str()).filter(|s| !s.is_empty())
-        )
+        toml_write::inline_array(std::iter::once(invocation.as_str()).filter(|s| !s.is_empty()))
     ));
     match &opts.provider {
         Some(p) => info.push_str(&format!("provider = {}\n", toml_write::string(p))),
@@ -999,7 +1002,12 @@ mod tests {
             .unwrap()
             .1;
         let f: crate::model::IntentFile = toml::from_str(intent).unwrap();
-        let utts: Vec<&str> = f.utterances.value.iter().map(|u| u.value.as_str()).collect();
+        let utts: Vec<&str> = f
+            .utterances
+            .value
+            .iter()
+            .map(|u| u.value.as_str())
+            .collect();
         assert_eq!(
             utts,
             [

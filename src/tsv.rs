@@ -37,9 +37,9 @@ use crate::load::SlotValue;
 use crate::model::IntentFile;
 use crate::model::SlotTypeFile;
 use crate::model::Sp;
+use crate::toml_write;
 use crate::tree::Entry;
 use crate::tree::MAX_FILE_SIZE;
-use crate::toml_write;
 use crate::tree::Tree;
 use crate::utterance;
 
@@ -146,7 +146,9 @@ pub fn parse_intent(path: &str, text: &str, sink: &mut Sink) -> Option<IntentFil
                             Diagnostic::new(Code::TsvSyntax, "second `[INTENT SLOT]` header")
                                 .at(path, tspan.clone())
                                 .related(path, first.clone(), "first here")
-                                .hint("an intent TSV has one slot section and one expression section"),
+                                .hint(
+                                    "an intent TSV has one slot section and one expression section",
+                                ),
                         );
                     } else if expr_header.is_some() {
                         err(
@@ -169,7 +171,9 @@ pub fn parse_intent(path: &str, text: &str, sink: &mut Sink) -> Option<IntentFil
                             Diagnostic::new(Code::TsvSyntax, "second `[INTENT EXPRESSION]` header")
                                 .at(path, tspan.clone())
                                 .related(path, first.clone(), "first here")
-                                .hint("an intent TSV has one slot section and one expression section"),
+                                .hint(
+                                    "an intent TSV has one slot section and one expression section",
+                                ),
                         );
                     } else if slot_header.is_none() && !reported_start {
                         err(
@@ -244,12 +248,9 @@ pub fn parse_intent(path: &str, text: &str, sink: &mut Sink) -> Option<IntentFil
                 if !utterance::valid_slot_name(name) {
                     err(
                         sink,
-                        Diagnostic::new(
-                            Code::TsvSyntax,
-                            format!("`{name}` cannot be a slot name"),
-                        )
-                        .at(path, nspan)
-                        .hint("slot names hold letters, digits, `_`, `-` or `.`"),
+                        Diagnostic::new(Code::TsvSyntax, format!("`{name}` cannot be a slot name"))
+                            .at(path, nspan)
+                            .hint("slot names hold letters, digits, `_`, `-` or `.`"),
                     );
                     continue;
                 }
@@ -257,12 +258,9 @@ pub fn parse_intent(path: &str, text: &str, sink: &mut Sink) -> Option<IntentFil
                     let first = first.span.clone();
                     err(
                         sink,
-                        Diagnostic::new(
-                            Code::TsvSyntax,
-                            format!("slot `{name}` is listed twice"),
-                        )
-                        .at(path, nspan)
-                        .related(path, first, "first listed here"),
+                        Diagnostic::new(Code::TsvSyntax, format!("slot `{name}` is listed twice"))
+                            .at(path, nspan)
+                            .related(path, first, "first listed here"),
                     );
                     continue;
                 }
@@ -375,9 +373,7 @@ pub fn write_intent<'a>(
 }
 
 /// Write a slot type in the console's TSV format.
-pub fn write_slot_type<'a>(
-    values: impl IntoIterator<Item = (&'a str, Vec<&'a str>)>,
-) -> String {
+pub fn write_slot_type<'a>(values: impl IntoIterator<Item = (&'a str, Vec<&'a str>)>) -> String {
     let mut out = String::new();
     for (value, synonyms) in values {
         out.push_str(value.trim());
@@ -750,7 +746,11 @@ pub fn read_files(files: &[(String, PathBuf)]) -> (TsvModel, Sink) {
 /// and `slot-types/` sub-folders (the layout `cekops export tsv` writes), sorted.
 pub fn folder_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
-    for sub in [dir.to_path_buf(), dir.join("intents"), dir.join("slot-types")] {
+    for sub in [
+        dir.to_path_buf(),
+        dir.join("intents"),
+        dir.join("slot-types"),
+    ] {
         if !sub.is_dir() {
             continue;
         }
@@ -808,7 +808,8 @@ mod tests {
 
     #[test]
     fn crlf_and_bom_are_read() {
-        let (f, d) = intent("\u{feff}[INTENT SLOT]\r\na\tT\r\n\r\n[INTENT EXPRESSION]\r\n<a>x</a> y\r\n");
+        let (f, d) =
+            intent("\u{feff}[INTENT SLOT]\r\na\tT\r\n\r\n[INTENT EXPRESSION]\r\n<a>x</a> y\r\n");
         assert!(d.is_empty(), "{d:?}");
         assert_eq!(f.unwrap().utterances.value[0].value, "<a>x</a> y");
     }
@@ -854,10 +855,13 @@ mod tests {
                 "missing `[INTENT SLOT]` section header"
             ]
         );
-        assert_eq!(codes(""), vec![
-            "missing `[INTENT EXPRESSION]` section header",
-            "missing `[INTENT SLOT]` section header"
-        ]);
+        assert_eq!(
+            codes(""),
+            vec![
+                "missing `[INTENT EXPRESSION]` section header",
+                "missing `[INTENT SLOT]` section header"
+            ]
+        );
     }
 
     #[test]
@@ -873,7 +877,10 @@ mod tests {
     #[test]
     fn detects_kind() {
         assert_eq!(detect("a/intents/X.tsv", "v\ts\n"), Kind::Intent);
-        assert_eq!(detect("a/slot-types/X.tsv", "[INTENT SLOT]\n"), Kind::SlotType);
+        assert_eq!(
+            detect("a/slot-types/X.tsv", "[INTENT SLOT]\n"),
+            Kind::SlotType
+        );
         assert_eq!(detect("X.tsv", "\n[INTENT SLOT]\n"), Kind::Intent);
         assert_eq!(detect("X.tsv", "[INTENT EXPRESSION]\n"), Kind::Intent);
         assert_eq!(detect("X.tsv", "v\ts\n"), Kind::SlotType);
@@ -904,19 +911,25 @@ mod roundtrip {
     /// Text that a TSV field holds: no tab, line break or tag brackets, no surrounding spaces.
     fn word() -> impl Strategy<Value = String> {
         "[a-zA-Z0-9가-힣ぁ-んー\"'\\#=\\[\\]{}.,!?_ \u{3000}-]{1,10}"
-            .prop_filter("trimmed and not empty", |s| !s.trim().is_empty() && s.trim() == s)
+            .prop_filter("trimmed and not empty", |s| {
+                !s.trim().is_empty() && s.trim() == s
+            })
     }
 
     /// Text of an utterance between tags: no `[`/`]` (a whole line `[…]` reads as a header).
     fn text() -> impl Strategy<Value = String> {
-        "[a-zA-Z0-9가-힣ぁ-ん\"'\\#=.,!?_ -]{1,10}"
-            .prop_filter("trimmed and not empty", |s| !s.trim().is_empty() && s.trim() == s)
+        "[a-zA-Z0-9가-힣ぁ-ん\"'\\#=.,!?_ -]{1,10}".prop_filter("trimmed and not empty", |s| {
+            !s.trim().is_empty() && s.trim() == s
+        })
     }
+
+    /// Slots (name, type) and utterances of an intent.
+    type IntentDef = (Vec<(String, String)>, Vec<String>);
 
     #[derive(Clone, Debug)]
     struct Model {
         /// name -> (slots, utterances)
-        intents: BTreeMap<String, (Vec<(String, String)>, Vec<String>)>,
+        intents: BTreeMap<String, IntentDef>,
         /// name -> values with synonyms
         slot_types: BTreeMap<String, Vec<(String, Vec<String>)>>,
     }
@@ -925,12 +938,14 @@ mod roundtrip {
         prop::collection::vec((word(), prop::collection::vec(word(), 0..3)), 0..6).prop_map(
             |vals| {
                 let mut seen = std::collections::HashSet::new();
-                vals.into_iter().filter(|(v, _)| seen.insert(v.clone())).collect()
+                vals.into_iter()
+                    .filter(|(v, _)| seen.insert(v.clone()))
+                    .collect()
             },
         )
     }
 
-    fn intent() -> impl Strategy<Value = (Vec<(String, String)>, Vec<String>)> {
+    fn intent() -> impl Strategy<Value = IntentDef> {
         prop::collection::btree_map("[a-z][a-zA-Z0-9_]{0,5}", "[A-Z][A-Z_.]{0,8}", 0..4)
             .prop_flat_map(|slots| {
                 let names: Vec<String> = slots.keys().cloned().collect();
@@ -993,7 +1008,10 @@ mod roundtrip {
             out.insert(format!("intents/{}.tsv", i.name), intent_to_tsv(i).unwrap());
         }
         for t in &ext.slot_types {
-            out.insert(format!("slot-types/{}.tsv", t.name), slot_type_to_tsv(t).unwrap());
+            out.insert(
+                format!("slot-types/{}.tsv", t.name),
+                slot_type_to_tsv(t).unwrap(),
+            );
         }
         out
     }

@@ -103,7 +103,9 @@ fn run_tsv(ctx: &super::Context, args: &ExportTsvArgs) -> anyhow::Result<ExitCod
     match outcome {
         TsvExport::Refused(report) => {
             super::err(&render::human(&report, ctx.color_for(false)));
-            super::err("error: nothing exported: the console's TSV format cannot hold the model as it is\n");
+            super::err(
+                "error: nothing exported: the console's TSV format cannot hold the model as it is\n",
+            );
             Ok(ExitCode::from(1))
         }
         TsvExport::Written(files) => {

@@ -125,7 +125,13 @@ fn run_tsv(ctx: &super::Context, args: &ImportTsvArgs) -> anyhow::Result<ExitCod
                     Kind::Intent => format!("intent `{}`, {} utterance{plural}", f.name, f.count),
                     Kind::SlotType => format!("slot type `{}`, {} value{plural}", f.name, f.count),
                 };
-                let _ = writeln!(s, "{:<9} {} ({what}) from {}", f.change.as_str(), f.path, f.from);
+                let _ = writeln!(
+                    s,
+                    "{:<9} {} ({what}) from {}",
+                    f.change.as_str(),
+                    f.path,
+                    f.from
+                );
             }
             super::out(&s);
             if !report.diagnostics.is_empty() {

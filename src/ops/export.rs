@@ -147,7 +147,9 @@ pub fn export_tsv(opts: &ExportTsvOptions) -> Result<TsvExport> {
         }
         write_atomic(&path, text.as_bytes())?;
     }
-    Ok(TsvExport::Written(files.into_iter().map(|(f, _)| f).collect()))
+    Ok(TsvExport::Written(
+        files.into_iter().map(|(f, _)| f).collect(),
+    ))
 }
 
 /// Make sure the output folder can take an export: missing or empty, or (with `force`) emptied of
@@ -157,8 +159,7 @@ fn prepare_out(out: &Path, name: &str, force: bool) -> Result<()> {
         return Err(usage(format!("`{name}` is not a folder")).into());
     }
     if !out.exists() {
-        std::fs::create_dir_all(out)
-            .map_err(|e| usage(format!("cannot create `{name}`: {e}")))?;
+        std::fs::create_dir_all(out).map_err(|e| usage(format!("cannot create `{name}`: {e}")))?;
         return Ok(());
     }
     let non_empty = std::fs::read_dir(out)?.next().is_some();

@@ -282,11 +282,9 @@ fn config(repo: &git::Repository) -> Result<RepoConfig> {
 /// from the service branch. The work tree and index are not touched.
 pub fn import_alexa(opts: &ImportAlexaOptions) -> Result<AlexaImport> {
     if !rules::is_valid_id(&opts.id) {
-        return Err(
-            usage(format!("`{}` is not a valid Extension ID", opts.id))
-                .hint("use lower-case reverse-domain notation such as `com.example.pizzabot`")
-                .into(),
-        );
+        return Err(usage(format!("`{}` is not a valid Extension ID", opts.id))
+            .hint("use lower-case reverse-domain notation such as `com.example.pizzabot`")
+            .into());
     }
     let (shown, path) = &opts.file;
     let bytes = std::fs::read(path).map_err(|e| usage(format!("cannot read `{shown}`: {e}")))?;
@@ -303,7 +301,7 @@ pub fn import_alexa(opts: &ImportAlexaOptions) -> Result<AlexaImport> {
         Ok(m) => m,
         Err(d) => {
             return Ok(AlexaImport::Refused(Report {
-                diagnostics: vec![d],
+                diagnostics: vec![*d],
                 sources: sink.sources,
             }));
         }
@@ -325,11 +323,12 @@ pub fn import_alexa(opts: &ImportAlexaOptions) -> Result<AlexaImport> {
     let ext_dir = format!("extensions/{}", opts.id);
     let base_tree = git::tree_from_commit(&repo, &repo.find_commit(base)?, &|_| true)?;
     if base_tree.under(&format!("{ext_dir}/")).next().is_some() {
-        return Err(
-            refused(format!("extension `{}` exists already on `{service}`", opts.id))
-                .hint("import into a new Extension ID")
-                .into(),
-        );
+        return Err(refused(format!(
+            "extension `{}` exists already on `{service}`",
+            opts.id
+        ))
+        .hint("import into a new Extension ID")
+        .into());
     }
     let who = git::build::identity(&repo);
     let conversion = alexa::convert(
@@ -388,11 +387,9 @@ fn validate_one(tree: &Tree, id: &str) -> Report {
         sources: sink.sources,
     };
     for ext in repo.extensions.iter().filter(|e| e.full) {
-        report.diagnostics.extend(rules::check_extension(
-            ext,
-            &report.sources,
-            Stage::Test,
-        ));
+        report
+            .diagnostics
+            .extend(rules::check_extension(ext, &report.sources, Stage::Test));
     }
     report
         .diagnostics

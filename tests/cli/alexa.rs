@@ -181,15 +181,25 @@ fn test_import_report_lists_every_mapping_and_drop() {
     let go = show("interaction-model/intents/Go.toml");
     assert!(go.starts_with("utterances = [\n    \"go <direction>north</direction>\",\n    \"run <direction>south</direction>\",\n"), "{go}");
     // synonyms kept
-    assert!(show("interaction-model/slot-types/LIST_OF_DIRECTIONS.toml").contains("desk = [\"table\"]"));
+    assert!(
+        show("interaction-model/slot-types/LIST_OF_DIRECTIONS.toml").contains("desk = [\"table\"]")
+    );
     // the commit is authored by the git identity and says what it is
     assert_eq!(
         env.git(&["log", "-1", "--format=%an <%ae>%n%s", b]),
         "Dev Eloper <dev@example.com>\nimport: com.example.adventure from Alexa model en-US.json"
     );
     // the new extension exports to the console format straight from the branch
-    env.cekops(&["export", "tsv", "com.example.adventure", "--rev", b, "--out", "../upload"])
-        .code(0);
+    env.cekops(&[
+        "export",
+        "tsv",
+        "com.example.adventure",
+        "--rev",
+        b,
+        "--out",
+        "../upload",
+    ])
+    .code(0);
     assert_eq!(
         std::fs::read_to_string(env.tmp.path().join("upload/intents/Page.tsv")).unwrap(),
         "[INTENT SLOT]\nnumber\tCLOVA.NUMBER\n\n[INTENT EXPRESSION]\npage <number>3</number>\nturn to page <number>5</number>\n"
@@ -237,8 +247,15 @@ fn test_unsupported_features_are_reported_not_dropped_silently() {
 }"#,
     );
     let out = env.cekops(&[
-        "import", "alexa", "model.json", "--id", "com.example.pizza", "--language", "ko-KR",
-        "--endpoint", "https://pizza.example.com/clova",
+        "import",
+        "alexa",
+        "model.json",
+        "--id",
+        "com.example.pizza",
+        "--language",
+        "ko-KR",
+        "--endpoint",
+        "https://pizza.example.com/clova",
     ]);
     out.code(0);
     for line in [
@@ -280,7 +297,13 @@ fn test_malformed_json_is_reported_with_line_and_column_and_nothing_is_written()
         "{\n  \"interactionModel\": {\n    \"languageModel\": {\n      \"invocationName\": \"x\",\n      \"intents\": [,]\n    }\n  }\n}\n",
     );
     let out = env.cekops(&[
-        "import", "alexa", "model.json", "--id", "com.example.x", "--language", "ja-JP",
+        "import",
+        "alexa",
+        "model.json",
+        "--id",
+        "com.example.x",
+        "--language",
+        "ja-JP",
     ]);
     out.code(1)
         .contains("error[schema-violation]: invalid JSON: expected value")
@@ -293,7 +316,13 @@ fn test_malformed_json_is_reported_with_line_and_column_and_nothing_is_written()
         "{\"interactionModel\": {\"languageModel\": {\n  \"invocationName\": \"x\",\n  \"intents\": [{\"name\": \"A\", \"samples\": [\"a\", 2]}]}}}\n",
     );
     let out = env.cekops(&[
-        "import", "alexa", "model.json", "--id", "com.example.x", "--language", "ja-JP",
+        "import",
+        "alexa",
+        "model.json",
+        "--id",
+        "com.example.x",
+        "--language",
+        "ja-JP",
     ]);
     out.code(1)
         .contains("error[schema-violation]: not an Alexa interaction model: invalid type: integer `2`, expected a string")
@@ -302,21 +331,30 @@ fn test_malformed_json_is_reported_with_line_and_column_and_nothing_is_written()
 
     env.write("model.json", "{\"skillManifest\": {}}");
     env.cekops(&[
-        "import", "alexa", "model.json", "--id", "com.example.x", "--language", "ja-JP",
+        "import",
+        "alexa",
+        "model.json",
+        "--id",
+        "com.example.x",
+        "--language",
+        "ja-JP",
     ])
     .code(1)
     .contains("not an Alexa interaction model: missing field `interactionModel`")
     .contains("help: the file must hold `interactionModel.languageModel`");
     assert_eq!(branches(&env), before);
-    assert_eq!(env.git(&["status", "--porcelain"]), "?? model.json\n?? notes.txt");
+    assert_eq!(
+        env.git(&["status", "--porcelain"]),
+        "?? model.json\n?? notes.txt"
+    );
 }
 
 #[test]
 fn test_import_refusals_change_nothing() {
     let env = TestEnv::new();
     service_repo(&env);
-    let model = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/alexa-samples/fact/ja-JP.json");
+    let model =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/alexa-samples/fact/ja-JP.json");
     let model = model.to_str().unwrap();
     let import = |id: &str, lang: &str| {
         env.cekops(&["import", "alexa", model, "--id", id, "--language", lang])
@@ -330,7 +368,14 @@ fn test_import_refusals_change_nothing() {
     // dry run: a report, no branch
     let before = branches(&env);
     env.cekops(&[
-        "import", "alexa", model, "--id", "com.example.fact", "--language", "ja-JP", "--dry-run",
+        "import",
+        "alexa",
+        model,
+        "--id",
+        "com.example.fact",
+        "--language",
+        "ja-JP",
+        "--dry-run",
     ])
     .code(0)
     .contains("dry run: would commit on `test/com.example.fact` (from `service`)");
@@ -354,7 +399,15 @@ fn test_import_refusals_change_nothing() {
     let bare = TestEnv::new();
     bare.git(&["init", "-q", "-b", "main"]);
     bare.git(&["commit", "-q", "--allow-empty", "-m", "x"]);
-    bare.cekops(&["import", "alexa", model, "--id", "com.example.fact", "--language", "ja-JP"])
-        .code(1)
-        .contains("the repository has no `service` branch");
+    bare.cekops(&[
+        "import",
+        "alexa",
+        model,
+        "--id",
+        "com.example.fact",
+        "--language",
+        "ja-JP",
+    ])
+    .code(1)
+    .contains("the repository has no `service` branch");
 }

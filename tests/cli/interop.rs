@@ -101,7 +101,10 @@ description = "피자 주문: OrderPizza (페퍼로니 피자 두 판 주문해�
 fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
-        let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap()).collect();
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .collect();
         entries.sort_by_key(|e| e.file_name());
         for e in entries {
             let p = e.path();
@@ -148,7 +151,10 @@ fn test_export_tsv_writes_the_console_format() {
         env.read("upload/slot-types/PIZZA_TYPE.tsv"),
         "페퍼로니\t페퍼로니 피자\n바베큐\t바베큐 피자\tBBQ 피자\n"
     );
-    assert_eq!(env.read("upload/slot-types/SIZE.tsv"), "라지\t큰 거\n미디엄\n");
+    assert_eq!(
+        env.read("upload/slot-types/SIZE.tsv"),
+        "라지\t큰 거\n미디엄\n"
+    );
     let names: Vec<String> = files_under(&env.path("upload"))
         .into_iter()
         .map(|(n, _)| n)
@@ -179,14 +185,20 @@ fn test_export_tsv_from_rev_equals_the_work_tree_and_reads_no_checkout() {
     env.git(&["stash", "-q"]);
     env.cekops(&["export", "tsv", ID, "--out", "b"]).code(0);
     assert_eq!(files_under(&env.path("a")), files_under(&env.path("b")));
-    assert!(env.read("a/intents/ChooseSize.tsv").contains("<size>라지</size>"));
+    assert!(
+        env.read("a/intents/ChooseSize.tsv")
+            .contains("<size>라지</size>")
+    );
 }
 
 #[test]
 fn test_export_tsv_needs_an_empty_folder_or_force() {
     let env = TestEnv::new();
     pizza_repo(&env);
-    env.write("upload/intents/Gone.tsv", "[INTENT SLOT]\n\n[INTENT EXPRESSION]\nx\n");
+    env.write(
+        "upload/intents/Gone.tsv",
+        "[INTENT SLOT]\n\n[INTENT EXPRESSION]\nx\n",
+    );
     env.write("upload/notes.txt", "mine");
     let out = env.cekops(&["export", "tsv", ID, "--out", "upload"]);
     out.code(1)
@@ -253,7 +265,12 @@ fn test_import_tsv_round_trip_changes_nothing() {
         .code(0);
     let out = env.cekops(&["import", "tsv", ID, "../upload"]);
     out.code(0);
-    assert_eq!(out.stdout.matches("unchanged ").count(), 4, "{}", out.stdout);
+    assert_eq!(
+        out.stdout.matches("unchanged ").count(),
+        4,
+        "{}",
+        out.stdout
+    );
     assert_eq!(env.git(&["status", "--porcelain"]), "");
     env.cekops(&["export", "tsv", ID, "--out", "../again"])
         .code(0);
@@ -281,7 +298,11 @@ fn test_import_tsv_updates_keep_description_and_comments() {
     let diff = env.git(&["diff", "--unified=0"]);
     let changed: Vec<&str> = diff
         .lines()
-        .filter(|l| (l.starts_with('+') || l.starts_with('-')) && !l.starts_with("+++") && !l.starts_with("---"))
+        .filter(|l| {
+            (l.starts_with('+') || l.starts_with('-'))
+                && !l.starts_with("+++")
+                && !l.starts_with("---")
+        })
         .collect();
     assert_eq!(changed, ["+    \"<pizzaType>페퍼로니</pizzaType> 한 판\","]);
     env.cekops(&["validate"]).code(0);
@@ -298,7 +319,14 @@ fn test_import_tsv_reads_console_downloads() {
     );
     env.write("../dl/TOPPING.tsv", "\u{feff}치즈\t치즈 추가\r\n올리브\r\n");
     env.write("../dl/SIZE.tsv", "라지\t큰 거\tL\r\n");
-    let out = env.cekops(&["import", "tsv", ID, "../dl/DeliveryTime.tsv", "../dl/TOPPING.tsv", "../dl/SIZE.tsv"]);
+    let out = env.cekops(&[
+        "import",
+        "tsv",
+        ID,
+        "../dl/DeliveryTime.tsv",
+        "../dl/TOPPING.tsv",
+        "../dl/SIZE.tsv",
+    ]);
     out.code(0)
         .contains(&format!(
             "created   extensions/{ID}/interaction-model/intents/DeliveryTime.toml"
@@ -325,12 +353,17 @@ fn test_import_tsv_reads_console_downloads() {
         "[values]\n\"치즈\" = [\"치즈 추가\"]\n\"올리브\" = []\n"
     );
     assert_eq!(
-        env.read(&format!("extensions/{ID}/interaction-model/slot-types/SIZE.tsv")),
+        env.read(&format!(
+            "extensions/{ID}/interaction-model/slot-types/SIZE.tsv"
+        )),
         "라지\t큰 거\tL\n"
     );
-    assert!(!env
-        .path(&format!("extensions/{ID}/interaction-model/slot-types/SIZE.toml"))
-        .exists());
+    assert!(
+        !env.path(&format!(
+            "extensions/{ID}/interaction-model/slot-types/SIZE.toml"
+        ))
+        .exists()
+    );
 }
 
 /// Import a set of files where one is bad; assert the diagnostics and that nothing was written.
@@ -338,14 +371,26 @@ fn import_fails(bad_name: &str, bad: impl AsRef<[u8]>, expect: &[&str]) {
     let env = TestEnv::new();
     pizza_repo(&env);
     env.git_init_commit("service", "pizzabot");
-    env.write("../dl/Good.tsv", "[INTENT SLOT]\n\n[INTENT EXPRESSION]\n좋아요\n");
+    env.write(
+        "../dl/Good.tsv",
+        "[INTENT SLOT]\n\n[INTENT EXPRESSION]\n좋아요\n",
+    );
     env.write(&format!("../dl/{bad_name}"), bad);
-    let out = env.cekops(&["import", "tsv", ID, "../dl/Good.tsv", &format!("../dl/{bad_name}")]);
+    let out = env.cekops(&[
+        "import",
+        "tsv",
+        ID,
+        "../dl/Good.tsv",
+        &format!("../dl/{bad_name}"),
+    ]);
     out.code(1).contains("nothing imported");
     for e in expect {
         out.contains(e);
     }
-    assert_eq!(env.git(&["status", "--porcelain", "--untracked-files=all"]), "");
+    assert_eq!(
+        env.git(&["status", "--porcelain", "--untracked-files=all"]),
+        ""
+    );
 }
 
 #[test]
@@ -422,7 +467,9 @@ fn test_import_tsv_bad_names_and_encoding() {
     import_fails(
         "Clova.Mine.tsv",
         "[INTENT SLOT]\n\n[INTENT EXPRESSION]\nx\n",
-        &["error[intent-name-reserved]: intent name `Clova.Mine` uses the reserved `Clova.` prefix"],
+        &[
+            "error[intent-name-reserved]: intent name `Clova.Mine` uses the reserved `Clova.` prefix",
+        ],
     );
     import_fails(
         "KIND.tsv",
@@ -469,8 +516,15 @@ fn test_bundle_is_deterministic_from_disk_and_from_rev() {
         .contains("bundled 2 extensions");
     env.cekops(&["export", "bundle", "--out", "../two.json"])
         .code(0);
-    env.cekops(&["export", "bundle", "--rev", "HEAD", "--out", "../three.json"])
-        .code(0);
+    env.cekops(&[
+        "export",
+        "bundle",
+        "--rev",
+        "HEAD",
+        "--out",
+        "../three.json",
+    ])
+    .code(0);
     let read = |n: &str| std::fs::read(env.tmp.path().join(n)).unwrap();
     assert_eq!(read("one.json"), read("two.json"));
     assert_eq!(read("one.json"), read("three.json"));
@@ -483,7 +537,10 @@ fn test_bundle_is_deterministic_from_disk_and_from_rev() {
     std::fs::copy(env.path("cekops.toml"), plain.join("cekops.toml")).unwrap();
     env.cekops_in(&plain, &["export", "bundle", "--out", "b.json"], &[])
         .code(0);
-    assert_eq!(std::fs::read(plain.join("b.json")).unwrap(), read("one.json"));
+    assert_eq!(
+        std::fs::read(plain.join("b.json")).unwrap(),
+        read("one.json")
+    );
 }
 
 #[test]
@@ -501,7 +558,10 @@ fn test_bundle_content() {
         serde_json::json!({"env": "PIZZABOT_CLIENT_SECRET"})
     );
     let im = &ext["interaction_model"];
-    assert_eq!(im["builtin_slot_types"], serde_json::json!(["CLOVA.NUMBER"]));
+    assert_eq!(
+        im["builtin_slot_types"],
+        serde_json::json!(["CLOVA.NUMBER"])
+    );
     let order = &im["intents"][1];
     assert_eq!(order["name"], "OrderPizza");
     assert_eq!(order["description"], "Order a pizza");
