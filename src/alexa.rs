@@ -164,6 +164,8 @@ pub enum NoteKind {
     Added,
     /// Not converted: no Clova equivalent.
     Dropped,
+    /// Kept as it is, worth knowing.
+    Note,
 }
 
 impl NoteKind {
@@ -173,6 +175,7 @@ impl NoteKind {
             NoteKind::Converted => "converted",
             NoteKind::Added => "added",
             NoteKind::Dropped => "dropped",
+            NoteKind::Note => "note",
         }
     }
 }
@@ -195,6 +198,8 @@ pub struct Options {
     pub endpoint: Option<String>,
     pub provider: Option<String>,
     pub contact_email: Option<String>,
+    /// The model's locale when known (Alexa keeps models as `<locale>.json`), e.g. `en-US`.
+    pub locale: Option<String>,
 }
 
 /// The files of the new extension (paths relative to `extensions/<id>/`) and the report.
@@ -556,6 +561,18 @@ pub fn convert(model: &Model, opts: &Options) -> Conversion {
     let mut conv = Conversion::default();
     let lang_code = opts.language;
     let lm = &model.root.interaction_model.language_model;
+    if let Some(locale) = &opts.locale
+        && !locale.eq_ignore_ascii_case(lang_code.code())
+    {
+        conv.note(
+            NoteKind::Note,
+            format!(
+                "the model is for `{locale}`: its invocation name, sample utterances and values are kept as written in this {} extension; translate them for {} users",
+                lang_code.code(),
+                lang_code.variant()
+            ),
+        );
+    }
     report_unused(&mut conv, &model.raw);
 
     // Custom slot types.
@@ -981,6 +998,7 @@ mod tests {
             endpoint: None,
             provider: Some("P".into()),
             contact_email: Some("p@example.com".into()),
+            locale: None,
         }
     }
 

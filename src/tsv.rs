@@ -887,6 +887,48 @@ mod tests {
     }
 
     #[test]
+    fn a_download_folder_reads_into_an_extension() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("intents")).unwrap();
+        std::fs::create_dir_all(d.join("slot-types")).unwrap();
+        std::fs::write(
+            d.join("intents/Order.tsv"),
+            "[INTENT SLOT]\nkind\tKIND\n\n[INTENT EXPRESSION]\n<kind>a</kind> please\n",
+        )
+        .unwrap();
+        std::fs::write(d.join("slot-types/KIND.tsv"), "a\tA\nb\n").unwrap();
+        // a loose console download next to them, detected by its content
+        std::fs::write(
+            d.join("Help.tsv"),
+            "[INTENT SLOT]\n\n[INTENT EXPRESSION]\nhelp\n",
+        )
+        .unwrap();
+        std::fs::write(d.join("notes.txt"), "not read").unwrap();
+        let (model, sink) = read_folder(d).unwrap();
+        assert!(sink.diagnostics.is_empty(), "{:?}", sink.diagnostics);
+        let base = Extension {
+            id: "com.example.x".into(),
+            dir: "extensions/com.example.x".into(),
+            full: true,
+            ..Default::default()
+        };
+        let ext = model.into_extension(&base);
+        assert_eq!(ext.id, "com.example.x");
+        let names: Vec<&str> = ext.intents.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["Help", "Order"]);
+        let order = ext.intent("Order").unwrap();
+        assert!(order.file.ends_with("intents/Order.tsv"));
+        assert_eq!(order.def.utterances.value[0].value, "<kind>a</kind> please");
+        let kind = ext.slot_type("KIND").unwrap();
+        assert_eq!(kind.entry_count(), 3);
+        // spans point into the sources kept in the sink
+        let text = sink.sources.get(&order.file).unwrap();
+        let u = &order.def.utterances.value[0];
+        assert_eq!(&text[u.span.clone()], u.value);
+    }
+
+    #[test]
     fn duplicate_slot_values_are_reported() {
         let mut sink = Sink::default();
         assert!(parse_slot_type("t.tsv", "a\tb\n a \tc\n", &mut sink).is_none());

@@ -340,6 +340,7 @@ pub fn import_alexa(opts: &ImportAlexaOptions) -> Result<AlexaImport> {
             endpoint: opts.endpoint.clone(),
             provider: who.as_ref().map(|(name, _)| name.clone()),
             contact_email: who.as_ref().map(|(_, email)| email.clone()),
+            locale: locale_of(path),
         },
     );
     let files: Vec<(String, Vec<u8>)> = conversion
@@ -376,6 +377,17 @@ pub fn import_alexa(opts: &ImportAlexaOptions) -> Result<AlexaImport> {
         commit,
         report,
     }))
+}
+
+/// The locale an Alexa model file name gives (`en-US.json` → `en-US`).
+fn locale_of(path: &Path) -> Option<String> {
+    let stem = path.file_stem()?.to_str()?;
+    let (lang, region) = stem.split_once('-')?;
+    (lang.len() == 2
+        && region.len() == 2
+        && lang.chars().all(|c| c.is_ascii_lowercase())
+        && region.chars().all(|c| c.is_ascii_uppercase()))
+    .then(|| stem.to_string())
 }
 
 /// Validate one extension of a snapshot with the test-stage rules; only its findings.

@@ -139,6 +139,7 @@ fn test_import_report_lists_every_mapping_and_drop() {
         report,
         [
             "import alexa: en-US.json → com.example.adventure (ko-KR)",
+            "  note      the model is for `en-US`: its invocation name, sample utterances and values are kept as written in this ko-KR extension; translate them for KR users",
             "  dropped   id `desk` of value `desk` in slot type `LIST_OF_DIRECTIONS`: Clova sends the representative value, values have no IDs",
             "  mapped    intent `AMAZON.CancelIntent` → built-in `Clova.CancelIntent`",
             "  mapped    intent `AMAZON.HelpIntent` → built-in `Clova.GuideIntent`",
