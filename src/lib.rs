@@ -2,6 +2,8 @@
 //!
 //! The library does all the work and never prints; `cli` parses arguments and prints results.
 
+pub mod alexa;
+pub mod bundle;
 pub mod cli;
 pub mod diag;
 pub mod error;
@@ -12,5 +14,7 @@ pub mod ops;
 pub mod rules;
 pub mod schema;
 pub mod tomlfmt;
+pub mod toml_write;
 pub mod tree;
+pub mod tsv;
 pub mod utterance;

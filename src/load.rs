@@ -799,9 +799,11 @@ pub fn load_extension(tree: &Tree, id: &str, full: bool) -> (Extension, Sink) {
 }
 
 /// Parse a slot type in the console's TSV format: each line a representative value followed by
-/// its synonyms, tab-separated. Blank lines are skipped.
+/// its synonyms, tab-separated. Blank lines and empty fields are skipped, fields are trimmed; a
+/// representative value listed twice is reported (`tsv-syntax`). See also [`crate::tsv`].
 pub fn parse_slot_tsv(path: &str, text: &str, sink: &mut Sink) -> Vec<SlotValue> {
     let mut values = Vec::new();
+    let mut seen: std::collections::HashMap<String, Range<usize>> = Default::default();
     let mut offset = 0;
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     if body.len() != text.len() {
@@ -832,15 +834,33 @@ pub fn parse_slot_tsv(path: &str, text: &str, sink: &mut Sink) -> Vec<SlotValue>
             );
             continue;
         }
+        let value = value.trim();
+        let vstart = vspan.start + fields[0].0.len() - fields[0].0.trim_start().len();
+        let vspan = vstart..vstart + value.len();
+        if let Some(first) = seen.get(value) {
+            sink.push(
+                Diagnostic::new(
+                    Code::TsvSyntax,
+                    format!("representative value `{value}` is listed twice"),
+                )
+                .at(path, vspan)
+                .related(path, first.clone(), "first listed here")
+                .hint("keep one line per representative value, with all its synonyms"),
+            );
+            continue;
+        }
+        seen.insert(value.to_string(), vspan.clone());
         let mut synonyms = Vec::new();
         for (syn, span) in fields.into_iter().skip(1) {
             if syn.trim().is_empty() {
                 continue;
             }
+            let lead = syn.len() - syn.trim_start().len();
+            let span = span.start + lead..span.start + lead + syn.trim().len();
             synonyms.push(Sp::new(syn.trim().to_string(), span));
         }
         values.push(SlotValue {
-            value: Sp::new(value.trim().to_string(), vspan),
+            value: Sp::new(value.to_string(), vspan),
             synonyms,
         });
     }

@@ -80,14 +80,18 @@ impl FileKind {
     }
 }
 
-/// Every schema file: (file name, pretty JSON text with a final newline).
+/// Every schema file: (file name, pretty JSON text with a final newline). Besides the file
+/// kinds, `bundle.schema.json` describes the document `cekops export bundle` writes.
 pub fn all() -> Vec<(&'static str, String)> {
-    FileKind::ALL
+    let pretty = |v: &serde_json::Value| {
+        let mut text = serde_json::to_string_pretty(v).expect("schema serializes");
+        text.push('\n');
+        text
+    };
+    let mut out: Vec<(&'static str, String)> = FileKind::ALL
         .iter()
-        .map(|k| {
-            let mut text = serde_json::to_string_pretty(k.schema()).expect("schema serializes");
-            text.push('\n');
-            (k.schema_file(), text)
-        })
-        .collect()
+        .map(|k| (k.schema_file(), pretty(k.schema())))
+        .collect();
+    out.push(("bundle.schema.json", pretty(&crate::bundle::schema())));
+    out
 }

@@ -22,7 +22,8 @@ pub struct TagError {
     pub span: Range<usize>,
 }
 
-fn valid_slot_name(name: &str) -> bool {
+/// Whether `name` can be a slot name inside a tag: letters, digits, `_`, `-` or `.`.
+pub fn valid_slot_name(name: &str) -> bool {
     !name.is_empty()
         && name
             .chars()

@@ -6,6 +6,8 @@ mod completions;
 mod fmt;
 mod init;
 mod new;
+mod export;
+mod import;
 mod schema;
 mod validate;
 mod watch;
@@ -63,6 +65,8 @@ pub enum Command {
     Init(init::InitArgs),
     New(new::NewArgs),
     Fmt(fmt::FmtArgs),
+    Import(import::ImportArgs),
+    Export(export::ExportArgs),
 }
 
 /// What every command gets: the working folder and output settings.
@@ -134,6 +138,8 @@ pub fn main() -> ExitCode {
         Command::Init(a) => init::run(&ctx, a),
         Command::New(a) => new::run(&ctx, a),
         Command::Fmt(a) => fmt::run(&ctx, a),
+        Command::Import(a) => import::run(&ctx, a),
+        Command::Export(a) => export::run(&ctx, a),
     };
     match result {
         Ok(code) => code,

@@ -3,6 +3,7 @@
 
 pub mod commit;
 pub mod worktree;
+pub mod build;
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -3,5 +3,7 @@
 pub mod fmt;
 pub mod init;
 pub mod new;
+pub mod export;
+pub mod import;
 pub mod validate;
 pub mod watch;

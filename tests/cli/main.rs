@@ -1,11 +1,13 @@
 //! The single integration-test binary: one module per command or theme.
 
+mod alexa;
 mod bad_input;
 mod codes;
 mod common;
 mod fmt;
 mod git_sources;
 mod init;
+mod interop;
 mod new;
 mod readme;
 mod schema;
