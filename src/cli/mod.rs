@@ -3,11 +3,11 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod completions;
+mod export;
 mod fmt;
+mod import;
 mod init;
 mod new;
-mod export;
-mod import;
 mod schema;
 mod validate;
 mod watch;

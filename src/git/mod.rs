@@ -3,7 +3,6 @@
 
 pub mod commit;
 pub mod worktree;
-pub mod build;
 
 use std::collections::BTreeSet;
 use std::path::Path;
