@@ -2,7 +2,9 @@
 //! to the terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod review;
 mod schema;
+mod status;
 mod validate;
 
 use std::io::IsTerminal;
@@ -52,6 +54,8 @@ pub enum ColorChoice {
 pub enum Command {
     Validate(validate::ValidateArgs),
     Schema(schema::SchemaArgs),
+    Status(status::StatusArgs),
+    Review(review::ReviewArgs),
 }
 
 /// What every command gets: the working folder and output settings.
@@ -117,6 +121,8 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Validate(a) => validate::run(&ctx, a),
         Command::Schema(a) => schema::run(&ctx, a),
+        Command::Status(a) => status::run(&ctx, a),
+        Command::Review(a) => review::run(&ctx, a),
     };
     match result {
         Ok(code) => code,
