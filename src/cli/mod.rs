@@ -2,9 +2,17 @@
 //! to the terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod audit;
+mod delete;
+mod fetch;
+mod log;
+mod push;
+mod restore;
 mod review;
 mod schema;
 mod status;
+mod stop;
+mod sync;
 mod validate;
 
 use std::io::IsTerminal;
@@ -56,6 +64,14 @@ pub enum Command {
     Schema(schema::SchemaArgs),
     Status(status::StatusArgs),
     Review(review::ReviewArgs),
+    Sync(sync::SyncArgs),
+    Stop(stop::StopArgs),
+    Delete(delete::DeleteArgs),
+    Restore(restore::RestoreArgs),
+    Log(log::LogArgs),
+    Audit(audit::AuditArgs),
+    Push(push::PushArgs),
+    Fetch(fetch::FetchArgs),
 }
 
 /// What every command gets: the working folder and output settings.
@@ -123,6 +139,14 @@ pub fn main() -> ExitCode {
         Command::Schema(a) => schema::run(&ctx, a),
         Command::Status(a) => status::run(&ctx, a),
         Command::Review(a) => review::run(&ctx, a),
+        Command::Sync(a) => sync::run(&ctx, a),
+        Command::Stop(a) => stop::run(&ctx, a),
+        Command::Delete(a) => delete::run(&ctx, a),
+        Command::Restore(a) => restore::run(&ctx, a),
+        Command::Log(a) => log::run(&ctx, a),
+        Command::Audit(a) => audit::run(&ctx, a),
+        Command::Push(a) => push::run(&ctx, a),
+        Command::Fetch(a) => fetch::run(&ctx, a),
     };
     match result {
         Ok(code) => code,

@@ -1,6 +1,14 @@
 //! The workflows behind each command. They take options and return data; they never print.
 
+pub mod audit;
 pub mod chart;
+pub mod delete;
+pub mod fetch;
+pub mod log;
+pub mod push;
+pub mod restore;
 pub mod review;
 pub mod status;
+pub mod stop;
+pub mod sync;
 pub mod validate;
