@@ -1,6 +1,8 @@
 //! The single integration-test binary: one module per command or theme.
 
+mod chart_env;
 mod common;
+mod review;
 mod validate;
 
 #[test]
