@@ -163,6 +163,25 @@ pub fn audit(dir: &Path, rev: Option<&str>) -> Result<AuditReport> {
             }
         }
     }
+    // Approvals must have landed: every approved move is on the service branch.
+    if rev.is_none() || rev == Some(chart.service_name()) {
+        let mut late: Vec<(&Oid, &(Record, Oid))> = moves
+            .iter()
+            .filter(|(after, _)| !objects::is_ancestor(&chart.repo, **after, tip).unwrap_or(false))
+            .collect();
+        late.sort_by_key(|(_, (r, _))| (r.extension.clone(), r.number));
+        for (after, (r, _)) in late {
+            findings.push(Finding {
+                commit: Some(after.to_string()),
+                message: format!(
+                    "record {}/{} approved {} but `{rev_name}` does not contain it (an interrupted approval, or `{rev_name}` was reset)",
+                    r.extension,
+                    r.number,
+                    short(*after)
+                ),
+            });
+        }
+    }
     let mut steps = Vec::new();
     let mut cur = Some(tip);
     let mut guard = 0usize;
@@ -217,7 +236,7 @@ pub fn audit(dir: &Path, rev: Option<&str>) -> Result<AuditReport> {
                 summary: info.summary.clone(),
                 author,
             });
-            if objects::is_ancestor(&chart.repo, before, c)? {
+            if before != c && objects::is_ancestor(&chart.repo, before, c)? {
                 cur = Some(before);
             } else {
                 findings.push(Finding {

@@ -510,6 +510,17 @@ fn check_reviewable(chart: &Chart, record: &Record) -> Result<Oid> {
     if tip != pinned {
         return Err(stale_error(chart, record, pinned, tip));
     }
+    if tip == chart.service {
+        return Err(refused(format!(
+            "`{}` already points at the reviewed commit {}, but no approval moved it there",
+            chart.service_name(),
+            short(tip)
+        ))
+        .hint(format!(
+            "it was moved outside cekops: run `cekops audit`, then cancel this review (`cekops review cancel {id}`)"
+        ))
+        .into());
+    }
     let kind = review_kind(chart, id, tip)?;
     if kind != record.kind {
         return Err(refused(format!(

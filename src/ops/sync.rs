@@ -144,6 +144,20 @@ pub fn sync(dir: &Path, id: &str) -> Result<Synced> {
             &c.message,
         )?;
     }
+    if commits.is_empty() && service_folder != base_folder {
+        // Service dropped the folder (an approved stop) and the branch has nothing newer: keep
+        // the extension on the test branch with one commit that puts the folder back.
+        tree = objects::replace_subtree(&chart.repo, tree, &folder, base_folder)?;
+        let actor = chart.author()?;
+        new_tip = objects::create_commit(
+            &chart.repo,
+            tree,
+            &[new_tip],
+            &actor,
+            &committer,
+            &format!("keep {id} on its test branch after the service stopped\n"),
+        )?;
+    }
     let branch_update = RefUpdate {
         name: chart.test_ref(id),
         old: Some(tip),
@@ -191,7 +205,7 @@ pub fn sync(dir: &Path, id: &str) -> Result<Synced> {
     Ok(Synced {
         branch,
         moved: Some((tip, new_tip)),
-        commits: commits.len(),
+        commits: commits.len().max(usize::from(new_tip != chart.service)),
         review,
         updated_checkouts: updated,
     })

@@ -2,6 +2,8 @@
 
 mod chart_env;
 mod common;
+mod faults;
+mod lifecycle;
 mod review;
 mod validate;
 
