@@ -5,6 +5,7 @@ mod common;
 mod faults;
 mod lifecycle;
 mod review;
+mod status;
 mod validate;
 
 #[test]
