@@ -56,9 +56,7 @@ pub fn restore(dir: &Path, id: &str) -> Result<Restored> {
             "the commit deleted by record #{} of `{id}` is not in this repository",
             del.number
         ))
-        .hint(format!(
-            "fetch the records branch (`cekops fetch`), which keeps it reachable"
-        ))
+        .hint("fetch the records branch (`cekops fetch`), which keeps it reachable")
         .into());
     };
     let actor = chart.author()?;

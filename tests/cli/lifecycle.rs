@@ -127,11 +127,13 @@ fn test_stop_removes_the_extension_from_service_when_approved() {
         .contains("stopped `com.example.alpha`");
     // One commit on service, removing only the folder; authored by the reviewer.
     assert_eq!(rev(&env, "service~1"), service_before);
-    assert_eq!(
-        env.git(&["diff", "--name-only", "service~1", "service"])
+    let removed = env.git(&["diff", "--name-only", "service~1", "service"]);
+    assert_eq!(removed.lines().count(), 6, "{removed}");
+    assert!(
+        removed
             .lines()
             .all(|l| l.starts_with(&format!("extensions/{A}/"))),
-        true
+        "{removed}"
     );
     assert_eq!(
         env.git(&["log", "-1", "--format=%ae", "service"]),
