@@ -791,3 +791,91 @@ pub fn describe(r: &Record) -> String {
         r.commit.as_deref().map(short_text).unwrap_or("-")
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::process::Command;
+
+    use super::*;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let out = Command::new("git")
+            .current_dir(dir)
+            .args(args)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "Dev")
+            .env("GIT_AUTHOR_EMAIL", "dev@example.com")
+            .env("GIT_COMMITTER_NAME", "Dev")
+            .env("GIT_COMMITTER_EMAIL", "dev@example.com")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    #[test]
+    fn commits_are_refused_on_service_and_on_a_test_branch_under_review() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        std::fs::write(
+            dir.join("cekops.toml"),
+            "[review]\nreviewers = [\"a@example.com\"]\n",
+        )
+        .unwrap();
+        git(dir, &["init", "-q", "-b", "service"]);
+        git(dir, &["add", "-A"]);
+        git(dir, &["commit", "-q", "-m", "init"]);
+        git(dir, &["branch", "test/com.example.a"]);
+        assert!(check_commit_allowed(dir, "test/com.example.a").is_ok());
+        assert!(check_commit_allowed(dir, "feature/x").is_ok());
+        let e = check_commit_allowed(dir, "service").unwrap_err();
+        assert!(
+            e.message.contains("moves only when a review is approved"),
+            "{}",
+            e.message
+        );
+        // An open review record locks the branch.
+        let record = Record {
+            format: RECORD_FORMAT,
+            kind: RecordKind::Review,
+            extension: "com.example.a".into(),
+            number: 1,
+            state: RecordState::Open,
+            branch: "test/com.example.a".into(),
+            commit: None,
+            tree: None,
+            base: None,
+            events: vec![Event {
+                action: Action::Request,
+                name: "Dev".into(),
+                email: "dev@example.com".into(),
+                at: "2026-01-01T00:00:00+00:00".into(),
+                message: None,
+                commit: None,
+                tree: None,
+                service_before: None,
+                service_after: None,
+                validation: None,
+            }],
+        };
+        git(dir, &["checkout", "-q", "--orphan", "cekops/records"]);
+        git(dir, &["rm", "-q", "-rf", "."]);
+        std::fs::create_dir_all(dir.join("com.example.a")).unwrap();
+        std::fs::write(dir.join("com.example.a/1.toml"), record.to_toml().unwrap()).unwrap();
+        git(dir, &["add", "-A"]);
+        git(dir, &["commit", "-q", "-m", "request"]);
+        let e = check_commit_allowed(dir, "test/com.example.a").unwrap_err();
+        assert!(
+            e.message
+                .contains("is locked: review #1 requested by dev@example.com"),
+            "{}",
+            e.message
+        );
+        assert!(check_commit_allowed(dir, "test/com.example.b").is_ok());
+    }
+}

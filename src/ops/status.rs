@@ -136,7 +136,7 @@ struct History {
     open: Option<Record>,
     /// The latest decided (not cancelled) review.
     last_decided: Option<Record>,
-    /// The latest rejected review (for its feedback).
+    /// The latest rejected review (for its feedback), unless an approval came after it.
     last_rejected: Option<Record>,
     /// The latest approval that moved service.
     last_moved: Option<Record>,
@@ -168,7 +168,8 @@ fn history(chart: &Chart, id: &str) -> History {
         if h.last_moved.is_none() && r.state == RecordState::Approved && r.kind.is_request() {
             h.last_moved = Some(r.clone());
         }
-        h.last_decided.is_some() && h.last_rejected.is_some() && h.last_moved.is_some()
+        // Older rejections were superseded by the decisions found so far.
+        h.last_decided.is_some() && h.last_moved.is_some()
     });
     if let Err(e) = res {
         h.broken = Some(e.to_string());
@@ -250,15 +251,13 @@ pub fn status(dir: &Path, only: Option<&str>) -> Result<StatusReport> {
             .and_then(|t| ext_name(&chart, t, id))
             .or_else(|| ext_name(&chart, chart.service, id));
         let is_ext = in_service
-            || tip.is_some_and(|t| {
-                objects::subtree(&chart.repo, t, &Chart::ext_path(id))
+            || match tip {
+                Some(t) => objects::subtree(&chart.repo, t, &Chart::ext_path(id))
                     .ok()
                     .flatten()
-                    .is_some()
-            })
-            || h.open
-                .as_ref()
-                .is_none_or(|r| r.kind != RecordKind::ConfigReview);
+                    .is_some(),
+                None => h.latest_kind != Some(RecordKind::ConfigReview),
+            };
         let mut rows = Vec::new();
         if in_service {
             rows.push(Row {

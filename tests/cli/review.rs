@@ -287,6 +287,10 @@ fn test_review_config_change_is_approved_by_current_reviewers_only() {
     .code(0)
     .contains("requested config review #1 of `config`");
     assert!(record(&env, "config", 1).contains("kind = \"config-review\""));
+    env.cekops(&["status"])
+        .code(0)
+        .contains("config     (repository settings)  Test     Under review")
+        .contains("config-review #1 by Carol Dev <carol@example.com>");
     // The branch under review lists carol, but the policy comes from service.
     as_(&env, &CAROL, &["review", "approve", "config"])
         .code(1)
