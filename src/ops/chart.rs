@@ -82,10 +82,20 @@ impl Chart {
             ))
             .hint("run cekops inside an extension repository (or `cekops init` to create one)")
         })?;
-        // The service branch name: what HEAD's cekops.toml says, else the default. The policy is
-        // then read from that branch only.
-        let mut service_name = Branches::default().service.value;
-        if let Ok(head) = repo.head()
+        // The service branch name: the default when that branch exists and names itself, else
+        // what HEAD's cekops.toml says. The policy is then read from that branch only, so a
+        // branch under review cannot redirect cekops to another "service".
+        let default_name = Branches::default().service.value;
+        let mut service_name = default_name.clone();
+        let default_ok = match refs::read(&repo, &refs::branch_ref(&default_name))? {
+            Some(oid) => read_config_at(&repo, oid, &default_name)
+                .ok()
+                .flatten()
+                .is_none_or(|c| c.branches.service.value == default_name),
+            None => false,
+        };
+        if !default_ok
+            && let Ok(head) = repo.head()
             && let Ok(c) = head.peel_to_commit()
             && let Ok(Some(cfg)) = read_config_at(&repo, c.id(), "HEAD")
         {

@@ -302,3 +302,33 @@ fn test_audit_finds_records_approved_by_non_reviewers() {
         .code(1)
         .contains("carol@example.com approved but was not a reviewer");
 }
+
+#[test]
+fn test_custom_branch_names_from_cekops_toml() {
+    let env = TestEnv::new();
+    env.write(
+        "cekops.toml",
+        format!("[branches]\nservice = \"main\"\ntest = \"ext/{{id}}\"\nrecords = \"audit/records\"\n\n{CONFIG}"),
+    );
+    env.git_init_commit("main", "init");
+    env.git(&["checkout", "-q", "-b", &format!("ext/{A}")]);
+    for (p, c) in extension_files(A, "알파봇") {
+        env.write(&p, c);
+    }
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-q", "-m", "alpha"]);
+    let tip = rev(&env, "HEAD");
+    env.cekops(&["review", "request", A, "-m", "first"])
+        .code(0)
+        .contains("(ext/com.example.alpha locked");
+    assert!(
+        env.git(&["show", &format!("audit/records:{A}/1.toml")])
+            .contains("branch = \"ext/com.example.alpha\"")
+    );
+    as_(&env, &ALICE, &["review", "approve", A]).code(0);
+    assert_eq!(rev(&env, "main"), tip);
+    env.cekops(&["status"])
+        .code(0)
+        .contains("Commercial use  In service");
+    env.cekops(&["audit"]).code(0);
+}
