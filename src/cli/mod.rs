@@ -8,7 +8,17 @@ mod fmt;
 mod import;
 mod init;
 mod new;
+mod audit;
+mod delete;
+mod fetch;
+mod log;
+mod push;
+mod restore;
+mod review;
 mod schema;
+mod status;
+mod stop;
+mod sync;
 mod validate;
 mod watch;
 
@@ -67,6 +77,16 @@ pub enum Command {
     Fmt(fmt::FmtArgs),
     Import(import::ImportArgs),
     Export(export::ExportArgs),
+    Status(status::StatusArgs),
+    Review(review::ReviewArgs),
+    Sync(sync::SyncArgs),
+    Stop(stop::StopArgs),
+    Delete(delete::DeleteArgs),
+    Restore(restore::RestoreArgs),
+    Log(log::LogArgs),
+    Audit(audit::AuditArgs),
+    Push(push::PushArgs),
+    Fetch(fetch::FetchArgs),
 }
 
 /// What every command gets: the working folder and output settings.
@@ -140,6 +160,16 @@ pub fn main() -> ExitCode {
         Command::Fmt(a) => fmt::run(&ctx, a),
         Command::Import(a) => import::run(&ctx, a),
         Command::Export(a) => export::run(&ctx, a),
+        Command::Status(a) => status::run(&ctx, a),
+        Command::Review(a) => review::run(&ctx, a),
+        Command::Sync(a) => sync::run(&ctx, a),
+        Command::Stop(a) => stop::run(&ctx, a),
+        Command::Delete(a) => delete::run(&ctx, a),
+        Command::Restore(a) => restore::run(&ctx, a),
+        Command::Log(a) => log::run(&ctx, a),
+        Command::Audit(a) => audit::run(&ctx, a),
+        Command::Push(a) => push::run(&ctx, a),
+        Command::Fetch(a) => fetch::run(&ctx, a),
     };
     match result {
         Ok(code) => code,

@@ -2,6 +2,11 @@
 //! live in [`refs`].
 
 pub mod commit;
+pub mod cli;
+pub mod identity;
+pub mod objects;
+pub mod records;
+pub mod refs;
 pub mod worktree;
 
 use std::collections::BTreeSet;

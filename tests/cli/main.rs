@@ -2,16 +2,21 @@
 
 mod alexa;
 mod bad_input;
+mod chart_env;
 mod codes;
 mod common;
+mod faults;
 mod fmt;
 mod git_sources;
 mod init;
 mod interop;
+mod lifecycle;
 mod new;
 mod readme;
+mod review;
 mod schema;
 mod snapshots;
+mod status;
 mod validate;
 mod watch;
 
