@@ -2,16 +2,16 @@
 //! to the terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod audit;
 mod completions;
+mod delete;
 mod export;
+mod fetch;
 mod fmt;
 mod import;
 mod init;
-mod new;
-mod audit;
-mod delete;
-mod fetch;
 mod log;
+mod new;
 mod push;
 mod restore;
 mod review;

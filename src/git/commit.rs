@@ -7,6 +7,8 @@ use anyhow::Result;
 use git2::Oid;
 use git2::Repository;
 
+use super::identity;
+use super::identity::Role;
 use crate::error::UserError;
 
 /// A person and a moment, as in a commit's author or committer line.
@@ -29,57 +31,20 @@ impl Identity {
     /// Resolve the identity the way git does: `GIT_AUTHOR_NAME`, `GIT_AUTHOR_EMAIL` and
     /// `GIT_AUTHOR_DATE` (likewise `GIT_COMMITTER_*`), then the `author.*`/`committer.*` and
     /// `user.name`/`user.email` settings of the repository's configuration (or the global one
-    /// when there is no repository yet), then `EMAIL`. A missing name or e-mail is an error with
-    /// a hint, never a made-up identity.
+    /// when there is no repository yet), then `EMAIL` (see [`super::identity`]). A missing name or
+    /// e-mail is an error with a hint, never a made-up identity.
     pub fn resolve(repo: Option<&Repository>) -> Result<Identity> {
-        let config = match repo {
-            Some(r) => r.config().ok(),
-            None => git2::Config::open_default().ok(),
-        };
-        let config = config.and_then(|mut c| c.snapshot().ok());
-        let setting = |key: &str| -> Option<String> {
-            config
-                .as_ref()
-                .and_then(|c| c.get_string(key).ok())
-                .filter(|v| !v.trim().is_empty())
-        };
-        let env = |key: &str| std::env::var(key).ok().filter(|v| !v.trim().is_empty());
-        let person = |role: &str| -> Result<Person> {
-            let upper = role.to_uppercase();
-            let name = env(&format!("GIT_{upper}_NAME"))
-                .or_else(|| setting(&format!("{role}.name")))
-                .or_else(|| setting("user.name"));
-            let email = env(&format!("GIT_{upper}_EMAIL"))
-                .or_else(|| setting(&format!("{role}.email")))
-                .or_else(|| setting("user.email"))
-                .or_else(|| env("EMAIL"));
-            let (Some(name), Some(email)) = (name, email) else {
-                return Err(UserError::usage(format!(
-                    "no git identity for the {role}: cekops commits as you, like git does"
-                ))
-                .hint(
-                    "set it with `git config --global user.name \"Your Name\"` and `git config --global user.email you@example.com` (or the GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL environment variables)",
-                )
-                .into());
-            };
-            let date_var = format!("GIT_{upper}_DATE");
-            let when = match env(&date_var) {
-                Some(d) => Some(parse_date(&d).ok_or_else(|| {
-                    UserError::usage(format!("cannot read {date_var} `{d}`")).hint(
-                        "use `2026-01-31T12:00:00+09:00`, `2026-01-31 12:00:00 +0900` or `@1769828400 +0900`",
-                    )
-                })?),
-                None => None,
-            };
+        let person = |role: Role| -> Result<Person> {
+            let who = identity::resolve_in(repo, role)?;
             Ok(Person {
-                name: name.trim().to_string(),
-                email: email.trim().trim_matches(['<', '>']).to_string(),
-                when,
+                name: who.name,
+                email: who.email.trim_matches(['<', '>']).to_string(),
+                when: Some((who.seconds, who.offset_minutes)),
             })
         };
         Ok(Identity {
-            author: person("author")?,
-            committer: person("committer")?,
+            author: person(Role::Author)?,
+            committer: person(Role::Committer)?,
         })
     }
 }
@@ -92,122 +57,6 @@ fn signature(p: &Person) -> Result<git2::Signature<'static>> {
         None => git2::Signature::now(&p.name, &p.email),
     };
     sig.with_context(|| format!("invalid git identity `{} <{}>`", p.name, p.email))
-}
-
-/// Parse a date in one of the forms git accepts in `GIT_AUTHOR_DATE`: its internal form
-/// (`@1769828400 +0900` or `1769828400 +0900`), ISO 8601 (`2026-01-31T12:00:00+09:00`,
-/// `2026-01-31 12:00:00 +0900`, `…Z`) and RFC 2822 (`Sat, 31 Jan 2026 12:00:00 +0900`).
-/// Returns seconds since the epoch and the offset in minutes.
-pub fn parse_date(s: &str) -> Option<(i64, i32)> {
-    let s = s.trim();
-    // internal form
-    let raw = s.strip_prefix('@').unwrap_or(s);
-    let mut parts = raw.split_whitespace();
-    if let (Some(secs), tz, None) = (parts.next(), parts.next(), parts.next())
-        && let Ok(secs) = secs.parse::<i64>()
-    {
-        let offset = match tz {
-            Some(tz) => parse_offset(tz)?,
-            None => 0,
-        };
-        return Some((secs, offset));
-    }
-    parse_iso(s).or_else(|| parse_rfc2822(s))
-}
-
-/// `+0900`, `+09:00`, `-05`, `Z`.
-fn parse_offset(tz: &str) -> Option<i32> {
-    if tz == "Z" || tz == "z" {
-        return Some(0);
-    }
-    let (sign, rest) = match tz.as_bytes().first()? {
-        b'+' => (1, &tz[1..]),
-        b'-' => (-1, &tz[1..]),
-        _ => return None,
-    };
-    let digits: String = rest.chars().filter(|c| *c != ':').collect();
-    if !digits.chars().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let (h, m) = match digits.len() {
-        2 => (digits.parse::<i32>().ok()?, 0),
-        4 => (
-            digits[..2].parse::<i32>().ok()?,
-            digits[2..].parse::<i32>().ok()?,
-        ),
-        _ => return None,
-    };
-    (h < 24 && m < 60).then_some(sign * (h * 60 + m))
-}
-
-fn parse_iso(s: &str) -> Option<(i64, i32)> {
-    let (date, rest) = s.split_at_checked(10)?;
-    let mut d = date.split('-');
-    let (y, mo, da) = (
-        d.next()?.parse::<i64>().ok()?,
-        d.next()?.parse::<u32>().ok()?,
-        d.next()?.parse::<u32>().ok()?,
-    );
-    let rest = rest.strip_prefix(['T', 't', ' '])?;
-    let time_len = rest
-        .find(|c: char| !(c.is_ascii_digit() || c == ':' || c == '.'))
-        .unwrap_or(rest.len());
-    let (time, tz) = rest.split_at(time_len);
-    let mut t = time.split(':');
-    let (h, mi) = (
-        t.next()?.parse::<u32>().ok()?,
-        t.next()?.parse::<u32>().ok()?,
-    );
-    let sec = match t.next() {
-        Some(sec) => sec.split('.').next()?.parse::<u32>().ok()?,
-        None => 0,
-    };
-    let tz = tz.trim();
-    let offset = if tz.is_empty() { 0 } else { parse_offset(tz)? };
-    to_epoch(y, mo, da, h, mi, sec, offset)
-}
-
-fn parse_rfc2822(s: &str) -> Option<(i64, i32)> {
-    let s = match s.split_once(',') {
-        Some((_, rest)) => rest,
-        None => s,
-    };
-    let mut p = s.split_whitespace();
-    let day = p.next()?.parse::<u32>().ok()?;
-    let month = p.next()?.to_ascii_lowercase();
-    let months = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ];
-    let mo = months.iter().position(|m| month.starts_with(m))? as u32 + 1;
-    let y = p.next()?.parse::<i64>().ok()?;
-    let mut t = p.next()?.split(':');
-    let (h, mi) = (
-        t.next()?.parse::<u32>().ok()?,
-        t.next()?.parse::<u32>().ok()?,
-    );
-    let sec = t.next().map_or(Some(0), |x| x.parse::<u32>().ok())?;
-    let offset = match p.next() {
-        Some(tz) => parse_offset(tz)?,
-        None => 0,
-    };
-    to_epoch(y, mo, day, h, mi, sec, offset)
-}
-
-/// Civil date and time at a UTC offset to seconds since the epoch (Howard Hinnant's
-/// days-from-civil algorithm).
-fn to_epoch(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, offset: i32) -> Option<(i64, i32)> {
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
-        return None;
-    }
-    let y = if mo <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(mo);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let secs = days * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s);
-    Some((secs - i64::from(offset) * 60, offset))
 }
 
 /// A file to add to a tree: repository path (with `/`) and content.
@@ -333,6 +182,7 @@ mod tests {
 
     #[test]
     fn dates_git_accepts() {
+        let parse_date = identity::parse_git_date;
         assert_eq!(parse_date("@0 +0000"), Some((0, 0)));
         assert_eq!(parse_date("1769828400 +0900"), Some((1769828400, 540)));
         assert_eq!(

@@ -63,7 +63,15 @@ fn env(name: &str) -> Option<String> {
 
 /// Resolve an identity as git does for a new commit.
 pub fn resolve(repo: &Repository, role: Role) -> Result<Identity> {
-    let config = repo.config().ok();
+    resolve_in(Some(repo), role)
+}
+
+/// [`resolve`], also before a repository exists (then the global and system configuration).
+pub fn resolve_in(repo: Option<&Repository>, role: Role) -> Result<Identity> {
+    let config = match repo {
+        Some(r) => r.config().ok(),
+        None => git2::Config::open_default().ok(),
+    };
     let get = |key: &str| -> Option<String> {
         config
             .as_ref()
@@ -80,9 +88,11 @@ pub fn resolve(repo: &Repository, role: Role) -> Result<Identity> {
         .or_else(|| get("user.email"))
         .or_else(|| env("EMAIL"));
     let (Some(name), Some(email)) = (name, email) else {
-        return Err(usage("cannot tell who you are: no git user name or e-mail is set")
-            .hint("run `git config user.name \"Your Name\"` and `git config user.email you@example.com` (or set GIT_AUTHOR_NAME / GIT_AUTHOR_EMAIL)")
-            .into());
+        return Err(usage(format!(
+            "no git identity for the {section}: cekops records and commits as you, like git does"
+        ))
+        .hint("set it with `git config --global user.name \"Your Name\"` and `git config --global user.email you@example.com` (or the GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL environment variables)")
+        .into());
     };
     let date_var = format!("{prefix}_DATE");
     let (seconds, offset_minutes) = match env(&date_var) {

@@ -1,8 +1,8 @@
 //! The only module that talks to git2. Reads snapshots from commits and the index; ref updates
 //! live in [`refs`].
 
-pub mod commit;
 pub mod cli;
+pub mod commit;
 pub mod identity;
 pub mod objects;
 pub mod records;

@@ -1,15 +1,15 @@
 //! The workflows behind each command. They take options and return data; they never print.
 
-pub mod export;
-pub mod fmt;
-pub mod import;
-pub mod init;
-pub mod new;
 pub mod audit;
 pub mod chart;
 pub mod delete;
+pub mod export;
 pub mod fetch;
+pub mod fmt;
+pub mod import;
+pub mod init;
 pub mod log;
+pub mod new;
 pub mod push;
 pub mod restore;
 pub mod review;
