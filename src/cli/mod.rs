@@ -2,6 +2,7 @@
 //! to the terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod diff;
 mod schema;
 mod validate;
 
@@ -52,6 +53,7 @@ pub enum ColorChoice {
 pub enum Command {
     Validate(validate::ValidateArgs),
     Schema(schema::SchemaArgs),
+    Diff(diff::DiffArgs),
 }
 
 /// What every command gets: the working folder and output settings.
@@ -96,7 +98,14 @@ pub fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            return ExitCode::from(if !e.use_stderr() {
+                0
+            } else if subcommand_name().as_deref() == Some("diff") {
+                // `diff` uses 2 for "changes found"; its errors exit 1.
+                diff::EXIT_ERROR
+            } else {
+                2
+            });
         }
     };
     let dir = match &cli.dir {
@@ -117,11 +126,27 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Validate(a) => validate::run(&ctx, a),
         Command::Schema(a) => schema::run(&ctx, a),
+        Command::Diff(a) => diff::run(&ctx, a),
     };
     match result {
         Ok(code) => code,
         Err(e) => report_error(&e),
     }
+}
+
+/// The subcommand named on the command line (the first argument that is not a global option),
+/// for choosing the exit status of a parse error.
+fn subcommand_name() -> Option<String> {
+    let mut args = std::env::args_os().skip(1);
+    while let Some(a) = args.next() {
+        let a = a.to_string_lossy().into_owned();
+        if a == "-C" || a == "--color" {
+            args.next();
+        } else if !a.starts_with('-') {
+            return Some(a);
+        }
+    }
+    None
 }
 
 /// Print an error (`error:`, `Caused by:`, `hint:`) and return its exit code.

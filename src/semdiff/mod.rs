@@ -1,0 +1,1325 @@
+//! Semantic diff of extensions: what changed *for the console*, grouped by the console's update
+//! categories (basic information, server connection, interaction model, deployment information).
+//!
+//! The engine compares loaded values ([`load::Extension`], [`load::Repo`]), never files or git
+//! objects, so anything that can be loaded can be compared: two commits (`cekops diff`), a work
+//! tree, or a console download. Comparisons are order-insensitive and whitespace-normalised:
+//! utterances, slot values, synonyms and invocation names are compared through
+//! [`utterance::normalize`]; other text with runs of whitespace collapsed. Descriptions that are
+//! not sent to the console (intent and slot-type `description`) and test suites are not compared.
+//!
+//! Destructive changes (they can break what users of the service version rely on) are flagged:
+//! removed intents (and renamed ones: the server receives a new name), removed slots, slot values
+//! and synonyms, removed slot types and built-in intents, removed invocation names, a changed or
+//! removed endpoint, and turning account linking off.
+
+pub mod render;
+
+use std::collections::HashMap;
+use std::collections::HashSet;
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+use crate::load;
+use crate::model::RepoConfig;
+use crate::model::Sp;
+use crate::utterance;
+
+/// Version of the JSON output (`--format json`); bumped on any breaking change.
+pub const JSON_VERSION: u32 = 1;
+
+/// Two intents (or slot types) present on one side only count as a rename when the Jaccard
+/// similarity of their normalised utterance (or value) sets is at least this.
+pub const RENAME_THRESHOLD: f64 = 0.5;
+
+/// The console's update categories (spec §6), in the order they are shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// `extension.toml`: the **Extension information** tab.
+    BasicInformation,
+    /// `server.toml`: **Server connection settings** and account linking.
+    ServerConnection,
+    /// Intents, slot types and the built-in intents and slot types in use.
+    InteractionModel,
+    /// `store.toml`: Skill Store exposure, privacy and compliance, review information.
+    DeploymentInformation,
+}
+
+impl Category {
+    pub const ALL: [Category; 4] = [
+        Category::BasicInformation,
+        Category::ServerConnection,
+        Category::InteractionModel,
+        Category::DeploymentInformation,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Category::BasicInformation => "Basic information",
+            Category::ServerConnection => "Server connection",
+            Category::InteractionModel => "Interaction model",
+            Category::DeploymentInformation => "Deployment information",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::BasicInformation => "basic_information",
+            Category::ServerConnection => "server_connection",
+            Category::InteractionModel => "interaction_model",
+            Category::DeploymentInformation => "deployment_information",
+        }
+    }
+}
+
+/// A slot of an intent: name and slot type.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SlotRef {
+    pub slot: String,
+    pub slot_type: String,
+}
+
+/// One semantic change. `field` names are the file's key paths (`name`,
+/// `account_linking.client_id`, `store.keywords`, ...).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Change {
+    /// A single-valued setting was set (`old` = null), changed, or cleared (`new` = null).
+    Field {
+        field: String,
+        old: Option<String>,
+        new: Option<String>,
+    },
+    /// An entry was added to a list setting (invocation names, testers, keywords, ...).
+    ItemAdded {
+        field: String,
+        value: String,
+    },
+    /// An entry was removed from a list setting.
+    ItemRemoved {
+        field: String,
+        value: String,
+    },
+    /// The file a setting points at (an icon) changed while the setting did not.
+    FileChanged {
+        field: String,
+        path: String,
+    },
+    IntentAdded {
+        intent: String,
+        utterances: usize,
+        slots: Vec<SlotRef>,
+    },
+    IntentRemoved {
+        intent: String,
+        utterances: usize,
+    },
+    /// An intent removed and one added whose utterances are mostly the same.
+    IntentRenamed {
+        from: String,
+        to: String,
+        similarity: f64,
+    },
+    UtteranceAdded {
+        intent: String,
+        utterance: String,
+    },
+    UtteranceRemoved {
+        intent: String,
+        utterance: String,
+    },
+    SlotAdded {
+        intent: String,
+        slot: String,
+        slot_type: String,
+    },
+    SlotRemoved {
+        intent: String,
+        slot: String,
+        slot_type: String,
+    },
+    /// A slot of an intent now has another slot type.
+    SlotRetyped {
+        intent: String,
+        slot: String,
+        old: String,
+        new: String,
+    },
+    SlotTypeAdded {
+        slot_type: String,
+        values: usize,
+    },
+    SlotTypeRemoved {
+        slot_type: String,
+        values: usize,
+    },
+    /// A slot type removed and one added whose values are mostly the same.
+    SlotTypeRenamed {
+        from: String,
+        to: String,
+        similarity: f64,
+    },
+    ValueAdded {
+        slot_type: String,
+        value: String,
+        synonyms: Vec<String>,
+    },
+    ValueRemoved {
+        slot_type: String,
+        value: String,
+    },
+    SynonymAdded {
+        slot_type: String,
+        value: String,
+        synonym: String,
+    },
+    SynonymRemoved {
+        slot_type: String,
+        value: String,
+        synonym: String,
+    },
+}
+
+/// What a change is about, for grouping in renderers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Subject<'a> {
+    /// A setting of the category itself.
+    Setting,
+    Intent(&'a str),
+    SlotType(&'a str),
+}
+
+impl Change {
+    /// The intent or slot type a change belongs to (the new name after a rename).
+    pub fn subject(&self) -> Subject<'_> {
+        match self {
+            Change::Field { .. }
+            | Change::ItemAdded { .. }
+            | Change::ItemRemoved { .. }
+            | Change::FileChanged { .. } => Subject::Setting,
+            Change::IntentAdded { intent, .. }
+            | Change::IntentRemoved { intent, .. }
+            | Change::UtteranceAdded { intent, .. }
+            | Change::UtteranceRemoved { intent, .. }
+            | Change::SlotAdded { intent, .. }
+            | Change::SlotRemoved { intent, .. }
+            | Change::SlotRetyped { intent, .. } => Subject::Intent(intent),
+            Change::IntentRenamed { to, .. } => Subject::Intent(to),
+            Change::SlotTypeAdded { slot_type, .. }
+            | Change::SlotTypeRemoved { slot_type, .. }
+            | Change::ValueAdded { slot_type, .. }
+            | Change::ValueRemoved { slot_type, .. }
+            | Change::SynonymAdded { slot_type, .. }
+            | Change::SynonymRemoved { slot_type, .. } => Subject::SlotType(slot_type),
+            Change::SlotTypeRenamed { to, .. } => Subject::SlotType(to),
+        }
+    }
+
+    /// Whether this change introduces, removes or renames its subject (an intent or slot type)
+    /// rather than changing something inside it.
+    pub fn is_subject_header(&self) -> bool {
+        matches!(
+            self,
+            Change::IntentAdded { .. }
+                | Change::IntentRemoved { .. }
+                | Change::IntentRenamed { .. }
+                | Change::SlotTypeAdded { .. }
+                | Change::SlotTypeRemoved { .. }
+                | Change::SlotTypeRenamed { .. }
+        )
+    }
+
+    /// `+` added, `-` removed, `~` changed.
+    pub fn sign(&self) -> char {
+        match self {
+            Change::Field { old: None, .. }
+            | Change::ItemAdded { .. }
+            | Change::IntentAdded { .. }
+            | Change::UtteranceAdded { .. }
+            | Change::SlotAdded { .. }
+            | Change::SlotTypeAdded { .. }
+            | Change::ValueAdded { .. }
+            | Change::SynonymAdded { .. } => '+',
+            Change::Field { new: None, .. }
+            | Change::ItemRemoved { .. }
+            | Change::IntentRemoved { .. }
+            | Change::UtteranceRemoved { .. }
+            | Change::SlotRemoved { .. }
+            | Change::SlotTypeRemoved { .. }
+            | Change::ValueRemoved { .. }
+            | Change::SynonymRemoved { .. } => '-',
+            Change::Field { .. }
+            | Change::FileChanged { .. }
+            | Change::IntentRenamed { .. }
+            | Change::SlotRetyped { .. }
+            | Change::SlotTypeRenamed { .. } => '~',
+        }
+    }
+}
+
+/// A change with its category and whether it is destructive.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Entry {
+    #[serde(skip)]
+    pub category: Category,
+    #[serde(flatten)]
+    pub change: Change,
+    pub destructive: bool,
+}
+
+/// How an extension differs as a whole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Only on the new side.
+    Added,
+    /// Only on the old side.
+    Removed,
+    /// On both sides, with changes.
+    Modified,
+    /// On both sides, no change.
+    Unchanged,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Added => "added",
+            Status::Removed => "removed",
+            Status::Modified => "modified",
+            Status::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// The semantic changes of one extension, in display order (by category, then subject).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExtensionDiff {
+    pub id: String,
+    /// The extension name (new side, else old side).
+    pub name: Option<String>,
+    pub status: Status,
+    pub changes: Vec<Entry>,
+}
+
+impl ExtensionDiff {
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty() && matches!(self.status, Status::Unchanged | Status::Modified)
+    }
+    pub fn destructive(&self) -> usize {
+        self.changes.iter().filter(|e| e.destructive).count()
+    }
+    /// The changes of one category.
+    pub fn category(&self, category: Category) -> impl Iterator<Item = &Entry> {
+        self.changes.iter().filter(move |e| e.category == category)
+    }
+}
+
+/// The semantic changes between two repositories (or revisions).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct RepoDiff {
+    /// Changes of the repository settings (`cekops.toml`): branch names and review policy.
+    pub settings: Vec<Change>,
+    /// Extensions that differ, by Extension ID.
+    pub extensions: Vec<ExtensionDiff>,
+}
+
+impl RepoDiff {
+    pub fn is_empty(&self) -> bool {
+        self.settings.is_empty() && self.extensions.is_empty()
+    }
+    /// Number of changes (settings and extensions).
+    pub fn changes(&self) -> usize {
+        self.settings.len()
+            + self
+                .extensions
+                .iter()
+                .map(|e| e.changes.len())
+                .sum::<usize>()
+    }
+    pub fn destructive(&self) -> usize {
+        self.extensions.iter().map(ExtensionDiff::destructive).sum()
+    }
+}
+
+/// Compare two repositories: the settings and every extension on either side. Only extensions
+/// that differ are returned.
+pub fn diff_repo(old: &load::Repo, new: &load::Repo) -> RepoDiff {
+    let mut ids: Vec<&str> = old
+        .extensions
+        .iter()
+        .chain(&new.extensions)
+        .map(|e| e.id.as_str())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let extensions = ids
+        .into_iter()
+        .map(|id| diff_extension(old.extension(id), new.extension(id)))
+        .filter(|d| !d.is_empty())
+        .collect();
+    RepoDiff {
+        settings: diff_settings(old.config.as_ref(), new.config.as_ref()),
+        extensions,
+    }
+}
+
+/// Compare the repository settings; a missing `cekops.toml` counts as the defaults.
+pub fn diff_settings(old: Option<&RepoConfig>, new: Option<&RepoConfig>) -> Vec<Change> {
+    let default = RepoConfig::default();
+    let o = old.unwrap_or(&default);
+    let n = new.unwrap_or(&default);
+    let mut b = Builder::new(Category::BasicInformation);
+    b.field(
+        "branches.service",
+        Some(o.branches.service.value.clone()),
+        Some(n.branches.service.value.clone()),
+        false,
+    );
+    b.field(
+        "branches.test",
+        Some(o.branches.test.value.clone()),
+        Some(n.branches.test.value.clone()),
+        false,
+    );
+    b.field(
+        "branches.records",
+        Some(o.branches.records.value.clone()),
+        Some(n.branches.records.value.clone()),
+        false,
+    );
+    b.list(
+        "review.reviewers",
+        strs(&o.review.reviewers),
+        strs(&n.review.reviewers),
+        Key::Exact,
+        false,
+    );
+    b.field(
+        "review.required_approvals",
+        Some(o.review.required_approvals.value.to_string()),
+        Some(n.review.required_approvals.value.to_string()),
+        false,
+    );
+    b.field(
+        "review.allow_self_approval",
+        Some(o.review.allow_self_approval.to_string()),
+        Some(n.review.allow_self_approval.to_string()),
+        false,
+    );
+    b.field(
+        "review.require_signed",
+        Some(o.review.require_signed.to_string()),
+        Some(n.review.require_signed.to_string()),
+        false,
+    );
+    b.field(
+        "review.allowed_signers",
+        o.review.allowed_signers.as_ref().map(|s| s.value.clone()),
+        n.review.allowed_signers.as_ref().map(|s| s.value.clone()),
+        false,
+    );
+    b.entries.into_iter().map(|e| e.change).collect()
+}
+
+/// Compare two versions of an extension; `None` is an extension that does not exist on that
+/// side (everything in the other one is added or removed).
+pub fn diff_extension(
+    old: Option<&load::Extension>,
+    new: Option<&load::Extension>,
+) -> ExtensionDiff {
+    let id = new.or(old).map(|e| e.id.clone()).unwrap_or_default();
+    let name = new
+        .or(old)
+        .and_then(|e| e.info.as_ref())
+        .map(|i| i.name.value.trim().to_string());
+    let mut b = Builder::new(Category::BasicInformation);
+    basic(&mut b, old, new);
+    b.category = Category::ServerConnection;
+    server(&mut b, old, new);
+    b.category = Category::InteractionModel;
+    interaction_model(&mut b, old, new);
+    b.category = Category::DeploymentInformation;
+    deployment(&mut b, old, new);
+    let status = match (old, new) {
+        (None, Some(_)) => Status::Added,
+        (Some(_), None) => Status::Removed,
+        _ if b.entries.is_empty() => Status::Unchanged,
+        _ => Status::Modified,
+    };
+    ExtensionDiff {
+        id,
+        name,
+        status,
+        changes: b.entries,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparison helpers
+
+/// How list entries are compared.
+#[derive(Clone, Copy)]
+enum Key {
+    /// As written, trimmed (IDs, e-mail addresses, URLs, scopes).
+    Exact,
+    /// Spoken text: [`utterance::normalize`] (case, width and whitespace folded).
+    Spoken,
+}
+
+impl Key {
+    fn of(self, s: &str) -> String {
+        match self {
+            Key::Exact => s.trim().to_string(),
+            Key::Spoken => utterance::normalize(s),
+        }
+    }
+}
+
+/// Text with runs of whitespace collapsed to one space and trimmed.
+fn squash(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+fn strs(v: &[Sp<String>]) -> Vec<&str> {
+    v.iter().map(|s| s.value.as_str()).collect()
+}
+
+/// A serde enum's wire name (`ko-KR`, `http-basic`, ...).
+fn wire<T: Serialize + std::fmt::Debug>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => format!("{v:?}"),
+    }
+}
+
+struct Builder {
+    category: Category,
+    entries: Vec<Entry>,
+}
+
+impl Builder {
+    fn new(category: Category) -> Self {
+        Self {
+            category,
+            entries: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, change: Change, destructive: bool) {
+        self.entries.push(Entry {
+            category: self.category,
+            change,
+            destructive,
+        });
+    }
+
+    /// A single-valued setting; equal when equal after whitespace collapsing. `destructive`
+    /// applies when an existing value changes or is cleared.
+    fn field(&mut self, field: &str, old: Option<String>, new: Option<String>, destructive: bool) {
+        let old = old.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let new = new.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        if old.as_deref().map(squash) == new.as_deref().map(squash) {
+            return;
+        }
+        let destructive = destructive && old.is_some();
+        self.push(
+            Change::Field {
+                field: field.to_string(),
+                old,
+                new,
+            },
+            destructive,
+        );
+    }
+
+    /// A list setting compared as a set; removed entries first, then added ones, each in file
+    /// order.
+    fn list(&mut self, field: &str, old: Vec<&str>, new: Vec<&str>, key: Key, destructive: bool) {
+        let old_keys: HashSet<String> = old.iter().map(|s| key.of(s)).collect();
+        let new_keys: HashSet<String> = new.iter().map(|s| key.of(s)).collect();
+        let mut seen = HashSet::new();
+        for v in &old {
+            let k = key.of(v);
+            if !k.is_empty() && !new_keys.contains(&k) && seen.insert(k) {
+                self.push(
+                    Change::ItemRemoved {
+                        field: field.to_string(),
+                        value: v.trim().to_string(),
+                    },
+                    destructive,
+                );
+            }
+        }
+        for v in &new {
+            let k = key.of(v);
+            if !k.is_empty() && !old_keys.contains(&k) && seen.insert(k) {
+                self.push(
+                    Change::ItemAdded {
+                        field: field.to_string(),
+                        value: v.trim().to_string(),
+                    },
+                    false,
+                );
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Basic information
+
+fn basic(b: &mut Builder, old: Option<&load::Extension>, new: Option<&load::Extension>) {
+    let o = old.and_then(|e| e.info.as_ref());
+    let n = new.and_then(|e| e.info.as_ref());
+    macro_rules! text {
+        ($field:literal, $get:expr) => {
+            b.field($field, o.and_then($get), n.and_then($get), false)
+        };
+    }
+    text!("id", |i| Some(i.id.value.clone()));
+    text!("type", |i| Some(wire(&i.kind)));
+    text!("language", |i| Some(i.language.value.code().to_string()));
+    text!("name", |i| Some(i.name.value.clone()));
+    text!("name_reading", |i| i
+        .name_reading
+        .as_ref()
+        .map(|s| s.value.clone()));
+    b.list(
+        "invocation_names",
+        o.map(|i| strs(&i.invocation_names)).unwrap_or_default(),
+        n.map(|i| strs(&i.invocation_names)).unwrap_or_default(),
+        Key::Spoken,
+        true,
+    );
+    text!("provider", |i| i.provider.as_ref().map(|s| s.value.clone()));
+    text!("audio_player", |i| Some(i.audio_player.to_string()));
+    text!("contact_email", |i| i
+        .contact_email
+        .as_ref()
+        .map(|s| s.value.clone()));
+    b.list(
+        "testers",
+        o.map(|i| strs(&i.testers)).unwrap_or_default(),
+        n.map(|i| strs(&i.testers)).unwrap_or_default(),
+        Key::Exact,
+        false,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server connection
+
+fn server(b: &mut Builder, old: Option<&load::Extension>, new: Option<&load::Extension>) {
+    let o = old.and_then(|e| e.server.as_ref());
+    let n = new.and_then(|e| e.server.as_ref());
+    b.field(
+        "endpoint",
+        o.map(|s| s.endpoint.value.clone()),
+        n.map(|s| s.endpoint.value.clone()),
+        true,
+    );
+    b.field(
+        "trusted_certificate",
+        o.map(|s| s.trusted_certificate.value.to_string()),
+        n.map(|s| s.trusted_certificate.value.to_string()),
+        false,
+    );
+    let oa = o.and_then(|s| s.account_linking.as_ref()).map(|a| &a.value);
+    let na = n.and_then(|s| s.account_linking.as_ref()).map(|a| &a.value);
+    let onoff = |x: bool| Some(if x { "on" } else { "off" }.to_string());
+    // Only report the switch when the server settings exist on both sides (otherwise the
+    // endpoint line already says the whole tab appeared or went away).
+    if o.is_some() && n.is_some() && oa.is_some() != na.is_some() {
+        b.field(
+            "account_linking",
+            onoff(oa.is_some()),
+            onoff(na.is_some()),
+            true,
+        );
+    }
+    let Some(na) = na else {
+        return;
+    };
+    macro_rules! opt {
+        ($field:literal, $name:ident) => {
+            b.field(
+                concat!("account_linking.", $field),
+                oa.and_then(|a| a.$name.as_ref()).map(|s| s.value.clone()),
+                na.$name.as_ref().map(|s| s.value.clone()),
+                false,
+            )
+        };
+    }
+    opt!("authorization_uri", authorization_uri);
+    opt!("account_config_url", account_config_url);
+    opt!("client_id", client_id);
+    opt!("privacy_policy_url", privacy_policy_url);
+    b.list(
+        "account_linking.domains",
+        oa.map(|a| strs(&a.domains)).unwrap_or_default(),
+        strs(&na.domains),
+        Key::Exact,
+        false,
+    );
+    b.list(
+        "account_linking.scopes",
+        oa.map(|a| strs(&a.scopes)).unwrap_or_default(),
+        strs(&na.scopes),
+        Key::Exact,
+        false,
+    );
+    b.field(
+        "account_linking.grant_type",
+        oa.map(|a| wire(&a.grant_type.value)),
+        Some(wire(&na.grant_type.value)),
+        false,
+    );
+    opt!("access_token_uri", access_token_uri);
+    opt!("refresh_token_uri", refresh_token_uri);
+    b.field(
+        "account_linking.client_secret",
+        oa.and_then(|a| a.client_secret.as_ref())
+            .map(|s| s.value.display()),
+        na.client_secret.as_ref().map(|s| s.value.display()),
+        false,
+    );
+    b.field(
+        "account_linking.client_auth",
+        oa.and_then(|a| a.client_auth.as_ref())
+            .map(|s| wire(&s.value)),
+        na.client_auth.as_ref().map(|s| wire(&s.value)),
+        false,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deployment information
+
+fn deployment(b: &mut Builder, old: Option<&load::Extension>, new: Option<&load::Extension>) {
+    let o = old.and_then(|e| e.store.as_ref());
+    let n = new.and_then(|e| e.store.as_ref());
+    let os = o.map(|s| &s.store.value);
+    let ns = n.map(|s| &s.store.value);
+    macro_rules! opt {
+        ($o:expr, $n:expr, $field:literal, $name:ident) => {
+            b.field(
+                $field,
+                $o.and_then(|x| x.$name.as_ref()).map(|s| s.value.clone()),
+                $n.and_then(|x| x.$name.as_ref()).map(|s| s.value.clone()),
+                false,
+            )
+        };
+    }
+    macro_rules! list {
+        ($o:expr, $n:expr, $field:literal, $name:ident, $key:expr) => {
+            b.list(
+                $field,
+                $o.map(|x| strs(&x.$name)).unwrap_or_default(),
+                $n.map(|x| strs(&x.$name)).unwrap_or_default(),
+                $key,
+                false,
+            )
+        };
+    }
+    opt!(os, ns, "store.category", category);
+    opt!(os, ns, "store.countries", countries);
+    opt!(os, ns, "store.description", description);
+    opt!(os, ns, "store.short_description", short_description);
+    list!(
+        os,
+        ns,
+        "store.example_phrases",
+        example_phrases,
+        Key::Spoken
+    );
+    list!(os, ns, "store.keywords", keywords, Key::Spoken);
+    icon(
+        b,
+        old,
+        new,
+        "store.small_icon",
+        os.and_then(|s| s.small_icon.as_ref()),
+        ns.and_then(|s| s.small_icon.as_ref()),
+    );
+    icon(
+        b,
+        old,
+        new,
+        "store.large_icon",
+        os.and_then(|s| s.large_icon.as_ref()),
+        ns.and_then(|s| s.large_icon.as_ref()),
+    );
+    list!(os, ns, "store.target_devices", target_devices, Key::Exact);
+
+    let op = o.map(|s| &s.privacy.value);
+    let np = n.map(|s| &s.privacy.value);
+    macro_rules! flag {
+        ($field:literal, $name:ident) => {
+            b.field(
+                $field,
+                op.and_then(|x| x.$name.as_ref())
+                    .map(|s| s.value.to_string()),
+                np.and_then(|x| x.$name.as_ref())
+                    .map(|s| s.value.to_string()),
+                false,
+            )
+        };
+    }
+    flag!("privacy.purchase", purchase);
+    flag!("privacy.personal_info", personal_info);
+    flag!("privacy.minors", minors);
+    opt!(op, np, "privacy.privacy_policy_url", privacy_policy_url);
+    opt!(op, np, "privacy.terms_url", terms_url);
+
+    let or = o.map(|s| &s.review.value);
+    let nr = n.map(|s| &s.review.value);
+    opt!(or, nr, "review.description", description);
+    let ota = or.and_then(|r| r.test_account.as_ref()).map(|t| &t.value);
+    let nta = nr.and_then(|r| r.test_account.as_ref()).map(|t| &t.value);
+    b.field(
+        "review.test_account.id",
+        ota.map(|t| t.id.value.clone()),
+        nta.map(|t| t.id.value.clone()),
+        false,
+    );
+    b.field(
+        "review.test_account.password",
+        ota.map(|t| t.password.value.display()),
+        nta.map(|t| t.password.value.display()),
+        false,
+    );
+    b.field(
+        "review.provider_type",
+        or.and_then(|r| r.provider_type.as_ref())
+            .map(|s| wire(&s.value)),
+        nr.and_then(|r| r.provider_type.as_ref())
+            .map(|s| wire(&s.value)),
+        false,
+    );
+    opt!(or, nr, "review.provider_name", provider_name);
+    opt!(
+        or,
+        nr,
+        "review.provider_name_reading",
+        provider_name_reading
+    );
+    opt!(or, nr, "review.address", address);
+    opt!(or, nr, "review.phone", phone);
+    opt!(or, nr, "review.representative", representative);
+    opt!(or, nr, "review.website", website);
+    opt!(or, nr, "review.line_account", line_account);
+}
+
+/// An icon setting: its path, and the image when the path stayed the same.
+fn icon(
+    b: &mut Builder,
+    old: Option<&load::Extension>,
+    new: Option<&load::Extension>,
+    field: &str,
+    op: Option<&Sp<String>>,
+    np: Option<&Sp<String>>,
+) {
+    let op = op.map(|s| s.value.trim());
+    let np = np.map(|s| s.value.trim());
+    b.field(field, op.map(str::to_string), np.map(str::to_string), false);
+    if let (Some(op), Some(np)) = (op, np)
+        && op == np
+        && icon_bytes(old, op) != icon_bytes(new, np)
+    {
+        b.push(
+            Change::FileChanged {
+                field: field.to_string(),
+                path: np.to_string(),
+            },
+            false,
+        );
+    }
+}
+
+/// The bytes of an icon referenced by `store.toml` (a path relative to the extension folder).
+fn icon_bytes<'a>(ext: Option<&'a load::Extension>, rel: &str) -> Option<&'a [u8]> {
+    let ext = ext?;
+    let rel = rel.trim_start_matches("./");
+    ext.assets.get(&ext.path(rel)).map(|a| &a.bytes[..])
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interaction model
+
+fn interaction_model(
+    b: &mut Builder,
+    old: Option<&load::Extension>,
+    new: Option<&load::Extension>,
+) {
+    let oi = old.and_then(|e| e.info.as_ref());
+    let ni = new.and_then(|e| e.info.as_ref());
+    b.list(
+        "builtin_intents",
+        oi.map(|i| strs(&i.builtin_intents)).unwrap_or_default(),
+        ni.map(|i| strs(&i.builtin_intents)).unwrap_or_default(),
+        Key::Exact,
+        true,
+    );
+    b.list(
+        "builtin_slot_types",
+        oi.map(|i| strs(&i.builtin_slot_types)).unwrap_or_default(),
+        ni.map(|i| strs(&i.builtin_slot_types)).unwrap_or_default(),
+        Key::Exact,
+        false,
+    );
+    let old_intents: Vec<IntentView<'_>> = old
+        .map(|e| e.intents.iter().map(IntentView::new).collect())
+        .unwrap_or_default();
+    let new_intents: Vec<IntentView<'_>> = new
+        .map(|e| e.intents.iter().map(IntentView::new).collect())
+        .unwrap_or_default();
+    intents(b, &old_intents, &new_intents);
+    let old_types: Vec<TypeView<'_>> = old
+        .map(|e| e.slot_types.iter().map(TypeView::new).collect())
+        .unwrap_or_default();
+    let new_types: Vec<TypeView<'_>> = new
+        .map(|e| e.slot_types.iter().map(TypeView::new).collect())
+        .unwrap_or_default();
+    slot_types(b, &old_types, &new_types);
+}
+
+/// The comparison key of a sample utterance: text and slot values normalised with
+/// [`utterance::normalize`], slot names kept as written. Malformed tags: the whole text normalised.
+pub fn utterance_key(text: &str) -> String {
+    if !text.contains('<') {
+        return utterance::normalize(text);
+    }
+    let Ok(segments) = utterance::parse(text) else {
+        return utterance::normalize(text);
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for seg in segments {
+        match seg {
+            utterance::Segment::Text(t) => {
+                if t.starts_with(char::is_whitespace) && !out.is_empty() {
+                    pending_space = true;
+                }
+                let n = utterance::normalize(t);
+                if !n.is_empty() {
+                    if pending_space {
+                        out.push(' ');
+                    }
+                    out.push_str(&n);
+                    pending_space = false;
+                }
+                if t.ends_with(char::is_whitespace) && !out.is_empty() {
+                    pending_space = true;
+                }
+            }
+            utterance::Segment::Slot { name, value, .. } => {
+                if pending_space {
+                    out.push(' ');
+                    pending_space = false;
+                }
+                out.push('<');
+                out.push_str(name);
+                out.push('>');
+                out.push_str(&utterance::normalize(value));
+                out.push_str("</");
+                out.push_str(name);
+                out.push('>');
+            }
+        }
+    }
+    out
+}
+
+/// An intent prepared for comparison: utterances as (key, text) in file order, without
+/// duplicate keys.
+struct IntentView<'a> {
+    name: &'a str,
+    utterances: Vec<(String, &'a str)>,
+    keys: HashSet<String>,
+    slots: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> IntentView<'a> {
+    fn new(intent: &'a load::Intent) -> Self {
+        let mut keys = HashSet::with_capacity(intent.def.utterances.len());
+        let mut utterances = Vec::with_capacity(intent.def.utterances.len());
+        for u in intent.def.utterances.iter() {
+            let k = utterance_key(&u.value);
+            if !k.is_empty() && keys.insert(k.clone()) {
+                utterances.push((k, u.value.as_str()));
+            }
+        }
+        let slots = intent
+            .def
+            .slots
+            .iter()
+            .map(|(k, v)| (k.value.as_str(), v.value.as_str()))
+            .collect();
+        Self {
+            name: &intent.name,
+            utterances,
+            keys,
+            slots,
+        }
+    }
+}
+
+/// A slot type prepared for comparison: normalised value → (value as written, synonyms).
+struct TypeView<'a> {
+    name: &'a str,
+    values: IndexMap<String, (&'a str, IndexMap<String, &'a str>)>,
+    keys: HashSet<String>,
+}
+
+impl<'a> TypeView<'a> {
+    fn new(t: &'a load::SlotType) -> Self {
+        let mut values: IndexMap<String, (&'a str, IndexMap<String, &'a str>)> =
+            IndexMap::with_capacity(t.values.len());
+        for v in &t.values {
+            let k = utterance::normalize(&v.value.value);
+            if k.is_empty() {
+                continue;
+            }
+            let entry = values
+                .entry(k)
+                .or_insert_with(|| (v.value.value.as_str(), IndexMap::new()));
+            for s in &v.synonyms {
+                let sk = utterance::normalize(&s.value);
+                if !sk.is_empty() {
+                    entry.1.entry(sk).or_insert(s.value.as_str());
+                }
+            }
+        }
+        let keys = values.keys().cloned().collect();
+        Self {
+            name: &t.name,
+            values,
+            keys,
+        }
+    }
+}
+
+fn jaccard(a: &HashSet<String>, b: &HashSet<String>) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let inter = small.iter().filter(|k| large.contains(*k)).count();
+    let union = a.len() + b.len() - inter;
+    inter as f64 / union as f64
+}
+
+/// Pair items present only on the old side with items present only on the new side whose key
+/// sets are similar enough: best pairs first, each item used once. Returns (old, new, similarity).
+fn match_renames(
+    removed: &[(usize, &HashSet<String>)],
+    added: &[(usize, &HashSet<String>)],
+) -> Vec<(usize, usize, f64)> {
+    let mut candidates = Vec::new();
+    for (oi, ok) in removed {
+        for (ni, nk) in added {
+            let s = jaccard(ok, nk);
+            if s >= RENAME_THRESHOLD {
+                candidates.push((*oi, *ni, s));
+            }
+        }
+    }
+    candidates.sort_by(|a, b| {
+        b.2.total_cmp(&a.2)
+            .then_with(|| a.0.cmp(&b.0))
+            .then_with(|| a.1.cmp(&b.1))
+    });
+    let mut used_old = HashSet::new();
+    let mut used_new = HashSet::new();
+    let mut out = Vec::new();
+    for (o, n, s) in candidates {
+        if used_old.contains(&o) || used_new.contains(&n) {
+            continue;
+        }
+        used_old.insert(o);
+        used_new.insert(n);
+        out.push((o, n, s));
+    }
+    out
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Pairs of (old, new) items by name, with renames detected; sorted by the name shown (the new
+/// name, or the old one for removals).
+fn pair_up<'v, T>(
+    old: &'v [T],
+    new: &'v [T],
+    name: impl Fn(&T) -> &str,
+    keys: impl Fn(&T) -> &HashSet<String>,
+) -> Vec<(Option<&'v T>, Option<&'v T>, Option<f64>)> {
+    let new_by_name: HashMap<&str, usize> =
+        new.iter().enumerate().map(|(i, t)| (name(t), i)).collect();
+    let old_by_name: HashMap<&str, usize> =
+        old.iter().enumerate().map(|(i, t)| (name(t), i)).collect();
+    let removed: Vec<(usize, &HashSet<String>)> = old
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !new_by_name.contains_key(name(t)))
+        .map(|(i, t)| (i, keys(t)))
+        .collect();
+    let added: Vec<(usize, &HashSet<String>)> = new
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !old_by_name.contains_key(name(t)))
+        .map(|(i, t)| (i, keys(t)))
+        .collect();
+    let renames = match_renames(&removed, &added);
+    let renamed_old: HashMap<usize, (usize, f64)> =
+        renames.iter().map(|(o, n, s)| (*o, (*n, *s))).collect();
+    let renamed_new: HashSet<usize> = renames.iter().map(|(_, n, _)| *n).collect();
+    let mut pairs = Vec::new();
+    for (i, t) in old.iter().enumerate() {
+        if let Some(&j) = new_by_name.get(name(t)) {
+            pairs.push((Some(t), Some(&new[j]), None));
+        } else if let Some(&(j, s)) = renamed_old.get(&i) {
+            pairs.push((Some(t), Some(&new[j]), Some(round2(s))));
+        } else {
+            pairs.push((Some(t), None, None));
+        }
+    }
+    for (j, t) in new.iter().enumerate() {
+        if !old_by_name.contains_key(name(t)) && !renamed_new.contains(&j) {
+            pairs.push((None, Some(t), None));
+        }
+    }
+    pairs.sort_by(|a, b| {
+        let ka = a.1.or(a.0).map(&name).unwrap_or_default();
+        let kb = b.1.or(b.0).map(&name).unwrap_or_default();
+        ka.cmp(kb)
+    });
+    pairs
+}
+
+fn intents(b: &mut Builder, old: &[IntentView<'_>], new: &[IntentView<'_>]) {
+    for (o, n, similarity) in pair_up(old, new, |i| i.name, |i| &i.keys) {
+        match (o, n) {
+            (Some(o), None) => b.push(
+                Change::IntentRemoved {
+                    intent: o.name.to_string(),
+                    utterances: o.utterances.len(),
+                },
+                true,
+            ),
+            (None, Some(n)) => {
+                b.push(
+                    Change::IntentAdded {
+                        intent: n.name.to_string(),
+                        utterances: n.utterances.len(),
+                        slots: n
+                            .slots
+                            .iter()
+                            .map(|(s, t)| SlotRef {
+                                slot: s.to_string(),
+                                slot_type: t.to_string(),
+                            })
+                            .collect(),
+                    },
+                    false,
+                );
+                for (_, text) in &n.utterances {
+                    b.push(
+                        Change::UtteranceAdded {
+                            intent: n.name.to_string(),
+                            utterance: text.to_string(),
+                        },
+                        false,
+                    );
+                }
+            }
+            (Some(o), Some(n)) => {
+                if let Some(similarity) = similarity {
+                    b.push(
+                        Change::IntentRenamed {
+                            from: o.name.to_string(),
+                            to: n.name.to_string(),
+                            similarity,
+                        },
+                        true,
+                    );
+                }
+                intent_body(b, o, n);
+            }
+            (None, None) => {}
+        }
+    }
+}
+
+fn intent_body(b: &mut Builder, o: &IntentView<'_>, n: &IntentView<'_>) {
+    let intent = n.name;
+    let old_slots: HashMap<&str, &str> = o.slots.iter().copied().collect();
+    let new_slots: HashMap<&str, &str> = n.slots.iter().copied().collect();
+    for (slot, ty) in &o.slots {
+        match new_slots.get(slot) {
+            None => b.push(
+                Change::SlotRemoved {
+                    intent: intent.to_string(),
+                    slot: slot.to_string(),
+                    slot_type: ty.to_string(),
+                },
+                true,
+            ),
+            Some(nt) if nt.trim() != ty.trim() => b.push(
+                Change::SlotRetyped {
+                    intent: intent.to_string(),
+                    slot: slot.to_string(),
+                    old: ty.to_string(),
+                    new: nt.to_string(),
+                },
+                false,
+            ),
+            Some(_) => {}
+        }
+    }
+    for (slot, ty) in &n.slots {
+        if !old_slots.contains_key(slot) {
+            b.push(
+                Change::SlotAdded {
+                    intent: intent.to_string(),
+                    slot: slot.to_string(),
+                    slot_type: ty.to_string(),
+                },
+                false,
+            );
+        }
+    }
+    for (k, text) in &o.utterances {
+        if !n.keys.contains(k) {
+            b.push(
+                Change::UtteranceRemoved {
+                    intent: intent.to_string(),
+                    utterance: text.to_string(),
+                },
+                false,
+            );
+        }
+    }
+    for (k, text) in &n.utterances {
+        if !o.keys.contains(k) {
+            b.push(
+                Change::UtteranceAdded {
+                    intent: intent.to_string(),
+                    utterance: text.to_string(),
+                },
+                false,
+            );
+        }
+    }
+}
+
+fn slot_types(b: &mut Builder, old: &[TypeView<'_>], new: &[TypeView<'_>]) {
+    for (o, n, similarity) in pair_up(old, new, |t| t.name, |t| &t.keys) {
+        match (o, n) {
+            (Some(o), None) => b.push(
+                Change::SlotTypeRemoved {
+                    slot_type: o.name.to_string(),
+                    values: o.values.len(),
+                },
+                true,
+            ),
+            (None, Some(n)) => {
+                b.push(
+                    Change::SlotTypeAdded {
+                        slot_type: n.name.to_string(),
+                        values: n.values.len(),
+                    },
+                    false,
+                );
+                for (value, synonyms) in n.values.values() {
+                    b.push(
+                        Change::ValueAdded {
+                            slot_type: n.name.to_string(),
+                            value: value.to_string(),
+                            synonyms: synonyms.values().map(|s| s.to_string()).collect(),
+                        },
+                        false,
+                    );
+                }
+            }
+            (Some(o), Some(n)) => {
+                if let Some(similarity) = similarity {
+                    b.push(
+                        Change::SlotTypeRenamed {
+                            from: o.name.to_string(),
+                            to: n.name.to_string(),
+                            similarity,
+                        },
+                        false,
+                    );
+                }
+                slot_type_body(b, o, n);
+            }
+            (None, None) => {}
+        }
+    }
+}
+
+fn slot_type_body(b: &mut Builder, o: &TypeView<'_>, n: &TypeView<'_>) {
+    let ty = n.name;
+    for (k, (value, _)) in &o.values {
+        if !n.values.contains_key(k) {
+            b.push(
+                Change::ValueRemoved {
+                    slot_type: ty.to_string(),
+                    value: value.to_string(),
+                },
+                true,
+            );
+        }
+    }
+    for (k, (value, synonyms)) in &n.values {
+        match o.values.get(k) {
+            None => b.push(
+                Change::ValueAdded {
+                    slot_type: ty.to_string(),
+                    value: value.to_string(),
+                    synonyms: synonyms.values().map(|s| s.to_string()).collect(),
+                },
+                false,
+            ),
+            Some((_, old_syn)) => {
+                for (sk, s) in old_syn {
+                    if !synonyms.contains_key(sk) {
+                        b.push(
+                            Change::SynonymRemoved {
+                                slot_type: ty.to_string(),
+                                value: value.to_string(),
+                                synonym: s.to_string(),
+                            },
+                            true,
+                        );
+                    }
+                }
+                for (sk, s) in synonyms {
+                    if !old_syn.contains_key(sk) {
+                        b.push(
+                            Change::SynonymAdded {
+                                slot_type: ty.to_string(),
+                                value: value.to_string(),
+                                synonym: s.to_string(),
+                            },
+                            false,
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

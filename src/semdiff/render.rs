@@ -1,0 +1,635 @@
+//! Renderers for a [`RepoDiff`]: text (terminal), Markdown (a pull-request comment) and JSON.
+//! They return strings; the caller prints.
+
+use std::fmt::Write as _;
+
+use anstyle::AnsiColor;
+use anstyle::Style;
+use serde_json::json;
+
+use super::Category;
+use super::Change;
+use super::Entry;
+use super::ExtensionDiff;
+use super::JSON_VERSION;
+use super::RepoDiff;
+use super::Status;
+use super::Subject;
+
+/// What was compared: two labels (revision names as the user gave them, or e.g. `console`) and,
+/// when known, the commits they resolved to.
+#[derive(Clone, Debug, Default)]
+pub struct Sides {
+    pub from: String,
+    pub to: String,
+    pub from_commit: Option<String>,
+    pub to_commit: Option<String>,
+}
+
+/// Markdown groups with more nested lines than this are folded into `<details>`.
+const FOLD_AFTER: usize = 10;
+/// At most this many destructive changes are listed in the Markdown warning.
+const WARNING_LIST: usize = 20;
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// One-line summary: `1 extension changed, 9 changes (3 destructive)`.
+pub fn summary(diff: &RepoDiff) -> String {
+    if diff.is_empty() {
+        return "no changes".into();
+    }
+    let mut parts = Vec::new();
+    if !diff.extensions.is_empty() {
+        parts.push(format!(
+            "{} changed",
+            plural(diff.extensions.len(), "extension", "extensions")
+        ));
+    }
+    if !diff.settings.is_empty() {
+        parts.push("repository settings changed".into());
+    }
+    let mut s = parts.join(", ");
+    let d = diff.destructive();
+    write!(s, ", {}", plural(diff.changes(), "change", "changes")).ok();
+    if d > 0 {
+        write!(s, " ({d} destructive)").ok();
+    }
+    s
+}
+
+fn short(commit: &Option<String>) -> String {
+    commit
+        .as_deref()
+        .map(|c| c.chars().take(10).collect())
+        .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wording shared by text and Markdown
+
+/// How values are quoted in a format.
+trait Quote {
+    /// A value (text the user wrote).
+    fn q(&self, s: &str) -> String;
+    /// A name (intent, slot, slot type, setting key).
+    fn n(&self, s: &str) -> String;
+}
+
+struct TextQuote;
+impl Quote for TextQuote {
+    fn q(&self, s: &str) -> String {
+        format!("{s:?}")
+    }
+    fn n(&self, s: &str) -> String {
+        if s.is_empty() || s.contains(char::is_whitespace) {
+            format!("{s:?}")
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+struct MdQuote;
+impl Quote for MdQuote {
+    fn q(&self, s: &str) -> String {
+        md_code(s)
+    }
+    fn n(&self, s: &str) -> String {
+        md_code(s)
+    }
+}
+
+/// A Markdown code span holding `s` verbatim (on one line).
+fn md_code(s: &str) -> String {
+    let s = s.replace(['\n', '\r'], " ");
+    if s.is_empty() {
+        return "` `".into();
+    }
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    if longest == 0 {
+        return format!("`{s}`");
+    }
+    let fence = "`".repeat(longest + 1);
+    format!("{fence} {s} {fence}")
+}
+
+fn pct(similarity: f64) -> String {
+    format!("{}%", (similarity * 100.0).round() as i64)
+}
+
+/// The words for a change (without sign or marker). `nested` changes are shown under their
+/// intent or slot type and do not repeat its name.
+fn words(change: &Change, q: &dyn Quote) -> String {
+    match change {
+        Change::Field { field, old, new } => match (old, new) {
+            (None, Some(n)) => format!("{}: {}", q.n(field), q.q(n)),
+            (Some(o), None) => format!("{}: {} (cleared)", q.n(field), q.q(o)),
+            (Some(o), Some(n)) => format!("{}: {} → {}", q.n(field), q.q(o), q.q(n)),
+            (None, None) => q.n(field),
+        },
+        Change::ItemAdded { field, value } | Change::ItemRemoved { field, value } => {
+            format!("{}: {}", q.n(field), q.q(value))
+        }
+        Change::FileChanged { field, path } => {
+            format!("{}: {} (image changed)", q.n(field), q.q(path))
+        }
+        Change::IntentAdded {
+            intent,
+            utterances,
+            slots,
+        } => {
+            let mut s = format!(
+                "intent {} ({}",
+                q.n(intent),
+                plural(*utterances, "utterance", "utterances")
+            );
+            if !slots.is_empty() {
+                let list: Vec<String> = slots
+                    .iter()
+                    .map(|r| format!("{}: {}", q.n(&r.slot), q.n(&r.slot_type)))
+                    .collect();
+                write!(s, "; slots {}", list.join(", ")).ok();
+            }
+            s.push(')');
+            s
+        }
+        Change::IntentRemoved { intent, utterances } => format!(
+            "intent {} ({})",
+            q.n(intent),
+            plural(*utterances, "utterance", "utterances")
+        ),
+        Change::IntentRenamed {
+            from,
+            to,
+            similarity,
+        } => format!(
+            "intent {} renamed to {} ({} of utterances alike)",
+            q.n(from),
+            q.n(to),
+            pct(*similarity)
+        ),
+        Change::UtteranceAdded { utterance, .. } | Change::UtteranceRemoved { utterance, .. } => {
+            format!("utterance {}", q.q(utterance))
+        }
+        Change::SlotAdded {
+            slot, slot_type, ..
+        }
+        | Change::SlotRemoved {
+            slot, slot_type, ..
+        } => format!("slot {}: {}", q.n(slot), q.n(slot_type)),
+        Change::SlotRetyped { slot, old, new, .. } => {
+            format!("slot {}: {} → {}", q.n(slot), q.n(old), q.n(new))
+        }
+        Change::SlotTypeAdded { slot_type, values }
+        | Change::SlotTypeRemoved { slot_type, values } => format!(
+            "slot type {} ({})",
+            q.n(slot_type),
+            plural(*values, "value", "values")
+        ),
+        Change::SlotTypeRenamed {
+            from,
+            to,
+            similarity,
+        } => format!(
+            "slot type {} renamed to {} ({} of values alike)",
+            q.n(from),
+            q.n(to),
+            pct(*similarity)
+        ),
+        Change::ValueAdded {
+            value, synonyms, ..
+        } => {
+            let mut s = format!("value {}", q.q(value));
+            if !synonyms.is_empty() {
+                let list: Vec<String> = synonyms.iter().map(|x| q.q(x)).collect();
+                write!(s, " (synonyms {})", list.join(", ")).ok();
+            }
+            s
+        }
+        Change::ValueRemoved { value, .. } => format!("value {}", q.q(value)),
+        Change::SynonymAdded { value, synonym, .. }
+        | Change::SynonymRemoved { value, synonym, .. } => {
+            format!("synonym {} of {}", q.q(synonym), q.q(value))
+        }
+    }
+}
+
+/// The changes of one category split into groups: settings lines stand alone; an intent or
+/// slot type is one group with an optional header change and its nested changes.
+struct Group<'a> {
+    subject: Subject<'a>,
+    header: Option<&'a Entry>,
+    nested: Vec<&'a Entry>,
+}
+
+fn groups<'a>(entries: impl Iterator<Item = &'a Entry>) -> Vec<Group<'a>> {
+    let mut out: Vec<Group<'a>> = Vec::new();
+    for e in entries {
+        let subject = e.change.subject();
+        if subject == Subject::Setting {
+            out.push(Group {
+                subject,
+                header: Some(e),
+                nested: Vec::new(),
+            });
+            continue;
+        }
+        let same = out
+            .last()
+            .is_some_and(|g| g.subject == subject && g.subject != Subject::Setting);
+        if e.change.is_subject_header() || !same {
+            let (header, nested) = if e.change.is_subject_header() {
+                (Some(e), Vec::new())
+            } else {
+                (None, vec![e])
+            };
+            out.push(Group {
+                subject,
+                header,
+                nested,
+            });
+        } else if let Some(g) = out.last_mut() {
+            g.nested.push(e);
+        }
+    }
+    out
+}
+
+/// The line for a subject that has no header change (changed inside).
+fn subject_words(subject: &Subject<'_>, q: &dyn Quote) -> String {
+    match subject {
+        Subject::Setting => String::new(),
+        Subject::Intent(n) => format!("intent {}", q.n(n)),
+        Subject::SlotType(n) => format!("slot type {}", q.n(n)),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn style(&self, style: Style, text: &str) -> String {
+        if self.on {
+            format!("{style}{text}{style:#}")
+        } else {
+            text.to_string()
+        }
+    }
+    fn sign(&self, sign: char) -> String {
+        let color = match sign {
+            '+' => AnsiColor::Green,
+            '-' => AnsiColor::Red,
+            _ => AnsiColor::Yellow,
+        };
+        self.style(Style::new().fg_color(Some(color.into())), &sign.to_string())
+    }
+    fn bold(&self, text: &str) -> String {
+        self.style(Style::new().bold(), text)
+    }
+    fn marker(&self, destructive: bool) -> String {
+        if destructive {
+            self.style(
+                Style::new().bold().fg_color(Some(AnsiColor::Red.into())),
+                "!",
+            )
+        } else {
+            " ".into()
+        }
+    }
+}
+
+fn text_line(out: &mut String, p: &Paint, e: &Entry, indent: usize) {
+    writeln!(
+        out,
+        "{}{}{} {}",
+        p.marker(e.destructive),
+        " ".repeat(indent - 1),
+        p.sign(e.change.sign()),
+        words(&e.change, &TextQuote)
+    )
+    .ok();
+}
+
+fn text_entries<'a>(out: &mut String, p: &Paint, entries: impl Iterator<Item = &'a Entry>) {
+    for g in groups(entries) {
+        match g.header {
+            Some(h) => text_line(out, p, h, 4),
+            None => writeln!(
+                out,
+                "    {} {}",
+                p.sign('~'),
+                subject_words(&g.subject, &TextQuote)
+            )
+            .unwrap_or(()),
+        }
+        for e in g.nested {
+            text_line(out, p, e, 8);
+        }
+    }
+}
+
+/// The terminal format. Destructive changes carry `!` in the first column.
+pub fn text(diff: &RepoDiff, sides: &Sides, color: bool) -> String {
+    let p = Paint { on: color };
+    let mut out = String::new();
+    let range = match (&sides.from_commit, &sides.to_commit) {
+        (Some(_), Some(_)) => format!(
+            " ({}..{})",
+            short(&sides.from_commit),
+            short(&sides.to_commit)
+        ),
+        _ => String::new(),
+    };
+    writeln!(
+        out,
+        "{}",
+        p.bold(&format!("diff {} → {}{range}", sides.from, sides.to))
+    )
+    .ok();
+    if diff.is_empty() {
+        out.push_str("\nno changes\n");
+        return out;
+    }
+    if !diff.settings.is_empty() {
+        writeln!(out, "\n{}", p.bold("repository settings (cekops.toml)")).ok();
+        for c in &diff.settings {
+            writeln!(out, "    {} {}", p.sign(c.sign()), words(c, &TextQuote)).ok();
+        }
+    }
+    for ext in &diff.extensions {
+        let name = ext
+            .name
+            .as_deref()
+            .map(|n| format!(" {n:?}"))
+            .unwrap_or_default();
+        let mut head = format!(
+            "{}{name}: {}, {}",
+            ext.id,
+            ext.status.as_str(),
+            plural(ext.changes.len(), "change", "changes")
+        );
+        let d = ext.destructive();
+        if d > 0 {
+            write!(head, " ({d} destructive)").ok();
+        }
+        writeln!(out, "\n{}", p.bold(&head)).ok();
+        for cat in Category::ALL {
+            if ext.category(cat).next().is_none() {
+                continue;
+            }
+            writeln!(out, "  {}", cat.title()).ok();
+            text_entries(&mut out, &p, ext.category(cat));
+        }
+    }
+    writeln!(out, "\n{}", summary(diff)).ok();
+    if diff.destructive() > 0 {
+        out.push_str("destructive changes are marked with `!`\n");
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Markdown
+
+fn md_verb(sign: char) -> &'static str {
+    match sign {
+        '+' => "Added",
+        '-' => "Removed",
+        _ => "Changed",
+    }
+}
+
+fn md_item(e: &Entry) -> String {
+    let warn = if e.destructive { "⚠️ " } else { "" };
+    let q = MdQuote;
+    let text = match &e.change {
+        Change::Field { field, old, new } => match (old, new) {
+            (None, Some(n)) => format!("Set {} to {}", q.n(field), q.q(n)),
+            (Some(o), None) => format!("Cleared {} (was {})", q.n(field), q.q(o)),
+            (Some(o), Some(n)) => format!("Changed {}: {} → {}", q.n(field), q.q(o), q.q(n)),
+            (None, None) => format!("Changed {}", q.n(field)),
+        },
+        Change::ItemAdded { field, value } => {
+            format!("Added {} to {}", q.q(value), q.n(field))
+        }
+        Change::ItemRemoved { field, value } => {
+            format!("Removed {} from {}", q.q(value), q.n(field))
+        }
+        Change::IntentRenamed { .. } | Change::SlotTypeRenamed { .. } => {
+            let w = words(&e.change, &q);
+            let mut c = w.chars();
+            match c.next() {
+                Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+                None => w,
+            }
+        }
+        Change::FileChanged { .. } | Change::SlotRetyped { .. } => {
+            format!("Changed {}", words(&e.change, &q))
+        }
+        c => format!("{} {}", md_verb(c.sign()), words(c, &q)),
+    };
+    format!("{warn}{text}")
+}
+
+fn md_entries<'a>(out: &mut String, entries: impl Iterator<Item = &'a Entry>) {
+    for g in groups(entries) {
+        match g.header {
+            Some(h) => writeln!(out, "- {}", md_item(h)).ok(),
+            None => writeln!(out, "- Changed {}", subject_words(&g.subject, &MdQuote)).ok(),
+        };
+        if g.nested.len() > FOLD_AFTER {
+            let destructive = g.nested.iter().filter(|e| e.destructive).count();
+            let extra = if destructive > 0 {
+                format!(", {destructive} destructive")
+            } else {
+                String::new()
+            };
+            writeln!(
+                out,
+                "  <details><summary>{}{extra}</summary>\n",
+                plural(g.nested.len(), "change", "changes")
+            )
+            .ok();
+            for e in &g.nested {
+                writeln!(out, "  - {}", md_item(e)).ok();
+            }
+            out.push_str("\n  </details>\n");
+        } else {
+            for e in &g.nested {
+                writeln!(out, "  - {}", md_item(e)).ok();
+            }
+        }
+    }
+}
+
+fn md_heading_name(ext: &ExtensionDiff) -> String {
+    let mut s = md_code(&ext.id);
+    if let Some(n) = &ext.name {
+        write!(s, " · {}", md_text(n)).ok();
+    }
+    let status = match ext.status {
+        Status::Added => " (new)",
+        Status::Removed => " (removed)",
+        _ => "",
+    };
+    s.push_str(status);
+    s
+}
+
+/// Plain text safe in Markdown (characters with meaning escaped).
+fn md_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.replace(['\n', '\r'], " ").chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~' | '!'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Markdown ready to paste as a pull-request comment: a summary line, a warning listing the
+/// destructive changes, then a heading per extension and per category with bullet lists.
+pub fn markdown(diff: &RepoDiff, sides: &Sides) -> String {
+    let mut out = String::new();
+    writeln!(
+        out,
+        "### cekops diff: {} → {}\n",
+        md_code(&sides.from),
+        md_code(&sides.to)
+    )
+    .ok();
+    if diff.is_empty() {
+        out.push_str("No changes.\n");
+        return out;
+    }
+    let mut s = summary(diff);
+    if let Some(f) = s.get_mut(0..1) {
+        f.make_ascii_uppercase();
+    }
+    writeln!(out, "**{s}.**\n").ok();
+    let destructive: Vec<(&ExtensionDiff, &Entry)> = diff
+        .extensions
+        .iter()
+        .flat_map(|x| {
+            x.changes
+                .iter()
+                .filter(|e| e.destructive)
+                .map(move |e| (x, e))
+        })
+        .collect();
+    if !destructive.is_empty() {
+        out.push_str("> [!WARNING]\n");
+        writeln!(
+            out,
+            "> **{}** (marked ⚠️): users of the service version may lose what they rely on.\n>",
+            plural(
+                destructive.len(),
+                "destructive change",
+                "destructive changes"
+            )
+        )
+        .ok();
+        for (x, e) in destructive.iter().take(WARNING_LIST) {
+            let mut item = md_item(e);
+            if let Some(rest) = item.strip_prefix("⚠️ ") {
+                item = rest.to_string();
+            }
+            let within = match e.change.subject() {
+                Subject::Intent(n) if !e.change.is_subject_header() => {
+                    format!(" in intent {}", md_code(n))
+                }
+                Subject::SlotType(n) if !e.change.is_subject_header() => {
+                    format!(" in slot type {}", md_code(n))
+                }
+                _ => String::new(),
+            };
+            writeln!(out, "> - {}: {item}{within}", md_code(&x.id)).ok();
+        }
+        if destructive.len() > WARNING_LIST {
+            writeln!(out, "> - … and {} more", destructive.len() - WARNING_LIST).ok();
+        }
+        out.push('\n');
+    }
+    if !diff.settings.is_empty() {
+        out.push_str("#### Repository settings (`cekops.toml`)\n\n");
+        for c in &diff.settings {
+            let e = Entry {
+                category: Category::BasicInformation,
+                change: c.clone(),
+                destructive: false,
+            };
+            writeln!(out, "- {}", md_item(&e)).ok();
+        }
+        out.push('\n');
+    }
+    for ext in &diff.extensions {
+        writeln!(out, "#### {}\n", md_heading_name(ext)).ok();
+        for cat in Category::ALL {
+            if ext.category(cat).next().is_none() {
+                continue;
+            }
+            writeln!(out, "##### {}\n", cat.title()).ok();
+            md_entries(&mut out, ext.category(cat));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+
+/// The JSON document (`version` 1): sides, settings changes, extensions with their changes by
+/// category, a summary and the warnings.
+pub fn json(diff: &RepoDiff, sides: &Sides, warnings: &[String]) -> String {
+    let extensions: Vec<serde_json::Value> = diff
+        .extensions
+        .iter()
+        .map(|x| {
+            let categories: Vec<serde_json::Value> = Category::ALL
+                .iter()
+                .filter(|c| x.category(**c).next().is_some())
+                .map(|c| {
+                    json!({
+                        "category": c.as_str(),
+                        "title": c.title(),
+                        "changes": x.category(*c).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            json!({
+                "id": x.id,
+                "name": x.name,
+                "status": x.status,
+                "summary": { "changes": x.changes.len(), "destructive": x.destructive() },
+                "categories": categories,
+            })
+        })
+        .collect();
+    let doc = json!({
+        "version": JSON_VERSION,
+        "from": { "rev": sides.from, "commit": sides.from_commit },
+        "to": { "rev": sides.to, "commit": sides.to_commit },
+        "settings": diff.settings,
+        "extensions": extensions,
+        "summary": {
+            "extensions": diff.extensions.len(),
+            "changes": diff.changes(),
+            "destructive": diff.destructive(),
+        },
+        "warnings": warnings,
+    });
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}
