@@ -81,6 +81,49 @@ pub struct SlotRef {
     pub slot_type: String,
 }
 
+/// The value of a setting.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// Text as written (compared with runs of whitespace collapsed).
+    Text(String),
+    /// A yes/no setting.
+    Flag(bool),
+    Number(u64),
+    /// A fixed choice (`ko-KR`, `http-basic`) or a secret reference (`{ env = "NAME" }`): shown
+    /// as is, never quoted.
+    Word(String),
+}
+
+impl Value {
+    /// The value as plain text.
+    pub fn as_text(&self) -> String {
+        match self {
+            Value::Text(s) | Value::Word(s) => s.clone(),
+            Value::Flag(b) => b.to_string(),
+            Value::Number(n) => n.to_string(),
+        }
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::Text(s)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Flag(b)
+    }
+}
+
+impl From<u32> for Value {
+    fn from(n: u32) -> Self {
+        Value::Number(n.into())
+    }
+}
+
 /// One semantic change. `field` names are the file's key paths (`name`,
 /// `account_linking.client_id`, `store.keywords`, ...).
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -89,8 +132,8 @@ pub enum Change {
     /// A single-valued setting was set (`old` = null), changed, or cleared (`new` = null).
     Field {
         field: String,
-        old: Option<String>,
-        new: Option<String>,
+        old: Option<Value>,
+        new: Option<Value>,
     },
     /// An entry was added to a list setting (invocation names, testers, keywords, ...).
     ItemAdded {
@@ -399,20 +442,20 @@ pub fn diff_settings(old: Option<&RepoConfig>, new: Option<&RepoConfig>) -> Vec<
     );
     b.field(
         "review.required_approvals",
-        Some(o.review.required_approvals.value.to_string()),
-        Some(n.review.required_approvals.value.to_string()),
+        Some(o.review.required_approvals.value),
+        Some(n.review.required_approvals.value),
         false,
     );
     b.field(
         "review.allow_self_approval",
-        Some(o.review.allow_self_approval.to_string()),
-        Some(n.review.allow_self_approval.to_string()),
+        Some(o.review.allow_self_approval),
+        Some(n.review.allow_self_approval),
         false,
     );
     b.field(
         "review.require_signed",
-        Some(o.review.require_signed.to_string()),
-        Some(n.review.require_signed.to_string()),
+        Some(o.review.require_signed),
+        Some(n.review.require_signed),
         false,
     );
     b.field(
@@ -523,12 +566,33 @@ impl Builder {
         });
     }
 
-    /// A single-valued setting; equal when equal after whitespace collapsing. `destructive`
-    /// applies when an existing value changes or is cleared.
-    fn field(&mut self, field: &str, old: Option<String>, new: Option<String>, destructive: bool) {
-        let old = old.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-        let new = new.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-        if old.as_deref().map(squash) == new.as_deref().map(squash) {
+    /// A single-valued setting; text is equal when equal after whitespace collapsing, empty
+    /// text is no value. `destructive` applies when an existing value changes or is cleared.
+    fn field<T: Into<Value>>(
+        &mut self,
+        field: &str,
+        old: Option<T>,
+        new: Option<T>,
+        destructive: bool,
+    ) {
+        fn clean(v: Value) -> Option<Value> {
+            match v {
+                Value::Text(s) => {
+                    let t = s.trim();
+                    (!t.is_empty()).then(|| Value::Text(t.to_string()))
+                }
+                v => Some(v),
+            }
+        }
+        fn same(a: &Option<Value>, b: &Option<Value>) -> bool {
+            match (a, b) {
+                (Some(Value::Text(a)), Some(Value::Text(b))) => squash(a) == squash(b),
+                _ => a == b,
+            }
+        }
+        let old = old.map(Into::into).and_then(clean);
+        let new = new.map(Into::into).and_then(clean);
+        if same(&old, &new) {
             return;
         }
         let destructive = destructive && old.is_some();
@@ -587,8 +651,10 @@ fn basic(b: &mut Builder, old: Option<&load::Extension>, new: Option<&load::Exte
         };
     }
     text!("id", |i| Some(i.id.value.clone()));
-    text!("type", |i| Some(wire(&i.kind)));
-    text!("language", |i| Some(i.language.value.code().to_string()));
+    text!("type", |i| Some(Value::Word(wire(&i.kind))));
+    text!("language", |i| Some(Value::Word(
+        i.language.value.code().to_string()
+    )));
     text!("name", |i| Some(i.name.value.clone()));
     text!("name_reading", |i| i
         .name_reading
@@ -602,7 +668,7 @@ fn basic(b: &mut Builder, old: Option<&load::Extension>, new: Option<&load::Exte
         true,
     );
     text!("provider", |i| i.provider.as_ref().map(|s| s.value.clone()));
-    text!("audio_player", |i| Some(i.audio_player.to_string()));
+    text!("audio_player", |i| Some(Value::Flag(i.audio_player)));
     text!("contact_email", |i| i
         .contact_email
         .as_ref()
@@ -630,20 +696,19 @@ fn server(b: &mut Builder, old: Option<&load::Extension>, new: Option<&load::Ext
     );
     b.field(
         "trusted_certificate",
-        o.map(|s| s.trusted_certificate.value.to_string()),
-        n.map(|s| s.trusted_certificate.value.to_string()),
+        o.map(|s| s.trusted_certificate.value),
+        n.map(|s| s.trusted_certificate.value),
         false,
     );
     let oa = o.and_then(|s| s.account_linking.as_ref()).map(|a| &a.value);
     let na = n.and_then(|s| s.account_linking.as_ref()).map(|a| &a.value);
-    let onoff = |x: bool| Some(if x { "on" } else { "off" }.to_string());
     // Only report the switch when the server settings exist on both sides (otherwise the
     // endpoint line already says the whole tab appeared or went away).
     if o.is_some() && n.is_some() && oa.is_some() != na.is_some() {
         b.field(
             "account_linking",
-            onoff(oa.is_some()),
-            onoff(na.is_some()),
+            Some(oa.is_some()),
+            Some(na.is_some()),
             true,
         );
     }
@@ -680,8 +745,8 @@ fn server(b: &mut Builder, old: Option<&load::Extension>, new: Option<&load::Ext
     );
     b.field(
         "account_linking.grant_type",
-        oa.map(|a| wire(&a.grant_type.value)),
-        Some(wire(&na.grant_type.value)),
+        oa.map(|a| Value::Word(wire(&a.grant_type.value))),
+        Some(Value::Word(wire(&na.grant_type.value))),
         false,
     );
     opt!("access_token_uri", access_token_uri);
@@ -689,15 +754,17 @@ fn server(b: &mut Builder, old: Option<&load::Extension>, new: Option<&load::Ext
     b.field(
         "account_linking.client_secret",
         oa.and_then(|a| a.client_secret.as_ref())
-            .map(|s| s.value.display()),
-        na.client_secret.as_ref().map(|s| s.value.display()),
+            .map(|s| Value::Word(s.value.display())),
+        na.client_secret
+            .as_ref()
+            .map(|s| Value::Word(s.value.display())),
         false,
     );
     b.field(
         "account_linking.client_auth",
         oa.and_then(|a| a.client_auth.as_ref())
-            .map(|s| wire(&s.value)),
-        na.client_auth.as_ref().map(|s| wire(&s.value)),
+            .map(|s| Value::Word(wire(&s.value))),
+        na.client_auth.as_ref().map(|s| Value::Word(wire(&s.value))),
         false,
     );
 }
@@ -767,10 +834,8 @@ fn deployment(b: &mut Builder, old: Option<&load::Extension>, new: Option<&load:
         ($field:literal, $name:ident) => {
             b.field(
                 $field,
-                op.and_then(|x| x.$name.as_ref())
-                    .map(|s| s.value.to_string()),
-                np.and_then(|x| x.$name.as_ref())
-                    .map(|s| s.value.to_string()),
+                op.and_then(|x| x.$name.as_ref()).map(|s| s.value),
+                np.and_then(|x| x.$name.as_ref()).map(|s| s.value),
                 false,
             )
         };
@@ -794,16 +859,16 @@ fn deployment(b: &mut Builder, old: Option<&load::Extension>, new: Option<&load:
     );
     b.field(
         "review.test_account.password",
-        ota.map(|t| t.password.value.display()),
-        nta.map(|t| t.password.value.display()),
+        ota.map(|t| Value::Word(t.password.value.display())),
+        nta.map(|t| Value::Word(t.password.value.display())),
         false,
     );
     b.field(
         "review.provider_type",
         or.and_then(|r| r.provider_type.as_ref())
-            .map(|s| wire(&s.value)),
+            .map(|s| Value::Word(wire(&s.value))),
         nr.and_then(|r| r.provider_type.as_ref())
-            .map(|s| wire(&s.value)),
+            .map(|s| Value::Word(wire(&s.value))),
         false,
     );
     opt!(or, nr, "review.provider_name", provider_name);
@@ -1323,3 +1388,6 @@ fn slot_type_body(b: &mut Builder, o: &TypeView<'_>, n: &TypeView<'_>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -15,6 +15,7 @@ use super::JSON_VERSION;
 use super::RepoDiff;
 use super::Status;
 use super::Subject;
+use super::Value;
 
 /// What was compared: two labels (revision names as the user gave them, or e.g. `console`) and,
 /// when known, the commits they resolved to.
@@ -73,6 +74,8 @@ fn short(commit: &Option<String>) -> String {
 trait Quote {
     /// A value (text the user wrote).
     fn q(&self, s: &str) -> String;
+    /// A setting's value: text quoted, other values as they are.
+    fn v(&self, v: &Value) -> String;
     /// A name (intent, slot, slot type, setting key).
     fn n(&self, s: &str) -> String;
 }
@@ -81,6 +84,12 @@ struct TextQuote;
 impl Quote for TextQuote {
     fn q(&self, s: &str) -> String {
         format!("{s:?}")
+    }
+    fn v(&self, v: &Value) -> String {
+        match v {
+            Value::Text(s) => self.q(s),
+            v => v.as_text(),
+        }
     }
     fn n(&self, s: &str) -> String {
         if s.is_empty() || s.contains(char::is_whitespace) {
@@ -95,6 +104,9 @@ struct MdQuote;
 impl Quote for MdQuote {
     fn q(&self, s: &str) -> String {
         md_code(s)
+    }
+    fn v(&self, v: &Value) -> String {
+        md_code(&v.as_text())
     }
     fn n(&self, s: &str) -> String {
         md_code(s)
@@ -124,9 +136,9 @@ fn pct(similarity: f64) -> String {
 fn words(change: &Change, q: &dyn Quote) -> String {
     match change {
         Change::Field { field, old, new } => match (old, new) {
-            (None, Some(n)) => format!("{}: {}", q.n(field), q.q(n)),
-            (Some(o), None) => format!("{}: {} (cleared)", q.n(field), q.q(o)),
-            (Some(o), Some(n)) => format!("{}: {} → {}", q.n(field), q.q(o), q.q(n)),
+            (None, Some(n)) => format!("{}: {}", q.n(field), q.v(n)),
+            (Some(o), None) => format!("{}: {} (cleared)", q.n(field), q.v(o)),
+            (Some(o), Some(n)) => format!("{}: {} → {}", q.n(field), q.v(o), q.v(n)),
             (None, None) => q.n(field),
         },
         Change::ItemAdded { field, value } | Change::ItemRemoved { field, value } => {
@@ -410,9 +422,9 @@ fn md_item(e: &Entry) -> String {
     let q = MdQuote;
     let text = match &e.change {
         Change::Field { field, old, new } => match (old, new) {
-            (None, Some(n)) => format!("Set {} to {}", q.n(field), q.q(n)),
-            (Some(o), None) => format!("Cleared {} (was {})", q.n(field), q.q(o)),
-            (Some(o), Some(n)) => format!("Changed {}: {} → {}", q.n(field), q.q(o), q.q(n)),
+            (None, Some(n)) => format!("Set {} to {}", q.n(field), q.v(n)),
+            (Some(o), None) => format!("Cleared {} (was {})", q.n(field), q.v(o)),
+            (Some(o), Some(n)) => format!("Changed {}: {} → {}", q.n(field), q.v(o), q.v(n)),
             (None, None) => format!("Changed {}", q.n(field)),
         },
         Change::ItemAdded { field, value } => {

@@ -1,6 +1,7 @@
 //! The single integration-test binary: one module per command or theme.
 
 mod common;
+mod diff;
 mod validate;
 
 #[test]
