@@ -58,3 +58,33 @@ pub fn file_at(repo: &Repository, commit: &Commit<'_>, path: &str) -> Result<Opt
 pub fn commit_id(commit: &Commit<'_>) -> String {
     commit.id().to_string()
 }
+
+/// Read the snapshots of two commits at the same time (the second through its own handle on
+/// the repository; sequentially when that cannot be opened). Object hashes are not re-verified
+/// while reading (like `git cat-file`); `git fsck` is the tool for that.
+pub fn trees_from_commits(
+    repo: &Repository,
+    a: &Commit<'_>,
+    b: &Commit<'_>,
+    load: &(dyn Fn(&str) -> bool + Sync),
+) -> Result<(crate::tree::Tree, crate::tree::Tree)> {
+    git2::opts::strict_hash_verification(false);
+    let Ok(other) = Repository::open(repo.path()) else {
+        return Ok((
+            super::tree_from_commit(repo, a, load)?,
+            super::tree_from_commit(repo, b, load)?,
+        ));
+    };
+    let b_id = b.id();
+    std::thread::scope(|scope| {
+        let second = scope.spawn(move || -> Result<crate::tree::Tree> {
+            let commit = other.find_commit(b_id)?;
+            super::tree_from_commit(&other, &commit, load)
+        });
+        let ta = super::tree_from_commit(repo, a, load)?;
+        let tb = second
+            .join()
+            .map_err(|_| anyhow::anyhow!("reading `{b_id}` failed"))??;
+        Ok((ta, tb))
+    })
+}

@@ -155,8 +155,8 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffOutcome> {
                         .is_some_and(|r| r == "/extension.toml" || r == "/store.toml")
             })
     };
-    let old_tree = git::tree_from_commit(&repo, &from_commit, &want)?;
-    let new_tree = git::tree_from_commit(&repo, &to_commit, &want)?;
+    let (old_tree, new_tree) =
+        git::objects::trees_from_commits(&repo, &from_commit, &to_commit, &want)?;
 
     if let Some(id) = &opts.id
         && !has_extension(&old_tree, id)

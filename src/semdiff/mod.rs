@@ -18,7 +18,9 @@ pub mod render;
 use std::collections::HashMap;
 use std::collections::HashSet;
 
+use foldhash::fast::FixedState;
 use indexmap::IndexMap;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::load;
@@ -516,7 +518,7 @@ impl Key {
     fn of(self, s: &str) -> String {
         match self {
             Key::Exact => s.trim().to_string(),
-            Key::Spoken => utterance::normalize(s),
+            Key::Spoken => normalized(s),
         }
     }
 }
@@ -942,60 +944,83 @@ fn interaction_model(
         Key::Exact,
         false,
     );
-    let old_intents: Vec<IntentView<'_>> = old
-        .map(|e| e.intents.iter().map(IntentView::new).collect())
-        .unwrap_or_default();
-    let new_intents: Vec<IntentView<'_>> = new
-        .map(|e| e.intents.iter().map(IntentView::new).collect())
-        .unwrap_or_default();
+    let (old_intents, new_intents) = rayon::join(|| intent_views(old), || intent_views(new));
     intents(b, &old_intents, &new_intents);
-    let old_types: Vec<TypeView<'_>> = old
-        .map(|e| e.slot_types.iter().map(TypeView::new).collect())
-        .unwrap_or_default();
-    let new_types: Vec<TypeView<'_>> = new
-        .map(|e| e.slot_types.iter().map(TypeView::new).collect())
-        .unwrap_or_default();
+    let (old_types, new_types) = rayon::join(|| type_views(old), || type_views(new));
     slot_types(b, &old_types, &new_types);
+}
+
+/// Append `text` normalised exactly like [`utterance::normalize`] (full-width ASCII folded,
+/// lower-cased, runs of whitespace collapsed), without allocating. `space` carries a pending
+/// space between calls; whitespace is dropped while `out` is no longer than `start`.
+fn normalize_into(out: &mut String, text: &str, space: &mut bool, start: usize) {
+    for c in text.chars() {
+        let c = match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            _ => c,
+        };
+        if c.is_whitespace() {
+            *space = out.len() > start;
+            continue;
+        }
+        if *space {
+            out.push(' ');
+            *space = false;
+        }
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else if is_caseless(c) {
+            out.push(c);
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+}
+
+/// Scripts without letter case (their `to_lowercase` is the identity): Hangul, kana, CJK.
+fn is_caseless(c: char) -> bool {
+    matches!(c,
+        '\u{1100}'..='\u{11FF}'
+        | '\u{3040}'..='\u{30FF}'
+        | '\u{3130}'..='\u{318F}'
+        | '\u{3400}'..='\u{4DBF}'
+        | '\u{4E00}'..='\u{9FFF}'
+        | '\u{AC00}'..='\u{D7A3}'
+        | '\u{FF66}'..='\u{FF9F}')
+}
+
+/// [`utterance::normalize`] of `text`, through the same fast path the keys use.
+fn normalized(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    normalize_into(&mut out, text, &mut false, 0);
+    out
 }
 
 /// The comparison key of a sample utterance: text and slot values normalised with
 /// [`utterance::normalize`], slot names kept as written. Malformed tags: the whole text normalised.
 pub fn utterance_key(text: &str) -> String {
     if !text.contains('<') {
-        return utterance::normalize(text);
+        return normalized(text);
     }
     let Ok(segments) = utterance::parse(text) else {
-        return utterance::normalize(text);
+        return normalized(text);
     };
-    let mut out = String::with_capacity(text.len());
-    let mut pending_space = false;
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut space = false;
     for seg in segments {
         match seg {
-            utterance::Segment::Text(t) => {
-                if t.starts_with(char::is_whitespace) && !out.is_empty() {
-                    pending_space = true;
-                }
-                let n = utterance::normalize(t);
-                if !n.is_empty() {
-                    if pending_space {
-                        out.push(' ');
-                    }
-                    out.push_str(&n);
-                    pending_space = false;
-                }
-                if t.ends_with(char::is_whitespace) && !out.is_empty() {
-                    pending_space = true;
-                }
-            }
+            utterance::Segment::Text(t) => normalize_into(&mut out, t, &mut space, 0),
             utterance::Segment::Slot { name, value, .. } => {
-                if pending_space {
+                if space {
                     out.push(' ');
-                    pending_space = false;
+                    space = false;
                 }
                 out.push('<');
                 out.push_str(name);
                 out.push('>');
-                out.push_str(&utterance::normalize(value));
+                let start = out.len();
+                normalize_into(&mut out, value, &mut false, start);
                 out.push_str("</");
                 out.push_str(name);
                 out.push('>');
@@ -1005,23 +1030,35 @@ pub fn utterance_key(text: &str) -> String {
     out
 }
 
-/// An intent prepared for comparison: utterances as (key, text) in file order, without
-/// duplicate keys.
+fn intent_views(e: Option<&load::Extension>) -> Vec<IntentView<'_>> {
+    e.map(|e| e.intents.par_iter().map(IntentView::new).collect())
+        .unwrap_or_default()
+}
+
+fn type_views(e: Option<&load::Extension>) -> Vec<TypeView<'_>> {
+    e.map(|e| e.slot_types.par_iter().map(TypeView::new).collect())
+        .unwrap_or_default()
+}
+
+/// Normalised key → what it stands for, in file order (duplicate keys keep the first).
+type Keyed<V> = IndexMap<String, V, FixedState>;
+
+/// An intent prepared for comparison.
 struct IntentView<'a> {
     name: &'a str,
-    utterances: Vec<(String, &'a str)>,
-    keys: HashSet<String>,
+    /// Utterance key → the utterance as written.
+    utterances: Keyed<&'a str>,
     slots: Vec<(&'a str, &'a str)>,
 }
 
 impl<'a> IntentView<'a> {
     fn new(intent: &'a load::Intent) -> Self {
-        let mut keys = HashSet::with_capacity(intent.def.utterances.len());
-        let mut utterances = Vec::with_capacity(intent.def.utterances.len());
-        for u in intent.def.utterances.iter() {
+        let list = &intent.def.utterances;
+        let mut utterances = Keyed::with_capacity_and_hasher(list.len(), FixedState::default());
+        for u in list.iter() {
             let k = utterance_key(&u.value);
-            if !k.is_empty() && keys.insert(k.clone()) {
-                utterances.push((k, u.value.as_str()));
+            if !k.is_empty() {
+                utterances.entry(k).or_insert(u.value.as_str());
             }
         }
         let slots = intent
@@ -1033,72 +1070,76 @@ impl<'a> IntentView<'a> {
         Self {
             name: &intent.name,
             utterances,
-            keys,
             slots,
         }
     }
 }
 
-/// A slot type prepared for comparison: normalised value → (value as written, synonyms).
+/// A slot type prepared for comparison: normalised value → (value as written, synonyms by
+/// normalised synonym). Values listed twice have their synonyms merged.
 struct TypeView<'a> {
     name: &'a str,
-    values: IndexMap<String, (&'a str, IndexMap<String, &'a str>)>,
-    keys: HashSet<String>,
+    values: Keyed<(&'a str, Keyed<&'a str>)>,
 }
 
 impl<'a> TypeView<'a> {
     fn new(t: &'a load::SlotType) -> Self {
-        let mut values: IndexMap<String, (&'a str, IndexMap<String, &'a str>)> =
-            IndexMap::with_capacity(t.values.len());
+        let mut values: Keyed<(&'a str, Keyed<&'a str>)> =
+            Keyed::with_capacity_and_hasher(t.values.len(), FixedState::default());
         for v in &t.values {
-            let k = utterance::normalize(&v.value.value);
+            let k = normalized(&v.value.value);
             if k.is_empty() {
                 continue;
             }
             let entry = values
                 .entry(k)
-                .or_insert_with(|| (v.value.value.as_str(), IndexMap::new()));
+                .or_insert_with(|| (v.value.value.as_str(), Keyed::default()));
             for s in &v.synonyms {
-                let sk = utterance::normalize(&s.value);
+                let sk = normalized(&s.value);
                 if !sk.is_empty() {
                     entry.1.entry(sk).or_insert(s.value.as_str());
                 }
             }
         }
-        let keys = values.keys().cloned().collect();
         Self {
             name: &t.name,
             values,
-            keys,
         }
     }
 }
 
-fn jaccard(a: &HashSet<String>, b: &HashSet<String>) -> f64 {
+/// Jaccard similarity of two key sets (0 when either is empty).
+fn jaccard<A, B>(a: &Keyed<A>, b: &Keyed<B>) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
     }
-    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    let inter = small.iter().filter(|k| large.contains(*k)).count();
+    let inter = if a.len() <= b.len() {
+        a.keys().filter(|k| b.contains_key(*k)).count()
+    } else {
+        b.keys().filter(|k| a.contains_key(*k)).count()
+    };
     let union = a.len() + b.len() - inter;
     inter as f64 / union as f64
 }
 
 /// Pair items present only on the old side with items present only on the new side whose key
 /// sets are similar enough: best pairs first, each item used once. Returns (old, new, similarity).
-fn match_renames(
-    removed: &[(usize, &HashSet<String>)],
-    added: &[(usize, &HashSet<String>)],
+fn match_renames<T: Sync>(
+    old: &[T],
+    new: &[T],
+    removed: &[usize],
+    added: &[usize],
+    similarity: &(dyn Fn(&T, &T) -> f64 + Sync),
 ) -> Vec<(usize, usize, f64)> {
-    let mut candidates = Vec::new();
-    for (oi, ok) in removed {
-        for (ni, nk) in added {
-            let s = jaccard(ok, nk);
-            if s >= RENAME_THRESHOLD {
-                candidates.push((*oi, *ni, s));
-            }
-        }
-    }
+    let mut candidates: Vec<(usize, usize, f64)> = removed
+        .par_iter()
+        .flat_map_iter(|&o| {
+            added.iter().filter_map(move |&n| {
+                let s = similarity(&old[o], &new[n]);
+                (s >= RENAME_THRESHOLD).then_some((o, n, s))
+            })
+        })
+        .collect();
     candidates.sort_by(|a, b| {
         b.2.total_cmp(&a.2)
             .then_with(|| a.0.cmp(&b.0))
@@ -1122,31 +1163,27 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-/// Pairs of (old, new) items by name, with renames detected; sorted by the name shown (the new
-/// name, or the old one for removals).
-fn pair_up<'v, T>(
+/// (old, new, rename similarity) pairs by name, with renames detected; sorted by the name shown
+/// (the new name, or the old one for removals).
+type Pair<'v, T> = (Option<&'v T>, Option<&'v T>, Option<f64>);
+
+fn pair_up<'v, T: Sync>(
     old: &'v [T],
     new: &'v [T],
     name: impl Fn(&T) -> &str,
-    keys: impl Fn(&T) -> &HashSet<String>,
-) -> Vec<(Option<&'v T>, Option<&'v T>, Option<f64>)> {
+    similarity: &(dyn Fn(&T, &T) -> f64 + Sync),
+) -> Vec<Pair<'v, T>> {
     let new_by_name: HashMap<&str, usize> =
         new.iter().enumerate().map(|(i, t)| (name(t), i)).collect();
     let old_by_name: HashMap<&str, usize> =
         old.iter().enumerate().map(|(i, t)| (name(t), i)).collect();
-    let removed: Vec<(usize, &HashSet<String>)> = old
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| !new_by_name.contains_key(name(t)))
-        .map(|(i, t)| (i, keys(t)))
+    let removed: Vec<usize> = (0..old.len())
+        .filter(|&i| !new_by_name.contains_key(name(&old[i])))
         .collect();
-    let added: Vec<(usize, &HashSet<String>)> = new
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| !old_by_name.contains_key(name(t)))
-        .map(|(i, t)| (i, keys(t)))
+    let added: Vec<usize> = (0..new.len())
+        .filter(|&i| !old_by_name.contains_key(name(&new[i])))
         .collect();
-    let renames = match_renames(&removed, &added);
+    let renames = match_renames(old, new, &removed, &added, similarity);
     let renamed_old: HashMap<usize, (usize, f64)> =
         renames.iter().map(|(o, n, s)| (*o, (*n, *s))).collect();
     let renamed_new: HashSet<usize> = renames.iter().map(|(_, n, _)| *n).collect();
@@ -1173,58 +1210,78 @@ fn pair_up<'v, T>(
     pairs
 }
 
+/// Run `body` for each pair in parallel, appending the changes in pair order.
+fn each_pair<T: Sync>(
+    b: &mut Builder,
+    pairs: &[Pair<'_, T>],
+    body: impl Fn(&mut Builder, &Pair<'_, T>) + Sync,
+) {
+    let category = b.category;
+    let parts: Vec<Vec<Entry>> = pairs
+        .par_iter()
+        .map(|p| {
+            let mut local = Builder::new(category);
+            body(&mut local, p);
+            local.entries
+        })
+        .collect();
+    for part in parts {
+        b.entries.extend(part);
+    }
+}
+
 fn intents(b: &mut Builder, old: &[IntentView<'_>], new: &[IntentView<'_>]) {
-    for (o, n, similarity) in pair_up(old, new, |i| i.name, |i| &i.keys) {
-        match (o, n) {
-            (Some(o), None) => b.push(
-                Change::IntentRemoved {
-                    intent: o.name.to_string(),
-                    utterances: o.utterances.len(),
+    let similarity = |a: &IntentView<'_>, b: &IntentView<'_>| jaccard(&a.utterances, &b.utterances);
+    let pairs = pair_up(old, new, |i| i.name, &similarity);
+    each_pair(b, &pairs, |b, &(o, n, similarity)| match (o, n) {
+        (Some(o), None) => b.push(
+            Change::IntentRemoved {
+                intent: o.name.to_string(),
+                utterances: o.utterances.len(),
+            },
+            true,
+        ),
+        (None, Some(n)) => {
+            b.push(
+                Change::IntentAdded {
+                    intent: n.name.to_string(),
+                    utterances: n.utterances.len(),
+                    slots: n
+                        .slots
+                        .iter()
+                        .map(|(s, t)| SlotRef {
+                            slot: s.to_string(),
+                            slot_type: t.to_string(),
+                        })
+                        .collect(),
                 },
-                true,
-            ),
-            (None, Some(n)) => {
+                false,
+            );
+            for text in n.utterances.values() {
                 b.push(
-                    Change::IntentAdded {
+                    Change::UtteranceAdded {
                         intent: n.name.to_string(),
-                        utterances: n.utterances.len(),
-                        slots: n
-                            .slots
-                            .iter()
-                            .map(|(s, t)| SlotRef {
-                                slot: s.to_string(),
-                                slot_type: t.to_string(),
-                            })
-                            .collect(),
+                        utterance: text.to_string(),
                     },
                     false,
                 );
-                for (_, text) in &n.utterances {
-                    b.push(
-                        Change::UtteranceAdded {
-                            intent: n.name.to_string(),
-                            utterance: text.to_string(),
-                        },
-                        false,
-                    );
-                }
             }
-            (Some(o), Some(n)) => {
-                if let Some(similarity) = similarity {
-                    b.push(
-                        Change::IntentRenamed {
-                            from: o.name.to_string(),
-                            to: n.name.to_string(),
-                            similarity,
-                        },
-                        true,
-                    );
-                }
-                intent_body(b, o, n);
-            }
-            (None, None) => {}
         }
-    }
+        (Some(o), Some(n)) => {
+            if let Some(similarity) = similarity {
+                b.push(
+                    Change::IntentRenamed {
+                        from: o.name.to_string(),
+                        to: n.name.to_string(),
+                        similarity,
+                    },
+                    true,
+                );
+            }
+            intent_body(b, o, n);
+        }
+        (None, None) => {}
+    });
 }
 
 fn intent_body(b: &mut Builder, o: &IntentView<'_>, n: &IntentView<'_>) {
@@ -1266,7 +1323,7 @@ fn intent_body(b: &mut Builder, o: &IntentView<'_>, n: &IntentView<'_>) {
         }
     }
     for (k, text) in &o.utterances {
-        if !n.keys.contains(k) {
+        if !n.utterances.contains_key(k) {
             b.push(
                 Change::UtteranceRemoved {
                     intent: intent.to_string(),
@@ -1277,7 +1334,7 @@ fn intent_body(b: &mut Builder, o: &IntentView<'_>, n: &IntentView<'_>) {
         }
     }
     for (k, text) in &n.utterances {
-        if !o.keys.contains(k) {
+        if !o.utterances.contains_key(k) {
             b.push(
                 Change::UtteranceAdded {
                     intent: intent.to_string(),
@@ -1290,50 +1347,50 @@ fn intent_body(b: &mut Builder, o: &IntentView<'_>, n: &IntentView<'_>) {
 }
 
 fn slot_types(b: &mut Builder, old: &[TypeView<'_>], new: &[TypeView<'_>]) {
-    for (o, n, similarity) in pair_up(old, new, |t| t.name, |t| &t.keys) {
-        match (o, n) {
-            (Some(o), None) => b.push(
-                Change::SlotTypeRemoved {
-                    slot_type: o.name.to_string(),
-                    values: o.values.len(),
+    let similarity = |a: &TypeView<'_>, b: &TypeView<'_>| jaccard(&a.values, &b.values);
+    let pairs = pair_up(old, new, |t| t.name, &similarity);
+    each_pair(b, &pairs, |b, &(o, n, similarity)| match (o, n) {
+        (Some(o), None) => b.push(
+            Change::SlotTypeRemoved {
+                slot_type: o.name.to_string(),
+                values: o.values.len(),
+            },
+            true,
+        ),
+        (None, Some(n)) => {
+            b.push(
+                Change::SlotTypeAdded {
+                    slot_type: n.name.to_string(),
+                    values: n.values.len(),
                 },
-                true,
-            ),
-            (None, Some(n)) => {
+                false,
+            );
+            for (value, synonyms) in n.values.values() {
                 b.push(
-                    Change::SlotTypeAdded {
+                    Change::ValueAdded {
                         slot_type: n.name.to_string(),
-                        values: n.values.len(),
+                        value: value.to_string(),
+                        synonyms: synonyms.values().map(|s| s.to_string()).collect(),
                     },
                     false,
                 );
-                for (value, synonyms) in n.values.values() {
-                    b.push(
-                        Change::ValueAdded {
-                            slot_type: n.name.to_string(),
-                            value: value.to_string(),
-                            synonyms: synonyms.values().map(|s| s.to_string()).collect(),
-                        },
-                        false,
-                    );
-                }
             }
-            (Some(o), Some(n)) => {
-                if let Some(similarity) = similarity {
-                    b.push(
-                        Change::SlotTypeRenamed {
-                            from: o.name.to_string(),
-                            to: n.name.to_string(),
-                            similarity,
-                        },
-                        false,
-                    );
-                }
-                slot_type_body(b, o, n);
-            }
-            (None, None) => {}
         }
-    }
+        (Some(o), Some(n)) => {
+            if let Some(similarity) = similarity {
+                b.push(
+                    Change::SlotTypeRenamed {
+                        from: o.name.to_string(),
+                        to: n.name.to_string(),
+                        similarity,
+                    },
+                    false,
+                );
+            }
+            slot_type_body(b, o, n);
+        }
+        (None, None) => {}
+    });
 }
 
 fn slot_type_body(b: &mut Builder, o: &TypeView<'_>, n: &TypeView<'_>) {

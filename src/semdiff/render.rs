@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use anstyle::AnsiColor;
 use anstyle::Style;
-use serde_json::json;
+use serde::Serialize;
 
 use super::Category;
 use super::Change;
@@ -83,7 +83,7 @@ trait Quote {
 struct TextQuote;
 impl Quote for TextQuote {
     fn q(&self, s: &str) -> String {
-        format!("{s:?}")
+        quote(s)
     }
     fn v(&self, v: &Value) -> String {
         match v {
@@ -93,7 +93,7 @@ impl Quote for TextQuote {
     }
     fn n(&self, s: &str) -> String {
         if s.is_empty() || s.contains(char::is_whitespace) {
-            format!("{s:?}")
+            quote(s)
         } else {
             s.to_string()
         }
@@ -111,6 +111,29 @@ impl Quote for MdQuote {
     fn n(&self, s: &str) -> String {
         md_code(s)
     }
+}
+
+/// Text in double quotes for the terminal: `"` and `\\` escaped, and control characters and
+/// invisible formatting characters (zero-width, bidirectional overrides) shown as `\\u{..}`.
+fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control()
+                || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}') =>
+            {
+                write!(out, "\\u{{{:x}}}", c as u32).ok();
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// A Markdown code span holding `s` verbatim (on one line).
@@ -601,46 +624,92 @@ pub fn markdown(diff: &RepoDiff, sides: &Sides) -> String {
 // ---------------------------------------------------------------------------------------------
 // JSON
 
+#[derive(Serialize)]
+struct JsonSide<'a> {
+    rev: &'a str,
+    commit: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonCount {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extensions: Option<usize>,
+    changes: usize,
+    destructive: usize,
+}
+
+#[derive(Serialize)]
+struct JsonCategory<'a> {
+    category: &'static str,
+    title: &'static str,
+    changes: Vec<&'a Entry>,
+}
+
+#[derive(Serialize)]
+struct JsonExtension<'a> {
+    id: &'a str,
+    name: Option<&'a str>,
+    status: Status,
+    summary: JsonCount,
+    categories: Vec<JsonCategory<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonDoc<'a> {
+    version: u32,
+    from: JsonSide<'a>,
+    to: JsonSide<'a>,
+    settings: &'a [Change],
+    extensions: Vec<JsonExtension<'a>>,
+    summary: JsonCount,
+    warnings: &'a [String],
+}
+
 /// The JSON document (`version` 1): sides, settings changes, extensions with their changes by
 /// category, a summary and the warnings.
 pub fn json(diff: &RepoDiff, sides: &Sides, warnings: &[String]) -> String {
-    let extensions: Vec<serde_json::Value> = diff
+    let extensions = diff
         .extensions
         .iter()
-        .map(|x| {
-            let categories: Vec<serde_json::Value> = Category::ALL
+        .map(|x| JsonExtension {
+            id: &x.id,
+            name: x.name.as_deref(),
+            status: x.status,
+            summary: JsonCount {
+                extensions: None,
+                changes: x.changes.len(),
+                destructive: x.destructive(),
+            },
+            categories: Category::ALL
                 .iter()
                 .filter(|c| x.category(**c).next().is_some())
-                .map(|c| {
-                    json!({
-                        "category": c.as_str(),
-                        "title": c.title(),
-                        "changes": x.category(*c).collect::<Vec<_>>(),
-                    })
+                .map(|c| JsonCategory {
+                    category: c.as_str(),
+                    title: c.title(),
+                    changes: x.category(*c).collect(),
                 })
-                .collect();
-            json!({
-                "id": x.id,
-                "name": x.name,
-                "status": x.status,
-                "summary": { "changes": x.changes.len(), "destructive": x.destructive() },
-                "categories": categories,
-            })
+                .collect(),
         })
         .collect();
-    let doc = json!({
-        "version": JSON_VERSION,
-        "from": { "rev": sides.from, "commit": sides.from_commit },
-        "to": { "rev": sides.to, "commit": sides.to_commit },
-        "settings": diff.settings,
-        "extensions": extensions,
-        "summary": {
-            "extensions": diff.extensions.len(),
-            "changes": diff.changes(),
-            "destructive": diff.destructive(),
+    let doc = JsonDoc {
+        version: JSON_VERSION,
+        from: JsonSide {
+            rev: &sides.from,
+            commit: sides.from_commit.as_deref(),
         },
-        "warnings": warnings,
-    });
+        to: JsonSide {
+            rev: &sides.to,
+            commit: sides.to_commit.as_deref(),
+        },
+        settings: &diff.settings,
+        extensions,
+        summary: JsonCount {
+            extensions: Some(diff.extensions.len()),
+            changes: diff.changes(),
+            destructive: diff.destructive(),
+        },
+        warnings,
+    };
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s
