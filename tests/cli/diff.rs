@@ -103,8 +103,7 @@ fn change_everything(env: &TestEnv) {
     write_ext(
         env,
         "extension.toml",
-        &INFO
-            .replace("\"Pizza Bot\"", "\"Pizza Bot Plus\"")
+        INFO.replace("\"Pizza Bot\"", "\"Pizza Bot Plus\"")
             .replace("\"피자 주문\"", "\"피자 가게\"")
             .replace(
                 "\"Clova.NoIntent\"",
@@ -114,7 +113,7 @@ fn change_everything(env: &TestEnv) {
     write_ext(
         env,
         "server.toml",
-        &SERVER
+        SERVER
             .replace("pizza.example.com", "api.pizza.example.com")
             .replace("PIZZABOT_SECRET", "PIZZABOT_SECRET_V2")
             .replace("[\"ReadProfile\"]", "[\"ReadProfile\", \"ReadOrders\"]"),
@@ -122,7 +121,7 @@ fn change_everything(env: &TestEnv) {
     write_ext(
         env,
         "store.toml",
-        &STORE
+        STORE
             .replace("Order pizza by voice.", "Order pizza and sides by voice.")
             .replace("purchase = true", "purchase = false"),
     );
@@ -130,7 +129,7 @@ fn change_everything(env: &TestEnv) {
     write_ext(
         env,
         "interaction-model/intents/OrderPizza.toml",
-        &ORDER
+        ORDER
             .replace(
                 "pizzaType = \"PIZZA\"",
                 "pizzaType = \"PIZZA_KIND\", size = \"SIZE\"",
@@ -230,7 +229,7 @@ fn secrets_are_shown_as_references_only() {
     write_ext(
         &env,
         "server.toml",
-        &SERVER.replace("{ env = \"PIZZABOT_SECRET\" }", "\"s3cr3t-value\""),
+        SERVER.replace("{ env = \"PIZZABOT_SECRET\" }", "\"s3cr3t-value\""),
     );
     commit(&env, "inline secret");
     for format in ["text", "markdown", "json"] {
@@ -294,7 +293,7 @@ slots = { pizzaAmount = "CLOVA.NUMBER", pizzaType = "PIZZA" }
     write_ext(
         &env,
         "store.toml",
-        &STORE.replace(
+        STORE.replace(
             "keywords = [\"pizza\", \"order\"]",
             "keywords = [\"Order\", \"pizza\"]",
         ),
@@ -438,7 +437,7 @@ fn branch_names_come_from_cekops_toml() {
     env.write(&format!("{DIR}/server.toml"), SERVER);
     env.git_init_commit("main", "main");
     env.git(&["checkout", "-q", "-b", &format!("dev/{ID}")]);
-    write_ext(&env, "extension.toml", &INFO.replace("Pizza Bot", "Pizza"));
+    write_ext(&env, "extension.toml", INFO.replace("Pizza Bot", "Pizza"));
     commit(&env, "rename");
     env.git(&["checkout", "-q", "main"]);
     let out = env.cekops(&["diff", ID]);
@@ -471,7 +470,7 @@ fn changed_icon_image_is_shown() {
     write_ext(
         &env,
         "store.toml",
-        &STORE.replace(
+        STORE.replace(
             "[privacy]",
             "small_icon = \"assets/small.png\"\n\n[privacy]",
         ),
