@@ -714,3 +714,153 @@ pub fn json(diff: &RepoDiff, sides: &Sides, warnings: &[String]) -> String {
     s.push('\n');
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(change: Change, destructive: bool) -> Entry {
+        Entry {
+            category: Category::InteractionModel,
+            change,
+            destructive,
+        }
+    }
+
+    fn one(changes: Vec<Entry>) -> RepoDiff {
+        RepoDiff {
+            settings: Vec::new(),
+            extensions: vec![ExtensionDiff {
+                id: "com.example.a".into(),
+                name: Some("A *bold* <b>".into()),
+                status: Status::Modified,
+                changes,
+            }],
+        }
+    }
+
+    fn sides() -> Sides {
+        Sides {
+            from: "service".into(),
+            to: "test/com.example.a".into(),
+            from_commit: None,
+            to_commit: None,
+        }
+    }
+
+    #[test]
+    fn terminal_quoting_shows_invisible_characters() {
+        assert_eq!(quote("a \"b\" \\ c"), r#""a \"b\" \\ c""#);
+        assert_eq!(quote("x\u{202E}y\u{200B}\n"), r#""x\u{202e}y\u{200b}\n""#);
+        assert_eq!(quote("피자"), "\"피자\"");
+    }
+
+    #[test]
+    fn markdown_code_spans_hold_backticks() {
+        assert_eq!(md_code("a"), "`a`");
+        assert_eq!(md_code("a`b"), "`` a`b ``");
+        assert_eq!(md_code("``"), "``` `` ```");
+        assert_eq!(md_code("a\nb"), "`a b`");
+        assert_eq!(md_text("A *b* <c>"), "A \\*b\\* \\<c\\>");
+    }
+
+    #[test]
+    fn markdown_folds_long_groups_and_escapes_names() {
+        let mut changes = vec![entry(
+            Change::IntentRemoved {
+                intent: "Old".into(),
+                utterances: 3,
+            },
+            true,
+        )];
+        for i in 0..12 {
+            changes.push(entry(
+                Change::UtteranceAdded {
+                    intent: "Order".into(),
+                    utterance: format!("피자 {i}"),
+                },
+                false,
+            ));
+        }
+        let md = markdown(&one(changes), &sides());
+        assert!(
+            md.contains("#### `com.example.a` · A \\*bold\\* \\<b\\>\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("**1 extension changed, 13 changes (1 destructive).**"),
+            "{md}"
+        );
+        assert!(md.contains("> [!WARNING]\n"), "{md}");
+        assert!(
+            md.contains("> - `com.example.a`: Removed intent `Old` (3 utterances)\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("- ⚠️ Removed intent `Old` (3 utterances)\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("- Changed intent `Order`\n  <details><summary>12 changes</summary>\n\n  - Added utterance `피자 0`\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("  - Added utterance `피자 11`\n\n  </details>\n"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn short_groups_are_not_folded_and_no_warning_without_destructive_changes() {
+        let changes = vec![entry(
+            Change::UtteranceAdded {
+                intent: "Order".into(),
+                utterance: "피자".into(),
+            },
+            false,
+        )];
+        let md = markdown(&one(changes), &sides());
+        assert!(!md.contains("<details>"), "{md}");
+        assert!(!md.contains("[!WARNING]"), "{md}");
+    }
+
+    #[test]
+    fn text_marks_destructive_lines_in_the_first_column_and_colours_on_request() {
+        let changes = vec![
+            entry(
+                Change::IntentRemoved {
+                    intent: "Old".into(),
+                    utterances: 1,
+                },
+                true,
+            ),
+            entry(
+                Change::UtteranceAdded {
+                    intent: "New one".into(),
+                    utterance: "x".into(),
+                },
+                false,
+            ),
+        ];
+        let d = one(changes);
+        let t = text(&d, &sides(), false);
+        assert!(t.contains("\n!   - intent Old (1 utterance)\n"), "{t}");
+        assert!(
+            t.contains("\n    ~ intent \"New one\"\n        + utterance \"x\"\n"),
+            "{t}"
+        );
+        assert!(!t.contains('\u{1b}'));
+        let c = text(&d, &sides(), true);
+        assert!(c.contains("\u{1b}["), "{c:?}");
+    }
+
+    #[test]
+    fn empty_diff() {
+        let d = RepoDiff::default();
+        assert_eq!(summary(&d), "no changes");
+        assert!(markdown(&d, &sides()).ends_with("No changes.\n"));
+        let j: serde_json::Value = serde_json::from_str(&json(&d, &sides(), &[])).unwrap();
+        assert_eq!(j["summary"]["changes"], 0);
+        assert_eq!(j["version"], JSON_VERSION);
+    }
+}

@@ -556,3 +556,13 @@ fn help_documents_exit_status() {
         .contains("2  changes found")
         .contains("terraform plan -detailed-exitcode");
 }
+
+#[test]
+fn colour_can_be_forced() {
+    let env = repo();
+    change_everything(&env);
+    let out = env.cekops(&["--color", "always", "diff", ID]);
+    out.code(2).contains("\u{1b}[");
+    // Default: no colour when NO_COLOR is set or stdout is not a terminal.
+    env.cekops(&["diff", ID]).code(2).lacks("\u{1b}[");
+}
