@@ -16,7 +16,7 @@ use crate::diag::Code;
 use crate::error::refused;
 use crate::git;
 use crate::git::Repository;
-use crate::git::objects::Commit;
+use crate::git::compare::Commit;
 use crate::load;
 use crate::model::Branches;
 use crate::model::RepoConfig;
@@ -56,7 +56,7 @@ fn branches(repo: &Repository) -> Branches {
     let Some(commit) = commit else {
         return default;
     };
-    let Ok(Some(bytes)) = git::objects::file_at(repo, &commit, "cekops.toml") else {
+    let Ok(Some(bytes)) = git::compare::file_at(repo, &commit, "cekops.toml") else {
         return default;
     };
     let Ok(text) = std::str::from_utf8(&bytes) else {
@@ -135,7 +135,7 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffOutcome> {
         },
     };
 
-    let mut changed = git::objects::changed_paths(&repo, &from_commit, &to_commit)?;
+    let mut changed = git::compare::changed_paths(&repo, &from_commit, &to_commit)?;
     if let Some(id) = &opts.id {
         let prefix = format!("extensions/{id}/");
         changed.retain(|p| p.starts_with(&prefix));
@@ -156,7 +156,7 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffOutcome> {
             })
     };
     let (old_tree, new_tree) =
-        git::objects::trees_from_commits(&repo, &from_commit, &to_commit, &want)?;
+        git::compare::trees_from_commits(&repo, &from_commit, &to_commit, &want)?;
 
     if let Some(id) = &opts.id
         && !has_extension(&old_tree, id)
@@ -209,8 +209,8 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffOutcome> {
         sides: Sides {
             from: from_label,
             to: to_label,
-            from_commit: Some(git::objects::commit_id(&from_commit)),
-            to_commit: Some(git::objects::commit_id(&to_commit)),
+            from_commit: Some(git::compare::commit_id(&from_commit)),
+            to_commit: Some(git::compare::commit_id(&to_commit)),
         },
         diff,
         warnings,

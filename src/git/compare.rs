@@ -1,4 +1,4 @@
-//! Comparing two commits and reading single files from git objects (no checkout).
+//! Comparing two commits for `cekops diff`: changed paths, both snapshots at once, one file.
 
 use std::collections::BTreeSet;
 use std::path::Path;
