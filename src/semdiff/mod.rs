@@ -475,19 +475,31 @@ pub fn diff_extension(
     old: Option<&load::Extension>,
     new: Option<&load::Extension>,
 ) -> ExtensionDiff {
+    diff_extension_in(old, new, &Category::ALL)
+}
+
+/// Like [`diff_extension`], comparing only some categories: e.g. only
+/// [`Category::InteractionModel`] when one side is a console download that holds nothing else.
+pub fn diff_extension_in(
+    old: Option<&load::Extension>,
+    new: Option<&load::Extension>,
+    categories: &[Category],
+) -> ExtensionDiff {
     let id = new.or(old).map(|e| e.id.clone()).unwrap_or_default();
     let name = new
         .or(old)
         .and_then(|e| e.info.as_ref())
         .map(|i| i.name.value.trim().to_string());
     let mut b = Builder::new(Category::BasicInformation);
-    basic(&mut b, old, new);
-    b.category = Category::ServerConnection;
-    server(&mut b, old, new);
-    b.category = Category::InteractionModel;
-    interaction_model(&mut b, old, new);
-    b.category = Category::DeploymentInformation;
-    deployment(&mut b, old, new);
+    for &category in Category::ALL.iter().filter(|c| categories.contains(c)) {
+        b.category = category;
+        match category {
+            Category::BasicInformation => basic(&mut b, old, new),
+            Category::ServerConnection => server(&mut b, old, new),
+            Category::InteractionModel => interaction_model(&mut b, old, new),
+            Category::DeploymentInformation => deployment(&mut b, old, new),
+        }
+    }
     let status = match (old, new) {
         (None, Some(_)) => Status::Added,
         (Some(_), None) => Status::Removed,

@@ -414,3 +414,14 @@ proptest::proptest! {
         proptest::prop_assert_eq!(normalized(&s), crate::utterance::normalize(&s));
     }
 }
+
+#[test]
+fn categories_can_be_chosen() {
+    let old = with(&[("interaction-model/intents/Order.toml", U5)]);
+    let mut new = with(&[("interaction-model/intents/Order.toml", U5_PLUS)]);
+    new.server = None;
+    new.store = None;
+    let d = diff_extension_in(Some(&old), Some(&new), &[Category::InteractionModel]);
+    assert_eq!(kinds(&d), ["utterance-added"]);
+    assert!(kinds(&diff(&old, &new)).len() > 1);
+}
