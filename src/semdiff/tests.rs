@@ -1,3 +1,4 @@
+use super::model::is_caseless;
 use super::*;
 use crate::load;
 use crate::tree::Entry as TreeEntry;
