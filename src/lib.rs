@@ -15,6 +15,7 @@ pub mod rules;
 pub mod schema;
 pub mod toml_write;
 pub mod tomlfmt;
+pub mod semdiff;
 pub mod tree;
 pub mod tsv;
 pub mod utterance;

@@ -15,6 +15,7 @@ mod new;
 mod push;
 mod restore;
 mod review;
+mod diff;
 mod schema;
 mod status;
 mod stop;
@@ -87,6 +88,7 @@ pub enum Command {
     Audit(audit::AuditArgs),
     Push(push::PushArgs),
     Fetch(fetch::FetchArgs),
+    Diff(diff::DiffArgs),
 }
 
 /// What every command gets: the working folder and output settings.
@@ -131,7 +133,14 @@ pub fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            return ExitCode::from(if !e.use_stderr() {
+                0
+            } else if subcommand_name().as_deref() == Some("diff") {
+                // `diff` uses 2 for "changes found"; its errors exit 1.
+                diff::EXIT_ERROR
+            } else {
+                2
+            });
         }
     };
     let dir = match &cli.dir {
@@ -170,11 +179,27 @@ pub fn main() -> ExitCode {
         Command::Audit(a) => audit::run(&ctx, a),
         Command::Push(a) => push::run(&ctx, a),
         Command::Fetch(a) => fetch::run(&ctx, a),
+        Command::Diff(a) => diff::run(&ctx, a),
     };
     match result {
         Ok(code) => code,
         Err(e) => report_error(&e),
     }
+}
+
+/// The subcommand named on the command line (the first argument that is not a global option),
+/// for choosing the exit status of a parse error.
+fn subcommand_name() -> Option<String> {
+    let mut args = std::env::args_os().skip(1);
+    while let Some(a) = args.next() {
+        let a = a.to_string_lossy().into_owned();
+        if a == "-C" || a == "--color" {
+            args.next();
+        } else if !a.starts_with('-') {
+            return Some(a);
+        }
+    }
+    None
 }
 
 /// Print an error (`error:`, `Caused by:`, `hint:`) and return its exit code.

@@ -22,6 +22,8 @@ use crate::tree::MAX_FILE_SIZE;
 use crate::tree::Tree;
 use crate::tree::is_relevant;
 
+pub mod compare;
+
 pub use git2::Oid;
 pub use git2::Repository;
 

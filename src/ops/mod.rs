@@ -16,5 +16,6 @@ pub mod review;
 pub mod status;
 pub mod stop;
 pub mod sync;
+pub mod diff;
 pub mod validate;
 pub mod watch;

@@ -5,6 +5,7 @@ mod bad_input;
 mod chart_env;
 mod codes;
 mod common;
+mod diff;
 mod faults;
 mod fmt;
 mod git_sources;

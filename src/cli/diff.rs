@@ -1,0 +1,78 @@
+//! `cekops diff`
+
+use std::process::ExitCode;
+
+use crate::ops::diff::DiffOptions;
+use crate::ops::diff::diff;
+use crate::semdiff::render;
+
+/// Show what changed for the console between two revisions, by update category.
+///
+/// A semantic diff, read straight from git objects (no checkout; works in a bare repository):
+/// changes are grouped like the console's update categories — basic information
+/// (extension.toml), server connection (server.toml), interaction model (intents, slot types,
+/// built-in intents and slot types) and deployment information (store.toml). Order and whitespace
+/// do not count: utterances, slot values, synonyms and invocation names are compared normalised
+/// (case, full-width characters and spaces folded). An intent that disappears while another with
+/// mostly the same utterances appears is shown as renamed. Secrets are shown only as references.
+///
+/// Destructive changes are flagged (`!` in text, ⚠️ in Markdown, `"destructive": true` in JSON):
+/// removed or renamed intents, removed slots, slot values, synonyms, slot types, built-in
+/// intents and invocation names, a changed or removed endpoint, account linking turned off.
+///
+/// With an ID: `service` → `test/<ID>` for that extension (branch names from `cekops.toml` on
+/// the service branch). Without an ID: every extension that differs between `service` and the
+/// current `HEAD`. `--from` and `--to` take any revision (branch, tag, commit, `HEAD~2`).
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit status (like `terraform plan -detailed-exitcode`):\n  0  no changes\n  1  error (unknown revision or extension, not a git repository, bad arguments)\n  2  changes found\n\nExamples:\n  cekops diff com.example.pizzabot\n  cekops diff --from service --to HEAD --format markdown > comment.md\n  cekops diff com.example.pizzabot --from v1.2 --format json"
+)]
+pub struct DiffArgs {
+    /// Only this extension (Extension ID); without `--to`, compares with its test branch.
+    #[arg(value_name = "ID")]
+    pub id: Option<String>,
+    /// The old revision [default: the service branch].
+    #[arg(long, value_name = "REV")]
+    pub from: Option<String>,
+    /// The new revision [default: `test/<ID>` with an ID, else `HEAD`].
+    #[arg(long, value_name = "REV")]
+    pub to: Option<String>,
+    /// Output format: text (terminal), markdown (a pull-request comment), json (`version` 1).
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+/// Exit status for errors: 1 (2 means "changes" for this command).
+pub const EXIT_ERROR: u8 = 1;
+
+pub fn run(ctx: &super::Context, args: &DiffArgs) -> anyhow::Result<ExitCode> {
+    let outcome = match diff(&DiffOptions {
+        dir: ctx.dir.clone(),
+        id: args.id.clone(),
+        from: args.from.clone(),
+        to: args.to.clone(),
+    }) {
+        Ok(o) => o,
+        Err(e) => {
+            super::report_error(&e);
+            return Ok(ExitCode::from(EXIT_ERROR));
+        }
+    };
+    for w in &outcome.warnings {
+        super::err(&format!("warning: {w}\n"));
+    }
+    let text = match args.format {
+        DiffFormat::Text => render::text(&outcome.diff, &outcome.sides, ctx.color_for(true)),
+        DiffFormat::Markdown => render::markdown(&outcome.diff, &outcome.sides),
+        DiffFormat::Json => render::json(&outcome.diff, &outcome.sides, &outcome.warnings),
+    };
+    super::out(&text);
+    Ok(ExitCode::from(if outcome.diff.is_empty() { 0 } else { 2 }))
+}

@@ -1,0 +1,255 @@
+//! `cekops diff`: the semantic diff of two revisions, read straight from git objects (no
+//! checkout; works in a bare repository).
+//!
+//! Only what differs is read: the paths whose blobs differ between the two commits (found by
+//! comparing tree ids, so unchanged folders cost nothing), plus each changed extension's
+//! `extension.toml` and `store.toml`. A file that is identical on both sides is left out of both
+//! loads, which cannot change the result because every file's changes are independent of the
+//! other files' (the icons referenced by `store.toml` are why that file is always read).
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::diag::Code;
+use crate::error::refused;
+use crate::git;
+use crate::git::Repository;
+use crate::git::compare::Commit;
+use crate::load;
+use crate::model::Branches;
+use crate::model::RepoConfig;
+use crate::schema::FileKind;
+use crate::semdiff;
+use crate::semdiff::RepoDiff;
+use crate::semdiff::render::Sides;
+use crate::tree::Tree;
+use crate::tree::extension_of;
+
+#[derive(Clone, Debug)]
+pub struct DiffOptions {
+    /// A folder inside the repository (or the bare repository itself).
+    pub dir: PathBuf,
+    /// Only this extension; also picks the default `--to` (its test branch).
+    pub id: Option<String>,
+    /// Old side; default: the service branch.
+    pub from: Option<String>,
+    /// New side; default: the extension's test branch with an ID, else `HEAD`.
+    pub to: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct DiffOutcome {
+    pub sides: Sides,
+    pub diff: RepoDiff,
+    /// Files that could not be read on one side (their changes may be shown wrongly).
+    pub warnings: Vec<String>,
+}
+
+/// The branch names, from `cekops.toml` on the service branch (or `HEAD` when there is no
+/// `service` branch); the defaults when neither has a readable one.
+fn branches(repo: &Repository) -> Branches {
+    let default = Branches::default();
+    let commit = resolve_quiet(repo, &default.service.value)
+        .or_else(|| git::resolve_commit(repo, "HEAD").ok());
+    let Some(commit) = commit else {
+        return default;
+    };
+    let Ok(Some(bytes)) = git::compare::file_at(repo, &commit, "cekops.toml") else {
+        return default;
+    };
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return default;
+    };
+    let mut sink = load::Sink::default();
+    load::parse_toml::<RepoConfig>(FileKind::Config, "cekops.toml", text, &mut sink)
+        .map(|c| c.branches)
+        .unwrap_or(default)
+}
+
+/// A revision, or the same name on `origin` (a fresh clone has only one local branch).
+fn resolve_quiet<'r>(repo: &'r Repository, rev: &str) -> Option<Commit<'r>> {
+    git::resolve_commit(repo, rev)
+        .ok()
+        .or_else(|| git::resolve_commit(repo, &format!("refs/remotes/origin/{rev}")).ok())
+}
+
+/// The name a default branch resolved to (`service` or `origin/service`).
+fn resolved_name(repo: &Repository, rev: &str) -> String {
+    if git::resolve_commit(repo, rev).is_ok() {
+        rev.to_string()
+    } else {
+        format!("origin/{rev}")
+    }
+}
+
+pub fn diff(opts: &DiffOptions) -> Result<DiffOutcome> {
+    let repo = git::discover(&opts.dir).map_err(|_| {
+        refused(format!(
+            "`{}` is not inside a git repository",
+            opts.dir.display()
+        ))
+        .hint("run `cekops diff` inside an extension repository, or give `-C DIR`")
+    })?;
+    let branches = branches(&repo);
+    let service = branches.service.value.clone();
+
+    // The old side.
+    let (from_label, from_commit) = match &opts.from {
+        Some(rev) => (rev.clone(), explicit(&repo, rev, "--from")?),
+        None => match resolve_quiet(&repo, &service) {
+            Some(c) => (resolved_name(&repo, &service), c),
+            None => {
+                return Err(refused(format!("there is no service branch `{service}`"))
+                    .hint("give the old side with `--from REV`, or create the branch with `cekops init`")
+                    .into());
+            }
+        },
+    };
+    // The new side.
+    let (to_label, to_commit) = match (&opts.to, &opts.id) {
+        (Some(rev), _) => (rev.clone(), explicit(&repo, rev, "--to")?),
+        (None, Some(id)) => {
+            let test = branches.test_branch(id);
+            match resolve_quiet(&repo, &test) {
+                Some(c) => (resolved_name(&repo, &test), c),
+                None => {
+                    return Err(missing_test_branch(
+                        &repo,
+                        &from_commit,
+                        id,
+                        &test,
+                        &from_label,
+                    ));
+                }
+            }
+        }
+        (None, None) => match git::resolve_commit(&repo, "HEAD") {
+            Ok(c) => ("HEAD".to_string(), c),
+            Err(_) => {
+                return Err(refused("`HEAD` does not point at a commit yet")
+                    .hint("give the new side with `--to REV`")
+                    .into());
+            }
+        },
+    };
+
+    let mut changed = git::compare::changed_paths(&repo, &from_commit, &to_commit)?;
+    if let Some(id) = &opts.id {
+        let prefix = format!("extensions/{id}/");
+        changed.retain(|p| p.starts_with(&prefix));
+    }
+    let ids: BTreeSet<String> = changed
+        .iter()
+        .filter_map(|p| extension_of(p).map(str::to_string))
+        .collect();
+    let settings_changed = opts.id.is_none() && changed.contains("cekops.toml");
+    let want = |p: &str| {
+        changed.contains(p)
+            || (p == "cekops.toml" && settings_changed)
+            || extension_of(p).is_some_and(|id| {
+                ids.contains(id)
+                    && p.strip_prefix("extensions/")
+                        .and_then(|r| r.strip_prefix(id))
+                        .is_some_and(|r| r == "/extension.toml" || r == "/store.toml")
+            })
+    };
+    let (old_tree, new_tree) =
+        git::compare::trees_from_commits(&repo, &from_commit, &to_commit, &want)?;
+
+    if let Some(id) = &opts.id
+        && !has_extension(&old_tree, id)
+        && !has_extension(&new_tree, id)
+    {
+        let mut known: Vec<String> = old_tree.extension_ids();
+        known.extend(new_tree.extension_ids());
+        known.sort();
+        known.dedup();
+        let mut e = refused(format!(
+            "no extension `{id}` in `{from_label}` or `{to_label}`"
+        ));
+        if let Some(best) = load::closest(id, &known) {
+            e = e.hint(format!("did you mean `{best}`?"));
+        } else if !known.is_empty() {
+            e = e.hint(format!("extensions: {}", known.join(", ")));
+        }
+        return Err(e.into());
+    }
+
+    let ((old, old_sink), (new, new_sink)) = rayon::join(
+        || load::load(&old_tree, Some(&ids)),
+        || load::load(&new_tree, Some(&ids)),
+    );
+    let mut diff = semdiff::diff_repo(&old, &new);
+    if !settings_changed {
+        diff.settings.clear();
+    }
+    let mut warnings = Vec::new();
+    for (sink, label) in [(&old_sink, &from_label), (&new_sink, &to_label)] {
+        for d in &sink.diagnostics {
+            if !d.is_error() || d.code == Code::MissingFile {
+                continue;
+            }
+            let file = d
+                .location
+                .as_ref()
+                .map(|l| l.file.as_str())
+                .unwrap_or("cekops.toml");
+            warnings.push(format!(
+                "`{file}` in `{label}` cannot be read ({}): {}; the diff treats what it cannot read as absent",
+                d.code.as_str(),
+                d.message
+            ));
+        }
+    }
+    warnings.sort();
+    warnings.dedup();
+    Ok(DiffOutcome {
+        sides: Sides {
+            from: from_label,
+            to: to_label,
+            from_commit: Some(git::compare::commit_id(&from_commit)),
+            to_commit: Some(git::compare::commit_id(&to_commit)),
+        },
+        diff,
+        warnings,
+    })
+}
+
+fn has_extension(tree: &Tree, id: &str) -> bool {
+    tree.under(&format!("extensions/{id}/")).next().is_some()
+}
+
+/// Resolve a revision the user gave.
+fn explicit<'r>(repo: &'r Repository, rev: &str, flag: &str) -> Result<Commit<'r>> {
+    git::resolve_commit(repo, rev).map_err(|e| {
+        refused(format!("{flag}: {e}"))
+            .hint("give a branch, tag or commit that `git rev-parse` knows (see `git branch -a`)")
+            .into()
+    })
+}
+
+fn missing_test_branch(
+    repo: &Repository,
+    service: &Commit<'_>,
+    id: &str,
+    test: &str,
+    service_label: &str,
+) -> anyhow::Error {
+    let tree = git::tree_from_commit(repo, service, &|_| false).unwrap_or_default();
+    let ids = tree.extension_ids();
+    let mut e = refused(format!("extension `{id}` has no test branch `{test}`"));
+    if ids.iter().any(|x| x == id) {
+        e = e.hint(format!(
+            "`{id}` is in service on `{service_label}` without a test version; compare with another revision using `--to REV`"
+        ));
+    } else if let Some(best) = load::closest(id, &ids) {
+        e = e.hint(format!("did you mean `{best}`?"));
+    } else {
+        e = e.hint(format!(
+            "check the Extension ID, or create the test branch with `cekops new {id}`"
+        ));
+    }
+    e.into()
+}
