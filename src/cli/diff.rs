@@ -2,7 +2,9 @@
 
 use std::process::ExitCode;
 
+use crate::ops::diff::AgainstTsv;
 use crate::ops::diff::DiffOptions;
+use crate::ops::diff::against_tsv;
 use crate::ops::diff::diff;
 use crate::semdiff::render;
 
@@ -25,7 +27,7 @@ use crate::semdiff::render;
 /// current `HEAD`. `--from` and `--to` take any revision (branch, tag, commit, `HEAD~2`).
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Exit status (like `terraform plan -detailed-exitcode`):\n  0  no changes\n  1  error (unknown revision or extension, not a git repository, bad arguments)\n  2  changes found\n\nExamples:\n  cekops diff com.example.pizzabot\n  cekops diff --from service --to HEAD --format markdown > comment.md\n  cekops diff com.example.pizzabot --from v1.2 --format json"
+    after_help = "Exit status (like `terraform plan -detailed-exitcode`):\n  0  no changes\n  1  error (unknown revision or extension, not a git repository, bad arguments)\n  2  changes found\n\nExamples:\n  cekops diff com.example.pizzabot\n  cekops diff --from service --to HEAD --format markdown > comment.md\n  cekops diff com.example.pizzabot --from v1.2 --format json\n  cekops diff com.example.pizzabot --against-tsv console-download/"
 )]
 pub struct DiffArgs {
     /// Only this extension (Extension ID); without `--to`, compares with its test branch.
@@ -37,6 +39,12 @@ pub struct DiffArgs {
     /// The new revision [default: `test/<ID>` with an ID, else `HEAD`].
     #[arg(long, value_name = "REV")]
     pub to: Option<String>,
+    /// Compare the interaction model in git with a console TSV download in DIR (`intents/*.tsv`,
+    /// `slot-types/*.tsv`) instead of two revisions: shows what uploading the git version would
+    /// add and delete (a console upload replaces everything). Needs an ID; `--to` picks the git
+    /// side (default: the test branch).
+    #[arg(long, value_name = "DIR", conflicts_with = "from")]
+    pub against_tsv: Option<std::path::PathBuf>,
     /// Output format: text (terminal), markdown (a pull-request comment), json (`version` 1).
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
     pub format: DiffFormat,
@@ -53,13 +61,23 @@ pub enum DiffFormat {
 pub const EXIT_ERROR: u8 = 1;
 
 pub fn run(ctx: &super::Context, args: &DiffArgs) -> anyhow::Result<ExitCode> {
-    let outcome = match diff(&DiffOptions {
+    let opts = DiffOptions {
         dir: ctx.dir.clone(),
         id: args.id.clone(),
         from: args.from.clone(),
         to: args.to.clone(),
-    }) {
-        Ok(o) => o,
+    };
+    let result = match &args.against_tsv {
+        Some(folder) => against_tsv(&opts, &ctx.dir.join(folder)),
+        None => diff(&opts).map(AgainstTsv::Compared),
+    };
+    let outcome = match result {
+        Ok(AgainstTsv::Compared(o)) => o,
+        Ok(AgainstTsv::Unreadable(report)) => {
+            super::err(&crate::diag::render::human(&report, ctx.color_for(false)));
+            super::err("error: the console download cannot be read; nothing was compared\n");
+            return Ok(ExitCode::from(EXIT_ERROR));
+        }
         Err(e) => {
             super::report_error(&e);
             return Ok(ExitCode::from(EXIT_ERROR));

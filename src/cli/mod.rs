@@ -5,6 +5,7 @@
 mod audit;
 mod completions;
 mod delete;
+mod diff;
 mod export;
 mod fetch;
 mod fmt;
@@ -15,7 +16,6 @@ mod new;
 mod push;
 mod restore;
 mod review;
-mod diff;
 mod schema;
 mod status;
 mod stop;

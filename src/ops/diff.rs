@@ -253,3 +253,114 @@ fn missing_test_branch(
     }
     e.into()
 }
+
+/// What `diff <ID> --against-tsv DIR` found.
+#[derive(Debug)]
+pub enum AgainstTsv {
+    /// The download folder holds files the console format cannot hold: nothing compared.
+    Unreadable(crate::diag::Report),
+    /// Old side: the console download; new side: the git version. Added entries are what an
+    /// upload of the git version would add to the console, removed entries what it would delete.
+    Compared(DiffOutcome),
+}
+
+/// Compare a console TSV download folder (`intents/*.tsv`, `slot-types/*.tsv` or flat files)
+/// with the interaction model of extension `id` in git (its test branch, or `--to REV`). Because
+/// a console upload replaces everything, this is exactly what an upload would change.
+pub fn against_tsv(opts: &DiffOptions, folder: &std::path::Path) -> Result<AgainstTsv> {
+    let Some(id) = &opts.id else {
+        return Err(
+            refused("`--against-tsv` compares one extension: give its ID")
+                .hint("cekops diff com.example.pizzabot --against-tsv console-download/")
+                .into(),
+        );
+    };
+    if !folder.is_dir() {
+        return Err(refused(format!("`{}` is not a folder", folder.display()))
+            .hint("download the intents and slot types from the console (TSV) into one folder")
+            .into());
+    }
+    let repo = git::discover(&opts.dir).map_err(|_| {
+        refused(format!(
+            "`{}` is not inside a git repository",
+            opts.dir.display()
+        ))
+        .hint("run `cekops diff` inside an extension repository, or give `-C DIR`")
+    })?;
+    let branches = branches(&repo);
+    let test = branches.test_branch(id);
+    let (label, commit) = match &opts.to {
+        Some(rev) => (rev.clone(), explicit(&repo, rev, "--to")?),
+        None => match resolve_quiet(&repo, &test)
+            .map(|c| (resolved_name(&repo, &test), c))
+            .or_else(|| {
+                let service = &branches.service.value;
+                resolve_quiet(&repo, service).map(|c| (resolved_name(&repo, service), c))
+            }) {
+            Some(found) => found,
+            None => {
+                return Err(refused(format!("no branch `{test}` and no service branch"))
+                    .hint("give the git side with `--to REV`")
+                    .into());
+            }
+        },
+    };
+    let prefix = format!("extensions/{id}/");
+    let tree = git::tree_from_commit(&repo, &commit, &|p| p.starts_with(&prefix))?;
+    if !has_extension(&tree, id) {
+        return Err(refused(format!("no extension `{id}` in `{label}`")).into());
+    }
+    let only: BTreeSet<String> = [id.clone()].into();
+    let (git_repo, git_sink) = load::load(&tree, Some(&only));
+    let Some(git_ext) = git_repo.extension(id) else {
+        return Err(refused(format!("no extension `{id}` in `{label}`")).into());
+    };
+    let (model, sink) = crate::tsv::read_folder(folder)
+        .map_err(|e| refused(format!("cannot read `{}`: {e}", folder.display())))?;
+    if sink.diagnostics.iter().any(|d| d.is_error()) {
+        let mut report = crate::diag::Report {
+            diagnostics: sink.diagnostics,
+            sources: sink.sources,
+        };
+        report.sort();
+        return Ok(AgainstTsv::Unreadable(report));
+    }
+    let console = model.into_extension(git_ext);
+    let ext_diff = semdiff::diff_extension_in(
+        Some(&console),
+        Some(git_ext),
+        &[semdiff::Category::InteractionModel],
+    );
+    let mut warnings: Vec<String> = git_sink
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error() && d.code != Code::MissingFile)
+        .map(|d| {
+            let file = d.location.as_ref().map(|l| l.file.as_str()).unwrap_or("");
+            format!(
+                "`{file}` in `{label}` cannot be read ({}): {}; the diff treats it as absent",
+                d.code.as_str(),
+                d.message
+            )
+        })
+        .collect();
+    warnings.sort();
+    warnings.dedup();
+    Ok(AgainstTsv::Compared(DiffOutcome {
+        sides: Sides {
+            from: format!("console download {}", folder.display()),
+            to: label,
+            from_commit: None,
+            to_commit: Some(git::compare::commit_id(&commit)),
+        },
+        diff: RepoDiff {
+            settings: Vec::new(),
+            extensions: if ext_diff.is_empty() {
+                Vec::new()
+            } else {
+                vec![ext_diff]
+            },
+        },
+        warnings,
+    }))
+}

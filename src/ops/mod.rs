@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod chart;
 pub mod delete;
+pub mod diff;
 pub mod export;
 pub mod fetch;
 pub mod fmt;
@@ -16,6 +17,5 @@ pub mod review;
 pub mod status;
 pub mod stop;
 pub mod sync;
-pub mod diff;
 pub mod validate;
 pub mod watch;

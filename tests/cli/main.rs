@@ -1,5 +1,6 @@
 //! The single integration-test binary: one module per command or theme.
 
+mod against_tsv;
 mod alexa;
 mod bad_input;
 mod chart_env;
