@@ -4,6 +4,7 @@
 
 mod completions;
 mod fmt;
+mod hooks;
 mod init;
 mod new;
 mod export;
@@ -67,6 +68,9 @@ pub enum Command {
     Fmt(fmt::FmtArgs),
     Import(import::ImportArgs),
     Export(export::ExportArgs),
+    Hooks(hooks::HooksArgs),
+    #[command(hide = true)]
+    Hook(hooks::HookArgs),
 }
 
 /// What every command gets: the working folder and output settings.
@@ -140,6 +144,8 @@ pub fn main() -> ExitCode {
         Command::Fmt(a) => fmt::run(&ctx, a),
         Command::Import(a) => import::run(&ctx, a),
         Command::Export(a) => export::run(&ctx, a),
+        Command::Hooks(a) => hooks::run(&ctx, a),
+        Command::Hook(a) => hooks::run_hook(&ctx, a),
     };
     match result {
         Ok(code) => code,
