@@ -3,12 +3,12 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod completions;
+mod export;
 mod fmt;
 mod hooks;
+mod import;
 mod init;
 mod new;
-mod export;
-mod import;
 mod schema;
 mod validate;
 mod watch;

@@ -36,11 +36,10 @@ pub fn hooks_dir(repo: &Repository) -> Result<PathBuf> {
 /// (`GIT_DIR`, and for `pre-receive` the quarantine folder holding the pushed objects through
 /// `GIT_OBJECT_DIRECTORY` / `GIT_ALTERNATE_OBJECT_DIRECTORIES`).
 pub fn open_for_hook(dir: &Path) -> Result<Repository> {
-    if std::env::var_os("GIT_DIR").is_some() || std::env::var_os("GIT_OBJECT_DIRECTORY").is_some()
-    {
-        if let Ok(r) = Repository::open_from_env() {
-            return Ok(r);
-        }
+    let from_env =
+        std::env::var_os("GIT_DIR").is_some() || std::env::var_os("GIT_OBJECT_DIRECTORY").is_some();
+    if from_env && let Ok(r) = Repository::open_from_env() {
+        return Ok(r);
     }
     super::discover(dir)
 }
@@ -111,6 +110,30 @@ pub fn removed_files(repo: &Repository, old: Oid, new: Oid) -> Result<Vec<String
     Ok(diff
         .deltas()
         .filter(|d| d.status() == git2::Delta::Deleted)
-        .filter_map(|d| d.old_file().path().map(|p| p.to_string_lossy().into_owned()))
+        .filter_map(|d| {
+            d.old_file()
+                .path()
+                .map(|p| p.to_string_lossy().into_owned())
+        })
         .collect())
+}
+
+/// Whether deleting the loose ref `name` (at `value`) is `git pack-refs` (run by `git gc` and
+/// `git maintenance`) pruning it after writing it to `packed-refs`: the ref keeps its value.
+/// git shows that step to the `reference-transaction` hook as a deletion; the only trace telling
+/// it from `git branch -D` is that `packed-refs` already holds the same value while the loose
+/// file still exists (outside of pruning, a loose ref overrides an older packed value).
+pub fn is_pruning_packed(repo: &Repository, name: &str, value: Oid) -> bool {
+    let common = repo.commondir();
+    if !common.join(name).is_file() {
+        return false;
+    }
+    let Ok(packed) = std::fs::read_to_string(common.join("packed-refs")) else {
+        return false;
+    };
+    let want = value.to_string();
+    packed.lines().any(|l| {
+        l.split_once(' ')
+            .is_some_and(|(id, r)| r == name && id == want)
+    })
 }

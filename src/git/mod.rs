@@ -1,10 +1,10 @@
 //! The only module that talks to git2. Reads snapshots from commits and the index; ref updates
 //! live in [`refs`].
 
-pub mod commit;
-pub mod worktree;
 pub mod build;
+pub mod commit;
 pub mod hooks;
+pub mod worktree;
 
 use std::collections::BTreeSet;
 use std::path::Path;

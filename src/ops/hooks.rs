@@ -176,9 +176,12 @@ pub struct HooksReport {
 
 fn open(dir: &Path) -> Result<Repository> {
     git::discover(dir).map_err(|_| {
-        usage(format!("`{}` is not inside a git repository", dir.display()))
-            .hint("run it inside the extension repository (or give one with `-C DIR`)")
-            .into()
+        usage(format!(
+            "`{}` is not inside a git repository",
+            dir.display()
+        ))
+        .hint("run it inside the extension repository (or give one with `-C DIR`)")
+        .into()
     })
 }
 
@@ -213,9 +216,13 @@ pub fn install(opts: &InstallOptions) -> Result<HooksReport> {
         &Hook::SERVER[..]
     } else {
         if repo.is_bare() {
-            return Err(refused("this is a bare repository: it has no commits of its own to check")
-                .hint("for a server repository, install the server hook: `cekops hooks install --server`")
-                .into());
+            return Err(refused(
+                "this is a bare repository: it has no commits of its own to check",
+            )
+            .hint(
+                "for a server repository, install the server hook: `cekops hooks install --server`",
+            )
+            .into());
         }
         &Hook::CLIENT[..]
     };
@@ -259,11 +266,7 @@ pub fn install(opts: &InstallOptions) -> Result<HooksReport> {
             Action::Chained => {
                 let local = local_of(&path);
                 std::fs::rename(&path, &local).with_context(|| {
-                    format!(
-                        "cannot move `{}` to `{}`",
-                        path.display(),
-                        local.display()
-                    )
+                    format!("cannot move `{}` to `{}`", path.display(), local.display())
                 })?;
                 write_hook(&path, &text)?;
             }
@@ -448,6 +451,8 @@ pub fn reference_transaction(dir: &Path, state: &str, input: &str) -> Result<Vec
             // Creating the branch (a fresh clone's `git switch service`) moves nothing.
             (None, _) => None,
             (Some(cur), Some(Value::Commit(n))) if cur == n => None,
+            // `git pack-refs` moving the ref into `packed-refs`: the value stays.
+            (Some(cur), Some(Value::None)) if gh::is_pruning_packed(&repo, name, cur) => None,
             (Some(_), Some(Value::None)) => Some(Refusal::new(
                 name,
                 format!("`{service}` is the protected service branch and cannot be deleted"),
@@ -609,7 +614,11 @@ pub fn pre_receive(dir: &Path, input: &str) -> Result<Vec<Refusal>> {
 
 /// The records branch is append-only: it is never deleted, only fast-forwarded, and no record
 /// file disappears.
-fn check_records_move(repo: &Repository, l: &ReceiveLine<'_>, records: &str) -> Result<Option<Refusal>> {
+fn check_records_move(
+    repo: &Repository,
+    l: &ReceiveLine<'_>,
+    records: &str,
+) -> Result<Option<Refusal>> {
     let Some(Value::Commit(old)) = l.old else {
         return Ok(None);
     };
@@ -617,8 +626,11 @@ fn check_records_move(repo: &Repository, l: &ReceiveLine<'_>, records: &str) -> 
         Some(Value::Commit(n)) => n,
         _ => {
             return Ok(Some(
-                Refusal::new(l.name, format!("`{records}` holds the review records and cannot be deleted"))
-                    .hint("the records branch is append-only"),
+                Refusal::new(
+                    l.name,
+                    format!("`{records}` holds the review records and cannot be deleted"),
+                )
+                .hint("the records branch is append-only"),
             ));
         }
     };
@@ -640,7 +652,10 @@ fn check_records_move(repo: &Repository, l: &ReceiveLine<'_>, records: &str) -> 
         return Ok(Some(
             Refusal::new(
                 l.name,
-                format!("`{records}` is append-only: the push removes {}", removed.join(", ")),
+                format!(
+                    "`{records}` is append-only: the push removes {}",
+                    removed.join(", ")
+                ),
             )
             .hint("records are never removed; a record changes only by gaining events"),
         ));
@@ -649,7 +664,11 @@ fn check_records_move(repo: &Repository, l: &ReceiveLine<'_>, records: &str) -> 
 }
 
 /// `service` is never deleted and moves only forward.
-fn check_service_move(repo: &Repository, l: &ReceiveLine<'_>, service: &str) -> Result<Option<Refusal>> {
+fn check_service_move(
+    repo: &Repository,
+    l: &ReceiveLine<'_>,
+    service: &str,
+) -> Result<Option<Refusal>> {
     let Some(Value::Commit(old)) = l.old else {
         // The first push creates the branch: nothing was approved yet.
         return Ok(None);
@@ -658,8 +677,11 @@ fn check_service_move(repo: &Repository, l: &ReceiveLine<'_>, service: &str) -> 
         Some(Value::Commit(n)) => n,
         _ => {
             return Ok(Some(
-                Refusal::new(l.name, format!("`{service}` is the protected service branch and cannot be deleted"))
-                    .hint("stopping an extension is `cekops stop <ID>` and an approval"),
+                Refusal::new(
+                    l.name,
+                    format!("`{service}` is the protected service branch and cannot be deleted"),
+                )
+                .hint("stopping an extension is `cekops stop <ID>` and an approval"),
             ));
         }
     };
@@ -673,7 +695,9 @@ fn check_service_move(repo: &Repository, l: &ReceiveLine<'_>, service: &str) -> 
                     short(old)
                 ),
             )
-            .hint(format!("`{service}` is never rewritten; fetch it and have the change approved on top")),
+            .hint(format!(
+                "`{service}` is never rewritten; fetch it and have the change approved on top"
+            )),
         ));
     }
     Ok(None)

@@ -6,6 +6,7 @@ mod codes;
 mod common;
 mod fmt;
 mod git_sources;
+mod hooks;
 mod init;
 mod interop;
 mod new;

@@ -1,0 +1,501 @@
+//! `cekops hooks install [--server]` end to end: the real git CLI commits, resets, merges and
+//! pushes (to bare repositories in the temp folder), and each rule refuses or allows.
+
+use std::path::Path;
+use std::path::PathBuf;
+
+use crate::codes::copy_overlay;
+use crate::codes::fixtures_dir;
+use crate::common::Out;
+use crate::common::TestEnv;
+
+const ID: &str = "com.example.base";
+const EXT: &str = "extensions/com.example.base";
+const INTENT: &str = "extensions/com.example.base/interaction-model/intents/OrderCoffee.toml";
+const TEST: &str = "test/com.example.base";
+const HOOKS: [&str; 3] = ["pre-commit", "reference-transaction", "pre-push"];
+
+/// The base fixture committed on `service` (before any hook exists).
+fn base_repo() -> TestEnv {
+    let env = TestEnv::new();
+    copy_overlay(&fixtures_dir().join("base"), &env.root, false);
+    env.git_init_commit("service", "base");
+    env
+}
+
+/// The base fixture with the client hooks installed and the test branch checked out.
+fn repo() -> TestEnv {
+    let env = base_repo();
+    env.cekops(&["hooks", "install"]).code(0);
+    env.git(&["switch", "-q", "-c", TEST]);
+    env
+}
+
+fn git(env: &TestEnv, args: &[&str]) -> Out {
+    env.git_try_in(&env.root, args, &[])
+}
+
+fn rev(env: &TestEnv, dir: &Path, r: &str) -> String {
+    env.git_in(dir, &["rev-parse", r])
+}
+
+/// Add an utterance to the base intent (valid, or tagging a slot the intent does not have).
+fn edit_intent(env: &TestEnv, valid: bool) {
+    let text = env.read(INTENT);
+    let line = if valid {
+        "    \"<coffeeType>카푸치노</coffeeType> 하나 주문해줘\",\n"
+    } else {
+        "    \"<size>큰</size> 커피 주문해줘\",\n"
+    };
+    env.write(
+        INTENT,
+        text.replacen("utterances = [\n", &format!("utterances = [\n{line}"), 1),
+    );
+}
+
+fn write_exec(path: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// Name and content of every file in a folder.
+fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// install / uninstall
+
+#[test]
+fn test_install_writes_executable_hooks_and_is_idempotent() {
+    let env = base_repo();
+    let out = env.cekops(&["hooks", "install"]);
+    out.code(0);
+    let dir = env.path(".git/hooks");
+    for h in HOOKS {
+        out.contains(&format!("{h:<22} installed"));
+        let path = dir.join(h);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("#!/bin/sh\n# cekops-hook: "), "{text}");
+        assert!(text.contains(&format!("hook {h} \"$@\"")), "{text}");
+        assert!(text.contains(env!("CARGO_BIN_EXE_cekops")), "{text}");
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o111, 0o111, "{h} is not executable");
+    }
+    assert!(!dir.join("pre-receive").exists());
+    let before = listing(&dir);
+    let again = env.cekops(&["hooks", "install"]);
+    again.code(0).lacks("installed").lacks("updated");
+    for h in HOOKS {
+        again.contains(&format!("{h:<22} unchanged"));
+    }
+    assert_eq!(
+        listing(&dir),
+        before,
+        "a second install changed the hooks folder"
+    );
+}
+
+#[test]
+fn test_install_respects_relative_core_hooks_path() {
+    let env = base_repo();
+    env.git(&["config", "core.hooksPath", ".githooks"]);
+    std::fs::create_dir_all(env.path("extensions/sub")).unwrap();
+    env.cekops_in(&env.path("extensions/sub"), &["hooks", "install"], &[])
+        .code(0)
+        .contains(".githooks/pre-commit");
+    for h in HOOKS {
+        assert!(
+            env.path(".githooks").join(h).is_file(),
+            "{h} not in .githooks"
+        );
+        assert!(
+            !env.path(".git/hooks").join(h).exists(),
+            "{h} in .git/hooks"
+        );
+    }
+    // git runs them from there: a commit on service is refused.
+    env.write("notes.txt", "x");
+    env.git(&["add", "notes.txt"]);
+    git(&env, &["commit", "-q", "-m", "on service"])
+        .code(1)
+        .contains("cekops pre-commit")
+        .contains("`service` is the protected service branch");
+}
+
+#[test]
+fn test_existing_user_hook_is_chained_runs_first_and_still_blocks() {
+    let env = base_repo();
+    let hooks = env.path(".git/hooks");
+    let ran = env.tmp.path().join("user-hook-ran");
+    let user = format!(
+        "#!/bin/sh\necho ran >> '{}'\n[ ! -e '{}' ]\n",
+        ran.display(),
+        env.tmp.path().join("fail").display()
+    );
+    write_exec(&hooks.join("pre-commit"), &user);
+    // pre-push reads stdin: the user's hook must get it too.
+    let seen = env.tmp.path().join("pre-push-input");
+    write_exec(
+        &hooks.join("pre-push"),
+        &format!("#!/bin/sh\ncat > '{}'\n", seen.display()),
+    );
+    env.cekops(&["hooks", "install"])
+        .code(0)
+        .contains("pre-commit             installed; your hook now runs first as")
+        .contains("pre-commit.local")
+        .contains("reference-transaction  installed");
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("pre-commit.local")).unwrap(),
+        user
+    );
+    // A second install keeps the chain as it is.
+    let before = listing(&hooks);
+    env.cekops(&["hooks", "install"]).code(0).lacks("installed");
+    assert_eq!(listing(&hooks), before);
+
+    env.git(&["switch", "-q", "-c", TEST]);
+    // Both run: the user's hook, then validation (which refuses an invalid intent).
+    edit_intent(&env, false);
+    env.git(&["add", INTENT]);
+    git(&env, &["commit", "-q", "-m", "bad"])
+        .code(1)
+        .contains("unknown-slot");
+    assert_eq!(std::fs::read_to_string(&ran).unwrap(), "ran\n");
+    // The user's hook failing blocks a commit that validation accepts.
+    env.git(&["checkout", "-q", "HEAD", "--", INTENT]);
+    edit_intent(&env, true);
+    env.git(&["add", INTENT]);
+    std::fs::write(env.tmp.path().join("fail"), "").unwrap();
+    let head = rev(&env, &env.root, "HEAD");
+    git(&env, &["commit", "-q", "-m", "good"]).code(1);
+    assert_eq!(rev(&env, &env.root, "HEAD"), head);
+    std::fs::remove_file(env.tmp.path().join("fail")).unwrap();
+    git(&env, &["commit", "-q", "-m", "good"]).code(0);
+    assert_ne!(rev(&env, &env.root, "HEAD"), head);
+
+    // pre-push: the user's hook still sees git's input lines.
+    let remote = env.tmp.path().join("remote.git");
+    env.git(&["init", "-q", "--bare", remote.to_str().unwrap()]);
+    env.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+    env.git(&["push", "-q", "origin", TEST]);
+    let input = std::fs::read_to_string(&seen).unwrap();
+    assert_eq!(
+        input,
+        format!(
+            "refs/heads/{TEST} {} refs/heads/{TEST} {}\n",
+            rev(&env, &env.root, "HEAD"),
+            "0".repeat(40)
+        )
+    );
+
+    // uninstall puts the user's hooks back and removes the others.
+    env.cekops(&["hooks", "uninstall"])
+        .code(0)
+        .contains("removed; your own hook is back from");
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("pre-commit")).unwrap(),
+        user
+    );
+    assert!(!hooks.join("pre-commit.local").exists());
+    assert!(!hooks.join("reference-transaction").exists());
+    assert!(hooks.join("pre-push").exists());
+}
+
+#[test]
+fn test_install_refuses_when_hook_and_local_copy_both_exist() {
+    let env = base_repo();
+    let hooks = env.path(".git/hooks");
+    write_exec(&hooks.join("pre-push"), "#!/bin/sh\nexit 0\n");
+    write_exec(&hooks.join("pre-push.local"), "#!/bin/sh\nexit 0\n");
+    let before = listing(&hooks);
+    env.cekops(&["hooks", "install"])
+        .code(1)
+        .contains("neither was written by cekops")
+        .contains("nothing was written");
+    assert_eq!(listing(&hooks), before);
+}
+
+#[test]
+fn test_client_install_in_bare_repository_points_at_server() {
+    let env = TestEnv::new();
+    env.git(&["init", "-q", "--bare", "."]);
+    env.cekops(&["hooks", "install"])
+        .code(1)
+        .contains("bare repository")
+        .contains("hooks install --server");
+}
+
+// ---------------------------------------------------------------------------------------------
+// pre-commit
+
+#[test]
+fn test_pre_commit_validates_the_staged_change() {
+    let env = repo();
+    let original = env.read(INTENT);
+    edit_intent(&env, false);
+    env.git(&["add", INTENT]);
+    let head = rev(&env, &env.root, "HEAD");
+    git(&env, &["commit", "-q", "-m", "bad"])
+        .code(1)
+        .contains("unknown-slot")
+        .contains("OrderCoffee.toml")
+        .contains("the commit was refused");
+    assert_eq!(rev(&env, &env.root, "HEAD"), head);
+    // The staged version is what counts: fixing only the work tree does not help.
+    env.write(INTENT, &original);
+    edit_intent(&env, true);
+    git(&env, &["commit", "-q", "-m", "bad"])
+        .code(1)
+        .contains("unknown-slot");
+    env.git(&["add", INTENT]);
+    git(&env, &["commit", "-q", "-m", "good"]).code(0);
+    assert_ne!(rev(&env, &env.root, "HEAD"), head);
+}
+
+#[test]
+fn test_pre_commit_reads_the_index_git_commits_with_all_and_paths() {
+    let env = repo();
+    // `git commit -a` and `git commit <path>` stage into a temporary index (GIT_INDEX_FILE).
+    edit_intent(&env, false);
+    git(&env, &["commit", "-q", "-a", "-m", "bad"])
+        .code(1)
+        .contains("unknown-slot");
+    git(&env, &["commit", "-q", "-m", "bad", "--", INTENT])
+        .code(1)
+        .contains("unknown-slot");
+    assert_eq!(env.git(&["diff", "--cached", "--name-only"]), "");
+}
+
+#[test]
+fn test_pre_commit_rechecks_only_the_touched_extensions() {
+    let env = repo();
+    // Another extension with an error, committed without the hook.
+    let other = "extensions/com.example.other";
+    copy_overlay(
+        &fixtures_dir().join(format!("base/{EXT}")),
+        &env.path(other),
+        false,
+    );
+    let info = env
+        .read(&format!("{other}/extension.toml"))
+        .replace("\"com.example.base\"", "\"com.example.other\"")
+        .replace("[\"베이스 커피\"]", "[\"다른 커피\"]");
+    env.write(&format!("{other}/extension.toml"), info);
+    let bad = format!("{other}/interaction-model/intents/OrderCoffee.toml");
+    let text = env.read(&bad);
+    env.write(
+        &bad,
+        text.replacen(
+            "utterances = [\n",
+            "utterances = [\n    \"<size>큰</size> 커피\",\n",
+            1,
+        ),
+    );
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-q", "--no-verify", "-m", "other, broken"]);
+    // A valid change to the base extension commits: the other one is not re-checked.
+    edit_intent(&env, true);
+    env.git(&["add", INTENT]);
+    git(&env, &["commit", "-q", "-m", "base only"])
+        .code(0)
+        .lacks("unknown-slot");
+    // Touching the broken one is checked.
+    env.write(&bad, format!("{}\n", env.read(&bad)));
+    env.git(&["add", &bad]);
+    git(&env, &["commit", "-q", "-m", "other"])
+        .code(1)
+        .contains("unknown-slot")
+        .contains("com.example.other");
+}
+
+#[test]
+fn test_pre_commit_refuses_commits_on_service() {
+    let env = repo();
+    env.git(&["switch", "-q", "service"]);
+    edit_intent(&env, true);
+    env.git(&["add", INTENT]);
+    let service = rev(&env, &env.root, "service");
+    git(&env, &["commit", "-q", "-m", "direct"])
+        .code(1)
+        .contains("error: cekops pre-commit: refs/heads/service: `service` is the protected service branch")
+        .contains("git switch test/<ID>");
+    // --no-verify skips pre-commit, but reference-transaction still refuses.
+    git(&env, &["commit", "-q", "--no-verify", "-m", "direct"])
+        .code(128)
+        .contains("cekops reference-transaction")
+        .contains("ref updates aborted by hook");
+    assert_eq!(rev(&env, &env.root, "service"), service);
+}
+
+#[test]
+fn test_pre_commit_uses_service_name_from_cekops_toml() {
+    let env = TestEnv::new();
+    copy_overlay(&fixtures_dir().join("base"), &env.root, false);
+    let cfg = env
+        .read("cekops.toml")
+        .replace("service = \"service\"", "service = \"main\"");
+    env.write("cekops.toml", cfg);
+    env.git_init_commit("main", "base");
+    env.cekops(&["hooks", "install"]).code(0);
+    edit_intent(&env, true);
+    env.git(&["add", INTENT]);
+    git(&env, &["commit", "-q", "-m", "direct"])
+        .code(1)
+        .contains("`main` is the protected service branch");
+    env.git(&["switch", "-q", "-c", "service"]);
+    git(&env, &["commit", "-q", "-m", "on a branch named service"]).code(0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// reference-transaction
+
+/// Run a git command that must be refused by the reference-transaction hook, leaving `service`.
+#[track_caller]
+fn refused_move(env: &TestEnv, args: &[&str]) {
+    refused_move_in(env, &env.root, args);
+}
+
+#[track_caller]
+fn refused_move_in(env: &TestEnv, dir: &Path, args: &[&str]) {
+    let before = env.git_in(dir, &["rev-parse", "refs/heads/service"]);
+    let out = env.git_try_in(dir, args, &[]);
+    assert_ne!(out.code, 0, "git {args:?} was allowed\n{}", out.both());
+    out.contains("error: cekops reference-transaction: refs/heads/service:");
+    assert_eq!(
+        env.git_in(dir, &["rev-parse", "refs/heads/service"]),
+        before,
+        "git {args:?} moved service"
+    );
+}
+
+#[test]
+fn test_reference_transaction_refuses_moving_service_with_plain_git() {
+    let env = repo();
+    edit_intent(&env, true);
+    env.git(&["add", INTENT]);
+    env.git(&["commit", "-q", "-m", "test change"]);
+    let test_tip = rev(&env, &env.root, "HEAD");
+    let base = rev(&env, &env.root, "service");
+
+    refused_move(&env, &["branch", "-f", "service", TEST]);
+    refused_move(&env, &["branch", "-D", "service"]);
+    refused_move(&env, &["branch", "-M", "service", "old-service"]);
+    refused_move(&env, &["update-ref", "refs/heads/service", &test_tip]);
+    refused_move(&env, &["update-ref", "-d", "refs/heads/service"]);
+    refused_move(&env, &["push", ".", &format!("{TEST}:service")]);
+
+    env.git(&["switch", "-q", "service"]);
+    refused_move(&env, &["merge", "-q", "--ff-only", TEST]);
+    // git had already checked out the merged files when the hook refused the ref update.
+    env.git(&["reset", "-q", "--hard", "HEAD"]);
+    refused_move(&env, &["merge", "-q", "--no-ff", "-m", "merge", TEST]);
+    env.git(&["reset", "-q", "--hard", "HEAD"]);
+    refused_move(&env, &["reset", "-q", "--hard", &test_tip]);
+    refused_move(
+        &env,
+        &[
+            "commit",
+            "-q",
+            "--no-verify",
+            "--allow-empty",
+            "-m",
+            "empty",
+        ],
+    );
+    refused_move(
+        &env,
+        &["commit", "-q", "--no-verify", "--amend", "-m", "reworded"],
+    );
+    assert_eq!(rev(&env, &env.root, "service"), base);
+
+    // Everything else still works: other branches move, tags, service re-checked out in place.
+    env.git(&["reset", "-q", "--hard", "HEAD"]);
+    env.git(&["switch", "-q", TEST]);
+    env.git(&["branch", "-f", "scratch", "service"]);
+    env.git(&["branch", "-D", "scratch"]);
+    env.git(&["tag", "v1", "service"]);
+    env.git(&["pack-refs", "--all"]);
+    env.git(&["gc", "-q"]);
+    assert_eq!(rev(&env, &env.root, "service"), base);
+    // Packed, it is just as protected.
+    assert!(!env.path(".git/refs/heads/service").exists());
+    refused_move(&env, &["branch", "-D", "service"]);
+    refused_move(&env, &["branch", "-f", "service", TEST]);
+}
+
+#[test]
+fn test_reference_transaction_lets_cekops_internal_moves_through() {
+    let env = repo();
+    env.git(&["commit", "-q", "--allow-empty", "-m", "test change"]);
+    let tip = rev(&env, &env.root, "HEAD");
+    env.git_try_in(
+        &env.root,
+        &["branch", "-f", "service", TEST],
+        &[("CEKOPS_INTERNAL", "1")],
+    )
+    .code(0);
+    assert_eq!(rev(&env, &env.root, "service"), tip);
+    // Any other value is no pass.
+    let out = env.git_try_in(
+        &env.root,
+        &["branch", "-f", "service", "HEAD~1"],
+        &[("CEKOPS_INTERNAL", "yes")],
+    );
+    out.contains("cekops reference-transaction");
+    assert_eq!(rev(&env, &env.root, "service"), tip);
+}
+
+#[test]
+fn test_reference_transaction_allows_following_the_remote_service() {
+    let env = base_repo();
+    let remote = env.tmp.path().join("remote.git");
+    let url = remote.to_str().unwrap();
+    env.git(&["init", "-q", "--bare", url]);
+    env.git(&["push", "-q", url, "service"]);
+    // A clone with the hooks: creating its local service is fine.
+    let clone = env.tmp.path().join("clone");
+    env.git(&["init", "-q", "-b", "work", clone.to_str().unwrap()]);
+    env.git_in(&clone, &["remote", "add", "origin", url]);
+    env.git_in(&clone, &["fetch", "-q", "origin"]);
+    env.cekops_in(&clone, &["hooks", "install"], &[]).code(0);
+    env.git_in(&clone, &["switch", "-q", "service"]);
+    assert_eq!(
+        rev(&env, &clone, "service"),
+        rev(&env, &env.root, "service")
+    );
+    // service moves on the remote (approved there); the clone follows by fast-forward.
+    env.git(&["commit", "-q", "--allow-empty", "-m", "approved elsewhere"]);
+    env.git(&["push", "-q", url, "service"]);
+    let moved = rev(&env, &env.root, "service");
+    env.git_in(&clone, &["pull", "-q", "--ff-only", "origin", "service"]);
+    assert_eq!(rev(&env, &clone, "service"), moved);
+    // But not to a commit the remote does not have.
+    refused_move_in(
+        &env,
+        &clone,
+        &[
+            "commit",
+            "-q",
+            "--no-verify",
+            "--allow-empty",
+            "-m",
+            "local",
+        ],
+    );
+    refused_move_in(&env, &clone, &["reset", "-q", "--hard", "HEAD~1"]);
+}
