@@ -2,14 +2,12 @@
 //! pushes (to bare repositories in the temp folder), and each rule refuses or allows.
 
 use std::path::Path;
-use std::path::PathBuf;
 
 use crate::codes::copy_overlay;
 use crate::codes::fixtures_dir;
 use crate::common::Out;
 use crate::common::TestEnv;
 
-const ID: &str = "com.example.base";
 const EXT: &str = "extensions/com.example.base";
 const INTENT: &str = "extensions/com.example.base/interaction-model/intents/OrderCoffee.toml";
 const TEST: &str = "test/com.example.base";
