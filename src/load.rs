@@ -84,7 +84,7 @@ pub fn read_text(tree: &Tree, path: &str, sink: &mut Sink) -> Option<Arc<str>> {
         }
         Read::Unreadable(e) => {
             sink.push(
-                Diagnostic::new(Code::InvalidUtf8, format!("file cannot be read: {e}"))
+                Diagnostic::new(Code::UnreadableFile, format!("file cannot be read: {e}"))
                     .at(path, 0..0),
             );
             return None;

@@ -2,14 +2,24 @@
 //! to the terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod audit;
 mod completions;
+mod delete;
 mod export;
+mod fetch;
 mod fmt;
 mod hooks;
 mod import;
 mod init;
+mod log;
 mod new;
+mod push;
+mod restore;
+mod review;
 mod schema;
+mod status;
+mod stop;
+mod sync;
 mod validate;
 mod watch;
 
@@ -68,6 +78,16 @@ pub enum Command {
     Fmt(fmt::FmtArgs),
     Import(import::ImportArgs),
     Export(export::ExportArgs),
+    Status(status::StatusArgs),
+    Review(review::ReviewArgs),
+    Sync(sync::SyncArgs),
+    Stop(stop::StopArgs),
+    Delete(delete::DeleteArgs),
+    Restore(restore::RestoreArgs),
+    Log(log::LogArgs),
+    Audit(audit::AuditArgs),
+    Push(push::PushArgs),
+    Fetch(fetch::FetchArgs),
     Hooks(hooks::HooksArgs),
     #[command(hide = true)]
     Hook(hooks::HookArgs),
@@ -144,6 +164,16 @@ pub fn main() -> ExitCode {
         Command::Fmt(a) => fmt::run(&ctx, a),
         Command::Import(a) => import::run(&ctx, a),
         Command::Export(a) => export::run(&ctx, a),
+        Command::Status(a) => status::run(&ctx, a),
+        Command::Review(a) => review::run(&ctx, a),
+        Command::Sync(a) => sync::run(&ctx, a),
+        Command::Stop(a) => stop::run(&ctx, a),
+        Command::Delete(a) => delete::run(&ctx, a),
+        Command::Restore(a) => restore::run(&ctx, a),
+        Command::Log(a) => log::run(&ctx, a),
+        Command::Audit(a) => audit::run(&ctx, a),
+        Command::Push(a) => push::run(&ctx, a),
+        Command::Fetch(a) => fetch::run(&ctx, a),
         Command::Hooks(a) => hooks::run(&ctx, a),
         Command::Hook(a) => hooks::run_hook(&ctx, a),
     };

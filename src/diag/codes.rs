@@ -35,6 +35,7 @@ codes! {
     // files and syntax
     TomlSyntax = "toml-syntax", Error, "the file is not valid TOML";
     InvalidUtf8 = "invalid-utf8", Error, "a text file is not valid UTF-8 (binary or wrongly encoded)";
+    UnreadableFile = "unreadable-file", Error, "a file that cannot be read (permissions, a link loop, a merge conflict, a submodule)";
     FileTooLarge = "file-too-large", Error, "a file is larger than cekops reads (32 MiB)";
     UnknownKey = "unknown-key", Error, "a key that the file format does not define";
     SchemaViolation = "schema-violation", Error, "a value of the wrong type or outside the format's schema";

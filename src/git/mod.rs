@@ -1,9 +1,13 @@
 //! The only module that talks to git2. Reads snapshots from commits and the index; ref updates
 //! live in [`refs`].
 
-pub mod build;
+pub mod cli;
 pub mod commit;
 pub mod hooks;
+pub mod identity;
+pub mod objects;
+pub mod records;
+pub mod refs;
 pub mod worktree;
 
 use std::collections::BTreeSet;

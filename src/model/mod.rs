@@ -6,6 +6,7 @@
 mod config;
 mod extension;
 mod intent;
+mod record;
 mod server;
 mod slot_type;
 mod spanned;
@@ -15,6 +16,7 @@ mod test_suite;
 pub use config::*;
 pub use extension::*;
 pub use intent::*;
+pub use record::*;
 pub use server::*;
 pub use slot_type::*;
 pub use spanned::Sp;

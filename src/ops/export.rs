@@ -55,6 +55,7 @@ pub enum TsvExport {
 const LOAD_FAILURES: &[Code] = &[
     Code::TomlSyntax,
     Code::InvalidUtf8,
+    Code::UnreadableFile,
     Code::FileTooLarge,
     Code::UnknownKey,
     Code::SchemaViolation,

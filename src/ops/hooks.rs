@@ -18,13 +18,14 @@ use crate::git::Oid;
 use crate::git::Repository;
 use crate::git::hooks as gh;
 use crate::model::Branches;
+use crate::model::RecordKind;
+use crate::ops::audit::audit_chart;
+use crate::ops::chart::Chart;
 
 /// The first line after the shebang of every hook cekops writes.
 const MARKER: &str = "# cekops-hook:";
 
-/// Set by cekops on the `git` commands it runs that may move the service branch; the
-/// `reference-transaction` hook lets such moves through.
-pub const INTERNAL_ENV: &str = "CEKOPS_INTERNAL";
+pub use crate::git::hooks::INTERNAL_ENV;
 
 /// The hooks cekops writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -343,7 +344,7 @@ pub fn uninstall(dir: &Path) -> Result<HooksReport> {
 /// One refused ref update (or commit), with the reason shown to the user.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refusal {
-    /// The full ref name (`refs/heads/service`), or `HEAD` for a commit.
+    /// The full ref name (`refs/heads/service`) the refusal is about.
     pub refname: String,
     pub message: String,
     pub hint: Option<String>,
@@ -363,15 +364,8 @@ impl Refusal {
     }
 }
 
-/// The branch names as HEAD's `cekops.toml` has them (defaults without one).
-pub fn branches(repo: &Repository) -> Branches {
-    gh::config_at_head(repo)
-        .map(|c| c.branches)
-        .unwrap_or_default()
-}
-
 fn short(id: Oid) -> String {
-    git::commit::short(id)
+    crate::ops::chart::short(id)
 }
 
 /// A ref value as git writes it in hook input: an object id, the zero id for "none", or
@@ -395,46 +389,48 @@ fn parse_value(s: &str) -> Option<Value> {
     })
 }
 
-/// `pre-commit`: which branch the commit goes to, before validation runs.
+/// The Extension ID a branch is the test branch of (`test/{id}` pattern), if it is one.
+fn test_id<'a>(pattern: &str, branch: &'a str) -> Option<&'a str> {
+    let (prefix, suffix) = pattern.split_once("{id}")?;
+    branch
+        .strip_prefix(prefix)?
+        .strip_suffix(suffix)
+        .filter(|id| !id.is_empty())
+}
+
+/// `pre-commit`: whether the commit may land on the checked-out branch at all: never on
+/// `service`, never on a test branch whose review is open. Validation runs afterwards.
 pub fn pre_commit_branch_check(dir: &Path) -> Result<Option<Refusal>> {
     let repo = git::discover(dir)?;
     let Some(branch) = gh::head_branch(&repo) else {
         return Ok(None);
     };
-    let names = branches(&repo);
-    let service = &names.service.value;
-    if &branch == service {
-        return Ok(Some(
-            Refusal::new(
-                &format!("refs/heads/{service}"),
-                format!(
-                    "`{service}` is the protected service branch: it moves only when a review is approved"
-                ),
-            )
-            .hint(format!(
-                "commit on the extension's test branch instead (`git switch {}`, or `cekops new <ID>` for a new extension), then `cekops review request <ID>`",
-                names.test_branch("<ID>")
-            )),
-        ));
+    drop(repo);
+    match crate::ops::review::check_commit_allowed(dir, &branch) {
+        Ok(()) => Ok(None),
+        Err(e) => {
+            let mut r = Refusal::new(&format!("refs/heads/{branch}"), e.message);
+            r.hint = e.hint;
+            Ok(Some(r))
+        }
     }
-    Ok(None)
 }
 
 /// `reference-transaction`: refuse, in the `prepared` state, any move or deletion of the service
 /// branch that cekops did not make. Moves cekops makes itself go through libgit2 (which runs no
 /// hooks) or carry [`INTERNAL_ENV`]. A fast-forward of `service` to a commit a remote's
-/// `service` already has (`git pull` on `service`) is allowed: that commit was approved there.
+/// `service` already has (`git pull` on `service`) is allowed: it was approved there.
 pub fn reference_transaction(dir: &Path, state: &str, input: &str) -> Result<Vec<Refusal>> {
     if state != "prepared" || std::env::var_os(INTERNAL_ENV).is_some_and(|v| v == "1") {
         return Ok(Vec::new());
     }
-    // Most transactions (fetches, tags, other branches' commits) do not touch refs/heads/: answer
-    // them without opening the repository.
+    // Most transactions (fetches, tags) do not touch refs/heads/: answer them without opening the
+    // repository.
     if !input.contains("refs/heads/") {
         return Ok(Vec::new());
     }
     let repo = gh::open_for_hook(dir)?;
-    let service = branches(&repo).service.value;
+    let service = Chart::service_name_of(&repo)?;
     let service_ref = format!("refs/heads/{service}");
     let mut out = Vec::new();
     for line in input.lines() {
@@ -446,48 +442,81 @@ pub fn reference_transaction(dir: &Path, state: &str, input: &str) -> Result<Vec
             continue;
         }
         let current = gh::ref_target(&repo, &service_ref)?;
-        let new = parse_value(new);
-        let refusal = match (current, new) {
+        let protected = || {
+            format!("`{service}` is the service version: it moves only when a review is approved")
+        };
+        let refusal = match (current, parse_value(new)) {
             // Creating the branch (a fresh clone's `git switch service`) moves nothing.
             (None, _) => None,
             (Some(cur), Some(Value::Commit(n))) if cur == n => None,
             // `git pack-refs` moving the ref into `packed-refs`: the value stays.
             (Some(cur), Some(Value::None)) if gh::is_pruning_packed(&repo, name, cur) => None,
-            (Some(_), Some(Value::None)) => Some(Refusal::new(
-                name,
-                format!("`{service}` is the protected service branch and cannot be deleted"),
-            ).hint("stopping an extension is `cekops stop <ID>`; nothing else removes what is in service")),
+            (Some(_), Some(Value::None)) => Some(
+                Refusal::new(name, format!("{} (refused deleting it)", protected())).hint(
+                    "stopping an extension is `cekops stop <ID>`; nothing else removes what is in service",
+                ),
+            ),
             (Some(cur), Some(Value::Commit(n))) => {
                 let ff = gh::has_commit(&repo, n) && gh::is_ancestor(&repo, cur, n)?;
                 let upstream = gh::remote_tracking_tips(&repo, &service)
                     .into_iter()
                     .any(|t| gh::is_ancestor(&repo, n, t).unwrap_or(false));
-                if ff && upstream {
-                    None
-                } else {
-                    Some(
-                        Refusal::new(
-                            name,
-                            format!(
-                                "`{service}` is the protected service branch: it moves only when a review is approved (refused {} -> {})",
-                                short(cur),
-                                short(n)
-                            ),
-                        )
-                        .hint(format!(
-                            "commit on a test branch and run `cekops review request <ID>`; a reviewer's `cekops review approve <ID>` moves `{service}`. To follow the remote, `cekops fetch`"
-                        )),
+                (!(ff && upstream)).then(|| {
+                    Refusal::new(
+                        name,
+                        format!("{} (refused {} -> {})", protected(), short(cur), short(n)),
                     )
-                }
+                    .hint(format!(
+                        "commit on a test branch and run `cekops review request <ID>`; `cekops review approve <ID>` moves `{service}`, and `cekops fetch` follows the remote's"
+                    ))
+                })
             }
-            (Some(_), _) => Some(Refusal::new(
-                name,
-                format!("`{service}` is the protected service branch and cannot be changed this way"),
-            )),
+            (Some(_), _) => Some(Refusal::new(name, protected())),
         };
         out.extend(refusal);
     }
     Ok(out)
+}
+
+/// The audit findings about commits a push adds to `service` (`new` and its history down to
+/// `old`, which was accepted before), as refusal text.
+fn audit_push(chart: &Chart, old: Option<Oid>, new: Oid) -> Result<Vec<String>> {
+    let stop_at = old.filter(|o| gh::has_commit(&chart.repo, *o));
+    let report = audit_chart(chart, Some(&new.to_string()), stop_at)?;
+    let mut out = Vec::new();
+    for f in report.findings {
+        let Some(c) = f.commit.as_deref().and_then(|c| Oid::from_str(c).ok()) else {
+            continue;
+        };
+        if let Some(o) = stop_at
+            && gh::is_ancestor(&chart.repo, c, o)?
+        {
+            continue;
+        }
+        // The audit names the revision it walked: here, what `service` would become.
+        let walked = format!("`{new}`");
+        out.push(
+            f.message
+                .replace(&walked, &format!("`{}`", chart.service_name())),
+        );
+    }
+    Ok(out)
+}
+
+fn audit_refusal(refname: &str, service: &str, findings: &[String]) -> Refusal {
+    const SHOWN: usize = 5;
+    let mut msg = format!(
+        "`{service}` moves only by fast-forward to approved commits; `cekops audit` finds:"
+    );
+    for f in findings.iter().take(SHOWN) {
+        msg.push_str(&format!("\n  - {f}"));
+    }
+    if findings.len() > SHOWN {
+        msg.push_str(&format!("\n  - and {} more", findings.len() - SHOWN));
+    }
+    Refusal::new(refname, msg).hint(format!(
+        "`{service}` moves through `cekops review approve <ID>` (then `cekops push`, which sends the approval record with it)"
+    ))
 }
 
 /// One line of `pre-push` input.
@@ -515,55 +544,70 @@ fn parse_push_lines(input: &str) -> Vec<PushLine<'_>> {
         .collect()
 }
 
-/// `pre-push`: refuse deleting or rewinding the remote's service or records branch, and pushing
-/// a `service` whose new commits `audit` does not accept.
+/// `pre-push`: refuse pushing a `service` whose new commits `cekops audit` does not accept (with
+/// this clone's records), and deleting or rewinding the remote's service or records branch.
 pub fn pre_push(dir: &Path, input: &str) -> Result<Vec<Refusal>> {
     let lines = parse_push_lines(input);
     if lines.is_empty() {
         return Ok(Vec::new());
     }
     let repo = gh::open_for_hook(dir)?;
-    let names = branches(&repo);
-    let service_ref = format!("refs/heads/{}", names.service.value);
-    let records_ref = format!("refs/heads/{}", names.records.value);
+    let service_name = Chart::service_name_of(&repo)?;
+    let chart = Chart::from_repo(gh::open_for_hook(dir)?);
+    let (service, records) = match &chart {
+        Ok(c) => (c.service_name().to_string(), c.records_name().to_string()),
+        Err(_) => (service_name, Branches::default().records.value),
+    };
+    let service_ref = format!("refs/heads/{service}");
+    let records_ref = format!("refs/heads/{records}");
     let mut out = Vec::new();
     for l in &lines {
         let protected = if l.remote_ref == service_ref {
-            &names.service.value
+            &service
         } else if l.remote_ref == records_ref {
-            &names.records.value
+            &records
         } else {
             continue;
         };
         let remote = match l.remote {
-            Some(Value::Commit(r)) => r,
-            // Creating the branch on the remote: nothing there to protect yet.
-            _ => continue,
+            Some(Value::Commit(r)) => Some(r),
+            _ => None,
         };
-        match l.local {
-            Some(Value::Commit(local)) => {
-                let ff = gh::has_commit(&repo, remote) && gh::is_ancestor(&repo, remote, local)?;
-                if !ff {
-                    out.push(
-                        Refusal::new(
-                            l.remote_ref,
-                            format!(
-                                "`{protected}` on the remote would not be fast-forwarded ({} -> {})",
-                                short(remote),
-                                short(local)
-                            ),
-                        )
-                        .hint("fetch first (`cekops fetch`); history on the remote is never rewritten"),
-                    );
-                }
+        let Some(Value::Commit(local)) = l.local else {
+            if remote.is_some() {
+                out.push(
+                    Refusal::new(
+                        l.remote_ref,
+                        format!("`{protected}` cannot be deleted on the remote"),
+                    )
+                    .hint("cekops keeps the service and records branches for good"),
+                );
             }
-            _ => out.push(
-                Refusal::new(
-                    l.remote_ref,
-                    format!("`{protected}` cannot be deleted on the remote"),
-                )
-                .hint("cekops keeps the service and records branches forever"),
-            ),
+            continue;
+        };
+        if let Some(remote) = remote {
+            let ff = gh::has_commit(&repo, remote) && gh::is_ancestor(&repo, remote, local)?;
+            if !ff {
+                out.push(
+                    Refusal::new(
+                        l.remote_ref,
+                        format!(
+                            "`{protected}` on the remote would not be fast-forwarded ({} -> {})",
+                            short(remote),
+                            short(local)
+                        ),
+                    )
+                    .hint("fetch first (`cekops fetch`): history on the remote is never rewritten"),
+                );
+                continue;
+            }
+        }
+        if protected == &service {
+            let chart = chart.as_ref().map_err(|e| anyhow::anyhow!("{e:#}"))?;
+            let findings = audit_push(chart, remote, local)?;
+            if !findings.is_empty() {
+                out.push(audit_refusal(l.remote_ref, &service, &findings));
+            }
         }
     }
     Ok(out)
@@ -589,50 +633,106 @@ fn parse_receive_lines(input: &str) -> Vec<ReceiveLine<'_>> {
         .collect()
 }
 
-/// `pre-receive` (server): the rules for every pushed ref, judged with the pushed objects.
+fn commit_of(v: Option<Value>) -> Option<Oid> {
+    match v {
+        Some(Value::Commit(c)) => Some(c),
+        _ => None,
+    }
+}
+
+/// `pre-receive` (server): every pushed ref judged with the pushed objects and records.
+///
+/// - `service` is never deleted and moves only by fast-forward to commits `cekops audit` proves
+///   approved, with the records as they are after the push (the approval may come with it).
+///   The push that first creates `service` is let through: nothing was approved before it.
+/// - The records branch is never deleted or rewound, and no record file disappears.
+/// - A test branch whose review is open (after the push) stays where the review pinned it.
 pub fn pre_receive(dir: &Path, input: &str) -> Result<Vec<Refusal>> {
     let lines = parse_receive_lines(input);
     if lines.is_empty() {
         return Ok(Vec::new());
     }
     let repo = gh::open_for_hook(dir)?;
-    let names = branches(&repo);
-    let service = names.service.value.clone();
-    let records = names.records.value.clone();
-    let service_ref = format!("refs/heads/{service}");
-    let records_ref = format!("refs/heads/{records}");
+    let service_name = Chart::service_name_of(&repo)?;
+    let service_exists = gh::ref_target(&repo, &format!("refs/heads/{service_name}"))?.is_some();
+    let mut chart = match Chart::from_repo(gh::open_for_hook(dir)?) {
+        Ok(c) => Some(c),
+        Err(_) if !service_exists => None,
+        Err(e) => {
+            // A service branch whose settings cannot be read: protect everything it names.
+            let why = match e.downcast_ref::<crate::error::UserError>() {
+                Some(u) => u.message.clone(),
+                None => format!("{e:#}"),
+            };
+            return Ok(vec![
+                Refusal::new(
+                    &format!("refs/heads/{service_name}"),
+                    format!("cannot read the branch chart, so no push is accepted: {why}"),
+                )
+                .hint("the server's `service` must hold a valid `cekops.toml`"),
+            ]);
+        }
+    };
+    let names = match &chart {
+        Some(c) => c.branches.clone(),
+        None => Branches::default(),
+    };
+    let service_ref = format!("refs/heads/{}", names.service.value);
+    let records_ref = format!("refs/heads/{}", names.records.value);
     let mut out = Vec::new();
+
+    // The records first: the other rules read them as they will be after the push.
+    for l in lines.iter().filter(|l| l.name == records_ref) {
+        match check_records_move(&repo, l, &names.records.value)? {
+            Some(r) => out.push(r),
+            None => {
+                if let (Some(c), Some(new)) = (chart.as_mut(), commit_of(l.new)) {
+                    c.records = git::records::list(&c.repo, Some(new))?;
+                }
+            }
+        }
+    }
+    if !out.is_empty() {
+        // Without trustworthy records nothing else can be judged.
+        return Ok(out);
+    }
+    let Some(chart) = chart else {
+        // No service branch yet: the first push sets the repository up.
+        return Ok(out);
+    };
     for l in &lines {
-        if l.name == records_ref {
-            out.extend(check_records_move(&repo, l, &records)?);
-        } else if l.name == service_ref {
-            out.extend(check_service_move(&repo, l, &service)?);
+        if l.name == service_ref {
+            out.extend(check_service_move(&chart, l)?);
+            continue;
+        }
+        let Some(branch) = l.name.strip_prefix("refs/heads/") else {
+            continue;
+        };
+        if let Some(id) = test_id(&names.test.value, branch) {
+            out.extend(check_test_move(&chart, l, id, branch)?);
         }
     }
     Ok(out)
 }
 
-/// The records branch is append-only: it is never deleted, only fast-forwarded, and no record
-/// file disappears.
+/// The records branch is append-only: never deleted, only fast-forwarded, and no record file
+/// disappears.
 fn check_records_move(
     repo: &Repository,
     l: &ReceiveLine<'_>,
     records: &str,
 ) -> Result<Option<Refusal>> {
-    let Some(Value::Commit(old)) = l.old else {
+    let Some(old) = commit_of(l.old) else {
         return Ok(None);
     };
-    let new = match l.new {
-        Some(Value::Commit(n)) => n,
-        _ => {
-            return Ok(Some(
-                Refusal::new(
-                    l.name,
-                    format!("`{records}` holds the review records and cannot be deleted"),
-                )
-                .hint("the records branch is append-only"),
-            ));
-        }
+    let Some(new) = commit_of(l.new) else {
+        return Ok(Some(
+            Refusal::new(
+                l.name,
+                format!("`{records}` holds the review records and cannot be deleted"),
+            )
+            .hint("the records branch is append-only"),
+        ));
     };
     if !gh::is_ancestor(repo, old, new)? {
         return Ok(Some(
@@ -663,29 +763,22 @@ fn check_records_move(
     Ok(None)
 }
 
-/// `service` is never deleted and moves only forward.
-fn check_service_move(
-    repo: &Repository,
-    l: &ReceiveLine<'_>,
-    service: &str,
-) -> Result<Option<Refusal>> {
-    let Some(Value::Commit(old)) = l.old else {
-        // The first push creates the branch: nothing was approved yet.
+/// `service` is never deleted and moves only by fast-forward to approved commits.
+fn check_service_move(chart: &Chart, l: &ReceiveLine<'_>) -> Result<Option<Refusal>> {
+    let service = chart.service_name();
+    let Some(old) = commit_of(l.old) else {
         return Ok(None);
     };
-    let new = match l.new {
-        Some(Value::Commit(n)) => n,
-        _ => {
-            return Ok(Some(
-                Refusal::new(
-                    l.name,
-                    format!("`{service}` is the protected service branch and cannot be deleted"),
-                )
-                .hint("stopping an extension is `cekops stop <ID>` and an approval"),
-            ));
-        }
+    let Some(new) = commit_of(l.new) else {
+        return Ok(Some(
+            Refusal::new(
+                l.name,
+                format!("`{service}` is the service version and cannot be deleted"),
+            )
+            .hint("stopping an extension is `cekops stop <ID>` and an approval"),
+        ));
     };
-    if !gh::is_ancestor(repo, old, new)? {
+    if !gh::is_ancestor(&chart.repo, old, new)? {
         return Ok(Some(
             Refusal::new(
                 l.name,
@@ -696,11 +789,59 @@ fn check_service_move(
                 ),
             )
             .hint(format!(
-                "`{service}` is never rewritten; fetch it and have the change approved on top"
+                "`{service}` is never rewritten; fetch it (`cekops fetch`) and have the change approved on top"
             )),
         ));
     }
-    Ok(None)
+    let findings = audit_push(chart, Some(old), new)?;
+    Ok((!findings.is_empty()).then(|| audit_refusal(l.name, service, &findings)))
+}
+
+/// A test branch whose review is open stays at the reviewed commit (`cekops sync` moves both
+/// together: the branch and a record event naming the new commit).
+fn check_test_move(
+    chart: &Chart,
+    l: &ReceiveLine<'_>,
+    id: &str,
+    branch: &str,
+) -> Result<Option<Refusal>> {
+    if commit_of(l.old) == commit_of(l.new) {
+        return Ok(None);
+    }
+    let record = match chart.open_record(id) {
+        Ok(r) => r,
+        Err(e) => return Ok(Some(Refusal::new(l.name, format!("{e:#}")))),
+    };
+    let Some(record) = record.filter(|r| r.kind != RecordKind::Stop) else {
+        return Ok(None);
+    };
+    let pinned = record.commit.as_deref().and_then(|c| Oid::from_str(c).ok());
+    if let Some(new) = commit_of(l.new)
+        && Some(new) == pinned
+    {
+        return Ok(None);
+    }
+    let who = record
+        .request()
+        .map(|e| e.email.clone())
+        .unwrap_or_default();
+    let what = if commit_of(l.new).is_none() {
+        "deleted"
+    } else {
+        "moved"
+    };
+    Ok(Some(
+        Refusal::new(
+            l.name,
+            format!(
+                "`{branch}` is under review (review #{} requested by {who}) and cannot be {what}",
+                record.number
+            ),
+        )
+        .hint(format!(
+            "wait for the decision, or withdraw the request with `cekops review cancel {id}` and push again"
+        )),
+    ))
 }
 
 #[cfg(test)]

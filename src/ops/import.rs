@@ -310,12 +310,12 @@ pub fn import_alexa(opts: &ImportAlexaOptions) -> Result<AlexaImport> {
     let cfg = config(&repo)?;
     let service = cfg.branches.service.value.clone();
     let branch = cfg.branches.test_branch(&opts.id);
-    let Some(base) = git::build::branch_commit(&repo, &service) else {
+    let Some(base) = git::commit::branch_target(&repo, &service) else {
         return Err(refused(format!("the repository has no `{service}` branch"))
             .hint("`cekops init` creates it; a new extension starts from the service branch")
             .into());
     };
-    if git::build::branch_exists(&repo, &branch) {
+    if git::commit::branch_exists(&repo, &branch) {
         return Err(refused(format!("branch `{branch}` already exists"))
             .hint("an extension with this ID is being developed already; choose another `--id`")
             .into());
@@ -330,7 +330,9 @@ pub fn import_alexa(opts: &ImportAlexaOptions) -> Result<AlexaImport> {
         .hint("import into a new Extension ID")
         .into());
     }
-    let who = git::build::identity(&repo);
+    let who = git::commit::Identity::resolve(Some(&repo))
+        .ok()
+        .map(|i| (i.author.name, i.author.email));
     let conversion = alexa::convert(
         &model,
         &alexa::Options {
@@ -366,9 +368,20 @@ pub fn import_alexa(opts: &ImportAlexaOptions) -> Result<AlexaImport> {
             conversion.intents.len(),
             conversion.slot_types.len(),
         );
-        Some(git::build::commit_on_new_branch(
-            &repo, base, &branch, &files, &message,
-        )?)
+        let files: Vec<git::commit::NewFile> = files
+            .into_iter()
+            .map(|(path, content)| git::commit::NewFile { path, content })
+            .collect();
+        let identity = git::commit::Identity::resolve(Some(&repo))?;
+        let tree = git::commit::tree_with(&repo, Some(git::commit::tree_of(&repo, base)?), &files)?;
+        let commit = git::commit::commit(&repo, &identity, &message, tree, &[base])?;
+        git::commit::create_branch(
+            &repo,
+            &branch,
+            commit,
+            &format!("cekops: {}", message.lines().next().unwrap_or("")),
+        )?;
+        Some(commit)
     };
     Ok(AlexaImport::Done(AlexaDone {
         conversion,

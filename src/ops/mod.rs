@@ -1,10 +1,21 @@
 //! The workflows behind each command. They take options and return data; they never print.
 
+pub mod audit;
+pub mod chart;
+pub mod delete;
 pub mod export;
+pub mod fetch;
 pub mod fmt;
 pub mod hooks;
 pub mod import;
 pub mod init;
+pub mod log;
 pub mod new;
+pub mod push;
+pub mod restore;
+pub mod review;
+pub mod status;
+pub mod stop;
+pub mod sync;
 pub mod validate;
 pub mod watch;

@@ -323,7 +323,7 @@ fn test_staged_with_a_merge_conflict() {
     assert_ne!(merge.code, 0, "the merge conflicts");
     assert!(env.git(&["ls-files", "--unmerged"]).contains("server.toml"));
     let out = env.cekops(&["validate", "--staged", "--format", "json"]);
-    assert_eq!(findings(&out), one("invalid-utf8", &server));
+    assert_eq!(findings(&out), one("unreadable-file", &server));
     assert!(
         out.stdout.contains("unresolved merge conflicts"),
         "{}",

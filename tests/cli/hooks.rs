@@ -2,7 +2,12 @@
 //! pushes (to bare repositories in the temp folder), and each rule refuses or allows.
 
 use std::path::Path;
+use std::path::PathBuf;
 
+use crate::chart_env::ALICE;
+use crate::chart_env::CONFIG;
+use crate::chart_env::new_extension;
+use crate::chart_env::setup;
 use crate::codes::copy_overlay;
 use crate::codes::fixtures_dir;
 use crate::common::Out;
@@ -132,7 +137,7 @@ fn test_install_respects_relative_core_hooks_path() {
     git(&env, &["commit", "-q", "-m", "on service"])
         .code(1)
         .contains("cekops pre-commit")
-        .contains("`service` is the protected service branch");
+        .contains("`service` is the service version: it moves only when a review is approved");
 }
 
 #[test]
@@ -330,8 +335,8 @@ fn test_pre_commit_refuses_commits_on_service() {
     let service = rev(&env, &env.root, "service");
     git(&env, &["commit", "-q", "-m", "direct"])
         .code(1)
-        .contains("error: cekops pre-commit: refs/heads/service: `service` is the protected service branch")
-        .contains("git switch test/<ID>");
+        .contains("error: cekops pre-commit: refs/heads/service: `service` is the service version")
+        .contains("hint: commit on a test branch");
     // --no-verify skips pre-commit, but reference-transaction still refuses.
     git(&env, &["commit", "-q", "--no-verify", "-m", "direct"])
         .code(128)
@@ -354,7 +359,7 @@ fn test_pre_commit_uses_service_name_from_cekops_toml() {
     env.git(&["add", INTENT]);
     git(&env, &["commit", "-q", "-m", "direct"])
         .code(1)
-        .contains("`main` is the protected service branch");
+        .contains("`main` is the service version");
     env.git(&["switch", "-q", "-c", "service"]);
     git(&env, &["commit", "-q", "-m", "on a branch named service"]).code(0);
 }
@@ -395,7 +400,10 @@ fn test_reference_transaction_refuses_moving_service_with_plain_git() {
     refused_move(&env, &["branch", "-M", "service", "old-service"]);
     refused_move(&env, &["update-ref", "refs/heads/service", &test_tip]);
     refused_move(&env, &["update-ref", "-d", "refs/heads/service"]);
-    refused_move(&env, &["push", ".", &format!("{TEST}:service")]);
+    refused_move(
+        &env,
+        &["push", "--no-verify", ".", &format!("{TEST}:service")],
+    );
 
     env.git(&["switch", "-q", "service"]);
     refused_move(&env, &["merge", "-q", "--ff-only", TEST]);
@@ -496,4 +504,325 @@ fn test_reference_transaction_allows_following_the_remote_service() {
         ],
     );
     refused_move_in(&env, &clone, &["reset", "-q", "--hard", "HEAD~1"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// With the review workflow
+
+const A: &str = "com.example.alpha";
+const TEST_A: &str = "test/com.example.alpha";
+
+/// A lifecycle repository (alice and bob review) with `test/<A>` holding a valid extension.
+fn chart_repo() -> TestEnv {
+    let env = TestEnv::new();
+    setup(&env, CONFIG);
+    new_extension(&env, A, "알파봇");
+    env
+}
+
+/// A bare remote `remote.git` next to the repository, registered as `origin`, holding `service`.
+fn with_remote(env: &TestEnv, server_hook: bool) -> PathBuf {
+    let remote = env.tmp.path().join("remote.git");
+    let url = remote.to_str().unwrap();
+    env.git(&["init", "-q", "--bare", "-b", "service", url]);
+    if server_hook {
+        env.cekops_in(&remote, &["hooks", "install", "--server"], &[])
+            .code(0)
+            .contains("pre-receive            installed");
+    }
+    env.git(&["remote", "add", "origin", url]);
+    env.git(&["push", "-q", "origin", "service", TEST_A]);
+    remote
+}
+
+fn remote_rev(env: &TestEnv, remote: &Path, r: &str) -> Option<String> {
+    let out = env.git_try_in(remote, &["rev-parse", "--verify", "-q", r], &[]);
+    (out.code == 0).then(|| out.stdout.trim().to_string())
+}
+
+#[track_caller]
+fn refused_push(env: &TestEnv, remote: &Path, args: &[&str], refname: &str, why: &str) {
+    let before = env.git_in(remote, &["for-each-ref"]);
+    let mut all = vec!["push"];
+    all.extend(args);
+    let out = git(env, &all);
+    assert_ne!(out.code, 0, "git {all:?} was accepted\n{}", out.both());
+    out.contains(&format!("remote: error: cekops pre-receive: {refname}: "))
+        .contains(why);
+    assert_eq!(
+        env.git_in(remote, &["for-each-ref"]),
+        before,
+        "git {all:?} moved refs"
+    );
+}
+
+#[test]
+fn test_pre_commit_refuses_commits_on_a_test_branch_under_review() {
+    let env = chart_repo();
+    env.cekops(&["hooks", "install"]).code(0);
+    env.cekops(&["review", "request", A, "-m", "please"])
+        .code(0);
+    env.git(&["switch", "-q", TEST_A]);
+    let tip = rev(&env, &env.root, "HEAD");
+    env.write("extensions/com.example.alpha/notes.txt", "x");
+    env.git(&["add", "-A"]);
+    git(&env, &["commit", "-q", "-m", "while under review"])
+        .code(1)
+        .contains(&format!(
+            "error: cekops pre-commit: refs/heads/{TEST_A}: `{TEST_A}` is locked"
+        ))
+        .contains(&format!("cekops review cancel {A}"));
+    assert_eq!(rev(&env, &env.root, "HEAD"), tip);
+    env.cekops(&["review", "cancel", A]).code(0);
+    git(&env, &["commit", "-q", "-m", "after cancel"]).code(0);
+}
+
+#[test]
+fn test_cekops_approve_and_fetch_work_with_the_hooks_installed() {
+    let env = chart_repo();
+    let remote = with_remote(&env, true);
+    env.cekops(&["hooks", "install"]).code(0);
+    env.cekops(&["review", "request", A, "-m", "please"])
+        .code(0);
+    // Approve with service checked out: cekops moves it (and the work tree) itself.
+    env.git(&["switch", "-q", "service"]);
+    env.cekops_in(&env.root, &["review", "approve", A], &ALICE)
+        .code(0);
+    assert_eq!(
+        rev(&env, &env.root, "service"),
+        rev(&env, &env.root, TEST_A)
+    );
+    assert!(
+        env.path("extensions/com.example.alpha/extension.toml")
+            .is_file()
+    );
+    // pre-push audits it, the server accepts it.
+    env.cekops(&["push"]).code(0);
+    assert_eq!(
+        remote_rev(&env, &remote, "service"),
+        Some(rev(&env, &env.root, "service"))
+    );
+    // A clone with the hooks follows with `cekops fetch`.
+    let clone = env.tmp.path().join("clone");
+    env.git(&[
+        "clone",
+        "-q",
+        "-b",
+        TEST_A,
+        remote.to_str().unwrap(),
+        clone.to_str().unwrap(),
+    ]);
+    env.cekops_in(&clone, &["hooks", "install"], &[]).code(0);
+    env.cekops_in(&clone, &["fetch"], &[]).code(0);
+    assert_eq!(
+        rev(&env, &clone, "service"),
+        rev(&env, &env.root, "service")
+    );
+}
+
+#[test]
+fn test_pre_push_refuses_a_service_audit_rejects() {
+    let env = chart_repo();
+    let remote = with_remote(&env, false);
+    env.cekops(&["hooks", "install"]).code(0);
+    let before = remote_rev(&env, &remote, "service");
+    env.git(&["switch", "-q", "--detach"]);
+    // Moved without an approval (past the local guard on purpose).
+    let internal = [("CEKOPS_INTERNAL", "1")];
+    env.git_try_in(&env.root, &["branch", "-f", "service", TEST_A], &internal)
+        .code(0);
+    let out = git(&env, &["push", "origin", "service"]);
+    out.code(1)
+        .contains("error: cekops pre-push: refs/heads/service: `service` moves only by fast-forward to approved commits; `cekops audit` finds:")
+        .contains("is on `service` without an approved review or stop")
+        .contains("hint: `service` moves through `cekops review approve <ID>`");
+    assert_eq!(remote_rev(&env, &remote, "service"), before);
+    // Deleting or rewinding the remote's service.
+    let out = git(&env, &["push", "origin", ":service"]);
+    out.code(1)
+        .contains("`service` cannot be deleted on the remote");
+    let tree = env.git(&["rev-parse", "HEAD^{tree}"]);
+    let orphan = env.git(&["commit-tree", &tree, "-m", "orphan"]);
+    let out = git(
+        &env,
+        &[
+            "push",
+            "-f",
+            "origin",
+            &format!("{orphan}:refs/heads/service"),
+        ],
+    );
+    out.code(1).contains("would not be fast-forwarded");
+    assert_eq!(remote_rev(&env, &remote, "service"), before);
+    // Back to where it was, then an approved move goes through.
+    let back = before.clone().unwrap();
+    env.git_try_in(&env.root, &["branch", "-f", "service", &back], &internal)
+        .code(0);
+    env.cekops(&["review", "request", A, "-m", "please"])
+        .code(0);
+    env.cekops_in(&env.root, &["review", "approve", A], &ALICE)
+        .code(0);
+    env.cekops(&["push"]).code(0);
+    assert_eq!(
+        remote_rev(&env, &remote, "service"),
+        Some(rev(&env, &env.root, TEST_A))
+    );
+}
+
+#[test]
+fn test_server_accepts_an_approved_fast_forward_with_its_record_in_the_same_push() {
+    let env = chart_repo();
+    let remote = with_remote(&env, true);
+    env.cekops(&["review", "request", A, "-m", "please"])
+        .code(0);
+    env.cekops_in(&env.root, &["review", "approve", A], &ALICE)
+        .code(0);
+    // service alone: the server has no record approving it.
+    refused_push(
+        &env,
+        &remote,
+        &["origin", "service"],
+        "refs/heads/service",
+        "without an approved review or stop",
+    );
+    // With the records branch in the same push it is proved.
+    let out = git(
+        &env,
+        &["push", "--atomic", "origin", "service", "cekops/records"],
+    );
+    out.code(0);
+    assert_eq!(
+        remote_rev(&env, &remote, "service"),
+        Some(rev(&env, &env.root, "service"))
+    );
+    assert_eq!(
+        remote_rev(&env, &remote, "cekops/records"),
+        Some(rev(&env, &env.root, "cekops/records"))
+    );
+    env.cekops_in(&remote, &["audit"], &[]).code(0);
+}
+
+#[test]
+fn test_server_refuses_unapproved_rewound_and_deleted_service() {
+    let env = chart_repo();
+    let remote = with_remote(&env, true);
+    let base = rev(&env, &env.root, "service");
+    // An unapproved fast-forward.
+    refused_push(
+        &env,
+        &remote,
+        &["origin", &format!("{TEST_A}:service")],
+        "refs/heads/service",
+        "`service` moves only by fast-forward to approved commits",
+    );
+    // Approve and push properly, then try to rewind and delete.
+    env.cekops(&["review", "request", A, "-m", "please"])
+        .code(0);
+    env.cekops_in(&env.root, &["review", "approve", A], &ALICE)
+        .code(0);
+    env.cekops(&["push"]).code(0);
+    refused_push(
+        &env,
+        &remote,
+        &["-f", "origin", &format!("{base}:refs/heads/service")],
+        "refs/heads/service",
+        "`service` moves only by fast-forward",
+    );
+    refused_push(
+        &env,
+        &remote,
+        &["origin", ":service"],
+        "refs/heads/service",
+        "cannot be deleted",
+    );
+}
+
+#[test]
+fn test_server_keeps_the_records_branch_append_only() {
+    let env = chart_repo();
+    let remote = with_remote(&env, true);
+    env.cekops(&["review", "request", A, "-m", "please"])
+        .code(0);
+    env.cekops(&["push"]).code(0);
+    let records = rev(&env, &env.root, "cekops/records");
+    // Rewriting: a different commit in its place.
+    let tree = env.git(&["rev-parse", "cekops/records^{tree}"]);
+    let forged = env.git(&["commit-tree", &tree, "-m", "forged"]);
+    refused_push(
+        &env,
+        &remote,
+        &[
+            "-f",
+            "origin",
+            &format!("{forged}:refs/heads/cekops/records"),
+        ],
+        "refs/heads/cekops/records",
+        "is append-only",
+    );
+    // Deleting.
+    refused_push(
+        &env,
+        &remote,
+        &["origin", ":cekops/records"],
+        "refs/heads/cekops/records",
+        "cannot be deleted",
+    );
+    // Removing a record file in a new commit on top.
+    let empty = env.git(&["mktree"]);
+    let removal = env.git(&["commit-tree", &empty, "-p", &records, "-m", "remove"]);
+    refused_push(
+        &env,
+        &remote,
+        &["origin", &format!("{removal}:refs/heads/cekops/records")],
+        "refs/heads/cekops/records",
+        "the push removes com.example.alpha/1.toml",
+    );
+    // Adding to it is fine.
+    env.cekops(&["review", "cancel", A]).code(0);
+    env.cekops(&["push"]).code(0);
+    assert_eq!(
+        remote_rev(&env, &remote, "cekops/records"),
+        Some(rev(&env, &env.root, "cekops/records"))
+    );
+}
+
+#[test]
+fn test_server_refuses_moving_a_test_branch_under_review() {
+    let env = chart_repo();
+    let remote = with_remote(&env, true);
+    env.cekops(&["review", "request", A, "-m", "please"])
+        .code(0);
+    env.cekops(&["push"]).code(0);
+    let pinned = rev(&env, &env.root, TEST_A);
+    // A commit on the test branch (this clone has no hooks) cannot reach the server.
+    env.git(&["switch", "-q", TEST_A]);
+    env.git(&["commit", "-q", "--allow-empty", "-m", "sneaky"]);
+    refused_push(
+        &env,
+        &remote,
+        &["origin", TEST_A],
+        &format!("refs/heads/{TEST_A}"),
+        &format!(
+            "`{TEST_A}` is under review (review #1 requested by dev@example.com) and cannot be moved"
+        ),
+    );
+    refused_push(
+        &env,
+        &remote,
+        &["origin", &format!(":{TEST_A}")],
+        &format!("refs/heads/{TEST_A}"),
+        "cannot be deleted",
+    );
+    assert_eq!(remote_rev(&env, &remote, TEST_A), Some(pinned));
+    // Cancelled in the same push: the branch may move.
+    env.cekops(&["review", "cancel", A]).code(0);
+    git(
+        &env,
+        &["push", "--atomic", "origin", TEST_A, "cekops/records"],
+    )
+    .code(0);
+    assert_eq!(
+        remote_rev(&env, &remote, TEST_A),
+        Some(rev(&env, &env.root, TEST_A))
+    );
 }

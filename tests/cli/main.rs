@@ -2,17 +2,22 @@
 
 mod alexa;
 mod bad_input;
+mod chart_env;
 mod codes;
 mod common;
+mod faults;
 mod fmt;
 mod git_sources;
 mod hooks;
 mod init;
 mod interop;
+mod lifecycle;
 mod new;
 mod readme;
+mod review;
 mod schema;
 mod snapshots;
+mod status;
 mod validate;
 mod watch;
 

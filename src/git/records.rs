@@ -1,0 +1,119 @@
+//! The records branch as git objects: list `<id>/<number>.toml` files, read one, write a commit
+//! that adds or replaces one. Moving the branch is left to [`super::refs::update`].
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use anyhow::anyhow;
+
+use super::Oid;
+use super::Repository;
+use super::identity::Identity;
+
+/// The files of the records branch at one commit: ID → (number → blob id), plus files that do
+/// not follow the `<id>/<number>.toml` layout.
+#[derive(Clone, Debug, Default)]
+pub struct RecordFiles {
+    /// The records branch commit (`None`: the branch does not exist yet).
+    pub tip: Option<Oid>,
+    pub by_id: BTreeMap<String, BTreeMap<u32, Oid>>,
+    /// Paths that are not records (reported, never touched).
+    pub strays: Vec<String>,
+}
+
+impl RecordFiles {
+    /// The number the next record of `id` gets.
+    pub fn next_number(&self, id: &str) -> u32 {
+        self.by_id
+            .get(id)
+            .and_then(|m| m.keys().next_back())
+            .map_or(1, |n| n + 1)
+    }
+}
+
+/// List the record files at `tip`.
+pub fn list(repo: &Repository, tip: Option<Oid>) -> Result<RecordFiles> {
+    let mut out = RecordFiles {
+        tip,
+        ..RecordFiles::default()
+    };
+    let Some(tip) = tip else { return Ok(out) };
+    let commit = repo
+        .find_commit(tip)
+        .map_err(|e| anyhow!("cannot read the records commit {tip}: {}", e.message()))?;
+    let root = commit.tree()?;
+    for entry in root.iter() {
+        let name = String::from_utf8_lossy(entry.name_bytes()).into_owned();
+        if entry.kind() != Some(git2::ObjectType::Tree) {
+            out.strays.push(name);
+            continue;
+        }
+        let sub = repo.find_tree(entry.id())?;
+        let mut numbers = BTreeMap::new();
+        for f in sub.iter() {
+            let fname = String::from_utf8_lossy(f.name_bytes()).into_owned();
+            let number = fname
+                .strip_suffix(".toml")
+                .and_then(|n| n.parse::<u32>().ok())
+                .filter(|n| *n > 0 && f.kind() == Some(git2::ObjectType::Blob));
+            match number {
+                Some(n) => {
+                    numbers.insert(n, f.id());
+                }
+                None => out.strays.push(format!("{name}/{fname}")),
+            }
+        }
+        out.by_id.insert(name, numbers);
+    }
+    Ok(out)
+}
+
+/// The text of a record blob.
+pub fn read_blob(repo: &Repository, blob: Oid) -> Result<Vec<u8>> {
+    let b = repo
+        .find_blob(blob)
+        .map_err(|e| anyhow!("cannot read record blob {blob}: {}", e.message()))?;
+    Ok(b.content().to_vec())
+}
+
+/// What to write in one records commit.
+pub struct RecordWrite<'a> {
+    pub id: &'a str,
+    pub number: u32,
+    pub text: &'a str,
+    pub message: &'a str,
+    /// A commit to keep reachable from the records branch as a second parent (a deleted test
+    /// branch's tip, so that `cekops restore` and every clone still have it).
+    pub keep: Option<Oid>,
+}
+
+/// Write a commit on top of `parent` (the records tip, `None` for the first record) that adds or
+/// replaces `<id>/<number>.toml`. Returns the new commit; no ref moves.
+pub fn write_commit(
+    repo: &Repository,
+    parent: Option<Oid>,
+    w: &RecordWrite<'_>,
+    author: &Identity,
+    committer: &Identity,
+) -> Result<Oid> {
+    let root = match parent {
+        Some(p) => Some(repo.find_commit(p)?.tree()?),
+        None => None,
+    };
+    let sub = match root.as_ref().and_then(|r| r.get_name(w.id)) {
+        Some(e) if e.kind() == Some(git2::ObjectType::Tree) => Some(repo.find_tree(e.id())?),
+        _ => None,
+    };
+    let blob = repo.blob(w.text.as_bytes())?;
+    let mut inner = repo.treebuilder(sub.as_ref())?;
+    inner.insert(format!("{}.toml", w.number), blob, 0o100644)?;
+    let inner_id = inner.write()?;
+    let mut outer = repo.treebuilder(root.as_ref())?;
+    outer.insert(w.id, inner_id, 0o040000)?;
+    let tree = outer.write()?;
+    let mut parents: Vec<Oid> = parent.into_iter().collect();
+    if let Some(k) = w.keep {
+        parents.push(k);
+    }
+    super::objects::create_commit(repo, tree, &parents, author, committer, w.message)
+}

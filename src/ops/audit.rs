@@ -1,0 +1,297 @@
+//! `cekops audit [--rev REV]`: walk the first-parent history of `service` and prove that every
+//! step was an approved fast-forward or an approved stop; anything else is a finding.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::chart::Chart;
+use super::chart::short;
+use crate::error::usage;
+use crate::git;
+use crate::git::Oid;
+use crate::git::objects;
+use crate::model::Action;
+use crate::model::Record;
+use crate::model::RecordKind;
+use crate::model::RecordState;
+use crate::model::RepoConfig;
+
+/// How one service state came to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepKind {
+    /// A fast-forward to the commit of an approved review.
+    ApprovedReview,
+    /// A commit removing an extension, from an approved stop request.
+    ApprovedStop,
+    /// The first commit of the history.
+    Initial,
+    /// Nothing explains it.
+    Unapproved,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Step {
+    pub commit: String,
+    pub kind: StepKind,
+    /// `<id>/<number>` of the record that approved it.
+    pub record: Option<String>,
+    pub summary: String,
+    pub author: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    pub commit: Option<String>,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AuditReport {
+    pub version: u32,
+    pub rev: String,
+    pub steps: Vec<Step>,
+    pub findings: Vec<Finding>,
+}
+
+fn policy_at(chart: &Chart, commit: Oid) -> Option<RepoConfig> {
+    let bytes = objects::read_file(&chart.repo, commit, "cekops.toml").ok()??;
+    toml::from_str(std::str::from_utf8(&bytes).ok()?).ok()
+}
+
+/// Check an approved record against the policy that was on service when it was approved.
+fn check_policy(chart: &Chart, r: &Record, before: Oid, out: &mut Vec<Finding>, after: Oid) {
+    let Some(cfg) = policy_at(chart, before) else {
+        out.push(Finding {
+            commit: Some(after.to_string()),
+            message: format!(
+                "record {}/{} was approved while `service` had no readable `cekops.toml` (no reviewers)",
+                r.extension, r.number
+            ),
+        });
+        return;
+    };
+    let reviewers: Vec<String> = cfg
+        .review
+        .reviewers
+        .iter()
+        .map(|s| s.value.trim().to_lowercase())
+        .collect();
+    let requester = r
+        .request()
+        .map(|e| e.email.trim().to_lowercase())
+        .unwrap_or_default();
+    let approvals = r.valid_approvals();
+    let mut count = 0u32;
+    for a in &approvals {
+        let email = a.email.trim().to_lowercase();
+        if !reviewers.contains(&email) {
+            out.push(Finding {
+                commit: Some(after.to_string()),
+                message: format!(
+                    "record {}/{}: {} approved but was not a reviewer on `service` at {}",
+                    r.extension,
+                    r.number,
+                    a.email,
+                    short(before)
+                ),
+            });
+            continue;
+        }
+        if email == requester && !cfg.review.allow_self_approval {
+            out.push(Finding {
+                commit: Some(after.to_string()),
+                message: format!(
+                    "record {}/{}: {} approved their own request",
+                    r.extension, r.number, a.email
+                ),
+            });
+            continue;
+        }
+        count += 1;
+    }
+    let required = cfg.review.required_approvals.value.max(1);
+    if count < required {
+        out.push(Finding {
+            commit: Some(after.to_string()),
+            message: format!(
+                "record {}/{} has {count} valid approvals; the policy at {} requires {required}",
+                r.extension,
+                r.number,
+                short(before)
+            ),
+        });
+    }
+}
+
+pub fn audit(dir: &Path, rev: Option<&str>) -> Result<AuditReport> {
+    let chart = Chart::open(dir)?;
+    audit_chart(&chart, rev, None)
+}
+
+/// [`audit`] over an opened chart (the hooks give one whose records are those being pushed).
+/// With `stop_at` (a `service` commit already accepted, such as the remote's), the walk ends
+/// there: only the steps after it are proved.
+pub fn audit_chart(chart: &Chart, rev: Option<&str>, stop_at: Option<Oid>) -> Result<AuditReport> {
+    chart.require_full_history()?;
+    let rev_name = rev.unwrap_or(chart.service_name()).to_string();
+    let tip = git::resolve_commit(&chart.repo, &rev_name)
+        .map_err(|e| usage(e.to_string()))?
+        .id();
+    // Every approval that moved service, by the commit it produced.
+    let mut moves: HashMap<Oid, (Record, Oid)> = HashMap::new();
+    let mut findings = Vec::new();
+    let ids: Vec<String> = chart.records.by_id.keys().cloned().collect();
+    for id in &ids {
+        for n in chart.numbers(id) {
+            let r = match chart.read_record(id, n) {
+                Ok(r) => r,
+                Err(e) => {
+                    findings.push(Finding {
+                        commit: None,
+                        message: e.to_string(),
+                    });
+                    continue;
+                }
+            };
+            if r.state != RecordState::Approved {
+                continue;
+            }
+            let Some(ev) = r.events.iter().rev().find(|e| e.action == Action::Approve) else {
+                continue;
+            };
+            let before = ev.service_before.as_deref().and_then(objects::parse_oid);
+            let after = ev.service_after.as_deref().and_then(objects::parse_oid);
+            if let (Some(b), Some(a)) = (before, after) {
+                moves.insert(a, (r, b));
+            }
+        }
+    }
+    // Approvals must have landed: every approved move is on the service branch.
+    if rev.is_none() || rev == Some(chart.service_name()) {
+        let mut late: Vec<(&Oid, &(Record, Oid))> = moves
+            .iter()
+            .filter(|(after, _)| !objects::is_ancestor(&chart.repo, **after, tip).unwrap_or(false))
+            .collect();
+        late.sort_by_key(|(_, (r, _))| (r.extension.clone(), r.number));
+        for (after, (r, _)) in late {
+            findings.push(Finding {
+                commit: Some(after.to_string()),
+                message: format!(
+                    "record {}/{} approved {} but `{rev_name}` does not contain it (an interrupted approval, or `{rev_name}` was reset)",
+                    r.extension,
+                    r.number,
+                    short(*after)
+                ),
+            });
+        }
+    }
+    let mut steps = Vec::new();
+    let mut cur = Some(tip);
+    let mut guard = 0usize;
+    while let Some(c) = cur {
+        if Some(c) == stop_at {
+            break;
+        }
+        guard += 1;
+        if guard > 10_000_000 {
+            break;
+        }
+        let info = objects::commit_info(&chart.repo, c)?;
+        let author = format!("{} <{}>", info.author_name, info.author_email);
+        if let Some((r, before)) = moves.get(&c) {
+            let before = *before;
+            let record = Some(format!("{}/{}", r.extension, r.number));
+            check_policy(chart, r, before, &mut findings, c);
+            if r.kind == RecordKind::Stop {
+                let expected = objects::commit_info(&chart.repo, before)
+                    .ok()
+                    .and_then(|b| {
+                        objects::replace_subtree(
+                            &chart.repo,
+                            b.tree,
+                            &Chart::ext_path(&r.extension),
+                            None,
+                        )
+                        .ok()
+                    });
+                if info.parents.first() != Some(&before) || expected != Some(info.tree) {
+                    findings.push(Finding {
+                        commit: Some(c.to_string()),
+                        message: format!(
+                            "stop commit {} does more than remove `extensions/{}/` from {}",
+                            short(c),
+                            r.extension,
+                            short(before)
+                        ),
+                    });
+                }
+                steps.push(Step {
+                    commit: c.to_string(),
+                    kind: StepKind::ApprovedStop,
+                    record,
+                    summary: info.summary.clone(),
+                    author,
+                });
+                cur = Some(before);
+                continue;
+            }
+            steps.push(Step {
+                commit: c.to_string(),
+                kind: StepKind::ApprovedReview,
+                record,
+                summary: info.summary.clone(),
+                author,
+            });
+            if before != c && objects::is_ancestor(&chart.repo, before, c)? {
+                cur = Some(before);
+            } else {
+                findings.push(Finding {
+                    commit: Some(c.to_string()),
+                    message: format!(
+                        "approved commit {} is not a fast-forward of {} (the service commit recorded before it)",
+                        short(c),
+                        short(before)
+                    ),
+                });
+                cur = info.parents.first().copied();
+            }
+            continue;
+        }
+        if info.parents.is_empty() {
+            steps.push(Step {
+                commit: c.to_string(),
+                kind: StepKind::Initial,
+                record: None,
+                summary: info.summary.clone(),
+                author,
+            });
+            break;
+        }
+        findings.push(Finding {
+            commit: Some(c.to_string()),
+            message: format!(
+                "commit {} (\"{}\" by {author}) is on `{rev_name}` without an approved review or stop",
+                short(c),
+                info.summary
+            ),
+        });
+        steps.push(Step {
+            commit: c.to_string(),
+            kind: StepKind::Unapproved,
+            record: None,
+            summary: info.summary.clone(),
+            author,
+        });
+        cur = info.parents.first().copied();
+    }
+    Ok(AuditReport {
+        version: 1,
+        rev: rev_name,
+        steps,
+        findings,
+    })
+}

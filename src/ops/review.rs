@@ -1,0 +1,881 @@
+//! `cekops review request|cancel|approve|reject|show|list`: the review workflow on the records
+//! branch; the last required approval fast-forwards `service` in the same ref transaction.
+
+use std::path::Path;
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use super::chart::Chart;
+use super::chart::Scope;
+use super::chart::short;
+use super::chart::short_text;
+use super::validate::Source;
+use super::validate::ValidateOptions;
+use crate::diag::Report;
+use crate::error::UserError;
+use crate::error::refused;
+use crate::error::usage;
+use crate::git::Oid;
+use crate::git::identity::Identity;
+use crate::git::objects;
+use crate::git::refs::RefUpdate;
+use crate::git::worktree;
+use crate::model::Action;
+use crate::model::Event;
+use crate::model::RECORD_FORMAT;
+use crate::model::Record;
+use crate::model::RecordKind;
+use crate::model::RecordState;
+use crate::model::ValidationSummary;
+use crate::rules::Stage;
+
+/// A new event by `who`.
+pub fn event(action: Action, who: &Identity, message: Option<String>) -> Event {
+    Event {
+        action,
+        name: who.name.clone(),
+        email: who.email.clone(),
+        at: who.timestamp(),
+        message,
+        commit: None,
+        tree: None,
+        service_before: None,
+        service_after: None,
+        validation: None,
+    }
+}
+
+/// Validate a commit with service rules (only `id`'s extension for an extension review).
+fn validate_commit(chart: &Chart, kind: RecordKind, id: &str, commit: Oid) -> Result<Report> {
+    let ids = if kind == RecordKind::ConfigReview {
+        Vec::new()
+    } else {
+        vec![id.to_string()]
+    };
+    let outcome = super::validate::validate(&ValidateOptions {
+        source: Source::Rev(chart.git_dir().to_path_buf(), commit.to_string()),
+        ids,
+        stage: Some(Stage::Service),
+    })?;
+    Ok(outcome.report)
+}
+
+/// Refuse a test branch that touches more than one review may: what kind of review it is.
+fn review_kind(chart: &Chart, id: &str, tip: Oid) -> Result<RecordKind> {
+    let branch = chart.test_name(id);
+    match chart.scope(id, tip)? {
+        Scope::Extension => {
+            if objects::subtree(&chart.repo, tip, &Chart::ext_path(id))?.is_none() {
+                return Err(refused(format!(
+                    "`{branch}` removes `extensions/{id}/`: a review cannot take an extension out of service"
+                ))
+                .hint(format!("to stop serving it, run `cekops stop {id} --reason TEXT`"))
+                .into());
+            }
+            Ok(RecordKind::Review)
+        }
+        Scope::Config => Ok(RecordKind::ConfigReview),
+        Scope::Empty => Err(refused(format!(
+            "`{branch}` has no changes from `{}`: nothing to review",
+            chart.service_name()
+        ))
+        .hint(format!("commit your changes on `{branch}` first"))
+        .into()),
+        Scope::Mixed(paths) => {
+            let mut list: Vec<String> = paths.iter().take(5).map(|p| format!("`{p}`")).collect();
+            if paths.len() > 5 {
+                list.push(format!("and {} more", paths.len() - 5));
+            }
+            Err(refused(format!(
+                "`{branch}` touches files outside `extensions/{id}/`: {}",
+                list.join(", ")
+            ))
+            .hint(format!(
+                "an extension review may change only its own folder, and a config review only repository-level files; move the other changes to their own test branch (`git diff {}...{branch} --stat`)",
+                chart.service_name()
+            ))
+            .into())
+        }
+    }
+}
+
+/// Outcome of a step that validates first.
+#[derive(Debug)]
+pub enum Checked<T> {
+    Done(T),
+    /// `validate` with service rules found errors; nothing was changed.
+    Invalid {
+        report: Report,
+        commit: Oid,
+    },
+}
+
+/// What `review request` recorded.
+#[derive(Debug)]
+pub struct Requested {
+    pub record: Record,
+    pub warnings: usize,
+}
+
+pub struct RequestOptions {
+    pub dir: PathBuf,
+    pub id: String,
+    pub message: String,
+}
+
+/// `review request`: validate the test branch with service rules and open a review record pinned
+/// to its commit and to the tree of `extensions/<id>/`.
+pub fn request(opts: &RequestOptions) -> Result<Checked<Requested>> {
+    let chart = Chart::open(&opts.dir)?;
+    let id = opts.id.as_str();
+    chart.require_known(id)?;
+    let actor = chart.author()?;
+    let branch = chart.test_name(id);
+    let Some(tip) = chart.test_tip(id)? else {
+        return Err(refused(format!("there is no `{branch}` branch to review"))
+            .hint(format!(
+                "create it from `{}` (`cekops new {id}`, or `cekops restore {id}` after a delete)",
+                chart.service_name()
+            ))
+            .into());
+    };
+    if let Some(open) = chart.open_record(id)? {
+        return Err(already_open(&open));
+    }
+    let kind = review_kind(&chart, id, tip)?;
+    let report = validate_commit(&chart, kind, id, tip)?;
+    if report.errors() > 0 {
+        return Ok(Checked::Invalid {
+            report,
+            commit: tip,
+        });
+    }
+    let number = chart.records.next_number(id);
+    let mut ev = event(Action::Request, &actor, Some(opts.message.clone()));
+    ev.commit = Some(tip.to_string());
+    ev.validation = Some(ValidationSummary {
+        errors: report.errors() as u32,
+        warnings: report.warnings() as u32,
+    });
+    let tree = chart.review_tree(kind, id, tip)?;
+    let record = Record {
+        format: RECORD_FORMAT,
+        kind,
+        extension: id.to_string(),
+        number,
+        state: RecordState::Open,
+        branch: branch.clone(),
+        commit: Some(tip.to_string()),
+        tree: tree.map(|t| t.to_string()),
+        base: Some(chart.service.to_string()),
+        events: vec![ev],
+    };
+    // The test branch must not move while the record is written.
+    let pin = RefUpdate {
+        name: chart.test_ref(id),
+        old: Some(tip),
+        new: Some(tip),
+    };
+    chart.commit_record(
+        &record,
+        &format!("review request {id} #{number}"),
+        &actor,
+        None,
+        vec![pin],
+    )?;
+    Ok(Checked::Done(Requested {
+        record,
+        warnings: report.warnings(),
+    }))
+}
+
+fn already_open(open: &Record) -> anyhow::Error {
+    let who = open.request().map(|e| e.email.clone()).unwrap_or_default();
+    let what = if open.kind == RecordKind::Stop {
+        "a stop request"
+    } else {
+        "a review"
+    };
+    refused(format!(
+        "`{}` already has {what} open (#{} by {who})",
+        open.extension, open.number
+    ))
+    .hint(format!(
+        "see it with `cekops review show {}`; withdraw it with `cekops review cancel {}`",
+        open.extension, open.extension
+    ))
+    .into()
+}
+
+fn no_open(id: &str) -> anyhow::Error {
+    refused(format!("`{id}` has no open review or stop request"))
+        .hint(format!(
+            "request one with `cekops review request {id} -m MESSAGE`"
+        ))
+        .into()
+}
+
+/// `review cancel`: withdraw the open review (or stop request); the extension returns to its
+/// previous status and the test branch unlocks.
+pub fn cancel(dir: &Path, id: &str, message: Option<String>) -> Result<Record> {
+    let chart = Chart::open(dir)?;
+    chart.require_known(id)?;
+    let actor = chart.author()?;
+    let Some(mut record) = chart.open_record(id)? else {
+        return Err(no_open(id));
+    };
+    record.events.push(event(Action::Cancel, &actor, message));
+    record.state = RecordState::Cancelled;
+    chart.commit_record(
+        &record,
+        &format!("review cancel {id} #{}", record.number),
+        &actor,
+        None,
+        Vec::new(),
+    )?;
+    Ok(record)
+}
+
+/// Check that `actor` may decide `record` under the policy on `service`.
+fn check_reviewer(chart: &Chart, record: &Record, actor: &Identity) -> Result<()> {
+    if chart.reviewers().is_empty() {
+        return Err(refused(format!(
+            "`cekops.toml` on `{}` lists no reviewers, so nobody can decide reviews",
+            chart.service_name()
+        ))
+        .hint("add `[review] reviewers = [\"you@example.com\"]` through a config review (bootstrap: commit it on the service branch with `cekops init`)")
+        .into());
+    }
+    if !chart.is_reviewer(&actor.email) {
+        return Err(refused(format!(
+            "{} is not a reviewer: only the reviewers listed in `cekops.toml` on `{}` may decide reviews",
+            actor.email,
+            chart.service_name()
+        ))
+        .hint(format!(
+            "reviewers: {} (your identity comes from GIT_AUTHOR_EMAIL or `git config user.email`)",
+            chart.reviewers().join(", ")
+        ))
+        .into());
+    }
+    let requester = record
+        .request()
+        .map(|e| e.email.trim().to_lowercase())
+        .unwrap_or_default();
+    if requester == actor.email.trim().to_lowercase() && !chart.policy.allow_self_approval {
+        return Err(refused(format!(
+            "{} requested `{}` #{} and cannot decide it too",
+            actor.email, record.extension, record.number
+        ))
+        .hint("another reviewer must decide it (`allow_self_approval = true` in `cekops.toml` changes this)")
+        .into());
+    }
+    Ok(())
+}
+
+/// What a decision did.
+#[derive(Debug)]
+pub struct Decided {
+    pub record: Record,
+    /// Distinct valid approvals so far, and how many the policy wants.
+    pub approvals: usize,
+    pub required: u32,
+    /// When `service` moved: (before, after).
+    pub moved: Option<(Oid, Oid)>,
+    /// Work trees with `service` checked out that were brought up to date.
+    pub updated_checkouts: Vec<PathBuf>,
+    /// Work trees that could not be updated (the message says how to finish).
+    pub checkout_problems: Vec<String>,
+    /// This run finished an approval that an earlier, interrupted run had recorded.
+    pub resumed: bool,
+}
+
+/// Refuse when a checked-out `service` work tree has changes the update would overwrite.
+fn service_checkouts(chart: &Chart, new: Oid) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for c in worktree::checkouts_of(&chart.repo, &chart.service_ref())? {
+        let blocking = worktree::blocking_changes(&c.path, Some(new))?;
+        if !blocking.is_empty() {
+            let list: Vec<String> = blocking.iter().take(5).map(|p| format!("`{p}`")).collect();
+            return Err(refused(format!(
+                "`{}` is checked out in `{}` with uncommitted changes ({}); nothing was changed",
+                chart.service_name(),
+                c.path.display(),
+                list.join(", ")
+            ))
+            .hint("commit them on a test branch, stash or discard them, then approve again")
+            .into());
+        }
+        out.push(c.path);
+    }
+    Ok(out)
+}
+
+fn advance_checkouts(paths: &[PathBuf], old: Oid, new: Oid, d: &mut Decided) {
+    for p in paths {
+        match worktree::advance(p, old, new) {
+            Ok(()) => d.updated_checkouts.push(p.clone()),
+            Err(e) => d.checkout_problems.push(format!(
+                "the work tree `{}` still holds the previous version ({e}); update it with `git -C {} read-tree -m -u {old} {new}`",
+                p.display(),
+                p.display()
+            )),
+        }
+    }
+}
+
+/// `review approve`: one approval; the last required one fast-forwards `service` (or, for a stop
+/// request, commits the removal of `extensions/<id>/`) atomically with the record.
+pub fn approve(dir: &Path, id: &str, message: Option<String>) -> Result<Checked<Decided>> {
+    let chart = Chart::open(dir)?;
+    chart.require_known(id)?;
+    chart.require_full_history()?;
+    let actor = chart.author()?;
+    let Some(mut record) = chart.open_record(id)? else {
+        if let Some(d) = resume_interrupted(&chart, id, &actor)? {
+            return Ok(Checked::Done(d));
+        }
+        return Err(no_open(id));
+    };
+    check_reviewer(&chart, &record, &actor)?;
+    let already = record
+        .valid_approvals()
+        .iter()
+        .any(|e| e.email.eq_ignore_ascii_case(&actor.email));
+    if already {
+        return Err(refused(format!(
+            "{} already approved `{id}` #{}",
+            actor.email, record.number
+        ))
+        .hint(format!(
+            "{} of {} approvals so far; another reviewer must approve",
+            record.valid_approvals().len(),
+            chart.required_approvals()
+        ))
+        .into());
+    }
+    let required = chart.required_approvals();
+    let mut ev = event(Action::Approve, &actor, message);
+    ev.tree = record.tree.clone();
+    let (target, before) = match record.kind {
+        RecordKind::Review | RecordKind::ConfigReview => {
+            let commit = check_reviewable(&chart, &record)?;
+            let report = validate_commit(&chart, record.kind, id, commit)?;
+            if report.errors() > 0 {
+                return Ok(Checked::Invalid { report, commit });
+            }
+            ev.commit = Some(commit.to_string());
+            (commit, chart.service)
+        }
+        RecordKind::Stop => {
+            if !chart.in_service(id)? {
+                return Err(refused(format!(
+                    "`{id}` is no longer in service on `{}`; the stop request cannot be approved",
+                    chart.service_name()
+                ))
+                .hint(format!("cancel it with `cekops review cancel {id}`"))
+                .into());
+            }
+            (chart.service, chart.service)
+        }
+        RecordKind::Delete | RecordKind::Restore => return Err(no_open(id)),
+    };
+    let count = record.valid_approvals().len() + 1;
+    if (count as u32) < required {
+        record.events.push(ev);
+        chart.commit_record(
+            &record,
+            &format!(
+                "review approve {id} #{} ({count} of {required})",
+                record.number
+            ),
+            &actor,
+            None,
+            Vec::new(),
+        )?;
+        return Ok(Checked::Done(Decided {
+            record,
+            approvals: count,
+            required,
+            moved: None,
+            updated_checkouts: Vec::new(),
+            checkout_problems: Vec::new(),
+            resumed: false,
+        }));
+    }
+    // The last approval moves service.
+    let after = if record.kind == RecordKind::Stop {
+        stop_commit(&chart, &record, &actor)?
+    } else {
+        target
+    };
+    let checkouts = service_checkouts(&chart, after)?;
+    ev.service_before = Some(before.to_string());
+    ev.service_after = Some(after.to_string());
+    record.events.push(ev);
+    record.state = RecordState::Approved;
+    let mut also = vec![RefUpdate {
+        name: chart.service_ref(),
+        old: Some(before),
+        new: Some(after),
+    }];
+    if record.kind != RecordKind::Stop {
+        // The reviewed test branch must still be where it was reviewed.
+        also.insert(
+            0,
+            RefUpdate {
+                name: chart.test_ref(id),
+                old: Some(target),
+                new: Some(target),
+            },
+        );
+    }
+    chart.commit_record(
+        &record,
+        &format!("review approve {id} #{}", record.number),
+        &actor,
+        None,
+        also,
+    )?;
+    let mut d = Decided {
+        record,
+        approvals: count,
+        required,
+        moved: Some((before, after)),
+        updated_checkouts: Vec::new(),
+        checkout_problems: Vec::new(),
+        resumed: false,
+    };
+    advance_checkouts(&checkouts, before, after, &mut d);
+    Ok(Checked::Done(d))
+}
+
+/// The commit that removes `extensions/<id>/` from `service` for an approved stop request.
+fn stop_commit(chart: &Chart, record: &Record, actor: &Identity) -> Result<Oid> {
+    let info = objects::commit_info(&chart.repo, chart.service)?;
+    let tree = objects::replace_subtree(
+        &chart.repo,
+        info.tree,
+        &Chart::ext_path(&record.extension),
+        None,
+    )?;
+    let reason = record
+        .request()
+        .and_then(|e| e.message.clone())
+        .unwrap_or_default();
+    let message = format!(
+        "stop {}: {}\n\nApproved stop request {}/{}.toml on {}.\n",
+        record.extension,
+        reason.lines().next().unwrap_or(""),
+        record.extension,
+        record.number,
+        chart.records_name()
+    );
+    let committer = chart.committer()?;
+    objects::create_commit(
+        &chart.repo,
+        tree,
+        &[chart.service],
+        actor,
+        &committer,
+        &message,
+    )
+}
+
+/// The reviewed commit, after checking that the test branch did not move, that the review's
+/// scope still holds and that `service` is an ancestor.
+fn check_reviewable(chart: &Chart, record: &Record) -> Result<Oid> {
+    let id = &record.extension;
+    let branch = chart.test_name(id);
+    let pinned = record.commit.as_deref().and_then(objects::parse_oid);
+    let Some(pinned) = pinned else {
+        return Err(refused(format!(
+            "record `{id}/{}.toml` names no valid commit",
+            record.number
+        ))
+        .hint(format!(
+            "cancel it (`cekops review cancel {id}`) and request again"
+        ))
+        .into());
+    };
+    let Some(tip) = chart.test_tip(id)? else {
+        return Err(refused(format!(
+            "`{branch}` no longer exists, so review #{} cannot be approved",
+            record.number
+        ))
+        .hint(format!("cancel it with `cekops review cancel {id}`"))
+        .into());
+    };
+    if tip != pinned {
+        return Err(stale_error(chart, record, pinned, tip));
+    }
+    if tip == chart.service {
+        return Err(refused(format!(
+            "`{}` already points at the reviewed commit {}, but no approval moved it there",
+            chart.service_name(),
+            short(tip)
+        ))
+        .hint(format!(
+            "it was moved outside cekops: run `cekops audit`, then cancel this review (`cekops review cancel {id}`)"
+        ))
+        .into());
+    }
+    let kind = review_kind(chart, id, tip)?;
+    if kind != record.kind {
+        return Err(refused(format!(
+            "`{branch}` is now a {} rather than a {}",
+            kind.as_str(),
+            record.kind.as_str()
+        ))
+        .hint(format!(
+            "cancel the review (`cekops review cancel {id}`) and request again"
+        ))
+        .into());
+    }
+    if chart
+        .review_tree(record.kind, id, tip)?
+        .map(|t| t.to_string())
+        != record.tree
+    {
+        return Err(stale_error(chart, record, pinned, tip));
+    }
+    if !objects::is_ancestor(&chart.repo, chart.service, tip)? {
+        return Err(refused(format!(
+            "`{}` moved since `{branch}` branched from it: approval must fast-forward `{}`",
+            chart.service_name(),
+            chart.service_name()
+        ))
+        .hint(format!(
+            "run `cekops sync {id}` to rebase `{branch}` onto `{}` (approvals stay valid when `extensions/{id}/` does not change)",
+            chart.service_name()
+        ))
+        .into());
+    }
+    Ok(tip)
+}
+
+fn stale_error(chart: &Chart, record: &Record, pinned: Oid, tip: Oid) -> anyhow::Error {
+    let id = &record.extension;
+    refused(format!(
+        "review #{} of `{id}` is stale: `{}` moved from the reviewed commit {} to {} while under review",
+        record.number,
+        chart.test_name(id),
+        short(pinned),
+        short(tip)
+    ))
+    .hint(format!(
+        "cancel the review (`cekops review cancel {id}`) and request a new one for the current commit"
+    ))
+    .into()
+}
+
+/// When the records say an approval moved `service` but `service` did not move (a crash between
+/// the two ref writes), finish the move.
+fn resume_interrupted(chart: &Chart, id: &str, actor: &Identity) -> Result<Option<Decided>> {
+    let Some(record) = chart.latest(id)? else {
+        return Ok(None);
+    };
+    if record.state != RecordState::Approved {
+        return Ok(None);
+    }
+    let Some(last) = record.events.last() else {
+        return Ok(None);
+    };
+    let before = last.service_before.as_deref().and_then(objects::parse_oid);
+    let after = last.service_after.as_deref().and_then(objects::parse_oid);
+    let (Some(before), Some(after)) = (before, after) else {
+        return Ok(None);
+    };
+    if chart.service != before || !objects::has_commit(&chart.repo, after) {
+        return Ok(None);
+    }
+    if !chart.is_reviewer(&actor.email) {
+        return Ok(None);
+    }
+    let checkouts = service_checkouts(chart, after)?;
+    let committer = chart.committer()?;
+    crate::git::refs::update(
+        &chart.repo,
+        &[RefUpdate {
+            name: chart.service_ref(),
+            old: Some(before),
+            new: Some(after),
+        }],
+        &committer,
+        &format!("cekops: finish approval of {id} #{}", record.number),
+    )?;
+    let mut d = Decided {
+        approvals: record.valid_approvals().len(),
+        required: chart.required_approvals(),
+        record,
+        moved: Some((before, after)),
+        updated_checkouts: Vec::new(),
+        checkout_problems: Vec::new(),
+        resumed: true,
+    };
+    advance_checkouts(&checkouts, before, after, &mut d);
+    Ok(Some(d))
+}
+
+/// `review reject`: close the open review with feedback (*Confirmation required*).
+pub fn reject(dir: &Path, id: &str, feedback: &str) -> Result<Record> {
+    let chart = Chart::open(dir)?;
+    chart.require_known(id)?;
+    let actor = chart.author()?;
+    let Some(mut record) = chart.open_record(id)? else {
+        return Err(no_open(id));
+    };
+    check_reviewer(&chart, &record, &actor)?;
+    if feedback.trim().is_empty() {
+        return Err(usage("feedback must not be empty")
+            .hint("say what must change: `-m \"...\"`")
+            .into());
+    }
+    record
+        .events
+        .push(event(Action::Reject, &actor, Some(feedback.to_string())));
+    record.state = RecordState::Rejected;
+    chart.commit_record(
+        &record,
+        &format!("review reject {id} #{}", record.number),
+        &actor,
+        None,
+        Vec::new(),
+    )?;
+    Ok(record)
+}
+
+/// A record with what `show` and `list` add: the policy's count and whether it went stale.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct RecordView {
+    #[serde(flatten)]
+    pub record: Record,
+    pub approvals: usize,
+    pub required_approvals: u32,
+    /// Open review whose test branch moved away from the reviewed commit.
+    pub stale: bool,
+    /// Open review that needs `cekops sync` before it can be approved.
+    pub needs_sync: bool,
+}
+
+fn view(chart: &Chart, record: Record) -> Result<RecordView> {
+    let mut stale = false;
+    let mut needs_sync = false;
+    if record.state == RecordState::Open
+        && matches!(record.kind, RecordKind::Review | RecordKind::ConfigReview)
+    {
+        let tip = chart.test_tip(&record.extension)?;
+        let pinned = record.commit.as_deref().and_then(objects::parse_oid);
+        stale = tip.is_none() || tip != pinned;
+        if let Some(t) = tip
+            && !stale
+        {
+            needs_sync = !objects::is_ancestor(&chart.repo, chart.service, t).unwrap_or(false);
+        }
+    }
+    Ok(RecordView {
+        approvals: record.valid_approvals().len(),
+        required_approvals: chart.required_approvals(),
+        record,
+        stale,
+        needs_sync,
+    })
+}
+
+/// `review show`: the open record of an ID, else its latest (or record `number`).
+pub fn show(dir: &Path, id: &str, number: Option<u32>) -> Result<RecordView> {
+    let chart = Chart::open(dir)?;
+    chart.require_known(id)?;
+    let record = match number {
+        Some(n) => chart.read_record(id, n)?,
+        None => {
+            let mut found = None;
+            chart.scan_back(id, |r| {
+                if r.kind.is_request() {
+                    found = Some(r.clone());
+                    true
+                } else {
+                    false
+                }
+            })?;
+            match found {
+                Some(r) => r,
+                None => {
+                    return Err(refused(format!("`{id}` has no reviews yet"))
+                        .hint(format!(
+                            "request one with `cekops review request {id} -m MESSAGE`"
+                        ))
+                        .into());
+                }
+            }
+        }
+    };
+    view(&chart, record)
+}
+
+/// `review list`: open reviews and stop requests (every request with `all`).
+pub fn list(dir: &Path, all: bool) -> Result<Vec<RecordView>> {
+    let chart = Chart::open(dir)?;
+    let mut out = Vec::new();
+    let ids: Vec<String> = chart.records.by_id.keys().cloned().collect();
+    for id in ids {
+        if all {
+            for r in chart.all_records(&id)? {
+                if r.kind.is_request() {
+                    out.push(view(&chart, r)?);
+                }
+            }
+        } else if let Some(r) = chart.open_record(&id)? {
+            out.push(view(&chart, r)?);
+        }
+    }
+    Ok(out)
+}
+
+/// For hooks and cekops's own commands: may a commit land on `branch` (a short branch name)?
+/// Refused while the branch is a test branch under review, and always for `service` (it moves
+/// only through `review approve`).
+pub fn check_commit_allowed(dir: &Path, branch: &str) -> Result<(), UserError> {
+    let chart = match Chart::open(dir) {
+        Ok(c) => c,
+        // No service branch yet (a repository being set up): nothing is protected.
+        Err(_) => return Ok(()),
+    };
+    if branch == chart.service_name() {
+        return Err(refused(format!(
+            "`{branch}` is the service version: it moves only when a review is approved"
+        ))
+        .hint("commit on a test branch (`test/<id>`) and run `cekops review request <id>`"));
+    }
+    let pattern = &chart.branches.test.value;
+    let Some((prefix, suffix)) = pattern.split_once("{id}") else {
+        return Ok(());
+    };
+    let Some(id) = branch
+        .strip_prefix(prefix)
+        .and_then(|r| r.strip_suffix(suffix))
+    else {
+        return Ok(());
+    };
+    match chart.open_record(id) {
+        Ok(Some(r)) if r.kind != RecordKind::Stop => Err(locked_error(&r, branch)),
+        Ok(_) => Ok(()),
+        Err(e) => Err(match e.downcast::<UserError>() {
+            Ok(u) => u,
+            Err(e) => refused(e.to_string()),
+        }),
+    }
+}
+
+fn locked_error(r: &Record, branch: &str) -> UserError {
+    let who = r.request().map(|e| e.email.clone()).unwrap_or_default();
+    refused(format!(
+        "`{branch}` is locked: review #{} requested by {who} is open, and the test version cannot change while it is under review",
+        r.number
+    ))
+    .hint(format!(
+        "wait for the decision, or withdraw it with `cekops review cancel {}`",
+        r.extension
+    ))
+}
+
+/// Short description of a record for messages.
+pub fn describe(r: &Record) -> String {
+    format!(
+        "{} #{} of `{}` ({}, {})",
+        r.kind.as_str(),
+        r.number,
+        r.extension,
+        r.state.as_str(),
+        r.commit.as_deref().map(short_text).unwrap_or("-")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::process::Command;
+
+    use super::*;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let out = Command::new("git")
+            .current_dir(dir)
+            .args(args)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "Dev")
+            .env("GIT_AUTHOR_EMAIL", "dev@example.com")
+            .env("GIT_COMMITTER_NAME", "Dev")
+            .env("GIT_COMMITTER_EMAIL", "dev@example.com")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    #[test]
+    fn commits_are_refused_on_service_and_on_a_test_branch_under_review() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        std::fs::write(
+            dir.join("cekops.toml"),
+            "[review]\nreviewers = [\"a@example.com\"]\n",
+        )
+        .unwrap();
+        git(dir, &["init", "-q", "-b", "service"]);
+        git(dir, &["add", "-A"]);
+        git(dir, &["commit", "-q", "-m", "init"]);
+        git(dir, &["branch", "test/com.example.a"]);
+        assert!(check_commit_allowed(dir, "test/com.example.a").is_ok());
+        assert!(check_commit_allowed(dir, "feature/x").is_ok());
+        let e = check_commit_allowed(dir, "service").unwrap_err();
+        assert!(
+            e.message.contains("moves only when a review is approved"),
+            "{}",
+            e.message
+        );
+        // An open review record locks the branch.
+        let record = Record {
+            format: RECORD_FORMAT,
+            kind: RecordKind::Review,
+            extension: "com.example.a".into(),
+            number: 1,
+            state: RecordState::Open,
+            branch: "test/com.example.a".into(),
+            commit: None,
+            tree: None,
+            base: None,
+            events: vec![Event {
+                action: Action::Request,
+                name: "Dev".into(),
+                email: "dev@example.com".into(),
+                at: "2026-01-01T00:00:00+00:00".into(),
+                message: None,
+                commit: None,
+                tree: None,
+                service_before: None,
+                service_after: None,
+                validation: None,
+            }],
+        };
+        git(dir, &["checkout", "-q", "--orphan", "cekops/records"]);
+        git(dir, &["rm", "-q", "-rf", "."]);
+        std::fs::create_dir_all(dir.join("com.example.a")).unwrap();
+        std::fs::write(dir.join("com.example.a/1.toml"), record.to_toml().unwrap()).unwrap();
+        git(dir, &["add", "-A"]);
+        git(dir, &["commit", "-q", "-m", "request"]);
+        let e = check_commit_allowed(dir, "test/com.example.a").unwrap_err();
+        assert!(
+            e.message
+                .contains("is locked: review #1 requested by dev@example.com"),
+            "{}",
+            e.message
+        );
+        assert!(check_commit_allowed(dir, "test/com.example.b").is_ok());
+    }
+}
