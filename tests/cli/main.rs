@@ -13,6 +13,7 @@ mod init;
 mod interop;
 mod lifecycle;
 mod new;
+mod pre_commit_framework;
 mod readme;
 mod review;
 mod schema;
