@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod chart;
+pub mod ci;
 pub mod delete;
 pub mod export;
 pub mod fetch;

@@ -3,6 +3,7 @@
 mod alexa;
 mod bad_input;
 mod chart_env;
+mod ci;
 mod codes;
 mod common;
 mod faults;

@@ -56,7 +56,10 @@ fn pre_commit(env: &TestEnv, tool: &Path, dir: &Path, args: &[&str]) -> Out {
 }
 
 fn path_with_cekops() -> std::ffi::OsString {
-    let bin = Path::new(env!("CARGO_BIN_EXE_cekops")).parent().unwrap().to_path_buf();
+    let bin = Path::new(env!("CARGO_BIN_EXE_cekops"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
     let rest = std::env::var_os("PATH").unwrap_or_default();
     std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&rest))).unwrap()
 }
@@ -89,7 +92,11 @@ fn add_utterance(env: &TestEnv, line: &str) {
     let text = env.read(INTENT);
     env.write(
         INTENT,
-        text.replacen("utterances = [\n", &format!("utterances = [\n    \"{line}\",\n"), 1),
+        text.replacen(
+            "utterances = [\n",
+            &format!("utterances = [\n    \"{line}\",\n"),
+            1,
+        ),
     );
 }
 
@@ -107,7 +114,12 @@ fn test_try_repo_runs_validate_and_fmt_hooks() {
     let original = env.read(INTENT);
     add_utterance(&env, "<size>큰</size> 커피 주문해줘");
     env.git(&["add", INTENT]);
-    let out = pre_commit(&env, &tool, &env.root, &["try-repo", hooks, "cekops-validate-system"]);
+    let out = pre_commit(
+        &env,
+        &tool,
+        &env.root,
+        &["try-repo", hooks, "cekops-validate-system"],
+    );
     out.code(1)
         .contains("cekops validate --staged")
         .contains("Failed")
@@ -117,24 +129,41 @@ fn test_try_repo_runs_validate_and_fmt_hooks() {
     env.write(INTENT, &original);
     add_utterance(&env, "<coffeeType>카푸치노</coffeeType> 하나 주문해줘");
     env.git(&["add", INTENT]);
-    pre_commit(&env, &tool, &env.root, &["try-repo", hooks, "cekops-validate-system"])
-        .code(0)
-        .contains("Passed");
+    pre_commit(
+        &env,
+        &tool,
+        &env.root,
+        &["try-repo", hooks, "cekops-validate-system"],
+    )
+    .code(0)
+    .contains("Passed");
 
     // fmt --check: a file off the canonical layout fails until `cekops fmt` fixes it.
-    let text = env.read(INTENT).replacen("description = ", "description   =   ", 1);
+    let text = env
+        .read(INTENT)
+        .replacen("description = ", "description   =   ", 1);
     env.write(INTENT, &text);
     env.git(&["add", INTENT]);
-    pre_commit(&env, &tool, &env.root, &["try-repo", hooks, "cekops-fmt-system"])
-        .code(1)
-        .contains("cekops fmt --check")
-        .contains("Failed")
-        .contains("OrderCoffee.toml");
+    pre_commit(
+        &env,
+        &tool,
+        &env.root,
+        &["try-repo", hooks, "cekops-fmt-system"],
+    )
+    .code(1)
+    .contains("cekops fmt --check")
+    .contains("Failed")
+    .contains("OrderCoffee.toml");
     env.cekops(&["fmt"]).code(0);
     env.git(&["add", "-A"]);
-    pre_commit(&env, &tool, &env.root, &["try-repo", hooks, "cekops-fmt-system"])
-        .code(0)
-        .contains("Passed");
+    pre_commit(
+        &env,
+        &tool,
+        &env.root,
+        &["try-repo", hooks, "cekops-fmt-system"],
+    )
+    .code(0)
+    .contains("Passed");
 }
 
 #[test]
