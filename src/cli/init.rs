@@ -25,7 +25,7 @@ use crate::ops::init::init;
 /// `extensions/.gitkeep` exists, nothing is written; an existing `.gitignore` is kept.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Exit status: 0 created, 1 refused (files exist, branch exists, uncommitted changes), 2 usage error.\n\nExamples:\n  cekops init my-extensions --reviewer alice@example.com --reviewer bob@example.com\n  cekops init                                   the current folder\n  cekops init --service-branch main             when the protected branch is to be `main`\n  cekops init --ci github                       add a GitHub Actions workflow (also in an initialised repository)\n\nNext: cekops new com.example.hello --language ko-KR"
+    after_help = "Exit status: 0 created, 1 refused (files exist, branch exists, uncommitted changes), 2 usage error.\n\nExamples:\n  cekops init my-extensions --reviewer alice@example.com --reviewer bob@example.com\n  cekops init                                   the current folder\n  cekops init --service-branch main             when the protected branch is to be `main`\n  cekops init --ci github                       also write a GitHub Actions workflow\n\nNext: cekops new com.example.hello --language ko-KR"
 )]
 pub struct InitArgs {
     /// Folder of the new repository (created when missing; default: the current folder).

@@ -28,7 +28,8 @@ fn find_pre_commit() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// The tool, or `None` (skip) when it is missing outside CI.
+/// The tool, or `None` (skip, with a message) when it is missing outside CI.
+#[allow(clippy::print_stderr)]
 fn pre_commit_or_skip(test: &str) -> Option<PathBuf> {
     match find_pre_commit() {
         Some(p) => Some(p),
