@@ -112,7 +112,7 @@ fn print_report(report: &HooksReport) {
     }
     if let Some(b) = &report.unborn_head {
         s.push_str(&format!(
-            "warning: HEAD names `{b}`, which does not exist: the hook reads the branch names from HEAD's cekops.toml\nhint: point HEAD at the service branch: `git symbolic-ref HEAD refs/heads/service`\n"
+            "note: HEAD names `{b}`, which does not exist: when the service branch is not called `service`, the hook finds it through HEAD's cekops.toml\nhint: if yours is called something else, point HEAD at it: `git symbolic-ref HEAD refs/heads/<name>`\n"
         ));
     }
     super::err(&s);

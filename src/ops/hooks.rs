@@ -170,8 +170,8 @@ pub struct HookChange {
 pub struct HooksReport {
     pub dir: PathBuf,
     pub changes: Vec<HookChange>,
-    /// Bare repository with HEAD on a branch that does not exist: the server hook reads the branch
-    /// names from HEAD's `cekops.toml`, so HEAD should name the service branch.
+    /// `--server` with HEAD on a branch that does not exist (and is not `service`): the hook finds a
+    /// service branch not called `service` through HEAD's `cekops.toml`.
     pub unborn_head: Option<String>,
 }
 
@@ -277,10 +277,11 @@ pub fn install(opts: &InstallOptions) -> Result<HooksReport> {
     }
     let unborn_head = if opts.server {
         gh::head_branch(&repo).filter(|b| {
-            gh::ref_target(&repo, &format!("refs/heads/{b}"))
-                .ok()
-                .flatten()
-                .is_none()
+            b != "service"
+                && gh::ref_target(&repo, &format!("refs/heads/{b}"))
+                    .ok()
+                    .flatten()
+                    .is_none()
         })
     } else {
         None

@@ -241,6 +241,47 @@ fn test_client_install_in_bare_repository_points_at_server() {
         .code(1)
         .contains("bare repository")
         .contains("hooks install --server");
+    assert!(!env.path("hooks/pre-commit").exists());
+    env.cekops(&["hooks", "install", "--server"])
+        .code(0)
+        .contains("pre-receive            installed")
+        .contains("note: HEAD names `master`, which does not exist");
+    assert!(env.path("hooks/pre-receive").is_file());
+    env.cekops(&["hooks", "install", "--server"])
+        .code(0)
+        .contains("pre-receive            unchanged");
+    env.cekops(&["hooks", "uninstall"])
+        .code(0)
+        .contains("pre-receive            removed");
+    assert!(!env.path("hooks/pre-receive").exists());
+}
+
+#[test]
+fn test_hooks_without_cekops_fail_closed_except_reference_transaction() {
+    let env = base_repo();
+    // Install from a copy of the binary, then remove the copy: no cekops anywhere.
+    let bin = env.tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let copy = bin.join("cekops-copy");
+    std::fs::copy(env!("CARGO_BIN_EXE_cekops"), &copy).unwrap();
+    let mut cmd = std::process::Command::new(&copy);
+    env.apply(&mut cmd);
+    cmd.current_dir(&env.root).args(["hooks", "install"]);
+    crate::common::run(cmd).code(0);
+    std::fs::remove_file(&copy).unwrap();
+    let path = [("PATH", "/usr/local/bin:/usr/bin:/bin")];
+    // reference-transaction: git keeps working, with a warning.
+    let out = env.git_try_in(&env.root, &["switch", "-q", "-c", TEST], &path);
+    out.code(0)
+        .contains("cekops is not installed")
+        .contains("service is not protected");
+    // pre-commit: refused.
+    env.write("notes.txt", "x");
+    env.git(&["add", "notes.txt"]);
+    let out = env.git_try_in(&env.root, &["commit", "-q", "-m", "x"], &path);
+    out.code(1)
+        .contains("cekops pre-commit hook: cekops is not installed")
+        .contains("cekops hooks uninstall");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -412,6 +453,10 @@ fn test_reference_transaction_refuses_moving_service_with_plain_git() {
     refused_move(&env, &["merge", "-q", "--no-ff", "-m", "merge", TEST]);
     env.git(&["reset", "-q", "--hard", "HEAD"]);
     refused_move(&env, &["reset", "-q", "--hard", &test_tip]);
+    env.git(&["reset", "-q", "--hard", "HEAD"]);
+    refused_move(&env, &["rebase", "-q", TEST]);
+    let _ = git(&env, &["rebase", "--abort"]);
+    env.git(&["reset", "-q", "--hard", "HEAD"]);
     refused_move(
         &env,
         &[
