@@ -871,3 +871,78 @@ fn test_server_refuses_moving_a_test_branch_under_review() {
         Some(rev(&env, &env.root, TEST_A))
     );
 }
+
+#[test]
+fn test_server_accepts_sync_of_a_reviewed_branch_and_an_approved_stop() {
+    let env = chart_repo();
+    let remote = with_remote(&env, true);
+    let b = "com.example.beta";
+    new_extension(&env, b, "베타봇");
+    env.cekops(&["review", "request", A, "-m", "alpha"]).code(0);
+    env.cekops(&["review", "request", b, "-m", "beta"]).code(0);
+    env.cekops_in(&env.root, &["review", "approve", b], &ALICE)
+        .code(0);
+    env.cekops(&["push"]).code(0);
+    // service moved under A's open review: sync rebases test/A and records the new commit, and
+    // the server lets the reviewed branch move to exactly that commit.
+    env.git(&["switch", "-q", "--detach"]);
+    env.cekops(&["sync", A]).code(0);
+    env.cekops(&["push"]).code(0);
+    assert_eq!(
+        remote_rev(&env, &remote, TEST_A),
+        Some(rev(&env, &env.root, TEST_A))
+    );
+    env.cekops_in(&env.root, &["review", "approve", A], &ALICE)
+        .code(0);
+    env.cekops(&["push"]).code(0);
+    // An approved stop: a commit cekops writes, removing the extension from service.
+    env.cekops(&["stop", b, "--reason", "retired"]).code(0);
+    env.cekops_in(&env.root, &["review", "approve", b], &ALICE)
+        .code(0);
+    env.cekops(&["push"]).code(0);
+    let service = rev(&env, &env.root, "service");
+    assert_eq!(remote_rev(&env, &remote, "service"), Some(service.clone()));
+    let tree = env.git(&["ls-tree", "--name-only", "service", "extensions/"]);
+    assert_eq!(tree, "extensions/com.example.alpha");
+    env.cekops_in(&remote, &["audit"], &[]).code(0);
+}
+
+#[test]
+fn test_linked_work_trees_share_the_hooks() {
+    let env = repo();
+    let wt = env.tmp.path().join("wt");
+    env.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "test/com.example.other",
+        wt.to_str().unwrap(),
+        "service",
+    ]);
+    env.cekops_in(&wt, &["hooks", "install"], &[])
+        .code(0)
+        .contains("pre-commit             unchanged")
+        .contains(".git/hooks/pre-commit");
+    // The hooks run there too: validation of the staged change, and service stays protected.
+    let intent = wt.join(INTENT);
+    let text = std::fs::read_to_string(&intent).unwrap();
+    std::fs::write(
+        &intent,
+        text.replacen(
+            "utterances = [\n",
+            "utterances = [\n    \"<size>큰</size> 커피\",\n",
+            1,
+        ),
+    )
+    .unwrap();
+    env.git_in(&wt, &["add", INTENT]);
+    env.git_try_in(&wt, &["commit", "-q", "-m", "bad"], &[])
+        .code(1)
+        .contains("unknown-slot");
+    env.git_in(
+        &wt,
+        &["commit", "-q", "--no-verify", "--allow-empty", "-m", "x"],
+    );
+    refused_move_in(&env, &wt, &["branch", "-f", "service", "HEAD"]);
+}
