@@ -3,8 +3,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::error::usage;
 use crate::git::commit::short;
+use crate::ops::ci::Ci;
 use crate::ops::init::InitOptions;
+use crate::ops::init::add_ci;
 use crate::ops::init::init;
 
 /// Start an extension repository: `cekops.toml`, `extensions/` and a first commit on `service`.
@@ -22,7 +25,7 @@ use crate::ops::init::init;
 /// `extensions/.gitkeep` exists, nothing is written; an existing `.gitignore` is kept.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Exit status: 0 created, 1 refused (files exist, branch exists, uncommitted changes), 2 usage error.\n\nExamples:\n  cekops init my-extensions --reviewer alice@example.com --reviewer bob@example.com\n  cekops init                                   the current folder\n  cekops init --service-branch main             when the protected branch is to be `main`\n\nNext: cekops new com.example.hello --language ko-KR"
+    after_help = "Exit status: 0 created, 1 refused (files exist, branch exists, uncommitted changes), 2 usage error.\n\nExamples:\n  cekops init my-extensions --reviewer alice@example.com --reviewer bob@example.com\n  cekops init                                   the current folder\n  cekops init --service-branch main             when the protected branch is to be `main`\n  cekops init --ci github                       also write a GitHub Actions workflow\n\nNext: cekops new com.example.hello --language ko-KR"
 )]
 pub struct InitArgs {
     /// Folder of the new repository (created when missing; default: the current folder).
@@ -34,6 +37,11 @@ pub struct InitArgs {
     /// Name of the protected service branch, written to `[branches] service`.
     #[arg(long, value_name = "NAME", default_value = "service")]
     pub service_branch: String,
+    /// Also write a CI workflow: `github` (`.github/workflows/cekops.yml`) or `gitlab`
+    /// (`.gitlab-ci.yml`). In a repository that already has `cekops.toml`, only the workflow is
+    /// written (to the work tree, to commit on a test branch and have reviewed).
+    #[arg(long, value_enum, value_name = "CI")]
+    pub ci: Option<Ci>,
 }
 
 pub fn run(ctx: &super::Context, args: &InitArgs) -> anyhow::Result<ExitCode> {
@@ -41,10 +49,32 @@ pub fn run(ctx: &super::Context, args: &InitArgs) -> anyhow::Result<ExitCode> {
         Some(d) => ctx.dir.join(d),
         None => ctx.dir.clone(),
     };
+    if let Some(ci) = args.ci
+        && std::fs::symlink_metadata(dir.join("cekops.toml")).is_ok()
+    {
+        if !args.reviewers.is_empty() || args.service_branch != "service" {
+            return Err(usage(
+                "this repository is already initialised: `--ci` alone adds the workflow",
+            )
+            .hint("change reviewers or branch names in `cekops.toml` through a config review")
+            .into());
+        }
+        let r = add_ci(&dir, ci)?;
+        super::err(&format!(
+            "Wrote {} (not committed)
+
+next: commit it on a test branch and request a review; it is a repository-level file, so it reaches `{}` like any other change
+",
+            r.written.display(),
+            r.service
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
     let report = init(&InitOptions {
         dir,
         reviewers: args.reviewers.clone(),
         service_branch: args.service_branch.clone(),
+        ci: args.ci,
     })?;
     let dir = report
         .dir
@@ -89,6 +119,7 @@ pub fn run(ctx: &super::Context, args: &InitArgs) -> anyhow::Result<ExitCode> {
         s.push_str("warning: no reviewers: nobody can approve a review until cekops.toml lists one under [review] reviewers\n");
     }
     s.push_str("\nnext: cekops new com.example.hello --language ko-KR\n");
+    s.push_str("      cekops hooks install    (validate on commit, protect the service branch)\n");
     super::err(&s);
     Ok(ExitCode::SUCCESS)
 }

@@ -9,6 +9,7 @@ mod diff;
 mod export;
 mod fetch;
 mod fmt;
+mod hooks;
 mod import;
 mod init;
 mod log;
@@ -89,6 +90,9 @@ pub enum Command {
     Push(push::PushArgs),
     Fetch(fetch::FetchArgs),
     Diff(diff::DiffArgs),
+    Hooks(hooks::HooksArgs),
+    #[command(hide = true)]
+    Hook(hooks::HookArgs),
 }
 
 /// What every command gets: the working folder and output settings.
@@ -180,6 +184,8 @@ pub fn main() -> ExitCode {
         Command::Push(a) => push::run(&ctx, a),
         Command::Fetch(a) => fetch::run(&ctx, a),
         Command::Diff(a) => diff::run(&ctx, a),
+        Command::Hooks(a) => hooks::run(&ctx, a),
+        Command::Hook(a) => hooks::run_hook(&ctx, a),
     };
     match result {
         Ok(code) => code,

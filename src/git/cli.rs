@@ -20,6 +20,7 @@ pub struct Output {
 /// Run git in `dir`, returning its output whatever the exit status.
 pub fn run_any(dir: &Path, args: &[&str]) -> Result<Output> {
     let out = Command::new("git")
+        .env(super::hooks::INTERNAL_ENV, "1")
         .arg("-C")
         .arg(dir)
         .args(args)

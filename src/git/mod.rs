@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod commit;
+pub mod hooks;
 pub mod identity;
 pub mod objects;
 pub mod records;
@@ -133,7 +134,7 @@ fn blob_entry(
 
 /// Read the index (staged files) into a snapshot.
 pub fn tree_from_index(repo: &Repository, load: &dyn Fn(&str) -> bool) -> Result<Tree> {
-    let index = repo.index().context("cannot read the index")?;
+    let index = index_of(repo)?;
     let mut tree = Tree::default();
     for entry in index.iter() {
         let path = String::from_utf8_lossy(&entry.path).into_owned();
@@ -159,13 +160,24 @@ pub fn tree_from_index(repo: &Repository, load: &dyn Fn(&str) -> bool) -> Result
     Ok(tree)
 }
 
+/// The index git would commit: `GIT_INDEX_FILE` when set (git sets it for the pre-commit hook;
+/// `git commit -a` and `git commit <paths>` stage into a temporary index), else the repository's.
+fn index_of(repo: &Repository) -> Result<git2::Index> {
+    if let Some(file) = std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
+        let path = PathBuf::from(file);
+        return git2::Index::open(&path)
+            .with_context(|| format!("cannot read the index `{}`", path.display()));
+    }
+    repo.index().context("cannot read the index")
+}
+
 /// Paths that differ between `HEAD` and the index (all index paths when there is no `HEAD`).
 pub fn staged_paths(repo: &Repository) -> Result<BTreeSet<String>> {
     let head_tree = match repo.head() {
         Ok(h) => Some(h.peel_to_tree()?),
         Err(_) => None,
     };
-    let index = repo.index()?;
+    let index = index_of(repo)?;
     let diff = repo.diff_tree_to_index(head_tree.as_ref(), Some(&index), None)?;
     let mut out = BTreeSet::new();
     for d in diff.deltas() {

@@ -129,6 +129,13 @@ fn check_policy(chart: &Chart, r: &Record, before: Oid, out: &mut Vec<Finding>, 
 
 pub fn audit(dir: &Path, rev: Option<&str>) -> Result<AuditReport> {
     let chart = Chart::open(dir)?;
+    audit_chart(&chart, rev, None)
+}
+
+/// [`audit`] over an opened chart (the hooks give one whose records are those being pushed).
+/// With `stop_at` (a `service` commit already accepted, such as the remote's), the walk ends
+/// there: only the steps after it are proved.
+pub fn audit_chart(chart: &Chart, rev: Option<&str>, stop_at: Option<Oid>) -> Result<AuditReport> {
     chart.require_full_history()?;
     let rev_name = rev.unwrap_or(chart.service_name()).to_string();
     let tip = git::resolve_commit(&chart.repo, &rev_name)
@@ -186,6 +193,9 @@ pub fn audit(dir: &Path, rev: Option<&str>) -> Result<AuditReport> {
     let mut cur = Some(tip);
     let mut guard = 0usize;
     while let Some(c) = cur {
+        if Some(c) == stop_at {
+            break;
+        }
         guard += 1;
         if guard > 10_000_000 {
             break;
@@ -195,7 +205,7 @@ pub fn audit(dir: &Path, rev: Option<&str>) -> Result<AuditReport> {
         if let Some((r, before)) = moves.get(&c) {
             let before = *before;
             let record = Some(format!("{}/{}", r.extension, r.number));
-            check_policy(&chart, r, before, &mut findings, c);
+            check_policy(chart, r, before, &mut findings, c);
             if r.kind == RecordKind::Stop {
                 let expected = objects::commit_info(&chart.repo, before)
                     .ok()

@@ -82,25 +82,12 @@ impl Chart {
             ))
             .hint("run cekops inside an extension repository (or `cekops init` to create one)")
         })?;
-        // The service branch name: the default when that branch exists and names itself, else
-        // what HEAD's cekops.toml says. The policy is then read from that branch only, so a
-        // branch under review cannot redirect cekops to another "service".
-        let default_name = Branches::default().service.value;
-        let mut service_name = default_name.clone();
-        let default_ok = match refs::read(&repo, &refs::branch_ref(&default_name))? {
-            Some(oid) => read_config_at(&repo, oid, &default_name)
-                .ok()
-                .flatten()
-                .is_none_or(|c| c.branches.service.value == default_name),
-            None => false,
-        };
-        if !default_ok
-            && let Ok(head) = repo.head()
-            && let Ok(c) = head.peel_to_commit()
-            && let Ok(Some(cfg)) = read_config_at(&repo, c.id(), "HEAD")
-        {
-            service_name = cfg.branches.service.value.clone();
-        }
+        Self::from_repo(repo)
+    }
+
+    /// The chart of an opened repository (hooks open it with the objects of a push in progress).
+    pub fn from_repo(repo: Repository) -> Result<Chart> {
+        let service_name = Self::service_name_of(&repo)?;
         let service_ref = refs::branch_ref(&service_name);
         let Some(service) = refs::read(&repo, &service_ref)? else {
             let remote_has = repo
@@ -146,6 +133,29 @@ impl Chart {
             service,
             records,
         })
+    }
+
+    /// The service branch name: the default when that branch exists and names itself, else
+    /// what HEAD's cekops.toml says. The policy is then read from that branch only, so a branch
+    /// under review cannot redirect cekops to another "service".
+    pub fn service_name_of(repo: &Repository) -> Result<String> {
+        let default_name = Branches::default().service.value;
+        let mut service_name = default_name.clone();
+        let default_ok = match refs::read(repo, &refs::branch_ref(&default_name))? {
+            Some(oid) => read_config_at(repo, oid, &default_name)
+                .ok()
+                .flatten()
+                .is_none_or(|c| c.branches.service.value == default_name),
+            None => false,
+        };
+        if !default_ok
+            && let Ok(head) = repo.head()
+            && let Ok(c) = head.peel_to_commit()
+            && let Ok(Some(cfg)) = read_config_at(repo, c.id(), "HEAD")
+        {
+            service_name = cfg.branches.service.value.clone();
+        }
+        Ok(service_name)
     }
 
     pub fn service_name(&self) -> &str {

@@ -25,6 +25,9 @@ use crate::error::usage;
 use crate::git::Oid;
 use crate::git::commit as gc;
 use crate::git::worktree;
+use crate::model::Branches;
+use crate::ops::ci;
+use crate::ops::ci::Ci;
 use crate::rules::is_email;
 
 #[derive(Clone, Debug)]
@@ -35,6 +38,8 @@ pub struct InitOptions {
     pub reviewers: Vec<String>,
     /// Name of the protected service branch.
     pub service_branch: String,
+    /// A CI workflow to write and commit too.
+    pub ci: Option<Ci>,
 }
 
 #[derive(Clone, Debug)]
@@ -169,6 +174,11 @@ pub fn init(opts: &InitOptions) -> Result<InitReport> {
     if std::fs::symlink_metadata(dir.join(GITKEEP)).is_ok() {
         conflicts.push(GITKEEP.to_string());
     }
+    if let Some(c) = opts.ci
+        && std::fs::symlink_metadata(dir.join(c.path())).is_ok()
+    {
+        conflicts.push(c.path().to_string());
+    }
     if !conflicts.is_empty() {
         return Err(refused(format!(
             "cekops init would overwrite existing files: {}",
@@ -213,6 +223,14 @@ pub fn init(opts: &InitOptions) -> Result<InitReport> {
         config_text(service, &reviewers),
     )];
     files.push(gc::NewFile::new(GITKEEP, ""));
+    if let Some(c) = opts.ci {
+        let mut branches = Branches::default();
+        branches.service.value = service.to_string();
+        files.push(gc::NewFile::new(
+            c.path(),
+            ci::workflow(c, &branches, ci::DEFAULT_INSTALL),
+        ));
+    }
     let mut kept = Vec::new();
     if std::fs::symlink_metadata(dir.join(".gitignore")).is_ok() {
         kept.push(".gitignore".to_string());
@@ -275,4 +293,33 @@ fn write_file(dir: &Path, rel: &str, content: &[u8]) -> Result<()> {
             .with_context(|| format!("cannot create folder `{}`", parent.display()))?;
     }
     std::fs::write(&path, content).with_context(|| format!("cannot write `{}`", path.display()))
+}
+
+/// What `cekops init --ci` wrote in a repository that was already initialised.
+#[derive(Clone, Debug)]
+pub struct CiReport {
+    /// The workflow file (repository path), written to the work tree and not committed.
+    pub written: PathBuf,
+    /// The service branch the workflow protects.
+    pub service: String,
+}
+
+/// `cekops init --ci` in a repository that already has `cekops.toml`: write only the workflow
+/// (into the work tree, for the user to commit and have reviewed like any repository-level file),
+/// with the branch names from the work tree's `cekops.toml`.
+pub fn add_ci(dir: &Path, c: Ci) -> Result<CiReport> {
+    let text = std::fs::read_to_string(dir.join("cekops.toml"))
+        .with_context(|| format!("cannot read `{}`", dir.join("cekops.toml").display()))?;
+    let cfg: crate::model::RepoConfig = toml::from_str(&text).map_err(|e| {
+        refused(format!(
+            "`cekops.toml` is not valid: {}",
+            e.message().trim()
+        ))
+        .hint("run `cekops validate` for details")
+    })?;
+    let written = ci::write(dir, c, &cfg.branches)?;
+    Ok(CiReport {
+        written,
+        service: cfg.branches.service.value,
+    })
 }

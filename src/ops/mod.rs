@@ -2,11 +2,13 @@
 
 pub mod audit;
 pub mod chart;
+pub mod ci;
 pub mod delete;
 pub mod diff;
 pub mod export;
 pub mod fetch;
 pub mod fmt;
+pub mod hooks;
 pub mod import;
 pub mod init;
 pub mod log;

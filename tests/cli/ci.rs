@@ -1,0 +1,263 @@
+//! `cekops init --ci github|gitlab`: the workflow files parse as YAML, hold the expected steps,
+//! and their diff scripts treat `cekops diff`'s exit 2 ("changes") as success.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::common;
+use crate::common::Out;
+use crate::common::TestEnv;
+
+fn yaml(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap();
+    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}\n{text}", path.display()))
+}
+
+/// Every `run` script of a GitHub job, in order.
+fn runs(job: &Value) -> Vec<String> {
+    job["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["run"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn step<'a>(job: &'a Value, name: &str) -> &'a Value {
+    job["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no step {name:?}"))
+}
+
+#[test]
+fn test_init_ci_github_commits_a_workflow_with_validate_diff_and_audit() {
+    let env = TestEnv::new();
+    env.cekops(&[
+        "init",
+        "skills",
+        "--reviewer",
+        "alice@example.com",
+        "--ci",
+        "github",
+    ])
+    .code(0)
+    .contains(".github/workflows/cekops.yml");
+    let repo = env.path("skills");
+    let tracked = env.git_in(&repo, &["ls-tree", "-r", "--name-only", "service"]);
+    assert!(
+        tracked.lines().any(|l| l == ".github/workflows/cekops.yml"),
+        "{tracked}"
+    );
+    assert_eq!(env.git_in(&repo, &["status", "--porcelain"]), "");
+
+    let wf = yaml(&repo.join(".github/workflows/cekops.yml"));
+    assert_eq!(wf["on"]["push"]["branches"], serde_json::json!(["service"]));
+    assert!(wf["on"]["pull_request"].is_null() || wf["on"]["pull_request"].is_object());
+    assert_eq!(wf["env"]["SERVICE_BRANCH"], "service");
+    assert_eq!(wf["env"]["RECORDS_BRANCH"], "cekops/records");
+    assert_eq!(wf["env"]["TEST_PREFIX"], "test/");
+    assert_eq!(wf["env"]["TEST_SUFFIX"], "");
+    assert_eq!(wf["env"]["CEKOPS_INSTALL"], "cargo install --locked cekops");
+
+    let validate = &wf["jobs"]["validate"];
+    assert_eq!(validate["if"], "github.event_name == 'pull_request'");
+    let r = runs(validate);
+    assert_eq!(r[0], "$CEKOPS_INSTALL");
+    assert_eq!(r[1], "cekops validate --format github");
+    let diff = step(validate, "Semantic diff into the job summary");
+    let script = diff["run"].as_str().unwrap();
+    assert!(
+        script.contains(
+            "cekops diff \"$id\" --from \"origin/$SERVICE_BRANCH\" --to HEAD --format markdown >> \"$GITHUB_STEP_SUMMARY\""
+        ),
+        "{script}"
+    );
+    assert_eq!(diff["env"]["HEAD_REF"], "${{ github.head_ref }}");
+
+    let audit = &wf["jobs"]["audit"];
+    assert_eq!(audit["if"], "github.event_name == 'push'");
+    assert_eq!(
+        runs(audit).last().unwrap(),
+        "cekops audit --rev \"$SERVICE_BRANCH\""
+    );
+    // No host names: where cekops comes from is the one CEKOPS_INSTALL line.
+    let text = std::fs::read_to_string(repo.join(".github/workflows/cekops.yml")).unwrap();
+    assert!(!text.contains("://"), "{text}");
+}
+
+#[test]
+fn test_init_ci_uses_the_service_branch_name() {
+    let env = TestEnv::new();
+    env.cekops(&[
+        "init",
+        "skills",
+        "--service-branch",
+        "main",
+        "--ci",
+        "gitlab",
+    ])
+    .code(0);
+    let wf = yaml(&env.path("skills/.gitlab-ci.yml"));
+    assert_eq!(wf["variables"]["SERVICE_BRANCH"], "main");
+    let gh = TestEnv::new();
+    gh.cekops(&["init", "--service-branch", "main", "--ci", "github"])
+        .code(0);
+    let wf = yaml(&gh.path(".github/workflows/cekops.yml"));
+    assert_eq!(wf["on"]["push"]["branches"], serde_json::json!(["main"]));
+    assert_eq!(wf["env"]["SERVICE_BRANCH"], "main");
+}
+
+#[test]
+fn test_init_ci_in_an_initialised_repository_writes_only_the_workflow() {
+    let env = TestEnv::new();
+    env.cekops(&["init", "--reviewer", "alice@example.com"])
+        .code(0);
+    let head = env.git(&["rev-parse", "HEAD"]);
+    let before = env.git(&["ls-files"]);
+    env.cekops(&["init", "--ci", "gitlab"])
+        .code(0)
+        .contains("Wrote .gitlab-ci.yml (not committed)")
+        .contains("request a review");
+    assert_eq!(env.git(&["rev-parse", "HEAD"]), head);
+    assert_eq!(env.git(&["ls-files"]), before);
+    assert_eq!(env.git(&["status", "--porcelain"]), "?? .gitlab-ci.yml");
+
+    let wf = yaml(&env.path(".gitlab-ci.yml"));
+    assert_eq!(wf["variables"]["GIT_DEPTH"], "0");
+    assert_eq!(
+        wf["default"]["before_script"],
+        serde_json::json!(["$CEKOPS_INSTALL"])
+    );
+    assert_eq!(
+        wf["cekops-validate"]["script"],
+        serde_json::json!(["cekops validate"])
+    );
+    assert_eq!(
+        wf["cekops-validate"]["rules"][0]["if"],
+        "$CI_PIPELINE_SOURCE == \"merge_request_event\""
+    );
+    let diff = wf["cekops-diff"]["script"][0].as_str().unwrap();
+    assert!(diff.contains("cekops diff \"$id\" --from \"origin/$SERVICE_BRANCH\" --to HEAD --format markdown > cekops-diff.md"), "{diff}");
+    assert_eq!(
+        wf["cekops-diff"]["artifacts"]["paths"],
+        serde_json::json!(["cekops-diff.md"])
+    );
+    assert_eq!(
+        wf["cekops-audit"]["rules"][0]["if"],
+        "$CI_COMMIT_BRANCH == $SERVICE_BRANCH"
+    );
+    assert_eq!(
+        wf["cekops-audit"]["script"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap(),
+        "cekops audit --rev \"$SERVICE_BRANCH\""
+    );
+
+    // Never over an existing file; other init options are not for an initialised repository.
+    let text = env.read(".gitlab-ci.yml");
+    env.write(".gitlab-ci.yml", "# mine\n");
+    env.cekops(&["init", "--ci", "gitlab"])
+        .code(1)
+        .contains("already exists");
+    assert_eq!(env.read(".gitlab-ci.yml"), "# mine\n");
+    assert!(text.len() > 100);
+    env.cekops(&["init", "--ci", "github", "--reviewer", "bob@example.com"])
+        .code(2)
+        .contains("already initialised");
+    // Without --ci, init still refuses as before.
+    env.cekops(&["init"])
+        .code(1)
+        .contains("would overwrite existing files");
+}
+
+/// Run a workflow's diff script with a fake `cekops` exiting `status`; a bare remote holds
+/// `service`. Returns the script's output and what it wrote to the summary file.
+fn run_diff_script(script: &str, head_ref: &str, status: i32, gitlab: bool) -> (Out, String) {
+    let env = TestEnv::new();
+    env.cekops(&["init"]).code(0);
+    let remote = env.tmp.path().join("remote.git");
+    env.git(&["init", "-q", "--bare", remote.to_str().unwrap()]);
+    env.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+    env.git(&["push", "-q", "origin", "service"]);
+    let bin = env.tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let fake = bin.join("cekops");
+    std::fs::write(
+        &fake,
+        format!("#!/bin/sh\necho \"## cekops $*\"\nexit {status}\n"),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let summary = env.tmp.path().join("summary.md");
+    let path = std::env::join_paths(
+        std::iter::once(bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let mut cmd = Command::new("sh");
+    env.apply(&mut cmd);
+    cmd.env("PATH", path)
+        .env("SERVICE_BRANCH", "service")
+        .env("TEST_PREFIX", "test/")
+        .env("TEST_SUFFIX", "")
+        .current_dir(&env.root)
+        .args(["-e", "-c", script]);
+    if gitlab {
+        cmd.env("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", head_ref);
+    } else {
+        cmd.env("HEAD_REF", head_ref)
+            .env("BASE_REF", "service")
+            .env("GITHUB_STEP_SUMMARY", &summary);
+    }
+    let out = common::run(cmd);
+    let written = if gitlab {
+        std::fs::read_to_string(env.path("cekops-diff.md")).unwrap_or_default()
+    } else {
+        std::fs::read_to_string(&summary).unwrap_or_default()
+    };
+    (out, written)
+}
+
+#[test]
+fn test_diff_scripts_accept_changes_and_fail_on_errors() {
+    let env = TestEnv::new();
+    env.cekops(&["init", "--ci", "github"]).code(0);
+    let wf = yaml(&env.path(".github/workflows/cekops.yml"));
+    let github = step(
+        &wf["jobs"]["validate"],
+        "Semantic diff into the job summary",
+    )["run"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let gl = TestEnv::new();
+    gl.cekops(&["init", "--ci", "gitlab"]).code(0);
+    let wf = yaml(&gl.path(".gitlab-ci.yml"));
+    let gitlab = wf["cekops-diff"]["script"][0].as_str().unwrap().to_string();
+
+    for (script, is_gitlab) in [(&github, false), (&gitlab, true)] {
+        let want =
+            "## cekops diff com.example.pizzabot --from origin/service --to HEAD --format markdown";
+        // 2 = changes, 0 = none: success, the markdown is kept.
+        for status in [2, 0] {
+            let (out, written) =
+                run_diff_script(script, "test/com.example.pizzabot", status, is_gitlab);
+            out.code(0);
+            assert_eq!(written.trim(), want, "gitlab={is_gitlab} status={status}");
+        }
+        // 1 = error: the job fails.
+        let (out, _) = run_diff_script(script, "test/com.example.pizzabot", 1, is_gitlab);
+        out.code(1);
+        // Not a test branch: no diff, no failure.
+        let (out, written) = run_diff_script(script, "feature/x", 1, is_gitlab);
+        out.code(0);
+        assert!(!written.contains("## cekops"), "{written}");
+    }
+}
