@@ -11,5 +11,6 @@ pub mod model;
 pub mod ops;
 pub mod rules;
 pub mod schema;
+pub mod synth;
 pub mod tree;
 pub mod utterance;
