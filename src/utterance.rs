@@ -60,14 +60,13 @@ pub fn parse(utterance: &str) -> Result<Vec<Segment<'_>>, TagError> {
                         span: i..open_end,
                     });
                 }
-                let closing = format!("</{name}>");
-                let Some(end_rel) = utterance[open_end..].find(&closing) else {
+                let Some(value_end) = find_closing(utterance, open_end, name) else {
                     return Err(TagError {
-                        message: format!("tag `<{name}>` is never closed with `{closing}`"),
+                        message: format!("tag `<{name}>` is never closed with `</{name}>`"),
                         span: i..open_end,
                     });
                 };
-                let value_end = open_end + end_rel;
+                let closing_len = name.len() + 3;
                 let value = &utterance[open_end..value_end];
                 if let Some(p) = value.find(['<', '>']) {
                     return Err(TagError {
@@ -80,13 +79,13 @@ pub fn parse(utterance: &str) -> Result<Vec<Segment<'_>>, TagError> {
                 if value.trim().is_empty() {
                     return Err(TagError {
                         message: format!("tag `<{name}>` holds no value; tag a real example value"),
-                        span: i..value_end + closing.len(),
+                        span: i..value_end + closing_len,
                     });
                 }
                 if rest_start < i {
                     out.push(Segment::Text(&utterance[rest_start..i]));
                 }
-                let end = value_end + closing.len();
+                let end = value_end + closing_len;
                 out.push(Segment::Slot {
                     name,
                     value,
@@ -110,6 +109,23 @@ pub fn parse(utterance: &str) -> Result<Vec<Segment<'_>>, TagError> {
     Ok(out)
 }
 
+/// Byte offset of the first `</name>` at or after `from` (no allocation: this runs for every tag
+/// of every sample utterance).
+fn find_closing(utterance: &str, from: usize, name: &str) -> Option<usize> {
+    let mut at = from;
+    while let Some(rel) = utterance[at..].find('<') {
+        let start = at + rel;
+        if let Some(rest) = utterance[start + 1..].strip_prefix('/')
+            && let Some(after) = rest.strip_prefix(name)
+            && after.starts_with('>')
+        {
+            return Some(start);
+        }
+        at = start + 1;
+    }
+    None
+}
+
 /// The utterance as spoken: tags removed, values kept.
 pub fn plain_text(segments: &[Segment<'_>]) -> String {
     segments
@@ -126,6 +142,41 @@ pub fn plain_text(segments: &[Segment<'_>]) -> String {
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut space = false;
+    push_normalized(&mut out, &mut space, text);
+    out
+}
+
+/// `normalize(&plain_text(segments))` without building the plain text first.
+pub fn normalize_segments(segments: &[Segment<'_>]) -> String {
+    let len = segments
+        .iter()
+        .map(|s| match s {
+            Segment::Text(t) => t.len(),
+            Segment::Slot { value, .. } => value.len(),
+        })
+        .sum();
+    let mut out = String::with_capacity(len);
+    let mut space = false;
+    for s in segments {
+        let piece = match s {
+            Segment::Text(t) => t,
+            Segment::Slot { value, .. } => value,
+        };
+        push_normalized(&mut out, &mut space, piece);
+    }
+    out
+}
+
+/// Characters without a lower-case mapping that are common in Korean and Japanese text (kana,
+/// CJK punctuation and ideographs, Hangul syllables): lower-casing them is skipped, which is
+/// much faster than the general Unicode lookup (a unit test checks every one of them).
+fn caseless_cjk(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7A3}')
+}
+
+/// The normalisation step of [`normalize`], continued over several pieces of text: `space`
+/// carries a pending whitespace run from one piece to the next.
+fn push_normalized(out: &mut String, space: &mut bool, text: &str) {
     for c in text.chars() {
         let c = match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
@@ -133,16 +184,21 @@ pub fn normalize(text: &str) -> String {
             _ => c,
         };
         if c.is_whitespace() {
-            space = !out.is_empty();
+            *space = !out.is_empty();
             continue;
         }
-        if space {
+        if *space {
             out.push(' ');
-            space = false;
+            *space = false;
         }
-        out.extend(c.to_lowercase());
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else if caseless_cjk(c) {
+            out.push(c);
+        } else {
+            out.extend(c.to_lowercase());
+        }
     }
-    out
 }
 
 /// Byte offset in the TOML source of byte `offset` inside a string value whose literal spans
@@ -201,5 +257,44 @@ mod tests {
     #[test]
     fn normalizes_width_and_space() {
         assert_eq!(normalize("  ＡＢＣ　 def "), "abc def");
+        assert_eq!(normalize("ÀÉ Σ 불고기 ピザ"), "àé σ 불고기 ピザ");
+    }
+
+    #[test]
+    fn caseless_ranges_have_no_lower_case_mapping() {
+        for c in ('\u{3000}'..='\u{9FFF}').chain('\u{AC00}'..='\u{D7A3}') {
+            assert!(caseless_cjk(c));
+            assert!(
+                c.to_lowercase().eq(std::iter::once(c)),
+                "{c:?} has a mapping"
+            );
+        }
+    }
+
+    #[test]
+    fn segments_normalize_like_their_plain_text() {
+        for u in [
+            "<a>X Y</a>  피자 <b> 두 판 </b>주문해줘 ",
+            "  <a>ＡＢ</a>",
+            "abc<a> </a>",
+            "<a>x</a><b>y</b>",
+        ] {
+            if let Ok(segs) = parse(u) {
+                assert_eq!(
+                    normalize_segments(&segs),
+                    normalize(&plain_text(&segs)),
+                    "{u}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn closing_tag_is_found_after_lookalikes() {
+        let s = parse("<ab>x</a></abc></ab> y").unwrap_err();
+        assert!(s.message.contains("contains another tag"), "{s:?}");
+        let s = parse("<a>x</ab></a>").unwrap_err();
+        assert_eq!(s.span, 4..9);
+        assert_eq!(parse("<a>x</a>").unwrap().len(), 1);
     }
 }

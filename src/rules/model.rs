@@ -1,6 +1,10 @@
 //! Interaction-model rules (spec §3): intents, slots, utterances, slot types.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::ops::Range;
+
+use foldhash::HashMapExt as _;
 
 use super::Ctx;
 use super::lang;
@@ -60,9 +64,14 @@ pub fn check(ctx: &mut Ctx<'_>) {
     // intents
     let mut intents_lower: HashMap<String, &crate::load::Intent> = HashMap::new();
     let mut used_types: std::collections::HashSet<&str> = Default::default();
-    // normalized plain utterance -> (intent, file, span)
-    let mut all_utts: HashMap<String, (&str, &str, std::ops::Range<usize>)> = HashMap::new();
-    for intent in &ext.intents {
+    // normalized plain utterance -> where it was first seen, overall and in the latest intent
+    let total: usize = ext
+        .intents
+        .iter()
+        .map(|i| i.def.utterances.value.len())
+        .sum();
+    let mut all_utts: foldhash::HashMap<String, Seen<'_>> = foldhash::HashMap::with_capacity(total);
+    for (intent_index, intent) in ext.intents.iter().enumerate() {
         let file = intent.file.as_str();
         if intent.name.starts_with("Clova.") {
             ctx.push(
@@ -179,7 +188,6 @@ pub fn check(ctx: &mut Ctx<'_>) {
         }
         let source = ctx.sources.get(file).unwrap_or("");
         let mut used_slots: std::collections::HashSet<&str> = Default::default();
-        let mut seen: HashMap<String, std::ops::Range<usize>> = HashMap::new();
         for u in &utts.value {
             let text = u.value.as_str();
             let at = |off: usize| utterance::source_offset(source, &u.span, text, off);
@@ -226,22 +234,35 @@ pub fn check(ctx: &mut Ctx<'_>) {
                     }
                 }
             }
-            let norm = utterance::normalize(&utterance::plain_text(&segs));
-            if let Some(first) = seen.get(&norm) {
-                ctx.push(
-                    Diagnostic::new(
-                        Code::DuplicateUtterance,
-                        format!("sample utterance `{}` appears twice", text),
-                    )
-                    .at(file, u.span.clone())
-                    .related(file, first.clone(), "first here")
-                    .hint("remove the repeat; near-duplicates can make recognition worse"),
-                );
-                continue;
-            }
-            seen.insert(norm.clone(), u.span.clone());
-            match all_utts.get(&norm) {
-                Some((other, ofile, ospan)) if *other != intent.name.as_str() => {
+            let norm = utterance::normalize_segments(&segs);
+            match all_utts.entry(norm) {
+                Entry::Vacant(v) => {
+                    v.insert(Seen {
+                        intent: intent.name.as_str(),
+                        file,
+                        span: u.span.clone(),
+                        latest_intent: intent_index,
+                        latest_span: u.span.clone(),
+                    });
+                }
+                Entry::Occupied(mut o) => {
+                    let seen = o.get_mut();
+                    if seen.latest_intent == intent_index {
+                        ctx.push(
+                            Diagnostic::new(
+                                Code::DuplicateUtterance,
+                                format!("sample utterance `{}` appears twice", text),
+                            )
+                            .at(file, u.span.clone())
+                            .related(file, seen.latest_span.clone(), "first here")
+                            .hint("remove the repeat; near-duplicates can make recognition worse"),
+                        );
+                        continue;
+                    }
+                    seen.latest_intent = intent_index;
+                    seen.latest_span = u.span.clone();
+                    // first seen in an earlier intent (an entry of this intent would be `latest`)
+                    let other = seen.intent;
                     ctx.push(
                         Diagnostic::new(
                             Code::AmbiguousUtterance,
@@ -251,13 +272,9 @@ pub fn check(ctx: &mut Ctx<'_>) {
                             ),
                         )
                         .at(file, u.span.clone())
-                        .related(*ofile, ospan.clone(), format!("also in `{other}`"))
+                        .related(seen.file, seen.span.clone(), format!("also in `{other}`"))
                         .hint("the same words cannot lead to two intents; keep it in one"),
                     );
-                }
-                Some(_) => {}
-                None => {
-                    all_utts.insert(norm, (intent.name.as_str(), file, u.span.clone()));
                 }
             }
         }
@@ -303,7 +320,8 @@ fn check_slot_type(ctx: &mut Ctx<'_>, st: &crate::load::SlotType) {
         );
     }
     // normalized entry -> (representative value, span)
-    let mut owner: HashMap<String, (&str, std::ops::Range<usize>)> = HashMap::new();
+    let mut owner: foldhash::HashMap<String, (&str, Range<usize>)> =
+        foldhash::HashMap::with_capacity(n);
     for v in &st.values {
         owner
             .entry(utterance::normalize(&v.value.value))
@@ -338,4 +356,15 @@ fn check_slot_type(ctx: &mut Ctx<'_>, st: &crate::load::SlotType) {
             }
         }
     }
+}
+
+/// Where a normalised sample utterance was first seen: in the extension (the intent that owns
+/// it) and in the latest intent that has it (to tell a repeat within one intent from the same
+/// utterance in two intents).
+struct Seen<'a> {
+    intent: &'a str,
+    file: &'a str,
+    span: Range<usize>,
+    latest_intent: usize,
+    latest_span: Range<usize>,
 }
