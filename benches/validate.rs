@@ -70,7 +70,11 @@ fn parse_args() -> Result<Options, String> {
             "--fresh" => o.fresh = true,
             "--dir" => o.dir = args.next().ok_or("--dir needs a path")?.into(),
             "--generate" => o.generate = Some(args.next().ok_or("--generate needs a path")?.into()),
-            other => return Err(format!("unknown option `{other}` (see benches/validate.rs)")),
+            other => {
+                return Err(format!(
+                    "unknown option `{other}` (see benches/validate.rs)"
+                ));
+            }
         }
     }
     Ok(o)
@@ -140,7 +144,10 @@ fn prepare(o: &Options) -> (PathBuf, String) {
     };
     let id = s.extension_ids()[ext].clone();
     git(&repo, &["reset", "-q", "--hard"]);
-    git(&repo, &["checkout", "-q", "-B", &format!("test/{id}"), "service"]);
+    git(
+        &repo,
+        &["checkout", "-q", "-B", &format!("test/{id}"), "service"],
+    );
     let changed = s.edit_utterances(ext, 1, 2026).expect("edit");
     for (path, bytes) in &changed {
         std::fs::write(repo.join(path), bytes).expect("write change");
@@ -152,6 +159,8 @@ fn prepare(o: &Options) -> (PathBuf, String) {
 struct Sample {
     wall: Duration,
     max_rss_kib: Option<u64>,
+    /// User plus system CPU time.
+    cpu: Option<Duration>,
 }
 
 /// Run the binary once; panics when it does not exit 0 (a clean repository must stay clean).
@@ -160,7 +169,11 @@ fn run_once(cwd: &Path, args: &[&str]) -> Sample {
     let rss_file = std::env::temp_dir().join(format!("cekops-bench-rss-{}", std::process::id()));
     let mut cmd = if time.exists() {
         let mut c = Command::new(time);
-        c.arg("-f").arg("%M").arg("-o").arg(&rss_file).arg(BIN);
+        c.arg("-f")
+            .arg("%M %U %S")
+            .arg("-o")
+            .arg(&rss_file)
+            .arg(BIN);
         c
     } else {
         Command::new(BIN)
@@ -176,11 +189,26 @@ fn run_once(cwd: &Path, args: &[&str]) -> Sample {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let max_rss_kib = std::fs::read_to_string(&rss_file)
+    // `/usr/bin/time` writes "max-RSS-KiB user-seconds system-seconds" as its last line.
+    let fields: Vec<f64> = std::fs::read_to_string(&rss_file)
         .ok()
-        .and_then(|s| s.lines().last().and_then(|l| l.trim().parse().ok()));
+        .and_then(|s| s.lines().last().map(str::to_string))
+        .map(|l| {
+            l.split_whitespace()
+                .filter_map(|f| f.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
     let _ = std::fs::remove_file(&rss_file);
-    Sample { wall, max_rss_kib }
+    let (max_rss_kib, cpu) = match fields[..] {
+        [rss, user, sys] => (Some(rss as u64), Some(Duration::from_secs_f64(user + sys))),
+        _ => (None, None),
+    };
+    Sample {
+        wall,
+        max_rss_kib,
+        cpu,
+    }
 }
 
 struct Row {
@@ -190,6 +218,7 @@ struct Row {
     mem_target_mib: Option<u64>,
     walls: Vec<Duration>,
     rss: Vec<u64>,
+    cpu: Vec<Duration>,
 }
 
 fn measure(
@@ -203,13 +232,16 @@ fn measure(
     run_once(cwd, args); // warm-up: page cache, first-run effects
     let mut walls = Vec::new();
     let mut rss = Vec::new();
+    let mut cpu = Vec::new();
     for _ in 0..runs {
         let s = run_once(cwd, args);
         walls.push(s.wall);
         rss.extend(s.max_rss_kib);
+        cpu.extend(s.cpu);
     }
     walls.sort();
     rss.sort();
+    cpu.sort();
     let row = Row {
         case: case.to_string(),
         command: format!("cekops {}", args.join(" ")),
@@ -217,6 +249,7 @@ fn measure(
         mem_target_mib,
         walls,
         rss,
+        cpu,
     };
     eprintln!(
         "  {:<34} median {:>8.1} ms",
@@ -309,18 +342,21 @@ fn main() {
         ),
     ];
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load: Vec<&str> = load.split_whitespace().take(3).collect();
     println!();
     println!(
-        "cekops validate: {} extensions, {} sample utterances; {} CPUs ({}); median of {} runs",
+        "cekops validate: {} extensions, {} sample utterances; {} CPUs ({}); median of {} runs; load average at the end {}",
         p.extensions,
         p.utterances,
         threads,
         cpu_model(),
-        o.runs
+        o.runs,
+        load.join(" ")
     );
     println!();
     println!(
-        "| case | median | min | max | target | peak RSS (median) | verdict |\n|---|---:|---:|---:|---:|---:|---|"
+        "| case | median wall | min | max | CPU user+sys (median) | target | peak RSS (median) | verdict |\n|---|---:|---:|---:|---:|---:|---:|---|"
     );
     for r in &rows {
         let med = median(&r.walls);
@@ -344,12 +380,17 @@ fn main() {
             "MISSED"
         };
         println!(
-            "| {} (`{}`) | {:.1} ms | {:.1} ms | {:.1} ms | {} | {} | {} |",
+            "| {} (`{}`) | {:.1} ms | {:.1} ms | {:.1} ms | {} | {} | {} | {} |",
             r.case,
             r.command.replace(&repo_s, "<repo>"),
             ms(med),
             ms(r.walls[0]),
             ms(r.walls[r.walls.len() - 1]),
+            if r.cpu.is_empty() {
+                "n/a".to_string()
+            } else {
+                format!("{:.0} ms", ms(median(&r.cpu)))
+            },
             target,
             rss.map_or("n/a".into(), |k| format!("{:.0} MiB", k as f64 / 1024.0)),
             verdict

@@ -860,7 +860,8 @@ fn random_word(rng: &mut Rng, lang: Language) -> String {
                 "ラ", "リ", "ル", "レ", "ロ", "ア", "イ", "ウ", "エ", "オ",
             ];
             for _ in 0..n + 1 {
-                s.push_str(*rng.pick(MORA));
+                let mora: &&str = rng.pick(MORA);
+                s.push_str(mora);
             }
         }
     }

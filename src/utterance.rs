@@ -32,6 +32,14 @@ fn valid_slot_name(name: &str) -> bool {
 /// Split an utterance into text and tagged slots. Every problem is a [`TagError`].
 pub fn parse(utterance: &str) -> Result<Vec<Segment<'_>>, TagError> {
     let mut out = Vec::new();
+    parse_into(utterance, &mut out)?;
+    Ok(out)
+}
+
+/// [`parse`] into a vector that is reused from one utterance to the next (cleared first), for
+/// loops over many utterances.
+pub fn parse_into<'a>(utterance: &'a str, out: &mut Vec<Segment<'a>>) -> Result<(), TagError> {
+    out.clear();
     let mut rest_start = 0;
     let bytes = utterance.as_bytes();
     let mut i = 0;
@@ -106,7 +114,7 @@ pub fn parse(utterance: &str) -> Result<Vec<Segment<'_>>, TagError> {
     if rest_start < utterance.len() {
         out.push(Segment::Text(&utterance[rest_start..]));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Byte offset of the first `</name>` at or after `from` (no allocation: this runs for every tag
@@ -142,8 +150,15 @@ pub fn plain_text(segments: &[Segment<'_>]) -> String {
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut space = false;
-    push_normalized(&mut out, &mut space, text);
+    push_normalized(&mut out, 0, &mut space, text);
     out
+}
+
+/// Append `normalize(text)` to `out` (which may hold other text before it).
+pub fn normalize_into(text: &str, out: &mut String) {
+    let base = out.len();
+    let mut space = false;
+    push_normalized(out, base, &mut space, text);
 }
 
 /// `normalize(&plain_text(segments))` without building the plain text first.
@@ -156,15 +171,21 @@ pub fn normalize_segments(segments: &[Segment<'_>]) -> String {
         })
         .sum();
     let mut out = String::with_capacity(len);
+    normalize_segments_into(segments, &mut out);
+    out
+}
+
+/// Append `normalize(&plain_text(segments))` to `out` (which may hold other text before it).
+pub fn normalize_segments_into(segments: &[Segment<'_>], out: &mut String) {
+    let base = out.len();
     let mut space = false;
     for s in segments {
         let piece = match s {
             Segment::Text(t) => t,
             Segment::Slot { value, .. } => value,
         };
-        push_normalized(&mut out, &mut space, piece);
+        push_normalized(out, base, &mut space, piece);
     }
-    out
 }
 
 /// Characters without a lower-case mapping that are common in Korean and Japanese text (kana,
@@ -175,16 +196,37 @@ fn caseless_cjk(c: char) -> bool {
 }
 
 /// The normalisation step of [`normalize`], continued over several pieces of text: `space`
-/// carries a pending whitespace run from one piece to the next.
-fn push_normalized(out: &mut String, space: &mut bool, text: &str) {
-    for c in text.chars() {
+/// carries a pending whitespace run from one piece to the next; the normalised text starts at
+/// byte `base` of `out`. Runs of characters that stay as they are (lower-case ASCII, digits,
+/// punctuation, kana, ideographs, Hangul) are copied in one go.
+fn push_normalized(out: &mut String, base: usize, space: &mut bool, text: &str) {
+    let mut run: Option<usize> = None;
+    for (i, c) in text.char_indices() {
+        let verbatim = if c.is_ascii() {
+            !c.is_ascii_uppercase() && !c.is_ascii_whitespace() && c != '\u{0B}'
+        } else {
+            c != '\u{3000}' && caseless_cjk(c)
+        };
+        if verbatim {
+            if run.is_none() {
+                if *space {
+                    out.push(' ');
+                    *space = false;
+                }
+                run = Some(i);
+            }
+            continue;
+        }
+        if let Some(start) = run.take() {
+            out.push_str(&text[start..i]);
+        }
         let c = match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             '\u{3000}' => ' ',
             _ => c,
         };
         if c.is_whitespace() {
-            *space = !out.is_empty();
+            *space = out.len() > base;
             continue;
         }
         if *space {
@@ -193,11 +235,12 @@ fn push_normalized(out: &mut String, space: &mut bool, text: &str) {
         }
         if c.is_ascii() {
             out.push(c.to_ascii_lowercase());
-        } else if caseless_cjk(c) {
-            out.push(c);
         } else {
             out.extend(c.to_lowercase());
         }
+    }
+    if let Some(start) = run {
+        out.push_str(&text[start..]);
     }
 }
 
@@ -258,6 +301,43 @@ mod tests {
     fn normalizes_width_and_space() {
         assert_eq!(normalize("  ＡＢＣ　 def "), "abc def");
         assert_eq!(normalize("ÀÉ Σ 불고기 ピザ"), "àé σ 불고기 ピザ");
+    }
+
+    /// The plain definition of [`normalize`], to check the fast one against.
+    fn normalize_reference(text: &str) -> String {
+        let mut out = String::new();
+        let mut space = false;
+        for c in text.chars() {
+            let c = match c {
+                '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                '\u{3000}' => ' ',
+                _ => c,
+            };
+            if c.is_whitespace() {
+                space = !out.is_empty();
+                continue;
+            }
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            out.extend(c.to_lowercase());
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn normalize_matches_its_definition(
+            text in "[ \t\n\u{0B}\u{0C}\r\u{85}\u{A0}\u{3000}a-zA-Z0-9ＡＺａｚ！～ÀÉİΣẞ가-힣ぁ-んァ-ン一-龥<>/]{0,40}"
+        ) {
+            proptest::prop_assert_eq!(normalize(&text), normalize_reference(&text));
+            if let Ok(segs) = parse(&text) {
+                let mut out = String::from("prefix ");
+                normalize_segments_into(&segs, &mut out);
+                proptest::prop_assert_eq!(&out[7..], normalize_reference(&plain_text(&segs)));
+            }
+        }
     }
 
     #[test]
