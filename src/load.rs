@@ -77,7 +77,9 @@ pub fn read_text(tree: &Tree, path: &str, sink: &mut Sink) -> Option<Arc<str>> {
             return None;
         }
     };
-    match std::str::from_utf8(bytes) {
+    // simdutf8 validates Korean and Japanese text several times faster than `std`; on failure,
+    // `std` gives the position of the first invalid byte.
+    match simdutf8::basic::from_utf8(bytes).or_else(|_| std::str::from_utf8(bytes)) {
         Ok(s) => {
             let text: Arc<str> = Arc::from(s);
             sink.sources.insert(path, text.clone());
