@@ -46,7 +46,7 @@ pub fn parse_into<'a>(utterance: &'a str, out: &mut Vec<Segment<'a>>) -> Result<
     while i < bytes.len() {
         match bytes[i] {
             b'<' => {
-                let Some(close_rel) = utterance[i..].find('>') else {
+                let Some(close_rel) = memchr::memchr(b'>', &bytes[i..]) else {
                     return Err(TagError {
                         message: "`<` starts a tag that is never closed with `>`".into(),
                         span: i..utterance.len(),
@@ -76,7 +76,7 @@ pub fn parse_into<'a>(utterance: &'a str, out: &mut Vec<Segment<'a>>) -> Result<
                 };
                 let closing_len = name.len() + 3;
                 let value = &utterance[open_end..value_end];
-                if let Some(p) = value.find(['<', '>']) {
+                if let Some(p) = memchr::memchr2(b'<', b'>', value.as_bytes()) {
                     return Err(TagError {
                         message: format!(
                             "tag `<{name}>` contains another tag; slot tags cannot nest"
@@ -108,7 +108,11 @@ pub fn parse_into<'a>(utterance: &'a str, out: &mut Vec<Segment<'a>>) -> Result<
                     span: i..i + 1,
                 });
             }
-            _ => i += 1,
+            // jump to the next `<` or `>`
+            _ => match memchr::memchr2(b'<', b'>', &bytes[i..]) {
+                Some(k) => i += k,
+                None => break,
+            },
         }
     }
     if rest_start < utterance.len() {
@@ -121,7 +125,7 @@ pub fn parse_into<'a>(utterance: &'a str, out: &mut Vec<Segment<'a>>) -> Result<
 /// of every sample utterance).
 fn find_closing(utterance: &str, from: usize, name: &str) -> Option<usize> {
     let mut at = from;
-    while let Some(rel) = utterance[at..].find('<') {
+    while let Some(rel) = memchr::memchr(b'<', &utterance.as_bytes()[at..]) {
         let start = at + rel;
         if let Some(rest) = utterance[start + 1..].strip_prefix('/')
             && let Some(after) = rest.strip_prefix(name)

@@ -186,11 +186,12 @@ pub fn check(ctx: &mut Ctx<'_>) {
             );
         }
         let source = ctx.sources.get(file).unwrap_or("");
-        let mut used_slots: std::collections::HashSet<&str> = Default::default();
+        // declared slots (by position) that some utterance tags
+        let mut used_slots = vec![false; def.slots.value.len()];
         for u in &utts.value {
             let text = u.value.as_str();
             let at = |off: usize| utterance::source_offset(source, &u.span, text, off);
-            if text.trim().is_empty() {
+            if text.chars().all(char::is_whitespace) {
                 ctx.push(
                     Diagnostic::new(Code::EmptyUtterance, "empty sample utterance")
                         .at(file, u.span.clone()),
@@ -210,8 +211,8 @@ pub fn check(ctx: &mut Ctx<'_>) {
             };
             for seg in &segs {
                 if let utterance::Segment::Slot { name, span, .. } = seg {
-                    if def.slots.value.keys().any(|k| k.value == *name) {
-                        used_slots.insert(name);
+                    if let Some(k) = def.slots.value.keys().position(|k| k.value == *name) {
+                        used_slots[k] = true;
                     } else {
                         let cands: Vec<String> =
                             def.slots.value.keys().map(|k| k.value.clone()).collect();
@@ -275,8 +276,8 @@ pub fn check(ctx: &mut Ctx<'_>) {
                 .hint("the same words cannot lead to two intents; keep it in one"),
             );
         }
-        for (slot, _) in &def.slots.value {
-            if !used_slots.contains(slot.value.as_str()) && !utts.value.is_empty() {
+        for ((slot, _), used) in def.slots.value.iter().zip(used_slots) {
+            if !used && !utts.value.is_empty() {
                 ctx.push(
                     Diagnostic::new(
                         Code::UnusedSlot,
