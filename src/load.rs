@@ -3,6 +3,8 @@
 //! Every problem found while reading is a [`Diagnostic`]; loading never fails and never panics on
 //! bad input.
 
+mod fast;
+
 use std::collections::BTreeMap;
 use std::collections::BTreeSet;
 use std::ops::Range;
@@ -672,9 +674,10 @@ pub fn load_extension(tree: &Tree, id: &str, full: bool) -> (Extension, Sink) {
                     .and_then(|t| parse_toml::<StoreInfo>(FileKind::Store, path, &t, &mut sink));
             }
             FileRole::Intent(name) => {
-                if let Some(def) = read_text(tree, path, &mut sink)
-                    .and_then(|t| parse_toml::<IntentFile>(FileKind::Intent, path, &t, &mut sink))
-                {
+                if let Some(def) = read_text(tree, path, &mut sink).and_then(|t| {
+                    fast::intent(&t)
+                        .or_else(|| parse_toml::<IntentFile>(FileKind::Intent, path, &t, &mut sink))
+                }) {
                     ext.intents.push(Intent {
                         name,
                         file: path.clone(),
@@ -684,7 +687,9 @@ pub fn load_extension(tree: &Tree, id: &str, full: bool) -> (Extension, Sink) {
             }
             FileRole::SlotTypeToml(name) => {
                 if let Some(def) = read_text(tree, path, &mut sink).and_then(|t| {
-                    parse_toml::<SlotTypeFile>(FileKind::SlotType, path, &t, &mut sink)
+                    fast::slot_type(&t).or_else(|| {
+                        parse_toml::<SlotTypeFile>(FileKind::SlotType, path, &t, &mut sink)
+                    })
                 }) {
                     ext.slot_types.push(SlotType {
                         name,
