@@ -12,7 +12,7 @@
 //! type), `--synonyms N`, `--seed N`, `--runs N` (timed runs per case, median reported),
 //! `--dir PATH` (where the repository is built; default `target/bench-repo`), `--fresh` (rebuild
 //! it even when one with the same parameters exists), `--generate PATH` (write the repository
-//! there and stop).
+//! there and stop), `--bin PATH` (measure another `cekops` binary, e.g. an older build).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::Path;
@@ -24,9 +24,9 @@ use std::time::Instant;
 use cekops::synth::Params;
 use cekops::synth::Synth;
 
-const BIN: &str = env!("CARGO_BIN_EXE_cekops");
-
 struct Options {
+    /// The binary to measure (default: the one cargo just built).
+    bin: PathBuf,
     params: Params,
     runs: usize,
     dir: PathBuf,
@@ -36,6 +36,7 @@ struct Options {
 
 fn parse_args() -> Result<Options, String> {
     let mut o = Options {
+        bin: PathBuf::from(env!("CARGO_BIN_EXE_cekops")),
         params: Params {
             extensions: 100,
             utterances: 1_000_000,
@@ -69,6 +70,7 @@ fn parse_args() -> Result<Options, String> {
             "--runs" => o.runs = (num(&a)? as usize).max(1),
             "--fresh" => o.fresh = true,
             "--dir" => o.dir = args.next().ok_or("--dir needs a path")?.into(),
+            "--bin" => o.bin = args.next().ok_or("--bin needs a path")?.into(),
             "--generate" => o.generate = Some(args.next().ok_or("--generate needs a path")?.into()),
             other => {
                 return Err(format!(
@@ -164,7 +166,7 @@ struct Sample {
 }
 
 /// Run the binary once; panics when it does not exit 0 (a clean repository must stay clean).
-fn run_once(cwd: &Path, args: &[&str]) -> Sample {
+fn run_once(bin: &Path, cwd: &Path, args: &[&str]) -> Sample {
     let time = Path::new("/usr/bin/time");
     let rss_file = std::env::temp_dir().join(format!("cekops-bench-rss-{}", std::process::id()));
     let mut cmd = if time.exists() {
@@ -173,10 +175,10 @@ fn run_once(cwd: &Path, args: &[&str]) -> Sample {
             .arg("%M %U %S")
             .arg("-o")
             .arg(&rss_file)
-            .arg(BIN);
+            .arg(bin);
         c
     } else {
-        Command::new(BIN)
+        Command::new(bin)
     };
     cmd.args(args).current_dir(cwd).env("NO_COLOR", "1");
     let start = Instant::now();
@@ -222,6 +224,7 @@ struct Row {
 }
 
 fn measure(
+    bin: &Path,
     case: &str,
     cwd: &Path,
     args: &[&str],
@@ -229,12 +232,12 @@ fn measure(
     target: Option<Duration>,
     mem_target_mib: Option<u64>,
 ) -> Row {
-    run_once(cwd, args); // warm-up: page cache, first-run effects
+    run_once(bin, cwd, args); // warm-up: page cache, first-run effects
     let mut walls = Vec::new();
     let mut rss = Vec::new();
     let mut cpu = Vec::new();
     for _ in 0..runs {
-        let s = run_once(cwd, args);
+        let s = run_once(bin, cwd, args);
         walls.push(s.wall);
         rss.extend(s.max_rss_kib);
         cpu.extend(s.cpu);
@@ -304,11 +307,14 @@ fn main() {
     let repo_s = repo.to_string_lossy().into_owned();
     let p = &o.params;
     eprintln!(
-        "benchmark: {} extensions, {} utterances, binary {BIN}",
-        p.extensions, p.utterances
+        "benchmark: {} extensions, {} utterances, binary {}",
+        p.extensions,
+        p.utterances,
+        o.bin.display()
     );
     let rows = vec![
         measure(
+            &o.bin,
             "full validate (work tree)",
             &repo,
             &["validate", &repo_s],
@@ -317,6 +323,7 @@ fn main() {
             Some(1024),
         ),
         measure(
+            &o.bin,
             "full validate --rev service",
             &repo,
             &["validate", "--rev", "service"],
@@ -325,6 +332,7 @@ fn main() {
             Some(1024),
         ),
         measure(
+            &o.bin,
             "validate --staged (1 file changed)",
             &repo,
             &["validate", "--staged"],
@@ -333,6 +341,7 @@ fn main() {
             None,
         ),
         measure(
+            &o.bin,
             "validate one extension (work tree)",
             &repo,
             &["validate", &id],
