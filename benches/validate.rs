@@ -8,8 +8,8 @@
 //! cargo bench --bench validate -- --generate /tmp/big   # only write the repository
 //! ```
 //!
-//! Options: `--extensions N`, `--utterances N`, `--per-intent N`, `--values N` (slot values per
-//! type), `--synonyms N`, `--seed N`, `--runs N` (timed runs per case, median reported),
+//! Options: `--extensions N`, `--utterances N`, `--per-intent N`, `--types N` (custom slot types
+//! per extension), `--values N` (slot values per type), `--synonyms N`, `--seed N`, `--runs N` (timed runs per case, median reported),
 //! `--dir PATH` (where the repository is built; default `target/bench-repo`), `--fresh` (rebuild
 //! it even when one with the same parameters exists), `--generate PATH` (write the repository
 //! there and stop), `--bin PATH` (measure another `cekops` binary, e.g. an older build).
@@ -64,6 +64,7 @@ fn parse_args() -> Result<Options, String> {
             "--extensions" => o.params.extensions = num(&a)? as usize,
             "--utterances" => o.params.utterances = num(&a)? as usize,
             "--per-intent" => o.params.max_utterances_per_intent = num(&a)? as usize,
+            "--types" => o.params.slot_types_per_extension = num(&a)? as usize,
             "--values" => o.params.values_per_type = num(&a)? as usize,
             "--synonyms" => o.params.synonyms_per_value = num(&a)? as usize,
             "--seed" => o.params.seed = num(&a)?,
