@@ -5,7 +5,10 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
+
+use rayon::prelude::*;
 
 /// Files larger than this are reported (`file-too-large`), never read.
 pub const MAX_FILE_SIZE: u64 = 32 * 1024 * 1024;
@@ -137,19 +140,31 @@ impl Tree {
     /// Read a work-tree folder. `load` decides which files' contents are read.
     pub fn from_dir(root: &Path, load: &dyn Fn(&str) -> bool) -> std::io::Result<Tree> {
         let mut tree = Tree::default();
+        // Files to read: listed first, then read on all cores.
+        let mut pending: Vec<(String, PathBuf, u64)> = Vec::new();
         let config = root.join("cekops.toml");
         if std::fs::symlink_metadata(&config).is_ok() {
-            tree.insert(
-                "cekops.toml".into(),
-                read_disk(&config, "cekops.toml", load),
-            );
+            probe(config, "cekops.toml".into(), load, &mut tree, &mut pending);
         }
         let ext = root.join("extensions");
         if std::fs::symlink_metadata(&ext)
             .map(|m| m.is_dir())
             .unwrap_or(false)
         {
-            walk(&ext, "extensions", &mut tree, load)?;
+            walk(&ext, "extensions", &mut tree, &mut pending, load)?;
+        }
+        let read: Vec<(String, Entry)> = pending
+            .into_par_iter()
+            .map(|(rel, full, len)| {
+                let entry = match read_whole(&full, len) {
+                    Ok(b) => Entry::Blob(b),
+                    Err(e) => Entry::Unreadable(e.to_string()),
+                };
+                (rel, entry)
+            })
+            .collect();
+        for (rel, entry) in read {
+            tree.insert(rel, entry);
         }
         let canon_root = root.canonicalize()?;
         tree.fetch_link_targets(&mut |rel| {
@@ -175,6 +190,7 @@ fn walk(
     dir: &Path,
     rel: &str,
     tree: &mut Tree,
+    pending: &mut Vec<(String, PathBuf, u64)>,
     load: &dyn Fn(&str) -> bool,
 ) -> std::io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
@@ -194,39 +210,80 @@ fn walk(
         let path = format!("{rel}/{name}");
         let ft = e.file_type()?;
         if ft.is_dir() {
-            walk(&e.path(), &path, tree, load)?;
+            walk(&e.path(), &path, tree, pending, load)?;
         } else {
-            let entry = read_disk(&e.path(), &path, load);
-            tree.insert(path, entry);
+            probe(e.path(), path, load, tree, pending);
         }
     }
     Ok(())
 }
 
-fn read_disk(full: &Path, rel: &str, load: &dyn Fn(&str) -> bool) -> Entry {
-    let meta = match std::fs::symlink_metadata(full) {
+/// Decide what a file is: an entry right away (link, not a regular file, too large, not
+/// wanted), or one to read (added to `pending` with its size).
+fn probe(
+    full: PathBuf,
+    rel: String,
+    load: &dyn Fn(&str) -> bool,
+    tree: &mut Tree,
+    pending: &mut Vec<(String, PathBuf, u64)>,
+) {
+    let meta = match std::fs::symlink_metadata(&full) {
         Ok(m) => m,
-        Err(e) => return Entry::Unreadable(e.to_string()),
+        Err(e) => return tree.insert(rel, Entry::Unreadable(e.to_string())),
     };
-    if meta.file_type().is_symlink() {
-        return match std::fs::read_link(full) {
+    let entry = if meta.file_type().is_symlink() {
+        match std::fs::read_link(&full) {
             Ok(t) => Entry::Symlink(t.to_string_lossy().replace('\\', "/")),
             Err(e) => Entry::Unreadable(e.to_string()),
-        };
+        }
+    } else if !meta.is_file() {
+        Entry::Unreadable("not a regular file".into())
+    } else if meta.len() > MAX_FILE_SIZE {
+        Entry::TooLarge(meta.len())
+    } else if !load(&rel) {
+        Entry::Unloaded
+    } else {
+        return pending.push((rel, full, meta.len()));
+    };
+    tree.insert(rel, entry);
+}
+
+/// One file read at once (for link targets found after the walk).
+fn read_disk(full: &Path, rel: &str, load: &dyn Fn(&str) -> bool) -> Entry {
+    let mut one = Tree::default();
+    let mut pending = Vec::new();
+    probe(
+        full.to_path_buf(),
+        rel.to_string(),
+        load,
+        &mut one,
+        &mut pending,
+    );
+    match pending.pop() {
+        Some((_, full, len)) => match read_whole(&full, len) {
+            Ok(b) => Entry::Blob(b),
+            Err(e) => Entry::Unreadable(e.to_string()),
+        },
+        None => one
+            .files
+            .remove(rel)
+            .unwrap_or_else(|| Entry::Unreadable("cannot be read".into())),
     }
-    if !meta.is_file() {
-        return Entry::Unreadable("not a regular file".into());
+}
+
+/// A file's bytes, read straight into shared memory (no copy) when its size is still `len`.
+fn read_whole(full: &Path, len: u64) -> std::io::Result<Arc<[u8]>> {
+    use std::io::Read as _;
+    let mut file = std::fs::File::open(full)?;
+    let mut buf: Arc<[u8]> = std::iter::repeat_n(0u8, len as usize).collect();
+    if let Some(slice) = Arc::get_mut(&mut buf)
+        && file.read_exact(slice).is_ok()
+        && file.read(&mut [0u8; 1])? == 0
+    {
+        return Ok(buf);
     }
-    if meta.len() > MAX_FILE_SIZE {
-        return Entry::TooLarge(meta.len());
-    }
-    if !load(rel) {
-        return Entry::Unloaded;
-    }
-    match std::fs::read(full) {
-        Ok(b) => Entry::Blob(b.into()),
-        Err(e) => Entry::Unreadable(e.to_string()),
-    }
+    // The file changed size since it was listed: read it as it is now.
+    Ok(std::fs::read(full)?.into())
 }
 
 /// Resolve a symbolic link's target against the link's folder; `None` when it leaves the repository.

@@ -33,13 +33,21 @@ pub fn valid_slot_name(name: &str) -> bool {
 /// Split an utterance into text and tagged slots. Every problem is a [`TagError`].
 pub fn parse(utterance: &str) -> Result<Vec<Segment<'_>>, TagError> {
     let mut out = Vec::new();
+    parse_into(utterance, &mut out)?;
+    Ok(out)
+}
+
+/// [`parse`] into a vector that is reused from one utterance to the next (cleared first), for
+/// loops over many utterances.
+pub fn parse_into<'a>(utterance: &'a str, out: &mut Vec<Segment<'a>>) -> Result<(), TagError> {
+    out.clear();
     let mut rest_start = 0;
     let bytes = utterance.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
             b'<' => {
-                let Some(close_rel) = utterance[i..].find('>') else {
+                let Some(close_rel) = memchr::memchr(b'>', &bytes[i..]) else {
                     return Err(TagError {
                         message: "`<` starts a tag that is never closed with `>`".into(),
                         span: i..utterance.len(),
@@ -61,16 +69,15 @@ pub fn parse(utterance: &str) -> Result<Vec<Segment<'_>>, TagError> {
                         span: i..open_end,
                     });
                 }
-                let closing = format!("</{name}>");
-                let Some(end_rel) = utterance[open_end..].find(&closing) else {
+                let Some(value_end) = find_closing(utterance, open_end, name) else {
                     return Err(TagError {
-                        message: format!("tag `<{name}>` is never closed with `{closing}`"),
+                        message: format!("tag `<{name}>` is never closed with `</{name}>`"),
                         span: i..open_end,
                     });
                 };
-                let value_end = open_end + end_rel;
+                let closing_len = name.len() + 3;
                 let value = &utterance[open_end..value_end];
-                if let Some(p) = value.find(['<', '>']) {
+                if let Some(p) = memchr::memchr2(b'<', b'>', value.as_bytes()) {
                     return Err(TagError {
                         message: format!(
                             "tag `<{name}>` contains another tag; slot tags cannot nest"
@@ -81,13 +88,13 @@ pub fn parse(utterance: &str) -> Result<Vec<Segment<'_>>, TagError> {
                 if value.trim().is_empty() {
                     return Err(TagError {
                         message: format!("tag `<{name}>` holds no value; tag a real example value"),
-                        span: i..value_end + closing.len(),
+                        span: i..value_end + closing_len,
                     });
                 }
                 if rest_start < i {
                     out.push(Segment::Text(&utterance[rest_start..i]));
                 }
-                let end = value_end + closing.len();
+                let end = value_end + closing_len;
                 out.push(Segment::Slot {
                     name,
                     value,
@@ -102,13 +109,34 @@ pub fn parse(utterance: &str) -> Result<Vec<Segment<'_>>, TagError> {
                     span: i..i + 1,
                 });
             }
-            _ => i += 1,
+            // jump to the next `<` or `>`
+            _ => match memchr::memchr2(b'<', b'>', &bytes[i..]) {
+                Some(k) => i += k,
+                None => break,
+            },
         }
     }
     if rest_start < utterance.len() {
         out.push(Segment::Text(&utterance[rest_start..]));
     }
-    Ok(out)
+    Ok(())
+}
+
+/// Byte offset of the first `</name>` at or after `from` (no allocation: this runs for every tag
+/// of every sample utterance).
+fn find_closing(utterance: &str, from: usize, name: &str) -> Option<usize> {
+    let mut at = from;
+    while let Some(rel) = memchr::memchr(b'<', &utterance.as_bytes()[at..]) {
+        let start = at + rel;
+        if let Some(rest) = utterance[start + 1..].strip_prefix('/')
+            && let Some(after) = rest.strip_prefix(name)
+            && after.starts_with('>')
+        {
+            return Some(start);
+        }
+        at = start + 1;
+    }
+    None
 }
 
 /// The utterance as spoken: tags removed, values kept.
@@ -127,23 +155,98 @@ pub fn plain_text(segments: &[Segment<'_>]) -> String {
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut space = false;
-    for c in text.chars() {
+    push_normalized(&mut out, 0, &mut space, text);
+    out
+}
+
+/// Append `normalize(text)` to `out` (which may hold other text before it).
+pub fn normalize_into(text: &str, out: &mut String) {
+    let base = out.len();
+    let mut space = false;
+    push_normalized(out, base, &mut space, text);
+}
+
+/// `normalize(&plain_text(segments))` without building the plain text first.
+pub fn normalize_segments(segments: &[Segment<'_>]) -> String {
+    let len = segments
+        .iter()
+        .map(|s| match s {
+            Segment::Text(t) => t.len(),
+            Segment::Slot { value, .. } => value.len(),
+        })
+        .sum();
+    let mut out = String::with_capacity(len);
+    normalize_segments_into(segments, &mut out);
+    out
+}
+
+/// Append `normalize(&plain_text(segments))` to `out` (which may hold other text before it).
+pub fn normalize_segments_into(segments: &[Segment<'_>], out: &mut String) {
+    let base = out.len();
+    let mut space = false;
+    for s in segments {
+        let piece = match s {
+            Segment::Text(t) => t,
+            Segment::Slot { value, .. } => value,
+        };
+        push_normalized(out, base, &mut space, piece);
+    }
+}
+
+/// Characters without a lower-case mapping that are common in Korean and Japanese text (kana,
+/// CJK punctuation and ideographs, Hangul syllables): lower-casing them is skipped, which is
+/// much faster than the general Unicode lookup (a unit test checks every one of them).
+fn caseless_cjk(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7A3}')
+}
+
+/// The normalisation step of [`normalize`], continued over several pieces of text: `space`
+/// carries a pending whitespace run from one piece to the next; the normalised text starts at
+/// byte `base` of `out`. Runs of characters that stay as they are (lower-case ASCII, digits,
+/// punctuation, kana, ideographs, Hangul) are copied in one go.
+fn push_normalized(out: &mut String, base: usize, space: &mut bool, text: &str) {
+    let mut run: Option<usize> = None;
+    for (i, c) in text.char_indices() {
+        let verbatim = if c.is_ascii() {
+            !c.is_ascii_uppercase() && !c.is_ascii_whitespace() && c != '\u{0B}'
+        } else {
+            c != '\u{3000}' && caseless_cjk(c)
+        };
+        if verbatim {
+            if run.is_none() {
+                if *space {
+                    out.push(' ');
+                    *space = false;
+                }
+                run = Some(i);
+            }
+            continue;
+        }
+        if let Some(start) = run.take() {
+            out.push_str(&text[start..i]);
+        }
         let c = match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             '\u{3000}' => ' ',
             _ => c,
         };
         if c.is_whitespace() {
-            space = !out.is_empty();
+            *space = out.len() > base;
             continue;
         }
-        if space {
+        if *space {
             out.push(' ');
-            space = false;
+            *space = false;
         }
-        out.extend(c.to_lowercase());
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
     }
-    out
+    if let Some(start) = run {
+        out.push_str(&text[start..]);
+    }
 }
 
 /// Byte offset in the TOML source of byte `offset` inside a string value whose literal spans
@@ -202,6 +305,82 @@ mod tests {
     #[test]
     fn normalizes_width_and_space() {
         assert_eq!(normalize("  ＡＢＣ　 def "), "abc def");
+        assert_eq!(normalize("ÀÉ Σ 불고기 ピザ"), "àé σ 불고기 ピザ");
+    }
+
+    /// The plain definition of [`normalize`], to check the fast one against.
+    fn normalize_reference(text: &str) -> String {
+        let mut out = String::new();
+        let mut space = false;
+        for c in text.chars() {
+            let c = match c {
+                '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                '\u{3000}' => ' ',
+                _ => c,
+            };
+            if c.is_whitespace() {
+                space = !out.is_empty();
+                continue;
+            }
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            out.extend(c.to_lowercase());
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn normalize_matches_its_definition(
+            text in "[ \t\n\u{0B}\u{0C}\r\u{85}\u{A0}\u{3000}a-zA-Z0-9ＡＺａｚ！～ÀÉİΣẞ가-힣ぁ-んァ-ン一-龥<>/]{0,40}"
+        ) {
+            proptest::prop_assert_eq!(normalize(&text), normalize_reference(&text));
+            if let Ok(segs) = parse(&text) {
+                let mut out = String::from("prefix ");
+                normalize_segments_into(&segs, &mut out);
+                proptest::prop_assert_eq!(&out[7..], normalize_reference(&plain_text(&segs)));
+            }
+        }
+    }
+
+    #[test]
+    fn caseless_ranges_have_no_lower_case_mapping() {
+        for c in ('\u{3000}'..='\u{9FFF}').chain('\u{AC00}'..='\u{D7A3}') {
+            assert!(caseless_cjk(c));
+            assert!(
+                c.to_lowercase().eq(std::iter::once(c)),
+                "{c:?} has a mapping"
+            );
+        }
+    }
+
+    #[test]
+    fn segments_normalize_like_their_plain_text() {
+        for u in [
+            "<a>X Y</a>  피자 <b> 두 판 </b>주문해줘 ",
+            "  <a>ＡＢ</a>",
+            "abc<a> </a>",
+            "<a>x</a><b>y</b>",
+        ] {
+            if let Ok(segs) = parse(u) {
+                assert_eq!(
+                    normalize_segments(&segs),
+                    normalize(&plain_text(&segs)),
+                    "{u}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn closing_tag_is_found_after_lookalikes() {
+        let s = parse("<ab>x</a></abc></ab> y").unwrap_err();
+        assert!(s.message.contains("contains another tag"), "{s:?}");
+        let s = parse("<a>x</ab></a>").unwrap_err();
+        assert_eq!(s.span, 4..9);
+        assert_eq!(parse("<a>x</a>").unwrap().len(), 1);
     }
 
     mod properties {
