@@ -982,7 +982,10 @@ pub fn convert(model: &Model, opts: &Options) -> Conversion {
     type_files.sort();
     files.extend(intent_files);
     files.extend(type_files);
-    conv.files = files;
+    conv.files = files
+        .into_iter()
+        .map(|(path, text)| (path, crate::tomlfmt::canonical(text)))
+        .collect();
     conv
 }
 

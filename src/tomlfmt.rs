@@ -55,6 +55,12 @@ pub enum FormatError {
     Unsafe(String),
 }
 
+/// `text` in the canonical layout; unchanged when it cannot be formatted (generated text that
+/// `cekops fmt` would rewrite is written canonical from the start).
+pub fn canonical(text: String) -> String {
+    format(&text).unwrap_or(text)
+}
+
 /// Format a TOML document in the canonical layout. Safe by construction and by check: see the
 /// module documentation.
 pub fn format(text: &str) -> Result<String, FormatError> {

@@ -412,3 +412,26 @@ fn test_import_refusals_change_nothing() {
     .code(1)
     .contains("the repository has no `service` branch");
 }
+
+#[test]
+fn test_imported_files_are_in_the_canonical_fmt_layout() {
+    let env = TestEnv::new();
+    service_repo(&env);
+    let model = samples()
+        .into_iter()
+        .find(|p| p.ends_with("fact/ja-JP.json"))
+        .unwrap();
+    env.cekops(&[
+        "import",
+        "alexa",
+        model.to_str().unwrap(),
+        "--id",
+        "com.example.fact",
+        "--language",
+        "ja-JP",
+    ])
+    .code(0);
+    env.git(&["stash", "-u", "-q"]);
+    env.git(&["switch", "-q", "test/com.example.fact"]);
+    env.cekops(&["fmt", "--check"]).code(0);
+}

@@ -301,3 +301,10 @@ fn test_fmt_help_teaches() {
         .contains("Examples:")
         .contains("cekops fmt --check");
 }
+
+#[test]
+fn test_example_repo_is_in_the_canonical_layout() {
+    let env = TestEnv::new();
+    env.copy_from_project("example-repo");
+    env.cekops(&["fmt", "--check"]).code(0);
+}
