@@ -154,7 +154,7 @@ pub fn import_tsv(opts: &ImportTsvOptions) -> Result<TsvImport> {
     for intent in &model.intents {
         let rel = format!("{ext_rel}/interaction-model/intents/{}.toml", intent.name);
         let existing = std::fs::read_to_string(root.join(&rel)).ok();
-        let text = crate::tomlfmt::canonical(tsv::intent_toml(intent, existing.as_deref()));
+        let text = tsv::intent_toml(intent, existing.as_deref());
         plan.push((
             Imported {
                 change: change(existing.as_deref(), &text),
@@ -177,7 +177,7 @@ pub fn import_tsv(opts: &ImportTsvOptions) -> Result<TsvImport> {
         } else {
             let rel = format!("{base}.toml");
             let existing = std::fs::read_to_string(root.join(&rel)).ok();
-            let text = crate::tomlfmt::canonical(tsv::slot_type_toml(st, existing.as_deref()));
+            let text = tsv::slot_type_toml(st, existing.as_deref());
             (rel, text, existing)
         };
         plan.push((

@@ -172,15 +172,15 @@ fn test_import_report_lists_every_mapping_and_drop() {
     let show = |p: &str| env.git(&["show", &format!("{b}:extensions/com.example.adventure/{p}")]);
     assert_eq!(
         show("extension.toml"),
-        "id = \"com.example.adventure\"\nlanguage = \"ko-KR\"\nname = \"Text Adventure\"\ninvocation_names = [\"text adventure\"]\nprovider = \"Dev Eloper\"\ncontact_email = \"dev@example.com\"\nbuiltin_intents = [\"Clova.GuideIntent\", \"Clova.CancelIntent\", \"Clova.YesIntent\", \"Clova.NoIntent\", \"Clova.StopIntent\"]\nbuiltin_slot_types = [\"CLOVA.NUMBER\"]"
+        "id = \"com.example.adventure\"\nlanguage = \"ko-KR\"\nname = \"Text Adventure\"\ninvocation_names = [\"text adventure\"]\nprovider = \"Dev Eloper\"\ncontact_email = \"dev@example.com\"\nbuiltin_intents = [\n  \"Clova.GuideIntent\",\n  \"Clova.CancelIntent\",\n  \"Clova.YesIntent\",\n  \"Clova.NoIntent\",\n  \"Clova.StopIntent\",\n]\nbuiltin_slot_types = [\"CLOVA.NUMBER\"]"
     );
     assert_eq!(
         show("interaction-model/intents/Page.toml"),
-        "utterances = [\n    \"page <number>3</number>\",\n    \"turn to page <number>5</number>\",\n]\n\n[slots]\nnumber = \"CLOVA.NUMBER\""
+        "utterances = [\n  \"page <number>3</number>\",\n  \"turn to page <number>5</number>\",\n]\n\n[slots]\nnumber = \"CLOVA.NUMBER\""
     );
     // values in turn for a custom type
     let go = show("interaction-model/intents/Go.toml");
-    assert!(go.starts_with("utterances = [\n    \"go <direction>north</direction>\",\n    \"run <direction>south</direction>\",\n"), "{go}");
+    assert!(go.starts_with("utterances = [\n  \"go <direction>north</direction>\",\n  \"run <direction>south</direction>\",\n"), "{go}");
     // synonyms kept
     assert!(
         show("interaction-model/slot-types/LIST_OF_DIRECTIONS.toml").contains("desk = [\"table\"]")
@@ -284,7 +284,7 @@ fn test_unsupported_features_are_reported_not_dropped_silently() {
     ]);
     assert_eq!(
         intent,
-        "utterances = [\n    \"order a <size>large</size> pizza\",\n    \"order a pizza <when>내일</when>\",\n]\n\n[slots]\nsize = \"SIZE\"\nwhen = \"CLOVA.DATETIME\""
+        "utterances = [\n  \"order a <size>large</size> pizza\",\n  \"order a pizza <when>내일</when>\",\n]\n\n[slots]\nsize = \"SIZE\"\nwhen = \"CLOVA.DATETIME\""
     );
 }
 
