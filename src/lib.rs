@@ -8,6 +8,7 @@ pub mod error;
 pub mod git;
 pub mod load;
 pub mod model;
+pub mod nlu;
 pub mod ops;
 pub mod rules;
 pub mod schema;

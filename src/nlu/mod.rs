@@ -1,0 +1,953 @@
+//! Offline natural-language understanding: an extension's interaction model compiled once into an
+//! index, then utterances matched against it (intent, slots, confidence, closest sample).
+//!
+//! How an utterance is matched (README "Testing extensions" documents it for users):
+//! 1. The utterance and every sample utterance are folded ([`normalize`]): width, kana, spacing,
+//!    punctuation and long-vowel marks do not matter.
+//! 2. Each sample becomes a pattern: its text with each tagged slot replaced by the slot. An
+//!    utterance matches a pattern when its text around the slots is the same and each slot's
+//!    text is a value of the slot's type: a representative value or synonym of a custom type
+//!    (or a value tagged in a sample), a number for `CLOVA.NUMBER`, a date or time for
+//!    `CLOVA.DATETIME`, a period for `CLOVA.DURATION`. Other built-in types take any text.
+//!    Confidence 1 (0.9 when a slot took free text).
+//! 3. Built-in intents match their usual phrases ([`builtin`]).
+//! 4. Otherwise the closest pattern (character bigrams, then edit distance with the slot values
+//!    found in the utterance replaced by their slot) counts when at least
+//!    [`SIMILARITY_THRESHOLD`] alike; the confidence is that similarity.
+//! 5. Nothing close: `Clova.GuideIntent`, or `Clova.FallbackIntent` when the extension lists it
+//!    in `builtin_intents` — as CEK does.
+
+pub mod builtin;
+pub mod datetime;
+pub mod launch;
+pub mod normalize;
+pub mod number;
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::OnceLock;
+
+pub use datetime::DateTime;
+use normalize::fold;
+
+use crate::load::Extension;
+use crate::load::SlotType;
+use crate::model::Language;
+use crate::utterance;
+
+/// A near match below this similarity is no match.
+pub const SIMILARITY_THRESHOLD: f32 = 0.6;
+/// Confidence of an exact match in which a slot took free text (a type cekops cannot check).
+const FREE_TEXT_CONFIDENCE: f32 = 0.9;
+/// Highest confidence of a near match.
+const MAX_NEAR_CONFIDENCE: f32 = 0.95;
+/// Candidates re-scored with edit distance in a near match.
+const NEAR_CANDIDATES: usize = 12;
+
+/// How an utterance was matched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MatchKind {
+    /// Same words as a sample pattern (slots filled with values of their types).
+    Exact,
+    /// Close to a sample pattern.
+    Similar,
+    /// Nothing close: the fallback intent.
+    None,
+}
+
+/// One analysed slot, as CEK puts it in `intent.slots`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct SlotOut {
+    pub name: String,
+    /// The slot's type (`PIZZA_TYPE`, `CLOVA.NUMBER`).
+    #[serde(rename = "type")]
+    pub slot_type: String,
+    /// The value: the representative value of a custom type, a number, an ISO 8601 text.
+    pub value: String,
+    /// `CLOVA.NUMBER`: the counter said with the number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// `CLOVA.DATETIME`: `DATE`, `TIME`, `DATETIME`, `DATE.INTERVAL`.
+    #[serde(rename = "valueType", skip_serializing_if = "Option::is_none")]
+    pub value_type: Option<String>,
+    /// The words of the utterance the value came from.
+    pub text: String,
+}
+
+/// The sample utterance closest to an utterance.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Closest {
+    pub intent: String,
+    /// The sample as written (with slot tags); a built-in intent's phrase for built-ins.
+    pub utterance: String,
+    /// The intent file; `None` for built-in phrases.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Byte range of the sample in its file.
+    #[serde(skip)]
+    pub span: Range<usize>,
+    /// 1 for the pattern that matched exactly, else the similarity.
+    pub similarity: f32,
+}
+
+/// What the matcher made of an utterance.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Analysis {
+    pub utterance: String,
+    pub intent: String,
+    #[serde(rename = "match")]
+    pub kind: MatchKind,
+    pub confidence: f32,
+    pub slots: Vec<SlotOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closest: Option<Closest>,
+}
+
+impl Analysis {
+    pub fn slot(&self, name: &str) -> Option<&SlotOut> {
+        self.slots.iter().find(|s| s.name == name)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Custom,
+    Number,
+    WholeNumber,
+    DateTime,
+    Duration,
+    /// A built-in type cekops has no dictionary for: any text.
+    Any,
+}
+
+struct Dict {
+    map: HashMap<Box<str>, u32>,
+    reps: Vec<String>,
+    /// Longest entry, in bytes.
+    max_len: usize,
+}
+
+struct TypeInfo<'a> {
+    name: String,
+    kind: Kind,
+    source: Option<&'a SlotType>,
+    /// Values tagged in sample utterances (raw text).
+    tagged: Vec<String>,
+    dict: OnceLock<Dict>,
+}
+
+impl TypeInfo<'_> {
+    fn dict(&self) -> &Dict {
+        self.dict.get_or_init(|| {
+            let mut map: HashMap<Box<str>, u32> = HashMap::new();
+            let mut reps = Vec::new();
+            let mut max_len = 0;
+            let mut add = |key: String, rep: u32, map: &mut HashMap<Box<str>, u32>| {
+                if key.is_empty() {
+                    return;
+                }
+                max_len = max_len.max(key.len());
+                map.entry(key.into_boxed_str()).or_insert(rep);
+            };
+            if let Some(st) = self.source {
+                reps.reserve(st.values.len());
+                for v in &st.values {
+                    let rep = reps.len() as u32;
+                    reps.push(v.value.value.clone());
+                    add(fold(&v.value.value), rep, &mut map);
+                    for s in &v.synonyms {
+                        add(fold(&s.value), rep, &mut map);
+                    }
+                }
+            }
+            for t in &self.tagged {
+                let key = fold(t);
+                if !key.is_empty() && !map.contains_key(key.as_str()) {
+                    let rep = reps.len() as u32;
+                    reps.push(t.clone());
+                    add(key, rep, &mut map);
+                }
+            }
+            Dict { map, reps, max_len }
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Elem {
+    Lit(Box<str>),
+    Slot { slot: u16, ty: u32 },
+}
+
+struct IntentInfo {
+    name: String,
+    builtin: bool,
+    /// Slot name and type id, in declaration order.
+    slots: Vec<(String, u32)>,
+}
+
+struct Skeleton {
+    intent: u32,
+    elems: Vec<Elem>,
+    samples: Vec<u32>,
+    /// Folded literal characters: more is more specific.
+    literal_chars: usize,
+    /// The pattern with each slot as one private-use character (per slot): for edit distance.
+    text: Vec<char>,
+}
+
+struct Sample {
+    skeleton: u32,
+    text: String,
+    file: Option<u32>,
+    span: Range<usize>,
+    /// Folded plain text (slot values kept).
+    plain: String,
+    /// Folded pattern with each slot as a private-use character per slot *type*.
+    pattern: String,
+}
+
+/// A sample utterance as compiled, for rules that compare samples.
+pub struct SampleInfo<'m> {
+    pub intent: &'m str,
+    /// The sample as written.
+    pub text: &'m str,
+    pub file: Option<&'m str>,
+    pub span: Range<usize>,
+    /// Folded plain text.
+    pub plain: &'m str,
+    /// Folded pattern, slots replaced by their type: equal patterns cannot be told apart.
+    pub pattern: &'m str,
+    pub has_slots: bool,
+}
+
+struct FuzzyIndex {
+    postings: HashMap<(char, char), Vec<u32>>,
+    grams: Vec<u16>,
+}
+
+/// Options of one analysis.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// "Now", for relative dates and times.
+    pub now: DateTime,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            now: DateTime::now_utc9(),
+        }
+    }
+}
+
+/// An extension's interaction model, compiled for matching. Slot dictionaries and the
+/// near-match index are built on first use.
+pub struct Model<'a> {
+    lang: Language,
+    intents: Vec<IntentInfo>,
+    types: Vec<TypeInfo<'a>>,
+    skeletons: Vec<Skeleton>,
+    samples: Vec<Sample>,
+    files: Vec<String>,
+    /// Slot-free patterns: folded text → skeletons.
+    exact: HashMap<Box<str>, Vec<u32>>,
+    /// Patterns with slots: text before the first slot → text after the last → skeletons.
+    edges: HashMap<Box<str>, Edge>,
+    max_head: usize,
+    fuzzy: OnceLock<FuzzyIndex>,
+    fallback: String,
+}
+
+#[derive(Default)]
+struct Edge {
+    tails: HashMap<Box<str>, Vec<u32>>,
+    max_tail: usize,
+}
+
+fn builtin_kind(name: &str) -> Kind {
+    match name {
+        "CLOVA.NUMBER" | "CLOVA.GENERIC_NUMBER" => Kind::Number,
+        "CLOVA.WHOLE_NUMBER" => Kind::WholeNumber,
+        "CLOVA.DATETIME" | "CLOVA.DATETIME_RECENT" => Kind::DateTime,
+        "CLOVA.DURATION" => Kind::Duration,
+        _ => Kind::Any,
+    }
+}
+
+fn placeholder(n: u32) -> char {
+    char::from_u32(0xF0000 + n.min(0xFFFD)).unwrap_or('\u{FFFD}')
+}
+
+/// A slot found in an utterance (folded byte range).
+#[derive(Clone, Debug)]
+struct Hit {
+    slot: u16,
+    ty: u32,
+    range: Range<usize>,
+    value: Value,
+}
+
+#[derive(Clone, Debug)]
+struct Value {
+    value: String,
+    unit: Option<&'static str>,
+    value_type: Option<&'static str>,
+    /// Free text: the value is the words as said.
+    free: bool,
+}
+
+impl<'a> Model<'a> {
+    /// Compile an extension's interaction model (custom intents, their samples and slot types,
+    /// and the built-in intents it uses).
+    pub fn compile(ext: &'a Extension) -> Model<'a> {
+        let lang = ext.language().unwrap_or(Language::Korean);
+        let declared: Vec<&str> = ext
+            .info
+            .as_ref()
+            .map(|i| {
+                i.builtin_intents
+                    .value
+                    .iter()
+                    .map(|s| s.value.as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let fallback = if declared.contains(&"Clova.FallbackIntent") {
+            "Clova.FallbackIntent"
+        } else {
+            "Clova.GuideIntent"
+        };
+        let mut m = Model {
+            lang,
+            intents: Vec::new(),
+            types: Vec::new(),
+            skeletons: Vec::new(),
+            samples: Vec::new(),
+            files: Vec::new(),
+            exact: HashMap::new(),
+            edges: HashMap::new(),
+            max_head: 0,
+            fuzzy: OnceLock::new(),
+            fallback: fallback.to_string(),
+        };
+        let mut type_ids: HashMap<String, u32> = HashMap::new();
+        let mut skel_ids: HashMap<(u32, Vec<Elem>), u32> = HashMap::new();
+        for intent in &ext.intents {
+            let iid = m.intents.len() as u32;
+            let file = m.files.len() as u32;
+            m.files.push(intent.file.clone());
+            let mut slots = Vec::new();
+            for (name, ty) in &intent.def.slots.value {
+                let tid = *type_ids.entry(ty.value.clone()).or_insert_with(|| {
+                    let source = ext.slot_type(&ty.value);
+                    m.types.push(TypeInfo {
+                        name: ty.value.clone(),
+                        kind: if source.is_some() {
+                            Kind::Custom
+                        } else {
+                            builtin_kind(&ty.value)
+                        },
+                        source,
+                        tagged: Vec::new(),
+                        dict: OnceLock::new(),
+                    });
+                    (m.types.len() - 1) as u32
+                });
+                slots.push((name.value.clone(), tid));
+            }
+            m.intents.push(IntentInfo {
+                name: intent.name.clone(),
+                builtin: false,
+                slots,
+            });
+            for u in &intent.def.utterances.value {
+                let Ok(segs) = utterance::parse(&u.value) else {
+                    continue;
+                };
+                let mut elems: Vec<Elem> = Vec::new();
+                let mut lit = String::new();
+                let mut pattern = String::new();
+                for seg in &segs {
+                    match seg {
+                        utterance::Segment::Text(t) => {
+                            let f = fold(t);
+                            lit.push_str(&f);
+                            pattern.push_str(&f);
+                        }
+                        utterance::Segment::Slot { name, value, .. } => {
+                            let info = &m.intents[iid as usize];
+                            match info.slots.iter().position(|(n, _)| n == name) {
+                                Some(pos) => {
+                                    let ty = info.slots[pos].1;
+                                    if !lit.is_empty() {
+                                        elems.push(Elem::Lit(std::mem::take(&mut lit).into()));
+                                    }
+                                    elems.push(Elem::Slot {
+                                        slot: pos as u16,
+                                        ty,
+                                    });
+                                    pattern.push(placeholder(ty));
+                                    let t = &mut m.types[ty as usize];
+                                    if matches!(t.kind, Kind::Custom | Kind::Any) {
+                                        t.tagged.push((*value).to_string());
+                                    }
+                                }
+                                None => {
+                                    let f = fold(value);
+                                    lit.push_str(&f);
+                                    pattern.push_str(&f);
+                                }
+                            }
+                        }
+                    }
+                }
+                if !lit.is_empty() {
+                    elems.push(Elem::Lit(lit.into()));
+                }
+                if elems.is_empty() {
+                    continue;
+                }
+                let plain = fold(&utterance::plain_text(&segs));
+                let sid = m.samples.len() as u32;
+                let skel = m.skeleton(&mut skel_ids, iid, elems);
+                m.skeletons[skel as usize].samples.push(sid);
+                m.samples.push(Sample {
+                    skeleton: skel,
+                    text: u.value.clone(),
+                    file: Some(file),
+                    span: u.span.clone(),
+                    plain,
+                    pattern,
+                });
+            }
+        }
+        // built-in intents: the declared ones, and the guide intent CEK always has
+        let mut builtins: Vec<&str> = vec!["Clova.GuideIntent"];
+        for d in &declared {
+            if !builtins.contains(d) {
+                builtins.push(d);
+            }
+        }
+        for (name, phrases) in builtin::phrases(lang) {
+            if !builtins.contains(name) {
+                continue;
+            }
+            let iid = m.intents.len() as u32;
+            m.intents.push(IntentInfo {
+                name: (*name).to_string(),
+                builtin: true,
+                slots: Vec::new(),
+            });
+            for p in *phrases {
+                let f = fold(p);
+                let sid = m.samples.len() as u32;
+                let skel = m.skeleton(&mut skel_ids, iid, vec![Elem::Lit(f.clone().into())]);
+                m.skeletons[skel as usize].samples.push(sid);
+                m.samples.push(Sample {
+                    skeleton: skel,
+                    text: (*p).to_string(),
+                    file: None,
+                    span: 0..0,
+                    plain: f.clone(),
+                    pattern: f,
+                });
+            }
+        }
+        m
+    }
+
+    fn skeleton(
+        &mut self,
+        ids: &mut HashMap<(u32, Vec<Elem>), u32>,
+        intent: u32,
+        elems: Vec<Elem>,
+    ) -> u32 {
+        if let Some(id) = ids.get(&(intent, elems.clone())) {
+            return *id;
+        }
+        let id = self.skeletons.len() as u32;
+        let mut literal_chars = 0;
+        let mut text = Vec::new();
+        for e in &elems {
+            match e {
+                Elem::Lit(l) => {
+                    literal_chars += l.chars().count();
+                    text.extend(l.chars());
+                }
+                Elem::Slot { slot, .. } => text.push(placeholder(u32::from(*slot))),
+            }
+        }
+        let has_slot = elems.iter().any(|e| matches!(e, Elem::Slot { .. }));
+        if has_slot {
+            let head: &str = match elems.first() {
+                Some(Elem::Lit(l)) => l,
+                _ => "",
+            };
+            let tail: &str = match elems.last() {
+                Some(Elem::Lit(l)) if elems.len() > 1 => l,
+                _ => "",
+            };
+            self.max_head = self.max_head.max(head.len());
+            let edge = self.edges.entry(head.into()).or_default();
+            edge.max_tail = edge.max_tail.max(tail.len());
+            edge.tails.entry(tail.into()).or_default().push(id);
+        } else if let Some(Elem::Lit(l)) = elems.first() {
+            self.exact.entry(l.clone()).or_default().push(id);
+        }
+        self.skeletons.push(Skeleton {
+            intent,
+            elems: elems.clone(),
+            samples: Vec::new(),
+            literal_chars,
+            text,
+        });
+        ids.insert((intent, elems), id);
+        id
+    }
+
+    /// The language the model was compiled for.
+    pub fn language(&self) -> Language {
+        self.lang
+    }
+
+    /// The intent an unmatched utterance goes to.
+    pub fn fallback_intent(&self) -> &str {
+        &self.fallback
+    }
+
+    /// Number of sample utterances compiled (custom and built-in phrases).
+    pub fn sample_count(&self) -> usize {
+        self.samples.len()
+    }
+
+    /// The custom intents' samples as compiled.
+    pub fn samples(&self) -> impl Iterator<Item = SampleInfo<'_>> {
+        self.samples.iter().filter_map(|s| {
+            let file = s.file?;
+            let skel = &self.skeletons[s.skeleton as usize];
+            Some(SampleInfo {
+                intent: &self.intents[skel.intent as usize].name,
+                text: &s.text,
+                file: Some(&self.files[file as usize]),
+                span: s.span.clone(),
+                plain: &s.plain,
+                pattern: &s.pattern,
+                has_slots: skel.elems.iter().any(|e| matches!(e, Elem::Slot { .. })),
+            })
+        })
+    }
+
+    fn recognise(&self, ty: u32, text: &str, opts: &Options) -> Option<Value> {
+        if text.is_empty() {
+            return None;
+        }
+        let t = &self.types[ty as usize];
+        let plain = |value: String| Value {
+            value,
+            unit: None,
+            value_type: None,
+            free: false,
+        };
+        match t.kind {
+            Kind::Custom => {
+                let d = t.dict();
+                if text.len() > d.max_len {
+                    return None;
+                }
+                d.map
+                    .get(text)
+                    .map(|rep| plain(d.reps[*rep as usize].clone()))
+            }
+            Kind::Number => number::parse_number(text).map(|n| Value {
+                value: n.num.text,
+                unit: n.unit,
+                value_type: None,
+                free: false,
+            }),
+            Kind::WholeNumber => number::parse_whole_number(text).map(plain),
+            Kind::DateTime => datetime::parse_datetime(text, opts.now).map(|v| Value {
+                value: v.value,
+                unit: None,
+                value_type: Some(v.value_type),
+                free: false,
+            }),
+            Kind::Duration => datetime::parse_duration(text).map(plain),
+            Kind::Any => Some(Value {
+                value: String::new(),
+                unit: None,
+                value_type: None,
+                free: true,
+            }),
+        }
+    }
+
+    /// Match the slots and literals of `elems` (starting with a slot) against all of `text`;
+    /// `base` is the byte offset of `text` in the folded utterance.
+    fn match_mid(
+        &self,
+        intent: &IntentInfo,
+        elems: &[Elem],
+        text: &str,
+        base: usize,
+        opts: &Options,
+        hits: &mut Vec<Hit>,
+    ) -> bool {
+        let Some((Elem::Slot { slot, ty }, rest)) = elems.split_first() else {
+            return elems.is_empty() && text.is_empty();
+        };
+        let try_span = |end: usize, next: usize, rest: &[Elem], hits: &mut Vec<Hit>| -> bool {
+            let Some(value) = self.recognise(*ty, &text[..end], opts) else {
+                return false;
+            };
+            hits.push(Hit {
+                slot: *slot,
+                ty: *ty,
+                range: base..base + end,
+                value,
+            });
+            if self.match_mid(intent, rest, &text[next..], base + next, opts, hits) {
+                return true;
+            }
+            hits.pop();
+            false
+        };
+        match rest.first() {
+            None => try_span(text.len(), text.len(), rest, hits),
+            Some(Elem::Lit(lit)) => {
+                let mut from = text.chars().next().map_or(text.len(), char::len_utf8);
+                while let Some(off) = text.get(from..).and_then(|t| t.find(&**lit)) {
+                    let at = from + off;
+                    if try_span(at, at + lit.len(), &rest[1..], hits) {
+                        return true;
+                    }
+                    from = at + lit.chars().next().map_or(1, char::len_utf8);
+                }
+                false
+            }
+            Some(Elem::Slot { .. }) => {
+                for (end, _) in text.char_indices().skip(1) {
+                    if try_span(end, end, rest, hits) {
+                        return true;
+                    }
+                }
+                false
+            }
+        }
+    }
+
+    /// Analyse one utterance.
+    pub fn analyse(&self, utterance: &str, opts: &Options) -> Analysis {
+        let folded = normalize::fold_mapped(utterance);
+        let u = folded.text.as_str();
+        // (skeleton, hits)
+        let mut found: Vec<(u32, Vec<Hit>)> = Vec::new();
+        if let Some(ids) = self.exact.get(u) {
+            found.extend(ids.iter().map(|id| (*id, Vec::new())));
+        }
+        if !u.is_empty() {
+            let mut heads: Vec<usize> = vec![0];
+            heads.extend(u.char_indices().skip(1).map(|(i, _)| i));
+            for &h in heads.iter().take_while(|h| **h <= self.max_head) {
+                let Some(edge) = self.edges.get(&u[..h]) else {
+                    continue;
+                };
+                let rest = &u[h..];
+                let mut tails: Vec<usize> = vec![rest.len()];
+                tails.extend(rest.char_indices().rev().map(|(i, _)| i).filter(|i| *i > 0));
+                for t in tails {
+                    if rest.len() - t > edge.max_tail {
+                        break;
+                    }
+                    let Some(ids) = edge.tails.get(&rest[t..]) else {
+                        continue;
+                    };
+                    let mid = &rest[..t];
+                    for id in ids {
+                        let sk = &self.skeletons[*id as usize];
+                        let intent = &self.intents[sk.intent as usize];
+                        let first = usize::from(matches!(sk.elems.first(), Some(Elem::Lit(_))));
+                        let last = sk.elems.len()
+                            - usize::from(
+                                sk.elems.len() > 1 && matches!(sk.elems.last(), Some(Elem::Lit(_))),
+                            );
+                        let mut hits = Vec::new();
+                        if self.match_mid(intent, &sk.elems[first..last], mid, h, opts, &mut hits) {
+                            found.push((*id, hits));
+                        }
+                    }
+                }
+            }
+        }
+        let best = found.into_iter().min_by_key(|(id, hits)| {
+            let sk = &self.skeletons[*id as usize];
+            (
+                self.intents[sk.intent as usize].builtin,
+                hits.iter().filter(|h| h.value.free).count(),
+                std::cmp::Reverse(sk.literal_chars),
+                *id,
+            )
+        });
+        if let Some((id, hits)) = best {
+            let sk = &self.skeletons[id as usize];
+            let free = hits.iter().any(|h| h.value.free);
+            let sample = sk
+                .samples
+                .iter()
+                .find(|s| self.samples[**s as usize].plain == u)
+                .or(sk.samples.first())
+                .copied();
+            return Analysis {
+                utterance: utterance.to_string(),
+                intent: self.intents[sk.intent as usize].name.clone(),
+                kind: MatchKind::Exact,
+                confidence: if free { FREE_TEXT_CONFIDENCE } else { 1.0 },
+                slots: self.slots_out(sk.intent, &hits, utterance, &folded),
+                closest: sample.map(|s| self.closest(s, 1.0)),
+            };
+        }
+        self.near(utterance, &folded, opts)
+    }
+
+    fn closest(&self, sample: u32, similarity: f32) -> Closest {
+        let s = &self.samples[sample as usize];
+        let sk = &self.skeletons[s.skeleton as usize];
+        Closest {
+            intent: self.intents[sk.intent as usize].name.clone(),
+            utterance: s.text.clone(),
+            file: s.file.map(|f| self.files[f as usize].clone()),
+            span: s.span.clone(),
+            similarity,
+        }
+    }
+
+    fn slots_out(
+        &self,
+        intent: u32,
+        hits: &[Hit],
+        utterance: &str,
+        folded: &normalize::Folded,
+    ) -> Vec<SlotOut> {
+        let info = &self.intents[intent as usize];
+        let mut out: Vec<SlotOut> = Vec::new();
+        for h in hits {
+            let name = &info.slots[usize::from(h.slot)].0;
+            if out.iter().any(|o| &o.name == name) {
+                continue;
+            }
+            let src = folded.source_range(h.range.clone());
+            let said = utterance.get(src).unwrap_or_default().trim().to_string();
+            out.push(SlotOut {
+                name: name.clone(),
+                slot_type: self.types[h.ty as usize].name.clone(),
+                value: if h.value.free {
+                    said.clone()
+                } else {
+                    h.value.value.clone()
+                },
+                unit: h.value.unit.map(str::to_string),
+                value_type: h.value.value_type.map(str::to_string),
+                text: said,
+            });
+        }
+        out
+    }
+
+    fn fuzzy(&self) -> &FuzzyIndex {
+        self.fuzzy.get_or_init(|| {
+            let mut postings: HashMap<(char, char), Vec<u32>> = HashMap::new();
+            let mut grams = Vec::with_capacity(self.skeletons.len());
+            for (i, sk) in self.skeletons.iter().enumerate() {
+                let g = bigrams(&sk.text);
+                grams.push(g.len().min(usize::from(u16::MAX)) as u16);
+                for b in g {
+                    postings.entry(b).or_default().push(i as u32);
+                }
+            }
+            FuzzyIndex { postings, grams }
+        })
+    }
+
+    /// No exact match: the closest pattern, if close enough.
+    fn near(&self, utterance: &str, folded: &normalize::Folded, opts: &Options) -> Analysis {
+        let u = folded.text.as_str();
+        let none = |closest: Option<Closest>| Analysis {
+            utterance: utterance.to_string(),
+            intent: self.fallback.clone(),
+            kind: MatchKind::None,
+            confidence: 0.0,
+            slots: Vec::new(),
+            closest,
+        };
+        if u.is_empty() || self.skeletons.is_empty() {
+            return none(None);
+        }
+        let idx = self.fuzzy();
+        let uchars: Vec<char> = u.chars().collect();
+        let ug = bigrams(&uchars);
+        let mut counts: HashMap<u32, u16> = HashMap::new();
+        for g in &ug {
+            if let Some(list) = idx.postings.get(g) {
+                for id in list {
+                    *counts.entry(*id).or_default() += 1;
+                }
+            }
+        }
+        let mut ranked: Vec<(f32, u32)> = counts
+            .into_iter()
+            .map(|(id, c)| {
+                let dice =
+                    2.0 * f32::from(c) / (ug.len() as f32 + f32::from(idx.grams[id as usize]));
+                (dice, id)
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        ranked.truncate(NEAR_CANDIDATES);
+        let mut best: Option<(f32, u32, Vec<Hit>)> = None;
+        for (_, id) in ranked {
+            let sk = &self.skeletons[id as usize];
+            let (text, hits) = self.replace_slots(sk, u, opts);
+            let sim = similarity(&text, &sk.text);
+            if best.as_ref().is_none_or(|(b, bid, _)| {
+                sim > *b || (sim == *b && self.rank_key(id) < self.rank_key(*bid))
+            }) {
+                best = Some((sim, id, hits));
+            }
+        }
+        let Some((sim, id, hits)) = best else {
+            return none(None);
+        };
+        let sk = &self.skeletons[id as usize];
+        let closest = sk.samples.first().map(|s| self.closest(*s, round2(sim)));
+        if sim < SIMILARITY_THRESHOLD {
+            return none(closest);
+        }
+        Analysis {
+            utterance: utterance.to_string(),
+            intent: self.intents[sk.intent as usize].name.clone(),
+            kind: MatchKind::Similar,
+            confidence: round2(sim.min(MAX_NEAR_CONFIDENCE)),
+            slots: self.slots_out(sk.intent, &hits, utterance, folded),
+            closest,
+        }
+    }
+
+    fn rank_key(&self, id: u32) -> (bool, u32) {
+        let sk = &self.skeletons[id as usize];
+        (self.intents[sk.intent as usize].builtin, id)
+    }
+
+    /// The utterance with the values of the skeleton's slots replaced by the slots'
+    /// placeholders, and the slots found.
+    fn replace_slots(&self, sk: &Skeleton, u: &str, opts: &Options) -> (Vec<char>, Vec<Hit>) {
+        let mut hits: Vec<Hit> = Vec::new();
+        for e in &sk.elems {
+            let Elem::Slot { slot, ty } = e else { continue };
+            if hits.iter().any(|h| h.slot == *slot) {
+                continue;
+            }
+            if let Some((range, value)) = self.find_value(*ty, u, &hits, opts) {
+                hits.push(Hit {
+                    slot: *slot,
+                    ty: *ty,
+                    range,
+                    value,
+                });
+            }
+        }
+        hits.sort_by_key(|h| h.range.start);
+        let mut text = Vec::with_capacity(u.len());
+        let mut pos = 0;
+        for h in &hits {
+            text.extend(u[pos..h.range.start].chars());
+            text.push(placeholder(u32::from(h.slot)));
+            pos = h.range.end;
+        }
+        text.extend(u[pos..].chars());
+        (text, hits)
+    }
+
+    /// The first (longest at its start) value of a type in `u`, outside ranges already taken.
+    fn find_value(
+        &self,
+        ty: u32,
+        u: &str,
+        taken: &[Hit],
+        opts: &Options,
+    ) -> Option<(Range<usize>, Value)> {
+        let t = &self.types[ty as usize];
+        if t.kind == Kind::Any {
+            return None;
+        }
+        let max_len = match t.kind {
+            Kind::Custom => t.dict().max_len,
+            _ => 48,
+        };
+        let mut starts: Vec<usize> = u.char_indices().map(|(i, _)| i).collect();
+        starts.retain(|s| !taken.iter().any(|h| h.range.contains(s)));
+        for s in starts {
+            let limit = taken
+                .iter()
+                .filter(|h| h.range.start > s)
+                .map(|h| h.range.start)
+                .min()
+                .unwrap_or(u.len())
+                .min(s + max_len);
+            let mut ends: Vec<usize> = u[s..]
+                .char_indices()
+                .skip(1)
+                .map(|(i, _)| s + i)
+                .chain(std::iter::once(u.len()))
+                .filter(|e| *e <= limit)
+                .collect();
+            ends.reverse();
+            for e in ends {
+                if let Some(v) = self.recognise(ty, &u[s..e], opts) {
+                    return Some((s..e, v));
+                }
+            }
+        }
+        None
+    }
+}
+
+fn bigrams(chars: &[char]) -> Vec<(char, char)> {
+    let mut out = Vec::with_capacity(chars.len() + 1);
+    let mut prev = '\u{2}';
+    for c in chars {
+        out.push((prev, *c));
+        prev = *c;
+    }
+    out.push((prev, '\u{3}'));
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// 1 − edit distance / length of the longer text.
+fn similarity(a: &[char], b: &[char]) -> f32 {
+    let n = a.len().max(b.len());
+    if n == 0 {
+        return 1.0;
+    }
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    1.0 - prev[b.len()] as f32 / n as f32
+}
+
+fn round2(x: f32) -> f32 {
+    (x * 100.0).round() / 100.0
+}
+
+#[cfg(test)]
+mod tests;
