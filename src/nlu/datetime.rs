@@ -73,9 +73,8 @@ fn days_in_month(y: i32, m: u32) -> u32 {
 
 impl Date {
     pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
-        ((1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month)).then_some(
-            Date { year, month, day },
-        )
+        ((1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month))
+            .then_some(Date { year, month, day })
     }
     fn days(self) -> i64 {
         days_from_civil(self.year, self.month, self.day)
@@ -124,8 +123,7 @@ impl DateTime {
         }
     }
     fn unix(self) -> i64 {
-        self.date.days() * 86_400
-            + i64::from(self.hour * 3600 + self.minute * 60 + self.second)
+        self.date.days() * 86_400 + i64::from(self.hour * 3600 + self.minute * 60 + self.second)
     }
     /// Parse `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS]` (a space may replace the `T`).
     pub fn parse(s: &str) -> Option<DateTime> {
@@ -318,7 +316,9 @@ fn time_part(s: &str) -> Option<(u32, u32, u32, &str)> {
     if let Some((r, _)) = strip(s, &["자정"]) {
         return Some((0, 0, 0, r));
     }
-    let (pm, am, s) = if let Some((r, _)) = strip(s, &["오후", "저녁", "밤", "낮", "午後", "夜", "夕方"]) {
+    let (pm, am, s) = if let Some((r, _)) =
+        strip(s, &["오후", "저녁", "밤", "낮", "午後", "夜", "夕方"])
+    {
         (true, false, r)
     } else if let Some((r, _)) = strip(s, &["오전", "아침", "새벽", "午前", "朝"]) {
         (false, true, r)
@@ -354,7 +354,17 @@ fn time_part(s: &str) -> Option<(u32, u32, u32, &str)> {
 
 const UNITS: &[&[&str]] = &[
     &["년", "年", "年間"],
-    &["개월", "달", "か月", "ゖ月", "ゕ月", "け月", "箇月", "ゖ月間", "か月間"],
+    &[
+        "개월",
+        "달",
+        "か月",
+        "ゖ月",
+        "ゕ月",
+        "け月",
+        "箇月",
+        "ゖ月間",
+        "か月間",
+    ],
     &["주", "주일", "週", "週間"],
     &["일", "日", "日間"],
     &["시간", "時間"],
@@ -444,16 +454,24 @@ pub fn parse_datetime(s: &str, now: DateTime) -> Option<DateTimeValue> {
         return None;
     }
     // relative: N unit 후/뒤/전, N unit 後/前
-    if let Some((r, later)) = strip_suffix_any(s, &[("후", true), ("뒤", true), ("있다가", true), ("後", true), ("전", false), ("前", false)])
-        && let Some(p) = duration_parts(r)
+    if let Some((r, later)) = strip_suffix_any(
+        s,
+        &[
+            ("후", true),
+            ("뒤", true),
+            ("있다가", true),
+            ("後", true),
+            ("전", false),
+            ("前", false),
+        ],
+    ) && let Some(p) = duration_parts(r)
     {
         let sign = if later { 1 } else { -1 };
         let [y, mo, w, d, h, mi, sec] = p;
         let mut t = now;
         t.date = t.date.add_months(sign * (12 * y + mo));
-        let t = DateTime::from_unix(
-            t.unix() + sign * (((w * 7 + d) * 24 + h) * 3600 + mi * 60 + sec),
-        );
+        let t =
+            DateTime::from_unix(t.unix() + sign * (((w * 7 + d) * 24 + h) * 3600 + mi * 60 + sec));
         let date_only = h == 0 && mi == 0 && sec == 0;
         return Some(if date_only {
             DateTimeValue {
@@ -534,8 +552,14 @@ mod tests {
     #[test]
     fn calendar() {
         assert_eq!(Date::new(2026, 1, 1).unwrap().weekday(), 3);
-        assert_eq!(Date::new(2024, 2, 29).unwrap().add_days(1).iso(), "2024-03-01");
-        assert_eq!(Date::new(2025, 12, 31).unwrap().add_days(1).iso(), "2026-01-01");
+        assert_eq!(
+            Date::new(2024, 2, 29).unwrap().add_days(1).iso(),
+            "2024-03-01"
+        );
+        assert_eq!(
+            Date::new(2025, 12, 31).unwrap().add_days(1).iso(),
+            "2026-01-01"
+        );
         assert!(Date::new(2025, 2, 29).is_none());
         assert_eq!(DateTime::from_unix(0).iso(), "1970-01-01T00:00:00");
         assert!(DateTime::parse("2026-13-01").is_none());
@@ -569,10 +593,22 @@ mod tests {
         assert_eq!(dt("저녁 7시"), Some(("19:00:00".into(), "TIME")));
         assert_eq!(dt("열두 시"), Some(("12:00:00".into(), "TIME")));
         assert_eq!(dt("정오"), Some(("12:00:00".into(), "TIME")));
-        assert_eq!(dt("내일 오후 3시"), Some(("2026-01-02T15:00:00".into(), "DATETIME")));
-        assert_eq!(dt("10분 후"), Some(("2026-01-01T10:10:00".into(), "DATETIME")));
-        assert_eq!(dt("한 시간 뒤"), Some(("2026-01-01T11:00:00".into(), "DATETIME")));
-        assert_eq!(dt("1시간 전"), Some(("2026-01-01T09:00:00".into(), "DATETIME")));
+        assert_eq!(
+            dt("내일 오후 3시"),
+            Some(("2026-01-02T15:00:00".into(), "DATETIME"))
+        );
+        assert_eq!(
+            dt("10분 후"),
+            Some(("2026-01-01T10:10:00".into(), "DATETIME"))
+        );
+        assert_eq!(
+            dt("한 시간 뒤"),
+            Some(("2026-01-01T11:00:00".into(), "DATETIME"))
+        );
+        assert_eq!(
+            dt("1시간 전"),
+            Some(("2026-01-01T09:00:00".into(), "DATETIME"))
+        );
         assert_eq!(dt("3일 후"), Some(("2026-01-04".into(), "DATE")));
     }
 
@@ -583,10 +619,16 @@ mod tests {
         assert_eq!(dt("あさって"), Some(("2026-01-03".into(), "DATE")));
         assert_eq!(dt("3時"), Some(("03:00:00".into(), "TIME")));
         assert_eq!(dt("午後3時半"), Some(("15:30:00".into(), "TIME")));
-        assert_eq!(dt("明日の午後三時"), Some(("2026-01-02T15:00:00".into(), "DATETIME")));
+        assert_eq!(
+            dt("明日の午後三時"),
+            Some(("2026-01-02T15:00:00".into(), "DATETIME"))
+        );
         assert_eq!(dt("来週の金曜日"), Some(("2026-01-09".into(), "DATE")));
         assert_eq!(dt("12月25日"), Some(("2026-12-25".into(), "DATE")));
-        assert_eq!(dt("30分後"), Some(("2026-01-01T10:30:00".into(), "DATETIME")));
+        assert_eq!(
+            dt("30分後"),
+            Some(("2026-01-01T10:30:00".into(), "DATETIME"))
+        );
     }
 
     #[test]
@@ -610,7 +652,15 @@ mod tests {
                 assert_eq!(fold(w), *w, "{w} is not written folded");
             }
         }
-        for w in ["あした", "あす", "あさって", "しあさって", "きのう", "おととい", "きょう"] {
+        for w in [
+            "あした",
+            "あす",
+            "あさって",
+            "しあさって",
+            "きのう",
+            "おととい",
+            "きょう",
+        ] {
             assert_eq!(fold(w), w);
         }
     }

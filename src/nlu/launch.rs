@@ -33,7 +33,17 @@ fn particles(lang: Language) -> &'static [&'static str] {
         Language::Korean => &[
             "에서", "에게", "한테", "으로", "로", "를", "을", "이", "가", "야", "아", "좀", "의",
         ],
-        Language::Japanese => &["をつかって", "を使って", "で", "に", "を", "の", "から", "って", "は"],
+        Language::Japanese => &[
+            "をつかって",
+            "を使って",
+            "で",
+            "に",
+            "を",
+            "の",
+            "から",
+            "って",
+            "は",
+        ],
     }
 }
 
@@ -88,7 +98,7 @@ pub fn split(phrase: &str, lang: Language, invocation_names: &[String]) -> Spoke
     let folded = fold_mapped(phrase);
     let start = WAKE
         .iter()
-        .find(|w| folded.text.starts_with(&**w))
+        .find(|w| folded.text.starts_with(**w))
         .map_or(0, |w| w.len());
     let f = folded.text[start..].to_string();
     let mut names: Vec<String> = invocation_names

@@ -42,7 +42,7 @@ const FREE_TEXT_CONFIDENCE: f32 = 0.9;
 /// Highest confidence of a near match.
 const MAX_NEAR_CONFIDENCE: f32 = 0.95;
 /// Candidates re-scored with edit distance in a near match.
-const NEAR_CANDIDATES: usize = 12;
+const NEAR_CANDIDATES: usize = 32;
 
 /// How an utterance was matched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -223,8 +223,10 @@ pub struct SampleInfo<'m> {
 }
 
 struct FuzzyIndex {
-    postings: HashMap<(char, char), Vec<u32>>,
-    grams: Vec<u16>,
+    /// Bigram → (its weight, the skeletons that have it).
+    postings: HashMap<(char, char), (f32, Vec<u32>)>,
+    /// Sum of the weights of each skeleton's bigrams.
+    weight: Vec<f32>,
 }
 
 /// Options of one analysis.
@@ -587,7 +589,6 @@ impl<'a> Model<'a> {
     /// `base` is the byte offset of `text` in the folded utterance.
     fn match_mid(
         &self,
-        intent: &IntentInfo,
         elems: &[Elem],
         text: &str,
         base: usize,
@@ -607,7 +608,7 @@ impl<'a> Model<'a> {
                 range: base..base + end,
                 value,
             });
-            if self.match_mid(intent, rest, &text[next..], base + next, opts, hits) {
+            if self.match_mid(rest, &text[next..], base + next, opts, hits) {
                 return true;
             }
             hits.pop();
@@ -666,14 +667,13 @@ impl<'a> Model<'a> {
                     let mid = &rest[..t];
                     for id in ids {
                         let sk = &self.skeletons[*id as usize];
-                        let intent = &self.intents[sk.intent as usize];
                         let first = usize::from(matches!(sk.elems.first(), Some(Elem::Lit(_))));
                         let last = sk.elems.len()
                             - usize::from(
                                 sk.elems.len() > 1 && matches!(sk.elems.last(), Some(Elem::Lit(_))),
                             );
                         let mut hits = Vec::new();
-                        if self.match_mid(intent, &sk.elems[first..last], mid, h, opts, &mut hits) {
+                        if self.match_mid(&sk.elems[first..last], mid, h, opts, &mut hits) {
                             found.push((*id, hits));
                         }
                     }
@@ -756,16 +756,24 @@ impl<'a> Model<'a> {
 
     fn fuzzy(&self) -> &FuzzyIndex {
         self.fuzzy.get_or_init(|| {
-            let mut postings: HashMap<(char, char), Vec<u32>> = HashMap::new();
-            let mut grams = Vec::with_capacity(self.skeletons.len());
-            for (i, sk) in self.skeletons.iter().enumerate() {
-                let g = bigrams(&sk.text);
-                grams.push(g.len().min(usize::from(u16::MAX)) as u16);
+            let mut postings: HashMap<(char, char), (f32, Vec<u32>)> = HashMap::new();
+            let grams: Vec<Vec<(char, char)>> =
+                self.skeletons.iter().map(|sk| bigrams(&sk.text)).collect();
+            for (i, g) in grams.iter().enumerate() {
                 for b in g {
-                    postings.entry(b).or_default().push(i as u32);
+                    postings.entry(*b).or_default().1.push(i as u32);
                 }
             }
-            FuzzyIndex { postings, grams }
+            // inverse document frequency: rare bigrams tell samples apart
+            let n = self.skeletons.len().max(1) as f32;
+            for (w, list) in postings.values_mut() {
+                *w = (1.0 + n / list.len() as f32).ln();
+            }
+            let weight = grams
+                .iter()
+                .map(|g| g.iter().map(|b| postings.get(b).map_or(0.0, |p| p.0)).sum())
+                .collect();
+            FuzzyIndex { postings, weight }
         })
     }
 
@@ -786,28 +794,44 @@ impl<'a> Model<'a> {
         let idx = self.fuzzy();
         let uchars: Vec<char> = u.chars().collect();
         let ug = bigrams(&uchars);
-        let mut counts: HashMap<u32, u16> = HashMap::new();
+        // weighted Dice coefficient over character bigrams
+        let mut common: Vec<f32> = vec![0.0; self.skeletons.len()];
+        let mut touched: Vec<u32> = Vec::new();
+        let mut uweight = 0.0;
         for g in &ug {
-            if let Some(list) = idx.postings.get(g) {
-                for id in list {
-                    *counts.entry(*id).or_default() += 1;
+            let Some((w, list)) = idx.postings.get(g) else {
+                uweight += (1.0 + self.skeletons.len() as f32).ln();
+                continue;
+            };
+            uweight += w;
+            for id in list {
+                let c = &mut common[*id as usize];
+                if *c == 0.0 {
+                    touched.push(*id);
                 }
+                *c += w;
             }
         }
-        let mut ranked: Vec<(f32, u32)> = counts
+        let mut ranked: Vec<(f32, u32)> = touched
             .into_iter()
-            .map(|(id, c)| {
-                let dice =
-                    2.0 * f32::from(c) / (ug.len() as f32 + f32::from(idx.grams[id as usize]));
+            .map(|id| {
+                let dice = 2.0 * common[id as usize] / (uweight + idx.weight[id as usize]);
                 (dice, id)
             })
             .collect();
+        let keep = NEAR_CANDIDATES.min(ranked.len());
+        if keep == 0 {
+            return none(None);
+        }
+        ranked.select_nth_unstable_by(keep - 1, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        ranked.truncate(keep);
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        ranked.truncate(NEAR_CANDIDATES);
+        let words = folded.word_starts(utterance);
+        let mut found: HashMap<u32, Vec<(Range<usize>, Value)>> = HashMap::new();
         let mut best: Option<(f32, u32, Vec<Hit>)> = None;
         for (_, id) in ranked {
             let sk = &self.skeletons[id as usize];
-            let (text, hits) = self.replace_slots(sk, u, opts);
+            let (text, hits) = self.replace_slots(sk, u, &words, &mut found, opts);
             let sim = similarity(&text, &sk.text);
             if best.as_ref().is_none_or(|(b, bid, _)| {
                 sim > *b || (sim == *b && self.rank_key(id) < self.rank_key(*bid))
@@ -839,20 +863,35 @@ impl<'a> Model<'a> {
     }
 
     /// The utterance with the values of the skeleton's slots replaced by the slots'
-    /// placeholders, and the slots found.
-    fn replace_slots(&self, sk: &Skeleton, u: &str, opts: &Options) -> (Vec<char>, Vec<Hit>) {
+    /// placeholders, and the slots found. `found` caches the values of each type in `u`.
+    fn replace_slots(
+        &self,
+        sk: &Skeleton,
+        u: &str,
+        words: &[usize],
+        found: &mut HashMap<u32, Vec<(Range<usize>, Value)>>,
+        opts: &Options,
+    ) -> (Vec<char>, Vec<Hit>) {
         let mut hits: Vec<Hit> = Vec::new();
         for e in &sk.elems {
             let Elem::Slot { slot, ty } = e else { continue };
             if hits.iter().any(|h| h.slot == *slot) {
                 continue;
             }
-            if let Some((range, value)) = self.find_value(*ty, u, &hits, opts) {
+            let values = found
+                .entry(*ty)
+                .or_insert_with(|| self.values_in(*ty, u, words, opts));
+            let free = values.iter().find(|(r, _)| {
+                !hits
+                    .iter()
+                    .any(|h| h.range.start < r.end && r.start < h.range.end)
+            });
+            if let Some((range, value)) = free {
                 hits.push(Hit {
                     slot: *slot,
                     ty: *ty,
-                    range,
-                    value,
+                    range: range.clone(),
+                    value: value.clone(),
                 });
             }
         }
@@ -868,44 +907,96 @@ impl<'a> Model<'a> {
         (text, hits)
     }
 
-    /// The first (longest at its start) value of a type in `u`, outside ranges already taken.
-    fn find_value(
+    /// The values of a type in `u`, left to right, not overlapping. Values start at a spoken
+    /// word (`words`: folded offsets after a space) when the utterance has spaces, so that
+    /// `사과` is not "4"; numbers in digits may start anywhere. Values that are whole words are
+    /// taken first, then values followed by more text (a particle: `페퍼로니로`).
+    fn values_in(
         &self,
         ty: u32,
         u: &str,
-        taken: &[Hit],
+        words: &[usize],
+        opts: &Options,
+    ) -> Vec<(Range<usize>, Value)> {
+        let t = &self.types[ty as usize];
+        let mut out: Vec<(Range<usize>, Value)> = Vec::new();
+        let max_len = match t.kind {
+            Kind::Any => return out,
+            Kind::Custom => t.dict().max_len,
+            Kind::Number | Kind::WholeNumber => 0,
+            Kind::DateTime | Kind::Duration => 60,
+        };
+        let at_word = |e: usize| e == u.len() || words.binary_search(&e).is_ok();
+        for whole_words in [true, false] {
+            let mut s = 0;
+            while s < u.len() {
+                let step = u[s..].chars().next().map_or(1, char::len_utf8);
+                if let Some(r) = out.iter().find(|(r, _)| r.contains(&s)) {
+                    s = r.0.end;
+                    continue;
+                }
+                let next_taken = out
+                    .iter()
+                    .map(|(r, _)| r.start)
+                    .filter(|st| *st > s)
+                    .min()
+                    .unwrap_or(u.len());
+                let word_start = words.len() <= 1 || words.binary_search(&s).is_ok();
+                let digit = u[s..].starts_with(|c: char| c.is_ascii_digit());
+                let hit = match t.kind {
+                    Kind::Number | Kind::WholeNumber if word_start || digit => self
+                        .number_at(ty, u, s, words, opts)
+                        .filter(|(r, _)| r.end <= next_taken),
+                    Kind::Number | Kind::WholeNumber => None,
+                    _ if !(word_start || digit) => None,
+                    _ => {
+                        let limit = next_taken.min(s + max_len);
+                        (s + 1..=limit)
+                            .rev()
+                            .filter(|e| u.is_char_boundary(*e) && at_word(*e) == whole_words)
+                            .find_map(|e| self.recognise(ty, &u[s..e], opts).map(|v| (s..e, v)))
+                    }
+                };
+                match hit {
+                    Some((r, v)) => {
+                        s = r.end;
+                        out.push((r, v));
+                    }
+                    None => s += step,
+                }
+            }
+            if matches!(t.kind, Kind::Number | Kind::WholeNumber) {
+                break;
+            }
+        }
+        out.sort_by_key(|(r, _)| r.start);
+        out
+    }
+
+    /// A number (with its counter) starting at `s`: digits anywhere; spelled numbers only when
+    /// a counter follows or the word ends.
+    fn number_at(
+        &self,
+        ty: u32,
+        u: &str,
+        s: usize,
+        words: &[usize],
         opts: &Options,
     ) -> Option<(Range<usize>, Value)> {
-        let t = &self.types[ty as usize];
-        if t.kind == Kind::Any {
-            return None;
-        }
-        let max_len = match t.kind {
-            Kind::Custom => t.dict().max_len,
-            _ => 48,
-        };
-        let mut starts: Vec<usize> = u.char_indices().map(|(i, _)| i).collect();
-        starts.retain(|s| !taken.iter().any(|h| h.range.contains(s)));
-        for s in starts {
-            let limit = taken
-                .iter()
-                .filter(|h| h.range.start > s)
-                .map(|h| h.range.start)
-                .min()
-                .unwrap_or(u.len())
-                .min(s + max_len);
-            let mut ends: Vec<usize> = u[s..]
-                .char_indices()
-                .skip(1)
-                .map(|(i, _)| s + i)
-                .chain(std::iter::once(u.len()))
-                .filter(|e| *e <= limit)
-                .collect();
-            ends.reverse();
-            for e in ends {
-                if let Some(v) = self.recognise(ty, &u[s..e], opts) {
-                    return Some((s..e, v));
-                }
+        let rest = &u[s..];
+        let digit = rest.starts_with(|c: char| c.is_ascii_digit() || c == '-');
+        for (_, len) in number::prefixes(rest).into_iter().rev() {
+            let mut end = s + len;
+            let counter = number::counter_at(&u[end..]);
+            if let Some((_, clen)) = counter {
+                end += clen;
+            }
+            let bounded = end == u.len() || words.binary_search(&end).is_ok();
+            if !(digit || counter.is_some() || bounded) {
+                continue;
+            }
+            if let Some(v) = self.recognise(ty, &u[s..end], opts) {
+                return Some((s..end, v));
             }
         }
         None

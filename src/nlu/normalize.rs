@@ -22,10 +22,25 @@ impl Folded {
     pub fn source_range(&self, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
         let first = self.chars.partition_point(|(f, _, _)| *f < range.start);
         let last = self.chars.partition_point(|(f, _, _)| *f < range.end);
-        match (self.chars.get(first), last.checked_sub(1).and_then(|l| self.chars.get(l))) {
+        match (
+            self.chars.get(first),
+            last.checked_sub(1).and_then(|l| self.chars.get(l)),
+        ) {
             (Some(a), Some(b)) if first < last => a.1..b.2,
             _ => 0..0,
         }
+    }
+
+    /// Folded byte offsets where a spoken word starts (after a space in `source`), with 0.
+    pub fn word_starts(&self, source: &str) -> Vec<usize> {
+        let mut out = vec![0];
+        for w in self.chars.windows(2) {
+            let gap = source.get(w[0].2..w[1].1).unwrap_or_default();
+            if gap.chars().any(char::is_whitespace) {
+                out.push(w[1].0);
+            }
+        }
+        out
     }
 
     /// The source text dropped between the folded character ending at byte `folded` and the
@@ -56,19 +71,19 @@ fn voice(prev: char, semi: bool) -> Option<char> {
     };
     let back = |h: u32| char::from_u32(if kata { h + 0x60 } else { h });
     if !semi {
-        if (0x304B..=0x3062).contains(&h) && (h - 0x304B) % 2 == 0 {
+        if (0x304B..=0x3062).contains(&h) && (h - 0x304B).is_multiple_of(2) {
             return back(h + 1);
         }
         if (0x3064..=0x3069).contains(&h) && matches!(h, 0x3064 | 0x3066 | 0x3068) {
             return back(h + 1);
         }
-        if (0x306F..=0x307D).contains(&h) && (h - 0x306F) % 3 == 0 {
+        if (0x306F..=0x307D).contains(&h) && (h - 0x306F).is_multiple_of(3) {
             return back(h + 1);
         }
         if h == 0x3046 {
             return char::from_u32(if kata { 0x30F4 } else { 0x3094 });
         }
-    } else if (0x306F..=0x307D).contains(&h) && (h - 0x306F) % 3 == 0 {
+    } else if (0x306F..=0x307D).contains(&h) && (h - 0x306F).is_multiple_of(3) {
         return back(h + 2);
     }
     None
@@ -82,15 +97,28 @@ fn is_kana(c: char) -> bool {
 fn is_long_vowel_like(c: char) -> bool {
     matches!(
         c,
-        'ー' | 'ｰ' | '〜' | '～' | '~' | '-' | '－' | '‐' | '‑' | '–' | '—' | '―' | '─' | '−' | '⁓'
+        'ー' | 'ｰ'
+            | '〜'
+            | '～'
+            | '~'
+            | '-'
+            | '－'
+            | '‐'
+            | '‑'
+            | '–'
+            | '—'
+            | '―'
+            | '─'
+            | '−'
+            | '⁓'
     )
 }
 
 /// Punctuation dropped when folding.
 fn is_punct(c: char) -> bool {
     match c {
-        '!' | '"' | '\'' | '(' | ')' | ',' | '.' | ':' | ';' | '?' | '[' | ']' | '{' | '}' | '`'
-        | '<' | '>' | '~' | '-' | '_' | '*' | '\\' | '|' | '^' => true,
+        '!' | '"' | '\'' | '(' | ')' | ',' | '.' | ':' | ';' | '?' | '[' | ']' | '{' | '}'
+        | '`' | '<' | '>' | '~' | '-' | '_' | '*' | '\\' | '|' | '^' => true,
         _ => matches!(
             c as u32,
             0x2010..=0x2027
@@ -126,7 +154,7 @@ fn hangul_compose(out: &mut String, c: char) -> bool {
     }
     // LV + T
     if (0xAC00..=0xD7A3).contains(&lu)
-        && (lu - 0xAC00) % 28 == 0
+        && (lu - 0xAC00).is_multiple_of(28)
         && (0x11A8..=0x11C2).contains(&cu)
     {
         let s = lu + (cu - 0x11A7);
@@ -211,7 +239,7 @@ pub fn fold_mapped(text: &str) -> Folded {
         {
             chars.push((out.len(), at, end));
             out.push('.');
-                continue;
+            continue;
         }
         if is_punct(c) {
             continue;

@@ -34,16 +34,99 @@ pub struct NumberValue {
 /// Counters and units recognised after a number (display form; matched folded).
 pub const COUNTERS: &[&str] = &[
     // Korean
-    "개", "판", "명", "분", "번", "잔", "병", "마리", "권", "장", "대", "살", "곡", "층", "개월",
-    "인분", "조각", "송이", "그릇", "박스", "상자", "봉지", "캔", "컵", "통", "줄", "켤레", "벌",
-    "채", "군데", "가지", "배", "퍼센트", "프로", "원", "달러", "킬로", "킬로그램", "그램", "미터",
-    "센티", "도", "점", "세트", "人", // (a Japanese counter shared below)
+    "개",
+    "판",
+    "명",
+    "분",
+    "번",
+    "잔",
+    "병",
+    "마리",
+    "권",
+    "장",
+    "대",
+    "살",
+    "곡",
+    "층",
+    "개월",
+    "인분",
+    "조각",
+    "송이",
+    "그릇",
+    "박스",
+    "상자",
+    "봉지",
+    "캔",
+    "컵",
+    "통",
+    "줄",
+    "켤레",
+    "벌",
+    "채",
+    "군데",
+    "가지",
+    "배",
+    "퍼센트",
+    "프로",
+    "원",
+    "달러",
+    "킬로",
+    "킬로그램",
+    "그램",
+    "미터",
+    "센티",
+    "도",
+    "점",
+    "세트",
+    "人", // (a Japanese counter shared below)
     // Japanese
-    "個", "枚", "名", "本", "杯", "匹", "頭", "冊", "台", "回", "度", "歳", "才", "階", "件", "着",
-    "足", "皿", "箱", "袋", "缶", "円", "つ", "人前", "切れ", "パーセント", "キロ", "グラム",
-    "メートル", "セット", "ドル", "番", "点", "羽", "粒", "通", "票",
+    "個",
+    "枚",
+    "名",
+    "本",
+    "杯",
+    "匹",
+    "頭",
+    "冊",
+    "台",
+    "回",
+    "度",
+    "歳",
+    "才",
+    "階",
+    "件",
+    "着",
+    "足",
+    "皿",
+    "箱",
+    "袋",
+    "缶",
+    "円",
+    "つ",
+    "人前",
+    "切れ",
+    "パーセント",
+    "キロ",
+    "グラム",
+    "メートル",
+    "セット",
+    "ドル",
+    "番",
+    "点",
+    "羽",
+    "粒",
+    "通",
+    "票",
     // symbols
-    "%", "kg", "g", "km", "m", "cm", "mm", "l", "ml",
+    "%",
+    "kg",
+    "g",
+    "km",
+    "m",
+    "cm",
+    "mm",
+    "l",
+    "ml",
 ];
 
 struct Word {
@@ -52,34 +135,109 @@ struct Word {
 }
 
 const NATIVE_KO_TENS: &[Word] = &[
-    Word { text: "열", value: 10 },
-    Word { text: "스물", value: 20 },
-    Word { text: "스무", value: 20 },
-    Word { text: "서른", value: 30 },
-    Word { text: "마흔", value: 40 },
-    Word { text: "쉰", value: 50 },
-    Word { text: "예순", value: 60 },
-    Word { text: "일흔", value: 70 },
-    Word { text: "여든", value: 80 },
-    Word { text: "아흔", value: 90 },
+    Word {
+        text: "열",
+        value: 10,
+    },
+    Word {
+        text: "스물",
+        value: 20,
+    },
+    Word {
+        text: "스무",
+        value: 20,
+    },
+    Word {
+        text: "서른",
+        value: 30,
+    },
+    Word {
+        text: "마흔",
+        value: 40,
+    },
+    Word {
+        text: "쉰",
+        value: 50,
+    },
+    Word {
+        text: "예순",
+        value: 60,
+    },
+    Word {
+        text: "일흔",
+        value: 70,
+    },
+    Word {
+        text: "여든",
+        value: 80,
+    },
+    Word {
+        text: "아흔",
+        value: 90,
+    },
 ];
 
 const NATIVE_KO_UNITS: &[Word] = &[
-    Word { text: "하나", value: 1 },
-    Word { text: "한", value: 1 },
-    Word { text: "둘", value: 2 },
-    Word { text: "두", value: 2 },
-    Word { text: "셋", value: 3 },
-    Word { text: "세", value: 3 },
-    Word { text: "석", value: 3 },
-    Word { text: "넷", value: 4 },
-    Word { text: "네", value: 4 },
-    Word { text: "넉", value: 4 },
-    Word { text: "다섯", value: 5 },
-    Word { text: "여섯", value: 6 },
-    Word { text: "일곱", value: 7 },
-    Word { text: "여덟", value: 8 },
-    Word { text: "아홉", value: 9 },
+    Word {
+        text: "하나",
+        value: 1,
+    },
+    Word {
+        text: "한",
+        value: 1,
+    },
+    Word {
+        text: "둘",
+        value: 2,
+    },
+    Word {
+        text: "두",
+        value: 2,
+    },
+    Word {
+        text: "셋",
+        value: 3,
+    },
+    Word {
+        text: "세",
+        value: 3,
+    },
+    Word {
+        text: "석",
+        value: 3,
+    },
+    Word {
+        text: "넷",
+        value: 4,
+    },
+    Word {
+        text: "네",
+        value: 4,
+    },
+    Word {
+        text: "넉",
+        value: 4,
+    },
+    Word {
+        text: "다섯",
+        value: 5,
+    },
+    Word {
+        text: "여섯",
+        value: 6,
+    },
+    Word {
+        text: "일곱",
+        value: 7,
+    },
+    Word {
+        text: "여덟",
+        value: 8,
+    },
+    Word {
+        text: "아홉",
+        value: 9,
+    },
 ];
 
 /// Native Japanese numbers (folded: hiragana), with the counter they include.
@@ -190,7 +348,11 @@ fn sino_prefixes(s: &str, out: &mut Vec<(Num, usize)>) {
                 }
                 if last_was_digit && decimal.is_none() {
                     let Some(c) = cur else { break };
-                    cur = Some(c.checked_mul(10).and_then(|v| v.checked_add(d)).unwrap_or(c));
+                    cur = Some(
+                        c.checked_mul(10)
+                            .and_then(|v| v.checked_add(d))
+                            .unwrap_or(c),
+                    );
                     spelled = true;
                 } else {
                     cur = Some(d);
@@ -431,7 +593,10 @@ mod tests {
         assert_eq!(num("二つ"), Some(("2".into(), Some("つ"))));
         assert_eq!(num("ふたつ"), Some(("2".into(), Some("つ"))));
         assert_eq!(num("三人"), Some(("3".into(), Some("人"))));
-        assert_eq!(num("１０パーセント"), Some(("10".into(), Some("パーセント"))));
+        assert_eq!(
+            num("１０パーセント"),
+            Some(("10".into(), Some("パーセント")))
+        );
         assert_eq!(num("ﾊﾟｰｾﾝﾄ"), None);
     }
 

@@ -266,7 +266,15 @@ utterances = ["<city>서울</city> 알려줘"]
 fn empty_and_odd_input_do_not_panic() {
     let ext = pizza();
     let m = Model::compile(&ext);
-    for u in ["", " ", "!!!", "ｰｰｰ", "\u{3099}", "<pizzaType>", "피자 피자 피자 피자"] {
+    for u in [
+        "",
+        " ",
+        "!!!",
+        "ｰｰｰ",
+        "\u{3099}",
+        "<pizzaType>",
+        "피자 피자 피자 피자",
+    ] {
         let a = m.analyse(u, &now());
         assert!(!a.intent.is_empty());
     }
