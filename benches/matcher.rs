@@ -3,7 +3,9 @@
 //! utterances of each kind are analysed one at a time and the median / p90 / p99 reported.
 //!
 //! Run: `cargo bench --bench matcher` (figures in BENCHMARKS.md, `## test (matcher)`).
-//! `MATCHER_QUERIES=N` sets the utterances per kind (default 2,000).
+//! `MATCHER_QUERIES=N` sets the utterances per kind (default 2,000); `MATCHER_DEBUG=1` prints
+//! the utterances whose result differs from the expected one.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::fmt::Write as _;
 use std::sync::Arc;
