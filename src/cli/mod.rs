@@ -3,6 +3,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod schema;
+mod test;
 mod validate;
 
 use std::io::IsTerminal;
@@ -52,6 +53,7 @@ pub enum ColorChoice {
 pub enum Command {
     Validate(validate::ValidateArgs),
     Schema(schema::SchemaArgs),
+    Test(test::TestArgs),
 }
 
 /// What every command gets: the working folder and output settings.
@@ -117,6 +119,7 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Validate(a) => validate::run(&ctx, a),
         Command::Schema(a) => schema::run(&ctx, a),
+        Command::Test(a) => test::run(&ctx, a),
     };
     match result {
         Ok(code) => code,
