@@ -2,6 +2,7 @@
 //!
 //! The library does all the work and never prints; `cli` parses arguments and prints results.
 
+pub mod cek;
 pub mod cli;
 pub mod diag;
 pub mod error;

@@ -3,6 +3,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod schema;
+mod simulate;
 mod test;
 mod validate;
 
@@ -54,6 +55,7 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     Schema(schema::SchemaArgs),
     Test(test::TestArgs),
+    Simulate(simulate::SimulateArgs),
 }
 
 /// What every command gets: the working folder and output settings.
@@ -120,6 +122,7 @@ pub fn main() -> ExitCode {
         Command::Validate(a) => validate::run(&ctx, a),
         Command::Schema(a) => schema::run(&ctx, a),
         Command::Test(a) => test::run(&ctx, a),
+        Command::Simulate(a) => simulate::run(&ctx, a),
     };
     match result {
         Ok(code) => code,
