@@ -1,6 +1,8 @@
 //! The single integration-test binary: one module per command or theme.
 
 mod common;
+mod simulate;
+mod test_cmd;
 mod validate;
 
 #[test]
