@@ -133,7 +133,7 @@ struct TypeInfo<'a> {
     kind: Kind,
     source: Option<&'a SlotType>,
     /// Values tagged in sample utterances (raw text).
-    tagged: Vec<String>,
+    tagged: Vec<&'a str>,
     dict: OnceLock<Dict>,
 }
 
@@ -165,7 +165,7 @@ impl TypeInfo<'_> {
                 let key = fold(t);
                 if !key.is_empty() && !map.contains_key(key.as_str()) {
                     let rep = reps.len() as u32;
-                    reps.push(t.clone());
+                    reps.push((*t).to_string());
                     add(key, rep, &mut map);
                 }
             }
@@ -197,9 +197,9 @@ struct Skeleton {
     text: Vec<char>,
 }
 
-struct Sample {
+struct Sample<'a> {
     skeleton: u32,
-    text: String,
+    text: &'a str,
     file: Option<u32>,
     span: Range<usize>,
     /// Folded plain text (slot values kept).
@@ -251,7 +251,7 @@ pub struct Model<'a> {
     intents: Vec<IntentInfo>,
     types: Vec<TypeInfo<'a>>,
     skeletons: Vec<Skeleton>,
-    samples: Vec<Sample>,
+    samples: Vec<Sample<'a>>,
     files: Vec<String>,
     /// Slot-free patterns: folded text → skeletons.
     exact: HashMap<Box<str>, Vec<u32>>,
@@ -335,7 +335,7 @@ impl<'a> Model<'a> {
             fallback: fallback.to_string(),
         };
         let mut type_ids: HashMap<String, u32> = HashMap::new();
-        let mut skel_ids: HashMap<(u32, Vec<Elem>), u32> = HashMap::new();
+        let mut skel_ids: HashMap<u32, HashMap<String, u32>> = HashMap::new();
         for intent in &ext.intents {
             let iid = m.intents.len() as u32;
             let file = m.files.len() as u32;
@@ -369,38 +369,42 @@ impl<'a> Model<'a> {
                     continue;
                 };
                 let mut elems: Vec<Elem> = Vec::new();
+                // literal text since the last slot; the dedup key; the type pattern; plain text
                 let mut lit = String::new();
+                let mut key = String::new();
                 let mut pattern = String::new();
+                let mut plain = String::new();
                 for seg in &segs {
-                    match seg {
-                        utterance::Segment::Text(t) => {
-                            let f = fold(t);
-                            lit.push_str(&f);
-                            pattern.push_str(&f);
-                        }
+                    let (text, slot) = match seg {
+                        utterance::Segment::Text(t) => (*t, None),
                         utterance::Segment::Slot { name, value, .. } => {
                             let info = &m.intents[iid as usize];
-                            match info.slots.iter().position(|(n, _)| n == name) {
-                                Some(pos) => {
-                                    let ty = info.slots[pos].1;
-                                    if !lit.is_empty() {
-                                        elems.push(Elem::Lit(std::mem::take(&mut lit).into()));
-                                    }
-                                    elems.push(Elem::Slot {
-                                        slot: pos as u16,
-                                        ty,
-                                    });
-                                    pattern.push(placeholder(ty));
-                                    let t = &mut m.types[ty as usize];
-                                    if matches!(t.kind, Kind::Custom | Kind::Any) {
-                                        t.tagged.push((*value).to_string());
-                                    }
-                                }
-                                None => {
-                                    let f = fold(value);
-                                    lit.push_str(&f);
-                                    pattern.push_str(&f);
-                                }
+                            (*value, info.slots.iter().position(|(n, _)| n == name))
+                        }
+                    };
+                    let at = plain.len();
+                    normalize::fold_into(&mut plain, text);
+                    let folded = &plain[at..];
+                    match slot {
+                        None => {
+                            lit.push_str(folded);
+                            key.push_str(folded);
+                            pattern.push_str(folded);
+                        }
+                        Some(pos) => {
+                            let ty = m.intents[iid as usize].slots[pos].1;
+                            if !lit.is_empty() {
+                                elems.push(Elem::Lit(std::mem::take(&mut lit).into()));
+                            }
+                            elems.push(Elem::Slot {
+                                slot: pos as u16,
+                                ty,
+                            });
+                            key.push(placeholder(pos as u32));
+                            pattern.push(placeholder(ty));
+                            let t = &mut m.types[ty as usize];
+                            if matches!(t.kind, Kind::Custom | Kind::Any) {
+                                t.tagged.push(text);
                             }
                         }
                     }
@@ -411,13 +415,12 @@ impl<'a> Model<'a> {
                 if elems.is_empty() {
                     continue;
                 }
-                let plain = fold(&utterance::plain_text(&segs));
                 let sid = m.samples.len() as u32;
-                let skel = m.skeleton(&mut skel_ids, iid, elems);
+                let skel = m.skeleton(&mut skel_ids, iid, key, elems);
                 m.skeletons[skel as usize].samples.push(sid);
                 m.samples.push(Sample {
                     skeleton: skel,
-                    text: u.value.clone(),
+                    text: &u.value,
                     file: Some(file),
                     span: u.span.clone(),
                     plain,
@@ -445,11 +448,16 @@ impl<'a> Model<'a> {
             for p in *phrases {
                 let f = fold(p);
                 let sid = m.samples.len() as u32;
-                let skel = m.skeleton(&mut skel_ids, iid, vec![Elem::Lit(f.clone().into())]);
+                let skel = m.skeleton(
+                    &mut skel_ids,
+                    iid,
+                    f.clone(),
+                    vec![Elem::Lit(f.clone().into())],
+                );
                 m.skeletons[skel as usize].samples.push(sid);
                 m.samples.push(Sample {
                     skeleton: skel,
-                    text: (*p).to_string(),
+                    text: p,
                     file: None,
                     span: 0..0,
                     plain: f.clone(),
@@ -462,11 +470,13 @@ impl<'a> Model<'a> {
 
     fn skeleton(
         &mut self,
-        ids: &mut HashMap<(u32, Vec<Elem>), u32>,
+        ids: &mut HashMap<u32, HashMap<String, u32>>,
         intent: u32,
+        key: String,
         elems: Vec<Elem>,
     ) -> u32 {
-        if let Some(id) = ids.get(&(intent, elems.clone())) {
+        let known = ids.entry(intent).or_default();
+        if let Some(id) = known.get(&key) {
             return *id;
         }
         let id = self.skeletons.len() as u32;
@@ -500,12 +510,12 @@ impl<'a> Model<'a> {
         }
         self.skeletons.push(Skeleton {
             intent,
-            elems: elems.clone(),
+            elems,
             samples: Vec::new(),
             literal_chars,
             text,
         });
-        ids.insert((intent, elems), id);
+        ids.entry(intent).or_default().insert(key, id);
         id
     }
 
@@ -531,7 +541,7 @@ impl<'a> Model<'a> {
             let skel = &self.skeletons[s.skeleton as usize];
             Some(SampleInfo {
                 intent: &self.intents[skel.intent as usize].name,
-                text: &s.text,
+                text: s.text,
                 file: Some(&self.files[file as usize]),
                 span: s.span.clone(),
                 plain: &s.plain,
@@ -715,7 +725,7 @@ impl<'a> Model<'a> {
         let sk = &self.skeletons[s.skeleton as usize];
         Closest {
             intent: self.intents[sk.intent as usize].name.clone(),
-            utterance: s.text.clone(),
+            utterance: s.text.to_string(),
             file: s.file.map(|f| self.files[f as usize].clone()),
             span: s.span.clone(),
             similarity,

@@ -169,13 +169,27 @@ fn hangul_compose(out: &mut String, c: char) -> bool {
 
 /// Fold a text for matching (see the module documentation).
 pub fn fold(text: &str) -> String {
-    fold_mapped(text).text
+    let mut out = String::with_capacity(text.len());
+    fold_core(text, &mut out, None);
+    out
+}
+
+/// Fold `text` and append it to `out`.
+pub fn fold_into(out: &mut String, text: &str) {
+    fold_core(text, out, None);
 }
 
 /// Fold a text and keep where each folded character came from.
 pub fn fold_mapped(text: &str) -> Folded {
     let mut out = String::with_capacity(text.len());
     let mut chars: Vec<(usize, usize, usize)> = Vec::with_capacity(text.len() / 2);
+    fold_core(text, &mut out, Some(&mut chars));
+    Folded { text: out, chars }
+}
+
+/// Fold `text` onto the end of `out`; `map` receives (folded offset, source start, source end)
+/// per folded character (offsets in `out`, sources in `text`).
+fn fold_core(text: &str, out: &mut String, mut map: Option<&mut Vec<(usize, usize, usize)>>) {
     let mut iter = text.char_indices().peekable();
     while let Some((at, raw)) = iter.next() {
         let end = at + raw.len_utf8();
@@ -200,7 +214,7 @@ pub fn fold_mapped(text: &str) -> Folded {
             {
                 out.pop();
                 out.push(v);
-                if let Some(last) = chars.last_mut() {
+                if let Some(last) = map.as_deref_mut().and_then(|m| m.last_mut()) {
                     last.2 = end;
                 }
                 continue;
@@ -208,9 +222,9 @@ pub fn fold_mapped(text: &str) -> Folded {
             continue;
         }
         if ((0x1161..=0x1175).contains(&(c as u32)) || (0x11A8..=0x11C2).contains(&(c as u32)))
-            && hangul_compose(&mut out, c)
+            && hangul_compose(out, c)
         {
-            if let Some(last) = chars.last_mut() {
+            if let Some(last) = map.as_deref_mut().and_then(|m| m.last_mut()) {
                 last.2 = end;
             }
             continue;
@@ -218,7 +232,9 @@ pub fn fold_mapped(text: &str) -> Folded {
         let prev = out.chars().last();
         if is_long_vowel_like(c) {
             if prev.is_some_and(|p| is_kana(p) && p != 'ー') {
-                chars.push((out.len(), at, end));
+                if let Some(m) = map.as_deref_mut() {
+                    m.push((out.len(), at, end));
+                }
                 out.push('ー');
                 continue;
             }
@@ -226,7 +242,9 @@ pub fn fold_mapped(text: &str) -> Folded {
                 && !prev.is_some_and(|p| p.is_ascii_digit())
                 && iter.peek().is_some_and(|(_, n)| n.is_ascii_digit())
             {
-                chars.push((out.len(), at, end));
+                if let Some(m) = map.as_deref_mut() {
+                    m.push((out.len(), at, end));
+                }
                 out.push('-');
                 continue;
             }
@@ -237,7 +255,9 @@ pub fn fold_mapped(text: &str) -> Folded {
             && prev.is_some_and(|p| p.is_ascii_digit())
             && iter.peek().is_some_and(|(_, n)| n.is_ascii_digit())
         {
-            chars.push((out.len(), at, end));
+            if let Some(m) = map.as_deref_mut() {
+                m.push((out.len(), at, end));
+            }
             out.push('.');
             continue;
         }
@@ -249,7 +269,9 @@ pub fn fold_mapped(text: &str) -> Folded {
             0x30A1..=0x30F6 => char::from_u32(c as u32 - 0x60).unwrap_or(c),
             _ => c,
         };
-        chars.push((out.len(), at, end));
+        if let Some(m) = map.as_deref_mut() {
+            m.push((out.len(), at, end));
+        }
         if c.is_ascii() {
             out.push(c.to_ascii_lowercase());
         } else if c.is_uppercase() {
@@ -258,7 +280,6 @@ pub fn fold_mapped(text: &str) -> Folded {
             out.push(c);
         }
     }
-    Folded { text: out, chars }
 }
 
 #[cfg(test)]
