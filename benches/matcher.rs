@@ -158,6 +158,12 @@ fn stats(name: &str, mut times: Vec<Duration>, hits: usize, out: &mut String) {
     .unwrap();
 }
 
+fn opts0() -> Options {
+    Options {
+        now: DateTime::parse("2026-01-01T10:00:00").expect("date"),
+    }
+}
+
 fn main() {
     let queries: usize = std::env::var("MATCHER_QUERIES")
         .ok()
@@ -169,17 +175,21 @@ fn main() {
     let load = t.elapsed();
     assert!(sink.diagnostics.is_empty(), "{:?}", &sink.diagnostics[..1]);
     let entries: usize = ext.slot_types.iter().map(|s| s.entry_count()).sum();
-    let t = Instant::now();
+    // compile and first use, best of 5 (the machine may be shared)
+    let mut compile = Duration::MAX;
+    let mut warm = Duration::MAX;
+    for _ in 0..5 {
+        let t = Instant::now();
+        let m = Model::compile(&ext);
+        compile = compile.min(t.elapsed());
+        let t = Instant::now();
+        let _ = m.analyse(&fill(&syn.samples[0].1, &mut Rng(1), &syn.values), &opts0());
+        let _ = m.analyse("전혀 관계없는 말", &opts0());
+        warm = warm.min(t.elapsed());
+    }
     let model = Model::compile(&ext);
-    let compile = t.elapsed();
-    let opts = Options {
-        now: DateTime::parse("2026-01-01T10:00:00").expect("date"),
-    };
-    // first use builds the slot dictionary and the near-match index
-    let t = Instant::now();
-    let _ = model.analyse(&fill(&syn.samples[0].1, &mut Rng(1), &syn.values), &opts);
+    let opts = opts0();
     let _ = model.analyse("전혀 관계없는 말", &opts);
-    let warm = t.elapsed();
 
     let mut rng = Rng(42);
     let mut report = String::new();
@@ -192,10 +202,10 @@ fn main() {
     .unwrap();
     writeln!(
         report,
-        "load {:.0} ms, compile {:.0} ms, first use (slot dictionary + near-match index) {:.0} ms\n",
+        "load {:.0} ms; best of 5: compile {:.1} ms, first use (slot dictionary + near-match index) {:.1} ms\n",
         load.as_secs_f64() * 1e3,
         compile.as_secs_f64() * 1e3,
-        warm.as_secs_f64() * 1e3
+        warm.as_secs_f64() * 1e3,
     )
     .unwrap();
     writeln!(

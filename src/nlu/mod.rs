@@ -22,8 +22,12 @@ pub mod datetime;
 pub mod launch;
 pub mod normalize;
 pub mod number;
+pub mod scan;
 
 use std::collections::HashMap;
+
+/// Hash maps keyed by short strings and character pairs: a fast (non-DoS-resistant) hasher.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -122,7 +126,7 @@ enum Kind {
 }
 
 struct Dict {
-    map: HashMap<Box<str>, u32>,
+    map: Map<Box<str>, u32>,
     reps: Vec<String>,
     /// Longest entry, in bytes.
     max_len: usize,
@@ -140,10 +144,10 @@ struct TypeInfo<'a> {
 impl TypeInfo<'_> {
     fn dict(&self) -> &Dict {
         self.dict.get_or_init(|| {
-            let mut map: HashMap<Box<str>, u32> = HashMap::new();
+            let mut map: Map<Box<str>, u32> = Map::default();
             let mut reps = Vec::new();
             let mut max_len = 0;
-            let mut add = |key: String, rep: u32, map: &mut HashMap<Box<str>, u32>| {
+            let mut add = |key: String, rep: u32, map: &mut Map<Box<str>, u32>| {
                 if key.is_empty() {
                     return;
                 }
@@ -204,27 +208,11 @@ struct Sample<'a> {
     span: Range<usize>,
     /// Folded plain text (slot values kept).
     plain: String,
-    /// Folded pattern with each slot as a private-use character per slot *type*.
-    pattern: String,
-}
-
-/// A sample utterance as compiled, for rules that compare samples.
-pub struct SampleInfo<'m> {
-    pub intent: &'m str,
-    /// The sample as written.
-    pub text: &'m str,
-    pub file: Option<&'m str>,
-    pub span: Range<usize>,
-    /// Folded plain text.
-    pub plain: &'m str,
-    /// Folded pattern, slots replaced by their type: equal patterns cannot be told apart.
-    pub pattern: &'m str,
-    pub has_slots: bool,
 }
 
 struct FuzzyIndex {
     /// Bigram → (its weight, the skeletons that have it).
-    postings: HashMap<(char, char), (f32, Vec<u32>)>,
+    postings: Map<(char, char), (f32, Vec<u32>)>,
     /// Sum of the weights of each skeleton's bigrams.
     weight: Vec<f32>,
 }
@@ -254,9 +242,9 @@ pub struct Model<'a> {
     samples: Vec<Sample<'a>>,
     files: Vec<String>,
     /// Slot-free patterns: folded text → skeletons.
-    exact: HashMap<Box<str>, Vec<u32>>,
+    exact: Map<Box<str>, Vec<u32>>,
     /// Patterns with slots: text before the first slot → text after the last → skeletons.
-    edges: HashMap<Box<str>, Edge>,
+    edges: Map<Box<str>, Edge>,
     max_head: usize,
     fuzzy: OnceLock<FuzzyIndex>,
     fallback: String,
@@ -264,7 +252,7 @@ pub struct Model<'a> {
 
 #[derive(Default)]
 struct Edge {
-    tails: HashMap<Box<str>, Vec<u32>>,
+    tails: Map<Box<str>, Vec<u32>>,
     max_tail: usize,
 }
 
@@ -328,14 +316,14 @@ impl<'a> Model<'a> {
             skeletons: Vec::new(),
             samples: Vec::new(),
             files: Vec::new(),
-            exact: HashMap::new(),
-            edges: HashMap::new(),
+            exact: Map::default(),
+            edges: Map::default(),
             max_head: 0,
             fuzzy: OnceLock::new(),
             fallback: fallback.to_string(),
         };
-        let mut type_ids: HashMap<String, u32> = HashMap::new();
-        let mut skel_ids: HashMap<u32, HashMap<String, u32>> = HashMap::new();
+        let mut type_ids: Map<String, u32> = Map::default();
+        let mut skel_ids: Map<u32, Map<String, u32>> = Map::default();
         for intent in &ext.intents {
             let iid = m.intents.len() as u32;
             let file = m.files.len() as u32;
@@ -369,10 +357,9 @@ impl<'a> Model<'a> {
                     continue;
                 };
                 let mut elems: Vec<Elem> = Vec::new();
-                // literal text since the last slot; the dedup key; the type pattern; plain text
+                // literal text since the last slot; the dedup key; the plain text
                 let mut lit = String::new();
                 let mut key = String::new();
-                let mut pattern = String::new();
                 let mut plain = String::new();
                 for seg in &segs {
                     let (text, slot) = match seg {
@@ -389,7 +376,6 @@ impl<'a> Model<'a> {
                         None => {
                             lit.push_str(folded);
                             key.push_str(folded);
-                            pattern.push_str(folded);
                         }
                         Some(pos) => {
                             let ty = m.intents[iid as usize].slots[pos].1;
@@ -401,7 +387,6 @@ impl<'a> Model<'a> {
                                 ty,
                             });
                             key.push(placeholder(pos as u32));
-                            pattern.push(placeholder(ty));
                             let t = &mut m.types[ty as usize];
                             if matches!(t.kind, Kind::Custom | Kind::Any) {
                                 t.tagged.push(text);
@@ -424,7 +409,6 @@ impl<'a> Model<'a> {
                     file: Some(file),
                     span: u.span.clone(),
                     plain,
-                    pattern,
                 });
             }
         }
@@ -460,8 +444,7 @@ impl<'a> Model<'a> {
                     text: p,
                     file: None,
                     span: 0..0,
-                    plain: f.clone(),
-                    pattern: f,
+                    plain: f,
                 });
             }
         }
@@ -470,7 +453,7 @@ impl<'a> Model<'a> {
 
     fn skeleton(
         &mut self,
-        ids: &mut HashMap<u32, HashMap<String, u32>>,
+        ids: &mut Map<u32, Map<String, u32>>,
         intent: u32,
         key: String,
         elems: Vec<Elem>,
@@ -532,23 +515,6 @@ impl<'a> Model<'a> {
     /// Number of sample utterances compiled (custom and built-in phrases).
     pub fn sample_count(&self) -> usize {
         self.samples.len()
-    }
-
-    /// The custom intents' samples as compiled.
-    pub fn samples(&self) -> impl Iterator<Item = SampleInfo<'_>> {
-        self.samples.iter().filter_map(|s| {
-            let file = s.file?;
-            let skel = &self.skeletons[s.skeleton as usize];
-            Some(SampleInfo {
-                intent: &self.intents[skel.intent as usize].name,
-                text: s.text,
-                file: Some(&self.files[file as usize]),
-                span: s.span.clone(),
-                plain: &s.plain,
-                pattern: &s.pattern,
-                has_slots: skel.elems.iter().any(|e| matches!(e, Elem::Slot { .. })),
-            })
-        })
     }
 
     fn recognise(&self, ty: u32, text: &str, opts: &Options) -> Option<Value> {
@@ -766,7 +732,7 @@ impl<'a> Model<'a> {
 
     fn fuzzy(&self) -> &FuzzyIndex {
         self.fuzzy.get_or_init(|| {
-            let mut postings: HashMap<(char, char), (f32, Vec<u32>)> = HashMap::new();
+            let mut postings: Map<(char, char), (f32, Vec<u32>)> = Map::default();
             let grams: Vec<Vec<(char, char)>> =
                 self.skeletons.iter().map(|sk| bigrams(&sk.text)).collect();
             for (i, g) in grams.iter().enumerate() {
@@ -837,7 +803,7 @@ impl<'a> Model<'a> {
         ranked.truncate(keep);
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let words = folded.word_starts(utterance);
-        let mut found: HashMap<u32, Vec<(Range<usize>, Value)>> = HashMap::new();
+        let mut found: Map<u32, Vec<(Range<usize>, Value)>> = Map::default();
         let mut best: Option<(f32, u32, Vec<Hit>)> = None;
         for (_, id) in ranked {
             let sk = &self.skeletons[id as usize];
@@ -879,7 +845,7 @@ impl<'a> Model<'a> {
         sk: &Skeleton,
         u: &str,
         words: &[usize],
-        found: &mut HashMap<u32, Vec<(Range<usize>, Value)>>,
+        found: &mut Map<u32, Vec<(Range<usize>, Value)>>,
         opts: &Options,
     ) -> (Vec<char>, Vec<Hit>) {
         let mut hits: Vec<Hit> = Vec::new();

@@ -283,14 +283,3 @@ fn empty_and_odd_input_do_not_panic() {
     assert_eq!(m.analyse("도움말", &now()).intent, "Clova.GuideIntent");
     assert_eq!(m.analyse("아무거나", &now()).intent, "Clova.GuideIntent");
 }
-
-#[test]
-fn samples_expose_patterns() {
-    let ext = pizza();
-    let m = Model::compile(&ext);
-    let s: Vec<_> = m.samples().filter(|s| s.intent == "OrderPizza").collect();
-    assert_eq!(s.len(), 3);
-    assert!(s[0].has_slots);
-    assert_eq!(s[0].plain, "페퍼로니피자주문해줘");
-    assert!(s[0].pattern.ends_with("피자주문해줘"));
-}
