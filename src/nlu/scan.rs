@@ -203,9 +203,9 @@ fn edges(pattern: &str) -> Option<(usize, usize)> {
     let first = pattern.find(|c| type_of(c).is_some())?;
     let last_end = pattern
         .char_indices()
-        .filter(|(_, c)| type_of(*c).is_some())
+        .rev()
+        .find(|(_, c)| type_of(*c).is_some())
         .map(|(i, c)| i + c.len_utf8())
-        .last()
         .unwrap_or(first);
     Some((first, last_end))
 }
