@@ -139,6 +139,9 @@ impl DateTime {
         if dp.next().is_some() {
             return None;
         }
+        if !(1..=9999).contains(&year) {
+            return None;
+        }
         let date = Date::new(year, month, day)?;
         let (mut hour, mut minute, mut second) = (0, 0, 0);
         if let Some(t) = t {
@@ -270,7 +273,8 @@ fn date_part(s: &str, today: Date) -> Option<(DatePart, &str)> {
     }
     // [N년] N월 N일 / [N年]N月N日 / N일
     let (year, s2) = match num_unit(s, &[&["년", "年"]]) {
-        Some((y, _, r)) => (Some(y as i32), r),
+        Some((y, _, r)) if (1..=9999).contains(&y) => (Some(y as i32), r),
+        Some(_) => return None,
         None => (None, s),
     };
     if let Some((m, _, r)) = num_unit(s2, &[&["월", "月"]])
@@ -398,6 +402,10 @@ fn duration_parts(s: &str) -> Option<Parts> {
             continue;
         }
         let (v, unit, r) = num_unit(rest, UNITS)?;
+        // beyond any useful period (and keeps date arithmetic in range)
+        if !(0..=100_000).contains(&v) {
+            return None;
+        }
         parts[unit] += v;
         rest = r;
         any = true;

@@ -379,7 +379,7 @@ fn sino_prefixes(s: &str, out: &mut Vec<(Num, usize)>) {
                 if decimal.is_some() || spelled {
                     break;
                 }
-                let head = section + cur.unwrap_or(0);
+                let head = section.saturating_add(cur.unwrap_or(0));
                 total = total.saturating_add(if head == 0 { 1 } else { head }.saturating_mul(b));
                 section = 0;
                 cur = None;
@@ -388,7 +388,9 @@ fn sino_prefixes(s: &str, out: &mut Vec<(Num, usize)>) {
         }
         last_ascii = ascii;
         pos += len;
-        let value = total + section + cur.unwrap_or(0);
+        let value = total
+            .saturating_add(section)
+            .saturating_add(cur.unwrap_or(0));
         let num = match &decimal {
             Some(d) if total == 0 && section == 0 => Num {
                 int: None,

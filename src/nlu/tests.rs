@@ -283,3 +283,39 @@ fn empty_and_odd_input_do_not_panic() {
     assert_eq!(m.analyse("도움말", &now()).intent, "Clova.GuideIntent");
     assert_eq!(m.analyse("아무거나", &now()).intent, "Clova.GuideIntent");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    /// Any text, including odd Unicode, folds and analyses without panicking.
+    #[test]
+    fn arbitrary_text_does_not_panic(text in "\\PC{0,40}") {
+        let f = normalize::fold_mapped(&text);
+        let _ = f.source_range(0..f.text.len());
+        let _ = f.word_starts(&text);
+        let _ = number::parse_number(&f.text);
+        let _ = number::parse_whole_number(&f.text);
+        let _ = datetime::parse_datetime(&f.text, now().now);
+        let _ = datetime::parse_duration(&f.text);
+        let _ = launch::split(&text, Language::Korean, &["피자봇".to_string()]);
+    }
+
+    /// Number and date words in any order do not panic (overflow, odd combinations).
+    #[test]
+    fn number_and_date_words_do_not_panic(
+        words in proptest::collection::vec(proptest::sample::select(vec![
+            "9", "99999999999", "만", "억", "조", "십", "삼", "열", "스무", "두", "개", "년", "월", "일",
+            "시", "분", "후", "전", "반", "오후", "다음주", "금요일", "二", "十", "万", "時", "日", "ヶ月",
+            "-", ".", "5", "마이너스", "하루", "번",
+        ]), 0..12)
+    ) {
+        let text: String = words.concat();
+        let f = normalize::fold(&text);
+        let _ = number::parse_number(&f);
+        let _ = datetime::parse_datetime(&f, now().now);
+        let _ = datetime::parse_duration(&f);
+        let ext = pizza();
+        let m = Model::compile(&ext);
+        let _ = m.analyse(&text, &now());
+    }
+}
