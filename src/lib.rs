@@ -4,12 +4,14 @@
 
 pub mod alexa;
 pub mod bundle;
+pub mod cek;
 pub mod cli;
 pub mod diag;
 pub mod error;
 pub mod git;
 pub mod load;
 pub mod model;
+pub mod nlu;
 pub mod ops;
 pub mod rules;
 pub mod schema;

@@ -21,6 +21,8 @@ mod schema;
 mod status;
 mod stop;
 mod sync;
+mod simulate;
+mod test;
 mod validate;
 mod watch;
 
@@ -93,6 +95,8 @@ pub enum Command {
     Hooks(hooks::HooksArgs),
     #[command(hide = true)]
     Hook(hooks::HookArgs),
+    Test(test::TestArgs),
+    Simulate(simulate::SimulateArgs),
 }
 
 /// What every command gets: the working folder and output settings.
@@ -186,6 +190,8 @@ pub fn main() -> ExitCode {
         Command::Diff(a) => diff::run(&ctx, a),
         Command::Hooks(a) => hooks::run(&ctx, a),
         Command::Hook(a) => hooks::run_hook(&ctx, a),
+        Command::Test(a) => test::run(&ctx, a),
+        Command::Simulate(a) => simulate::run(&ctx, a),
     };
     match result {
         Ok(code) => code,

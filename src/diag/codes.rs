@@ -85,6 +85,7 @@ codes! {
     NoUtterances = "no-utterances", Warning, "an intent without sample utterances";
     DuplicateUtterance = "duplicate-utterance", Warning, "the same sample utterance twice in one intent";
     AmbiguousUtterance = "ambiguous-utterance", Error, "the same sample utterance in two intents";
+    AmbiguousPattern = "ambiguous-pattern", Error, "the same utterance pattern (slot values aside) in two intents";
     SlotTypeSize = "slot-type-size", Error, "more than 200,000 entries in one slot type";
     SynonymConflict = "synonym-conflict", Error, "a synonym that belongs to two representative values";
     DuplicateSlotType = "duplicate-slot-type", Error, "a slot type defined twice (.toml and .tsv, or in different case)";
@@ -97,6 +98,7 @@ codes! {
     StoreDescriptionLength = "store-description-length", Error, "the Skill Store description is longer than 500 characters";
     StoreShortDescriptionLength = "store-short-description-length", Error, "the short description is longer than 200 characters";
     StoreExamplePhrases = "store-example-phrases", Error, "the wrong number of example phrases for the Skill Store";
+    StorePhraseUnmatched = "store-phrase-unmatched", Error, "a Skill Store example phrase that matches no intent of the interaction model";
     StoreKeywords = "store-keywords", Error, "search keywords over the language's limit";
     PrivacyPolicyRequired = "privacy-policy-required", Error, "personal information is collected but no privacy policy URL is given";
     IconMissing = "icon-missing", Error, "an icon file that is required or referenced does not exist";

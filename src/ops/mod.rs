@@ -19,5 +19,7 @@ pub mod review;
 pub mod status;
 pub mod stop;
 pub mod sync;
+pub mod simulate;
+pub mod test;
 pub mod validate;
 pub mod watch;

@@ -3,6 +3,7 @@
 
 mod info;
 pub mod lang;
+mod matching;
 mod model;
 mod repo;
 mod server;
@@ -65,6 +66,7 @@ pub fn check_extension(ext: &Extension, sources: &SourceMap, stage: Stage) -> Ve
         store::check(&mut ctx);
         model::check(&mut ctx);
         tests::check(&mut ctx);
+        matching::check(&mut ctx);
     }
     ctx.out
 }

@@ -20,8 +20,10 @@ mod pre_commit_framework;
 mod readme;
 mod review;
 mod schema;
+mod simulate;
 mod snapshots;
 mod status;
+mod test_cmd;
 mod validate;
 mod watch;
 

@@ -1,0 +1,555 @@
+//! CEK custom-extension messages (spec §4.2–4.4): the request bodies CEK sends, the headers it
+//! sends them with, and the checks a response body must pass.
+
+use serde_json::Map;
+use serde_json::Value;
+use serde_json::json;
+
+use crate::nlu::Analysis;
+
+/// Message format version CEK sends and expects.
+pub const VERSION: &str = "0.1.0";
+
+/// The headers CEK sends (spec §4.2). `SignatureCEK` is not among them: only Clova holds the
+/// private key it is made with (see README "Testing extensions").
+pub const HEADERS: &[(&str, &str)] = &[
+    ("Content-Type", "application/json;charset-UTF-8"),
+    ("Accept", "application/json"),
+    ("Accept-Charset", "utf-8"),
+];
+
+/// Directives a response may carry without an agreement with the partnership team.
+pub const KNOWN_DIRECTIVES: &[&str] = &[
+    "AudioPlayer.Play",
+    "AudioPlayer.StreamDeliver",
+    "PlaybackController.Pause",
+    "PlaybackController.Resume",
+    "PlaybackController.Stop",
+    "TemplateRuntime.RenderPlayerInfo",
+];
+
+/// Who is talking to the extension: `context.System` and `session.user`.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// The Extension ID (`context.System.application.applicationId`).
+    pub application_id: String,
+    pub user_id: String,
+    pub device_id: String,
+    /// Account-linking access token, sent as `accessToken` when given.
+    pub access_token: Option<String>,
+}
+
+/// The kind of a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum RequestKind {
+    LaunchRequest,
+    IntentRequest,
+    SessionEndedRequest,
+}
+
+impl RequestKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestKind::LaunchRequest => "LaunchRequest",
+            RequestKind::IntentRequest => "IntentRequest",
+            RequestKind::SessionEndedRequest => "SessionEndedRequest",
+        }
+    }
+}
+
+/// The `request.intent` object for an analysed utterance: `name` and `slots`
+/// (`{slot: {name, value[, unit | valueType]}}`, `{}` without slots).
+pub fn intent_object(analysis: &Analysis) -> Value {
+    let mut slots = Map::new();
+    for s in &analysis.slots {
+        let mut slot = Map::new();
+        slot.insert("name".into(), json!(s.name));
+        slot.insert("value".into(), json!(s.value));
+        if let Some(u) = &s.unit {
+            slot.insert("unit".into(), json!(u));
+        }
+        if let Some(t) = &s.value_type {
+            slot.insert("valueType".into(), json!(t));
+        }
+        slots.insert(s.name.clone(), Value::Object(slot));
+    }
+    json!({ "name": analysis.intent, "slots": slots })
+}
+
+/// A request body (spec §4.3).
+pub fn request(
+    caller: &Caller,
+    session_id: &str,
+    new: bool,
+    attributes: &Value,
+    kind: RequestKind,
+    intent: Option<Value>,
+) -> Value {
+    let mut user = Map::new();
+    user.insert("userId".into(), json!(caller.user_id));
+    if let Some(t) = &caller.access_token {
+        user.insert("accessToken".into(), json!(t));
+    }
+    let mut req = Map::new();
+    req.insert("type".into(), json!(kind.as_str()));
+    if let Some(i) = intent {
+        req.insert("intent".into(), i);
+    }
+    json!({
+        "version": VERSION,
+        "session": {
+            "new": new,
+            "sessionAttributes": attributes,
+            "sessionId": session_id,
+            "user": Value::Object(user.clone()),
+        },
+        "context": {
+            "System": {
+                "application": { "applicationId": caller.application_id },
+                "device": { "deviceId": caller.device_id, "display": { "size": "none" } },
+                "user": Value::Object(user),
+            }
+        },
+        "request": Value::Object(req),
+    })
+}
+
+/// One piece of speech of a response.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Speech {
+    /// `PlainText` or `URL`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub lang: String,
+    pub value: String,
+}
+
+impl std::fmt::Display for Speech {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.kind == "URL" {
+            write!(f, "[audio {}]", self.value)
+        } else {
+            f.write_str(&self.value)
+        }
+    }
+}
+
+/// What a response says and does, and what is wrong with it.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Checked {
+    /// The speech (a `SpeechSet`'s verbose part).
+    pub speech: Vec<Speech>,
+    /// A `SpeechSet`'s brief part.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub brief: Vec<Speech>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reprompt: Vec<Speech>,
+    pub should_end_session: bool,
+    /// `namespace.name` of each directive.
+    pub directives: Vec<String>,
+    /// The response's `sessionAttributes` (echoed in the next request).
+    pub session_attributes: Value,
+    /// Violations of the message format: the response is not one CEK accepts.
+    pub problems: Vec<String>,
+    /// Allowed but worth a look (a directive that needs an agreement).
+    pub warnings: Vec<String>,
+}
+
+impl Checked {
+    /// The speech as one line.
+    pub fn text(&self) -> String {
+        self.speech
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+struct Checker {
+    problems: Vec<String>,
+}
+
+impl Checker {
+    fn object<'v>(&mut self, v: Option<&'v Value>, path: &str) -> Option<&'v Map<String, Value>> {
+        match v {
+            None => {
+                self.problems.push(format!("`{path}` is missing"));
+                None
+            }
+            Some(Value::Object(o)) => Some(o),
+            Some(other) => {
+                self.problems.push(format!(
+                    "`{path}` must be an object, not {}",
+                    kind_of(other)
+                ));
+                None
+            }
+        }
+    }
+
+    fn string<'v>(&mut self, v: Option<&'v Value>, path: &str) -> Option<&'v str> {
+        match v {
+            None => {
+                self.problems.push(format!("`{path}` is missing"));
+                None
+            }
+            Some(Value::String(s)) => Some(s),
+            Some(other) => {
+                self.problems
+                    .push(format!("`{path}` must be a string, not {}", kind_of(other)));
+                None
+            }
+        }
+    }
+
+    fn speech_info(&mut self, v: Option<&Value>, path: &str, out: &mut Vec<Speech>) {
+        let Some(o) = self.object(v, path) else {
+            return;
+        };
+        let kind = self.string(o.get("type"), &format!("{path}.type"));
+        let lang = self.string(o.get("lang"), &format!("{path}.lang"));
+        let value = self.string(o.get("value"), &format!("{path}.value"));
+        match kind {
+            Some("PlainText") => {
+                if let Some(l) = lang
+                    && !matches!(l, "ko" | "ja" | "en")
+                {
+                    self.problems.push(format!(
+                        "`{path}.lang` is \"{l}\"; PlainText speech must be \"ko\", \"ja\" or \"en\""
+                    ));
+                }
+            }
+            Some("URL") => {
+                if let Some(l) = lang
+                    && !l.is_empty()
+                {
+                    self.problems.push(format!(
+                        "`{path}.lang` must be \"\" for URL speech, not \"{l}\""
+                    ));
+                }
+                if let Some(v) = value
+                    && v.len() > 2048
+                {
+                    self.problems.push(format!(
+                        "`{path}.value` is a URL of {} bytes; at most 2048",
+                        v.len()
+                    ));
+                }
+            }
+            Some(other) => self.problems.push(format!(
+                "`{path}.type` is \"{other}\"; must be \"PlainText\" or \"URL\""
+            )),
+            None => {}
+        }
+        if let Some(t) = o.get("token") {
+            match t.as_str() {
+                Some(t) if t.len() > 2048 => self
+                    .problems
+                    .push(format!("`{path}.token` is {} bytes; at most 2048", t.len())),
+                Some(_) => {}
+                None => self.problems.push(format!(
+                    "`{path}.token` must be a string, not {}",
+                    kind_of(t)
+                )),
+            }
+        }
+        if let (Some(kind), Some(lang), Some(value)) = (kind, lang, value) {
+            out.push(Speech {
+                kind: kind.to_string(),
+                lang: lang.to_string(),
+                value: value.to_string(),
+            });
+        }
+    }
+
+    /// `SimpleSpeech` / `SpeechList` values.
+    fn values(&mut self, o: &Map<String, Value>, kind: &str, path: &str, out: &mut Vec<Speech>) {
+        let vpath = format!("{path}.values");
+        match kind {
+            "SimpleSpeech" => self.speech_info(o.get("values"), &vpath, out),
+            "SpeechList" => match o.get("values") {
+                Some(Value::Array(items)) => {
+                    for (i, item) in items.iter().enumerate() {
+                        self.speech_info(Some(item), &format!("{vpath}[{i}]"), out);
+                    }
+                }
+                None => self.problems.push(format!("`{vpath}` is missing")),
+                Some(other) => self.problems.push(format!(
+                    "`{vpath}` must be an array for SpeechList, not {}",
+                    kind_of(other)
+                )),
+            },
+            _ => {}
+        }
+    }
+
+    fn output_speech(
+        &mut self,
+        v: Option<&Value>,
+        path: &str,
+        speech: &mut Vec<Speech>,
+        brief: &mut Vec<Speech>,
+    ) {
+        let Some(o) = self.object(v, path) else {
+            return;
+        };
+        if o.is_empty() {
+            return;
+        }
+        let Some(kind) = self.string(o.get("type"), &format!("{path}.type")) else {
+            return;
+        };
+        match kind {
+            "SimpleSpeech" | "SpeechList" => self.values(o, kind, path, speech),
+            "SpeechSet" => {
+                self.speech_info(o.get("brief"), &format!("{path}.brief"), brief);
+                let vpath = format!("{path}.verbose");
+                if let Some(verbose) = self.object(o.get("verbose"), &vpath)
+                    && let Some(vk) = self.string(verbose.get("type"), &format!("{vpath}.type"))
+                {
+                    if matches!(vk, "SimpleSpeech" | "SpeechList") {
+                        self.values(verbose, vk, &vpath, speech);
+                    } else {
+                        self.problems.push(format!(
+                            "`{vpath}.type` is \"{vk}\"; must be \"SimpleSpeech\" or \"SpeechList\""
+                        ));
+                    }
+                }
+            }
+            other => self.problems.push(format!(
+                "`{path}.type` is \"{other}\"; must be \"SimpleSpeech\", \"SpeechList\" or \"SpeechSet\""
+            )),
+        }
+    }
+}
+
+/// Check a response body against the message format (spec §4.4) and read what it says.
+pub fn check_response(body: &Value) -> Checked {
+    let mut c = Checker {
+        problems: Vec::new(),
+    };
+    let mut out = Checked {
+        session_attributes: json!({}),
+        ..Default::default()
+    };
+    let Some(root) = c.object(Some(body), "(body)") else {
+        out.problems = c.problems;
+        return out;
+    };
+    c.string(root.get("version"), "version");
+    if let Some(attrs) = c.object(root.get("sessionAttributes"), "sessionAttributes") {
+        out.session_attributes = Value::Object(attrs.clone());
+    }
+    if let Some(resp) = c.object(root.get("response"), "response") {
+        c.output_speech(
+            resp.get("outputSpeech"),
+            "response.outputSpeech",
+            &mut out.speech,
+            &mut out.brief,
+        );
+        c.object(resp.get("card"), "response.card");
+        match resp.get("directives") {
+            Some(Value::Array(ds)) => {
+                for (i, d) in ds.iter().enumerate() {
+                    let path = format!("response.directives[{i}]");
+                    let Some(o) = c.object(Some(d), &path) else {
+                        continue;
+                    };
+                    if let Some(h) = c.object(o.get("header"), &format!("{path}.header")) {
+                        c.string(h.get("messageId"), &format!("{path}.header.messageId"));
+                        let ns = c.string(h.get("namespace"), &format!("{path}.header.namespace"));
+                        let name = c.string(h.get("name"), &format!("{path}.header.name"));
+                        if let (Some(ns), Some(name)) = (ns, name) {
+                            let full = format!("{ns}.{name}");
+                            if !KNOWN_DIRECTIVES.contains(&full.as_str()) {
+                                out.warnings.push(format!(
+                                    "directive `{full}` is not one CEK documents; it needs an agreement with the partnership team"
+                                ));
+                            }
+                            out.directives.push(full);
+                        }
+                    }
+                    if o.get("payload").is_none() {
+                        c.problems.push(format!("`{path}.payload` is missing"));
+                    }
+                }
+            }
+            None => c.problems.push(
+                "`response.directives` is missing (send `[]` when there are none)".to_string(),
+            ),
+            Some(other) => c.problems.push(format!(
+                "`response.directives` must be an array, not {}",
+                kind_of(other)
+            )),
+        }
+        if let Some(r) = resp.get("reprompt") {
+            if let Some(ro) = c.object(Some(r), "response.reprompt") {
+                let mut ignore = Vec::new();
+                c.output_speech(
+                    ro.get("outputSpeech"),
+                    "response.reprompt.outputSpeech",
+                    &mut out.reprompt,
+                    &mut ignore,
+                );
+            }
+        }
+        match resp.get("shouldEndSession") {
+            Some(Value::Bool(b)) => out.should_end_session = *b,
+            None => c
+                .problems
+                .push("`response.shouldEndSession` is missing".to_string()),
+            Some(other) => c.problems.push(format!(
+                "`response.shouldEndSession` must be true or false, not {}",
+                kind_of(other)
+            )),
+        }
+    }
+    out.problems = c.problems;
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok_body(speech: Value) -> Value {
+        json!({
+            "version": "0.1.0",
+            "sessionAttributes": { "step": 1 },
+            "response": {
+                "outputSpeech": speech,
+                "card": {},
+                "directives": [],
+                "shouldEndSession": false,
+            }
+        })
+    }
+
+    #[test]
+    fn simple_speech() {
+        let c = check_response(&ok_body(json!({
+            "type": "SimpleSpeech",
+            "values": { "type": "PlainText", "lang": "ko", "value": "안녕하세요" }
+        })));
+        assert!(c.problems.is_empty(), "{:?}", c.problems);
+        assert_eq!(c.text(), "안녕하세요");
+        assert!(!c.should_end_session);
+        assert_eq!(c.session_attributes, json!({ "step": 1 }));
+    }
+
+    #[test]
+    fn speech_list_and_set() {
+        let c = check_response(&ok_body(json!({
+            "type": "SpeechList",
+            "values": [
+                { "type": "PlainText", "lang": "ja", "value": "こんにちは" },
+                { "type": "URL", "lang": "", "value": "https://example.com/a.mp3" }
+            ]
+        })));
+        assert!(c.problems.is_empty(), "{:?}", c.problems);
+        assert_eq!(c.text(), "こんにちは [audio https://example.com/a.mp3]");
+        let c = check_response(&ok_body(json!({
+            "type": "SpeechSet",
+            "brief": { "type": "PlainText", "lang": "en", "value": "short" },
+            "verbose": { "type": "SimpleSpeech", "values": { "type": "PlainText", "lang": "en", "value": "long" } }
+        })));
+        assert!(c.problems.is_empty(), "{:?}", c.problems);
+        assert_eq!(c.text(), "long");
+        assert_eq!(c.brief[0].value, "short");
+    }
+
+    #[test]
+    fn problems_are_reported_with_paths() {
+        let c = check_response(&json!({ "response": { "outputSpeech": { "type": "Loud" } } }));
+        assert_eq!(
+            c.problems,
+            vec![
+                "`version` is missing",
+                "`sessionAttributes` is missing",
+                "`response.outputSpeech.type` is \"Loud\"; must be \"SimpleSpeech\", \"SpeechList\" or \"SpeechSet\"",
+                "`response.card` is missing",
+                "`response.directives` is missing (send `[]` when there are none)",
+                "`response.shouldEndSession` is missing",
+            ]
+        );
+        let c = check_response(&ok_body(json!({
+            "type": "SimpleSpeech",
+            "values": { "type": "PlainText", "lang": "fr", "value": 3 }
+        })));
+        assert_eq!(
+            c.problems,
+            vec![
+                "`response.outputSpeech.values.value` must be a string, not a number",
+                "`response.outputSpeech.values.lang` is \"fr\"; PlainText speech must be \"ko\", \"ja\" or \"en\"",
+            ]
+        );
+        let c = check_response(&json!([1]));
+        assert_eq!(c.problems, vec!["`(body)` must be an object, not an array"]);
+    }
+
+    #[test]
+    fn directives() {
+        let mut b = ok_body(json!({}));
+        b["response"]["directives"] = json!([
+            { "header": { "messageId": "1", "namespace": "AudioPlayer", "name": "Play" }, "payload": {} },
+            { "header": { "messageId": "2", "namespace": "Custom", "name": "Thing" }, "payload": {} },
+            { "header": { "namespace": "AudioPlayer", "name": "Play" } }
+        ]);
+        let c = check_response(&b);
+        assert_eq!(
+            c.directives,
+            vec!["AudioPlayer.Play", "Custom.Thing", "AudioPlayer.Play"]
+        );
+        assert_eq!(c.warnings.len(), 1);
+        assert_eq!(
+            c.problems,
+            vec![
+                "`response.directives[2].header.messageId` is missing",
+                "`response.directives[2].payload` is missing",
+            ]
+        );
+    }
+
+    #[test]
+    fn request_shape() {
+        let caller = Caller {
+            application_id: "com.example.a".into(),
+            user_id: "u".into(),
+            device_id: "d".into(),
+            access_token: None,
+        };
+        let r = request(
+            &caller,
+            "s-1",
+            true,
+            &json!({}),
+            RequestKind::LaunchRequest,
+            None,
+        );
+        assert_eq!(
+            r,
+            json!({
+                "version": "0.1.0",
+                "session": { "new": true, "sessionAttributes": {}, "sessionId": "s-1", "user": { "userId": "u" } },
+                "context": { "System": {
+                    "application": { "applicationId": "com.example.a" },
+                    "device": { "deviceId": "d", "display": { "size": "none" } },
+                    "user": { "userId": "u" }
+                } },
+                "request": { "type": "LaunchRequest" }
+            })
+        );
+    }
+}

@@ -1,0 +1,386 @@
+//! `cekops simulate`
+
+use std::fmt::Write as _;
+use std::io::BufRead;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::cek::Caller;
+use crate::cek::RequestKind;
+use crate::error::refused;
+use crate::error::usage;
+use crate::nlu::Model;
+use crate::ops::simulate::Exchange;
+use crate::ops::simulate::Input;
+use crate::ops::simulate::Scenario;
+use crate::ops::simulate::SimOptions;
+use crate::ops::simulate::Simulator;
+use crate::ops::simulate::Summary;
+use crate::ops::validate::Source;
+
+/// Talk to a running extension server as CEK does: real request messages over HTTP.
+///
+/// A session opens with a `LaunchRequest` (with `--one-shot`, the first utterance is sent as an
+/// `IntentRequest` with `session.new` true), each utterance is analysed offline like
+/// `cekops test` and sent as an `IntentRequest` with the matched intent and slots, and the
+/// session continues until the extension ends it (`shouldEndSession: true`); when the
+/// utterances run out (or stdin ends) while it is open, a `SessionEndedRequest` is sent.
+/// `sessionAttributes` are echoed from the previous response. Each response is checked against
+/// the message format and its speech printed.
+///
+/// Without utterances or `--scenario`, utterances are read from stdin, one per line; after the
+/// extension ends a session, the next line opens a new one.
+///
+/// Requests carry CEK's headers (`Content-Type: application/json;charset-UTF-8`, `Accept`,
+/// `Accept-Charset`) but no `SignatureCEK`: that signature needs Clova's private key. Let the
+/// server skip the check while testing, or send a value with `--header "SignatureCEK: …"`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit status: 0 every response was valid (and the scenario passed), 1 an invalid response, a failed expectation, or a server that cannot be reached, answers an HTTP error, non-JSON or too late, 2 usage error.\n\nExamples:\n  cekops simulate com.example.pizzabot --endpoint http://127.0.0.1:8080/cek \"페퍼로니 피자 주문해줘\"\n  cekops simulate com.example.pizzabot --one-shot \"도움말\"\n  cekops simulate com.example.pizzabot --scenario tests/order.scenario.toml --format json\n  cekops simulate com.example.pizzabot          (interactive: one utterance per line)"
+)]
+pub struct SimulateArgs {
+    /// The Extension ID (sent as `context.System.application.applicationId`).
+    pub id: String,
+    /// Utterances to send in order (none: read lines from stdin).
+    pub utterances: Vec<String>,
+    /// The extension server's URL (default: `endpoint` in the extension's server.toml).
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// Send the first utterance as an `IntentRequest` that opens the session (no `LaunchRequest`).
+    #[arg(long)]
+    pub one_shot: bool,
+    /// Replay a scenario file (TOML: `[[turn]]` with `utterance` and the expected `speech`).
+    #[arg(long, value_name = "FILE", conflicts_with = "utterances")]
+    pub scenario: Option<std::path::PathBuf>,
+    /// Seconds to wait for each response.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub timeout: f64,
+    /// Use the interaction model of this revision (branch, tag or commit).
+    #[arg(long, value_name = "REV")]
+    pub rev: Option<String>,
+    /// An extra request header, `Name: value` (repeatable).
+    #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+    /// `userId` of the session and device user.
+    #[arg(long, value_name = "ID", default_value = "cekops-test-user")]
+    pub user_id: String,
+    /// `deviceId` in `context.System.device`.
+    #[arg(long, value_name = "ID", default_value = "cekops-test-device")]
+    pub device_id: String,
+    /// Account-linking access token, sent as the users' `accessToken`.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "CEKOPS_ACCESS_TOKEN",
+        hide_env_values = true
+    )]
+    pub access_token: Option<String>,
+    /// "Now" for relative dates and times: YYYY-MM-DD[THH:MM[:SS]] (default: now in UTC+9).
+    #[arg(long, value_name = "DATETIME", env = "CEKOPS_NOW")]
+    pub now: Option<String>,
+    /// Print each request and response body.
+    #[arg(long)]
+    pub show_json: bool,
+    /// Output format: human (as it happens) or json (one document at the end).
+    #[arg(long, value_enum, default_value_t = SimFormat::Human)]
+    pub format: SimFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SimFormat {
+    Human,
+    Json,
+}
+
+fn parse_header(h: &str) -> anyhow::Result<(String, String)> {
+    match h.split_once(':') {
+        Some((k, v)) if !k.trim().is_empty() && !k.trim().contains(char::is_whitespace) => {
+            Ok((k.trim().to_string(), v.trim().to_string()))
+        }
+        _ => Err(usage(format!("`{h}` is not a header"))
+            .hint("write --header \"Name: value\"")
+            .into()),
+    }
+}
+
+fn pretty(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+fn indent(text: &str, pad: &str) -> String {
+    text.lines().map(|l| format!("{pad}{l}\n")).collect()
+}
+
+/// One exchange, as the human format prints it.
+pub fn exchange_human(x: &Exchange, show_json: bool) -> String {
+    let mut s = String::new();
+    match x.kind {
+        RequestKind::IntentRequest => {
+            writeln!(s, "> {}", x.utterance.as_deref().unwrap_or_default()).ok();
+            if let Some(a) = &x.analysis {
+                let slots: Vec<String> = a
+                    .slots
+                    .iter()
+                    .map(|sl| {
+                        let mut t = format!("{}=\"{}\"", sl.name, sl.value);
+                        if let Some(u) = &sl.unit {
+                            write!(t, " unit \"{u}\"").ok();
+                        }
+                        if let Some(v) = &sl.value_type {
+                            write!(t, " ({v})").ok();
+                        }
+                        t
+                    })
+                    .collect();
+                writeln!(
+                    s,
+                    "  IntentRequest {}{}{}",
+                    a.intent,
+                    if slots.is_empty() { "" } else { " " },
+                    slots.join(" ")
+                )
+                .ok();
+            }
+        }
+        kind => {
+            writeln!(s, "> {}", kind.as_str()).ok();
+        }
+    }
+    if show_json {
+        s.push_str(&indent(&pretty(&x.request), "    "));
+    }
+    if x.kind == RequestKind::SessionEndedRequest {
+        return s;
+    }
+    let c = &x.checked;
+    if c.speech.is_empty() {
+        writeln!(s, "< (no speech)").ok();
+    } else {
+        writeln!(s, "< {}", c.text()).ok();
+    }
+    if !c.brief.is_empty() {
+        let b: Vec<String> = c.brief.iter().map(ToString::to_string).collect();
+        writeln!(s, "  brief: {}", b.join(" ")).ok();
+    }
+    if !c.reprompt.is_empty() {
+        let r: Vec<String> = c.reprompt.iter().map(ToString::to_string).collect();
+        writeln!(s, "  reprompt: {}", r.join(" ")).ok();
+    }
+    if !c.directives.is_empty() {
+        writeln!(s, "  directives: {}", c.directives.join(", ")).ok();
+    }
+    for w in &c.warnings {
+        writeln!(s, "  warning: {w}").ok();
+    }
+    if show_json {
+        s.push_str(&indent(&pretty(&x.response), "    "));
+    }
+    if !c.problems.is_empty() {
+        writeln!(s, "  error: the response breaks the CEK message format:").ok();
+        for p in &c.problems {
+            writeln!(s, "    - {p}").ok();
+        }
+    } else if c.should_end_session {
+        writeln!(s, "  (the extension ended the session)").ok();
+    }
+    s
+}
+
+/// Check a scenario's expectations against the exchanges of its run.
+fn scenario_failures(sc: &Scenario, exchanges: &[Exchange], summary: &Summary) -> Vec<String> {
+    use crate::ops::simulate::expect;
+    let mut out = Vec::new();
+    if let Some(l) = &sc.launch
+        && let Some(x) = exchanges
+            .iter()
+            .find(|x| x.kind == RequestKind::LaunchRequest)
+    {
+        out.extend(expect(
+            "launch",
+            x,
+            l.speech.as_deref(),
+            l.end_session,
+            None,
+        ));
+    }
+    let intents: Vec<&Exchange> = exchanges
+        .iter()
+        .filter(|x| x.kind == RequestKind::IntentRequest)
+        .collect();
+    for (i, t) in sc.turns.iter().enumerate() {
+        let what = format!("turn {} \"{}\"", i + 1, t.utterance);
+        match intents.get(i) {
+            Some(x) => out.extend(expect(
+                &what,
+                x,
+                t.speech.as_deref(),
+                t.end_session,
+                t.intent.as_deref(),
+            )),
+            None if summary.unsent.contains(&t.utterance) => out.push(format!(
+                "{what}: not sent, the extension had ended the session"
+            )),
+            None => out.push(format!("{what}: not sent")),
+        }
+    }
+    out
+}
+
+pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode> {
+    let headers = args
+        .headers
+        .iter()
+        .map(|h| parse_header(h))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
+        return Err(usage("--timeout must be a positive number of seconds").into());
+    }
+    let now = super::test::parse_now(args.now.as_deref())?;
+    let scenario = match &args.scenario {
+        Some(p) => {
+            let full = ctx.dir.join(p);
+            let text = std::fs::read_to_string(&full)
+                .map_err(|e| usage(format!("cannot read scenario `{}`: {e}", p.display())))?;
+            Some(crate::ops::simulate::parse_scenario(
+                &p.display().to_string(),
+                &text,
+            )?)
+        }
+        None => None,
+    };
+    let source = match &args.rev {
+        Some(rev) => Source::Rev(ctx.dir.clone(), rev.clone()),
+        None => Source::Dir(ctx.dir.clone()),
+    };
+    let outcome = crate::ops::test::load(&source, std::slice::from_ref(&args.id))?;
+    let Some(ext) = outcome.repo.extension(&args.id) else {
+        return Err(usage(format!("no extension `{}` in the repository", args.id)).into());
+    };
+    let errors = crate::ops::test::model_errors(&outcome, &args.id);
+    if errors > 0 {
+        super::err(&format!(
+            "note: extension `{}` has {errors} validation error(s); run `cekops validate`\n",
+            args.id
+        ));
+    }
+    let endpoint = match &args.endpoint {
+        Some(e) => e.clone(),
+        None => ext
+            .server
+            .as_ref()
+            .map(|s| s.endpoint.value.clone())
+            .ok_or_else(|| {
+                usage("no endpoint to send requests to")
+                    .hint("give --endpoint URL, or set `endpoint` in the extension's server.toml")
+            })?,
+    };
+    let model = Model::compile(ext);
+    let opts = SimOptions {
+        endpoint: endpoint.clone(),
+        timeout: Duration::from_secs_f64(args.timeout),
+        one_shot: args.one_shot || scenario.as_ref().is_some_and(|s| s.one_shot),
+        caller: Caller {
+            application_id: args.id.clone(),
+            user_id: args.user_id.clone(),
+            device_id: args.device_id.clone(),
+            access_token: args.access_token.clone(),
+        },
+        headers,
+        nlu: match now {
+            Some(now) => crate::nlu::Options { now },
+            None => crate::nlu::Options::default(),
+        },
+    };
+    let mut sim = Simulator::new(&model, opts)?;
+    let human = args.format == SimFormat::Human;
+    let show_json = args.show_json;
+    let mut exchanges: Vec<Exchange> = Vec::new();
+    let mut on_exchange = |x: &Exchange| {
+        if human {
+            super::out(&exchange_human(x, show_json));
+        }
+        exchanges.push(x.clone());
+    };
+    let interactive = scenario.is_none() && args.utterances.is_empty();
+    let summary = if let Some(sc) = &scenario {
+        let list = sc.turns.iter().map(|t| t.utterance.clone()).collect();
+        crate::ops::simulate::converse(&mut sim, Input::List(list), &mut on_exchange)?
+    } else if !interactive {
+        crate::ops::simulate::converse(
+            &mut sim,
+            Input::List(args.utterances.clone()),
+            &mut on_exchange,
+        )?
+    } else {
+        let stdin = std::io::stdin();
+        let prompt = stdin.is_terminal();
+        if prompt {
+            super::err("type an utterance per line; end with Ctrl-D (sends SessionEndedRequest)\n");
+        }
+        let mut lines = stdin.lock().lines().map_while(|l| l.ok());
+        let mut iter = std::iter::from_fn(|| {
+            if prompt {
+                super::err("you> ");
+            }
+            lines.next()
+        });
+        crate::ops::simulate::converse(&mut sim, Input::Lines(&mut iter), &mut on_exchange)?
+    };
+    let failures = scenario
+        .as_ref()
+        .map(|sc| scenario_failures(sc, &exchanges, &summary))
+        .unwrap_or_default();
+    let mut failed = summary.invalid > 0 || !failures.is_empty();
+    if scenario.is_none() && !summary.unsent.is_empty() {
+        failed = true;
+    }
+    if human {
+        if let Some(p) = &args.scenario {
+            let mut s = String::new();
+            if failures.is_empty() && summary.invalid == 0 {
+                writeln!(s, "\nscenario {}: ok", p.display()).ok();
+            } else {
+                writeln!(s, "\nscenario {}: FAILED", p.display()).ok();
+                for f in &failures {
+                    writeln!(s, "  {f}").ok();
+                }
+            }
+            super::out(&s);
+        }
+    } else {
+        let doc = json!({
+            "version": 1,
+            "extension": args.id,
+            "endpoint": endpoint,
+            "exchanges": exchanges,
+            "summary": summary,
+            "scenario": args.scenario.as_ref().map(|p| json!({
+                "file": p.display().to_string(),
+                "passed": failures.is_empty() && summary.invalid == 0,
+                "failures": failures,
+            })),
+        });
+        super::out(&format!("{}\n", pretty(&doc)));
+    }
+    if scenario.is_none() && !summary.unsent.is_empty() {
+        return Err(refused(format!(
+            "the extension ended the session; {} utterance(s) not sent: {}",
+            summary.unsent.len(),
+            summary
+                .unsent
+                .iter()
+                .map(|u| format!("\"{u}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .hint("send them in a new run, or check why the extension set shouldEndSession")
+        .into());
+    }
+    if summary.invalid > 0 {
+        return Err(refused("the extension's response breaks the CEK message format").into());
+    }
+    Ok(ExitCode::from(u8::from(failed)))
+}

@@ -1,0 +1,699 @@
+//! `CLOVA.DATETIME` (and `_RECENT`) and `CLOVA.DURATION` for a documented subset of Korean and
+//! Japanese expressions (README "Testing extensions"):
+//!
+//! - days: `오늘 내일 모레 글피 어제 그제/그저께`, `今日 明日 明後日 昨日 一昨日` (and kana);
+//!   weekdays (`월요일`, `金曜日`/`金曜`), optionally after `이번 주/다음 주/지난주`,
+//!   `今週/来週/再来週/先週`; `[N년] N월 N일`, `[N年]N月N日`, `N일`/`N日`;
+//! - times: `[오전|오후|아침|저녁|밤|새벽|낮] N시 [N분|반] [N초]`, `정오`, `자정`,
+//!   `[午前|午後|朝|夜|夕方] N時[N分|半]`, `正午`; a time without a day is a `TIME`;
+//! - relative: `N분 후/뒤`, `N시간 전`, `N日後`, `N分前`… (seconds to years);
+//! - weeks alone (`다음 주`, `来週`) are a `DATE.INTERVAL`, Monday to Sunday.
+//!
+//! Durations: `N년 N개월/달 N주 N일 N시간 N분 N초` with `반` (`한 시간 반`), `하루 이틀 사흘
+//! 나흘 보름 일주일`, `N年(間) Nか月 N週間 N日(間) N時間 N分(間) N秒(間)` and `半` → ISO 8601
+//! (`PT1H30M`, `P2D`).
+//!
+//! Dates are resolved against a clock (`--now`, default the current time in UTC+9, the time of
+//! Korea and Japan).
+
+use super::number;
+
+/// A calendar date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+}
+
+/// A date and a time of day (local time, no zone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DateTime {
+    pub date: Date,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+}
+
+fn days_from_civil(y: i32, m: u32, d: u32) -> i64 {
+    let y = i64::from(y) - i64::from(m <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> Date {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    Date {
+        year: (y + i64::from(m <= 2)) as i32,
+        month: m,
+        day: d,
+    }
+}
+
+fn days_in_month(y: i32, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+impl Date {
+    pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
+        ((1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month))
+            .then_some(Date { year, month, day })
+    }
+    fn days(self) -> i64 {
+        days_from_civil(self.year, self.month, self.day)
+    }
+    pub fn add_days(self, n: i64) -> Date {
+        civil_from_days(self.days() + n)
+    }
+    /// Monday = 0 … Sunday = 6.
+    pub fn weekday(self) -> u32 {
+        // 1970-01-01 was a Thursday (3).
+        (self.days() + 3).rem_euclid(7) as u32
+    }
+    fn add_months(self, n: i64) -> Date {
+        let idx = i64::from(self.year) * 12 + i64::from(self.month) - 1 + n;
+        let year = idx.div_euclid(12) as i32;
+        let month = idx.rem_euclid(12) as u32 + 1;
+        Date {
+            year,
+            month,
+            day: self.day.min(days_in_month(year, month)),
+        }
+    }
+    pub fn iso(self) -> String {
+        format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl DateTime {
+    /// The current time in UTC+9 (Korea and Japan have no daylight-saving time).
+    pub fn now_utc9() -> DateTime {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0)
+            + 9 * 3600;
+        Self::from_unix(secs)
+    }
+    fn from_unix(secs: i64) -> DateTime {
+        let days = secs.div_euclid(86_400);
+        let rem = secs.rem_euclid(86_400) as u32;
+        DateTime {
+            date: civil_from_days(days),
+            hour: rem / 3600,
+            minute: rem % 3600 / 60,
+            second: rem % 60,
+        }
+    }
+    fn unix(self) -> i64 {
+        self.date.days() * 86_400 + i64::from(self.hour * 3600 + self.minute * 60 + self.second)
+    }
+    /// Parse `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS]` (a space may replace the `T`).
+    pub fn parse(s: &str) -> Option<DateTime> {
+        let s = s.trim();
+        let (d, t) = match s.split_once(['T', ' ']) {
+            Some((d, t)) => (d, Some(t)),
+            None => (s, None),
+        };
+        let mut dp = d.split('-');
+        let year = dp.next()?.parse().ok()?;
+        let month = dp.next()?.parse().ok()?;
+        let day = dp.next()?.parse().ok()?;
+        if dp.next().is_some() {
+            return None;
+        }
+        if !(1..=9999).contains(&year) {
+            return None;
+        }
+        let date = Date::new(year, month, day)?;
+        let (mut hour, mut minute, mut second) = (0, 0, 0);
+        if let Some(t) = t {
+            let mut tp = t.split(':');
+            hour = tp.next()?.parse().ok()?;
+            minute = tp.next()?.parse().ok()?;
+            if let Some(s) = tp.next() {
+                second = s.parse().ok()?;
+            }
+            if tp.next().is_some() || hour > 23 || minute > 59 || second > 59 {
+                return None;
+            }
+        }
+        Some(DateTime {
+            date,
+            hour,
+            minute,
+            second,
+        })
+    }
+    pub fn iso(self) -> String {
+        format!(
+            "{}T{:02}:{:02}:{:02}",
+            self.date.iso(),
+            self.hour,
+            self.minute,
+            self.second
+        )
+    }
+}
+
+/// A recognised `CLOVA.DATETIME` value: ISO 8601 text and its `valueType`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DateTimeValue {
+    pub value: String,
+    /// `DATE`, `TIME`, `DATETIME`, `DATE.INTERVAL`.
+    pub value_type: &'static str,
+}
+
+/// Strip the longest of `words` (written folded) from the start of `s`.
+fn strip<'a>(s: &'a str, words: &[&str]) -> Option<(&'a str, usize)> {
+    words
+        .iter()
+        .filter_map(|w| s.strip_prefix(w).map(|r| (r, w.len())))
+        .max_by_key(|(_, l)| *l)
+}
+
+/// A number at the start of `s` followed by one of `units`: (value, unit index, rest).
+/// Tries the longest number first.
+fn num_unit<'a>(s: &'a str, units: &[&[&str]]) -> Option<(i64, usize, &'a str)> {
+    let mut cands = number::prefixes(s);
+    cands.reverse();
+    for (num, len) in cands {
+        let Some(v) = num.int else { continue };
+        let rest = &s[len..];
+        let mut best: Option<(usize, &'a str, usize)> = None;
+        for (i, words) in units.iter().enumerate() {
+            if let Some((r, l)) = strip(rest, words)
+                && best.is_none_or(|(_, _, bl)| l > bl)
+            {
+                best = Some((i, r, l));
+            }
+        }
+        if let Some((i, r, _)) = best {
+            return Some((v, i, r));
+        }
+    }
+    None
+}
+
+const WEEKDAYS: &[&[&str]] = &[
+    &["월요일", "月曜日", "月曜"],
+    &["화요일", "火曜日", "火曜"],
+    &["수요일", "水曜日", "水曜"],
+    &["목요일", "木曜日", "木曜"],
+    &["금요일", "金曜日", "金曜"],
+    &["토요일", "土曜日", "土曜"],
+    &["일요일", "日曜日", "日曜"],
+];
+
+fn weekday(s: &str) -> Option<(u32, &str)> {
+    for (i, words) in WEEKDAYS.iter().enumerate() {
+        if let Some((r, _)) = strip(s, words) {
+            return Some((i as u32, r));
+        }
+    }
+    None
+}
+
+enum DatePart {
+    Day(Date),
+    Week(Date),
+}
+
+fn date_part(s: &str, today: Date) -> Option<(DatePart, &str)> {
+    const DAYS: &[(&[&str], i64)] = &[
+        (&["오늘", "今日", "きょう", "本日"], 0),
+        (&["내일", "明日", "あした", "あす"], 1),
+        (&["모레", "明後日", "あさって"], 2),
+        (&["글피", "明々後日", "明明後日", "しあさって"], 3),
+        (&["어제", "昨日", "きのう"], -1),
+        (&["그제", "그저께", "一昨日", "おととい"], -2),
+    ];
+    for (words, n) in DAYS {
+        if let Some((r, _)) = strip(s, words) {
+            return Some((DatePart::Day(today.add_days(*n)), r));
+        }
+    }
+    let monday = today.add_days(-i64::from(today.weekday()));
+    const WEEKS: &[(&[&str], i64)] = &[
+        (&["이번주", "今週"], 0),
+        (&["다음주", "来週"], 1),
+        (&["다다음주", "再来週"], 2),
+        (&["지난주", "저번주", "先週"], -1),
+    ];
+    for (words, n) in WEEKS {
+        if let Some((r, _)) = strip(s, words) {
+            let start = monday.add_days(7 * n);
+            let r2 = r.strip_prefix('の').unwrap_or(r);
+            if let Some((wd, r3)) = weekday(r2) {
+                return Some((DatePart::Day(start.add_days(i64::from(wd))), r3));
+            }
+            return Some((DatePart::Week(start), r));
+        }
+    }
+    if let Some((wd, r)) = weekday(s) {
+        let ahead = (i64::from(wd) - i64::from(today.weekday())).rem_euclid(7);
+        return Some((DatePart::Day(today.add_days(ahead)), r));
+    }
+    // [N년] N월 N일 / [N年]N月N日 / N일
+    let (year, s2) = match num_unit(s, &[&["년", "年"]]) {
+        Some((y, _, r)) if (1..=9999).contains(&y) => (Some(y as i32), r),
+        Some(_) => return None,
+        None => (None, s),
+    };
+    if let Some((m, _, r)) = num_unit(s2, &[&["월", "月"]])
+        && let Some((d, _, r)) = num_unit(r, &[&["일", "日"]])
+    {
+        let m = u32::try_from(m).ok()?;
+        let d = u32::try_from(d).ok()?;
+        let date = match year {
+            Some(y) => Date::new(y, m, d)?,
+            None => {
+                let this = Date::new(today.year, m, d)?;
+                if this < today {
+                    Date::new(today.year + 1, m, d)?
+                } else {
+                    this
+                }
+            }
+        };
+        return Some((DatePart::Day(date), r));
+    }
+    if year.is_none()
+        && let Some((d, _, r)) = num_unit(s, &[&["일", "日"]])
+    {
+        let d = u32::try_from(d).ok()?;
+        let this = Date::new(today.year, today.month, d);
+        let date = match this {
+            Some(t) if t >= today => t,
+            _ => {
+                let next = today.add_months(1);
+                Date::new(next.year, next.month, d)?
+            }
+        };
+        return Some((DatePart::Day(date), r));
+    }
+    None
+}
+
+/// A time of day: (hour, minute, second, rest).
+fn time_part(s: &str) -> Option<(u32, u32, u32, &str)> {
+    if let Some((r, _)) = strip(s, &["정오", "正午"]) {
+        return Some((12, 0, 0, r));
+    }
+    if let Some((r, _)) = strip(s, &["자정"]) {
+        return Some((0, 0, 0, r));
+    }
+    let (pm, am, s) = if let Some((r, _)) =
+        strip(s, &["오후", "저녁", "밤", "낮", "午後", "夜", "夕方"])
+    {
+        (true, false, r)
+    } else if let Some((r, _)) = strip(s, &["오전", "아침", "새벽", "午前", "朝"]) {
+        (false, true, r)
+    } else {
+        (false, false, s)
+    };
+    let (h, _, mut rest) = num_unit(s, &[&["시", "時"]])?;
+    let mut hour = u32::try_from(h).ok().filter(|h| *h <= 24)?;
+    if pm && hour < 12 {
+        hour += 12;
+    }
+    if am && hour == 12 {
+        hour = 0;
+    }
+    if hour == 24 {
+        hour = 0;
+    }
+    let mut minute = 0;
+    let mut second = 0;
+    if let Some((r, _)) = strip(rest, &["반", "半"]) {
+        minute = 30;
+        rest = r;
+    } else if let Some((m, _, r)) = num_unit(rest, &[&["분", "分"]]) {
+        minute = u32::try_from(m).ok().filter(|m| *m < 60)?;
+        rest = r;
+        if let Some((sec, _, r)) = num_unit(rest, &[&["초", "秒"]]) {
+            second = u32::try_from(sec).ok().filter(|s| *s < 60)?;
+            rest = r;
+        }
+    }
+    Some((hour, minute, second, rest))
+}
+
+const UNITS: &[&[&str]] = &[
+    &["년", "年", "年間"],
+    &[
+        "개월",
+        "달",
+        "か月",
+        "ゖ月",
+        "ゕ月",
+        "け月",
+        "箇月",
+        "ゖ月間",
+        "か月間",
+    ],
+    &["주", "주일", "週", "週間"],
+    &["일", "日", "日間"],
+    &["시간", "時間"],
+    &["분", "分", "分間"],
+    &["초", "秒", "秒間"],
+];
+
+/// Durations as (years, months, weeks, days, hours, minutes, seconds).
+type Parts = [i64; 7];
+
+fn duration_parts(s: &str) -> Option<Parts> {
+    let mut parts: Parts = [0; 7];
+    let mut rest = s;
+    let mut any = false;
+    const WORDS: &[(&[&str], usize, i64)] = &[
+        (&["하루"], 3, 1),
+        (&["이틀"], 3, 2),
+        (&["사흘"], 3, 3),
+        (&["나흘"], 3, 4),
+        (&["보름"], 3, 15),
+        (&["일주일"], 2, 1),
+    ];
+    while !rest.is_empty() {
+        if let Some((i, n, r)) = WORDS
+            .iter()
+            .find_map(|(w, i, n)| strip(rest, w).map(|(r, _)| (*i, *n, r)))
+        {
+            parts[i] += n;
+            rest = r;
+            any = true;
+            continue;
+        }
+        let (v, unit, r) = num_unit(rest, UNITS)?;
+        // beyond any useful period (and keeps date arithmetic in range)
+        if !(0..=100_000).contains(&v) {
+            return None;
+        }
+        parts[unit] += v;
+        rest = r;
+        any = true;
+        if let Some((r, _)) = strip(rest, &["반", "半"]) {
+            // half of the unit just said
+            match unit {
+                0 => parts[1] += 6,
+                1 => parts[3] += 15,
+                3 => parts[4] += 12,
+                4 => parts[5] += 30,
+                5 => parts[6] += 30,
+                _ => return None,
+            }
+            rest = r;
+        }
+    }
+    any.then_some(parts)
+}
+
+fn iso_duration(p: &Parts) -> String {
+    let [y, mo, w, d, h, mi, s] = *p;
+    if w > 0 && y == 0 && mo == 0 && d == 0 && h == 0 && mi == 0 && s == 0 {
+        return format!("P{w}W");
+    }
+    let d = d + 7 * w;
+    let mut out = String::from("P");
+    for (v, u) in [(y, 'Y'), (mo, 'M'), (d, 'D')] {
+        if v != 0 {
+            out.push_str(&format!("{v}{u}"));
+        }
+    }
+    if h != 0 || mi != 0 || s != 0 {
+        out.push('T');
+        for (v, u) in [(h, 'H'), (mi, 'M'), (s, 'S')] {
+            if v != 0 {
+                out.push_str(&format!("{v}{u}"));
+            }
+        }
+    }
+    if out == "P" {
+        out.push_str("T0S");
+    }
+    out
+}
+
+/// `CLOVA.DURATION`: the whole folded text as an ISO 8601 duration.
+pub fn parse_duration(s: &str) -> Option<String> {
+    duration_parts(s).map(|p| iso_duration(&p))
+}
+
+/// `CLOVA.DATETIME`: the whole folded text as a date, time, date-time or week.
+pub fn parse_datetime(s: &str, now: DateTime) -> Option<DateTimeValue> {
+    if s.is_empty() {
+        return None;
+    }
+    // relative: N unit 후/뒤/전, N unit 後/前
+    if let Some((r, later)) = strip_suffix_any(
+        s,
+        &[
+            ("후", true),
+            ("뒤", true),
+            ("있다가", true),
+            ("後", true),
+            ("전", false),
+            ("前", false),
+        ],
+    ) && let Some(p) = duration_parts(r)
+    {
+        let sign = if later { 1 } else { -1 };
+        let [y, mo, w, d, h, mi, sec] = p;
+        let mut t = now;
+        t.date = t.date.add_months(sign * (12 * y + mo));
+        let t =
+            DateTime::from_unix(t.unix() + sign * (((w * 7 + d) * 24 + h) * 3600 + mi * 60 + sec));
+        let date_only = h == 0 && mi == 0 && sec == 0;
+        return Some(if date_only {
+            DateTimeValue {
+                value: t.date.iso(),
+                value_type: "DATE",
+            }
+        } else {
+            DateTimeValue {
+                value: t.iso(),
+                value_type: "DATETIME",
+            }
+        });
+    }
+    let (day, rest) = match date_part(s, now.date) {
+        Some((d, r)) => (Some(d), r),
+        None => (None, s),
+    };
+    let rest = rest.strip_prefix('の').unwrap_or(rest);
+    if rest.is_empty() {
+        return day.map(|d| match d {
+            DatePart::Day(d) => DateTimeValue {
+                value: d.iso(),
+                value_type: "DATE",
+            },
+            DatePart::Week(start) => DateTimeValue {
+                value: format!("{}/{}", start.iso(), start.add_days(6).iso()),
+                value_type: "DATE.INTERVAL",
+            },
+        });
+    }
+    let (h, m, sec, rest) = time_part(rest)?;
+    if !rest.is_empty() {
+        return None;
+    }
+    match day {
+        Some(DatePart::Day(date)) => Some(DateTimeValue {
+            value: DateTime {
+                date,
+                hour: h,
+                minute: m,
+                second: sec,
+            }
+            .iso(),
+            value_type: "DATETIME",
+        }),
+        Some(DatePart::Week(_)) => None,
+        None => Some(DateTimeValue {
+            value: format!("{h:02}:{m:02}:{sec:02}"),
+            value_type: "TIME",
+        }),
+    }
+}
+
+fn strip_suffix_any<'a>(s: &'a str, words: &[(&str, bool)]) -> Option<(&'a str, bool)> {
+    words
+        .iter()
+        .find_map(|(w, later)| s.strip_suffix(w).map(|r| (r, *later)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::normalize::fold;
+    use super::*;
+
+    // 2026-01-01 was a Thursday.
+    fn now() -> DateTime {
+        DateTime::parse("2026-01-01T10:00:00").unwrap()
+    }
+
+    fn dt(s: &str) -> Option<(String, &'static str)> {
+        parse_datetime(&fold(s), now()).map(|v| (v.value, v.value_type))
+    }
+
+    fn dur(s: &str) -> Option<String> {
+        parse_duration(&fold(s))
+    }
+
+    #[test]
+    fn calendar() {
+        assert_eq!(Date::new(2026, 1, 1).unwrap().weekday(), 3);
+        assert_eq!(
+            Date::new(2024, 2, 29).unwrap().add_days(1).iso(),
+            "2024-03-01"
+        );
+        assert_eq!(
+            Date::new(2025, 12, 31).unwrap().add_days(1).iso(),
+            "2026-01-01"
+        );
+        assert!(Date::new(2025, 2, 29).is_none());
+        assert_eq!(DateTime::from_unix(0).iso(), "1970-01-01T00:00:00");
+        assert!(DateTime::parse("2026-13-01").is_none());
+        assert!(DateTime::parse("2026-01-01T25:00").is_none());
+    }
+
+    #[test]
+    fn korean_days() {
+        assert_eq!(dt("오늘"), Some(("2026-01-01".into(), "DATE")));
+        assert_eq!(dt("내일"), Some(("2026-01-02".into(), "DATE")));
+        assert_eq!(dt("모레"), Some(("2026-01-03".into(), "DATE")));
+        assert_eq!(dt("어제"), Some(("2025-12-31".into(), "DATE")));
+        assert_eq!(dt("월요일"), Some(("2026-01-05".into(), "DATE")));
+        assert_eq!(dt("목요일"), Some(("2026-01-01".into(), "DATE")));
+        assert_eq!(dt("다음 주 월요일"), Some(("2026-01-05".into(), "DATE")));
+        assert_eq!(dt("3월 1일"), Some(("2026-03-01".into(), "DATE")));
+        assert_eq!(dt("2027년 3월 1일"), Some(("2027-03-01".into(), "DATE")));
+        assert_eq!(dt("15일"), Some(("2026-01-15".into(), "DATE")));
+        assert_eq!(
+            dt("다음 주"),
+            Some(("2026-01-05/2026-01-11".into(), "DATE.INTERVAL"))
+        );
+    }
+
+    #[test]
+    fn korean_times() {
+        assert_eq!(dt("3시"), Some(("03:00:00".into(), "TIME")));
+        assert_eq!(dt("세 시"), Some(("03:00:00".into(), "TIME")));
+        assert_eq!(dt("오후 3시 30분"), Some(("15:30:00".into(), "TIME")));
+        assert_eq!(dt("오후 세 시 반"), Some(("15:30:00".into(), "TIME")));
+        assert_eq!(dt("저녁 7시"), Some(("19:00:00".into(), "TIME")));
+        assert_eq!(dt("열두 시"), Some(("12:00:00".into(), "TIME")));
+        assert_eq!(dt("정오"), Some(("12:00:00".into(), "TIME")));
+        assert_eq!(
+            dt("내일 오후 3시"),
+            Some(("2026-01-02T15:00:00".into(), "DATETIME"))
+        );
+        assert_eq!(
+            dt("10분 후"),
+            Some(("2026-01-01T10:10:00".into(), "DATETIME"))
+        );
+        assert_eq!(
+            dt("한 시간 뒤"),
+            Some(("2026-01-01T11:00:00".into(), "DATETIME"))
+        );
+        assert_eq!(
+            dt("1시간 전"),
+            Some(("2026-01-01T09:00:00".into(), "DATETIME"))
+        );
+        assert_eq!(dt("3일 후"), Some(("2026-01-04".into(), "DATE")));
+    }
+
+    #[test]
+    fn japanese() {
+        assert_eq!(dt("今日"), Some(("2026-01-01".into(), "DATE")));
+        assert_eq!(dt("明日"), Some(("2026-01-02".into(), "DATE")));
+        assert_eq!(dt("あさって"), Some(("2026-01-03".into(), "DATE")));
+        assert_eq!(dt("3時"), Some(("03:00:00".into(), "TIME")));
+        assert_eq!(dt("午後3時半"), Some(("15:30:00".into(), "TIME")));
+        assert_eq!(
+            dt("明日の午後三時"),
+            Some(("2026-01-02T15:00:00".into(), "DATETIME"))
+        );
+        assert_eq!(dt("来週の金曜日"), Some(("2026-01-09".into(), "DATE")));
+        assert_eq!(dt("12月25日"), Some(("2026-12-25".into(), "DATE")));
+        assert_eq!(
+            dt("30分後"),
+            Some(("2026-01-01T10:30:00".into(), "DATETIME"))
+        );
+    }
+
+    #[test]
+    fn not_datetimes() {
+        assert_eq!(dt(""), None);
+        assert_eq!(dt("피자"), None);
+        assert_eq!(dt("3시 피자"), None);
+        assert_eq!(dt("25시"), None);
+        assert_eq!(dt("2월 30일"), None);
+    }
+
+    #[test]
+    fn tables_are_folded() {
+        let tables: Vec<&[&str]> = UNITS
+            .iter()
+            .copied()
+            .chain(WEEKDAYS.iter().copied())
+            .collect();
+        for t in tables {
+            for w in t {
+                assert_eq!(fold(w), *w, "{w} is not written folded");
+            }
+        }
+        for w in [
+            "あした",
+            "あす",
+            "あさって",
+            "しあさって",
+            "きのう",
+            "おととい",
+            "きょう",
+        ] {
+            assert_eq!(fold(w), w);
+        }
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(dur("10분"), Some("PT10M".into()));
+        assert_eq!(dur("1시간"), Some("PT1H".into()));
+        assert_eq!(dur("한 시간 반"), Some("PT1H30M".into()));
+        assert_eq!(dur("1시간 30분"), Some("PT1H30M".into()));
+        assert_eq!(dur("하루"), Some("P1D".into()));
+        assert_eq!(dur("이틀"), Some("P2D".into()));
+        assert_eq!(dur("일주일"), Some("P1W".into()));
+        assert_eq!(dur("3개월"), Some("P3M".into()));
+        assert_eq!(dur("한 달"), Some("P1M".into()));
+        assert_eq!(dur("30초"), Some("PT30S".into()));
+        assert_eq!(dur("2日間"), Some("P2D".into()));
+        assert_eq!(dur("3時間"), Some("PT3H".into()));
+        assert_eq!(dur("十分"), Some("PT10M".into()));
+        assert_eq!(dur("1時間半"), Some("PT1H30M".into()));
+        assert_eq!(dur("2週間"), Some("P2W".into()));
+        assert_eq!(dur("3ヶ月"), Some("P3M".into()));
+        assert_eq!(dur("3カ月"), Some("P3M".into()));
+        assert_eq!(dur("1年"), Some("P1Y".into()));
+        assert_eq!(dur("피자"), None);
+        assert_eq!(dur(""), None);
+    }
+}

@@ -1,0 +1,309 @@
+//! A light pass over an extension's sample utterances, for validation rules that look at every
+//! sample once: each sample's pattern (folded text, each slot as one character standing for its
+//! slot *type*) without building the matching index of [`super::Model`].
+
+use std::collections::HashMap;
+
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+use std::sync::OnceLock;
+
+use super::datetime;
+use super::normalize::fold;
+use super::normalize::fold_into;
+use super::number;
+use crate::load::Extension;
+use crate::load::Intent;
+use crate::load::SlotType;
+use crate::model::Sp;
+use crate::utterance;
+
+/// The slot types of an extension, each with a lazily built dictionary.
+pub struct Types<'a> {
+    ids: Map<&'a str, u32>,
+    types: Vec<TypeEntry<'a>>,
+}
+
+struct TypeEntry<'a> {
+    name: &'a str,
+    source: Option<&'a SlotType>,
+    /// Values tagged in samples: a custom type accepts them too.
+    tagged: Vec<&'a str>,
+    dict: OnceLock<std::collections::HashSet<String, foldhash::fast::RandomState>>,
+}
+
+/// First private-use code point of the slot-type characters in patterns.
+const BASE: u32 = 0xF0000;
+
+fn type_char(id: u32) -> char {
+    char::from_u32(BASE + id.min(0xFFFD)).unwrap_or('\u{FFFD}')
+}
+
+fn type_of(c: char) -> Option<u32> {
+    (c as u32).checked_sub(BASE).filter(|v| *v <= 0xFFFD)
+}
+
+impl<'a> Types<'a> {
+    pub fn new(ext: &'a Extension) -> Self {
+        let mut t = Types {
+            ids: Map::default(),
+            types: Vec::new(),
+        };
+        for intent in &ext.intents {
+            for ty in intent.def.slots.value.values() {
+                let name = ty.value.as_str();
+                if !t.ids.contains_key(name) {
+                    t.ids.insert(name, t.types.len() as u32);
+                    t.types.push(TypeEntry {
+                        name,
+                        source: ext.slot_type(name),
+                        tagged: Vec::new(),
+                        dict: OnceLock::new(),
+                    });
+                }
+            }
+        }
+        t
+    }
+
+    /// Whether folded `text` is a value of type `id`.
+    pub fn accepts(&self, id: u32, text: &str) -> bool {
+        let Some(t) = self.types.get(id as usize) else {
+            return false;
+        };
+        if text.is_empty() {
+            return false;
+        }
+        if let Some(st) = t.source {
+            let dict = t.dict.get_or_init(|| {
+                let mut d =
+                    std::collections::HashSet::with_hasher(foldhash::fast::RandomState::default());
+                for v in &st.values {
+                    d.insert(fold(&v.value.value));
+                    for s in &v.synonyms {
+                        d.insert(fold(&s.value));
+                    }
+                }
+                for v in &t.tagged {
+                    d.insert(fold(v));
+                }
+                d
+            });
+            return dict.contains(text);
+        }
+        match t.name {
+            "CLOVA.NUMBER" | "CLOVA.GENERIC_NUMBER" => number::parse_number(text).is_some(),
+            "CLOVA.WHOLE_NUMBER" => number::parse_whole_number(text).is_some(),
+            "CLOVA.DATETIME" | "CLOVA.DATETIME_RECENT" => datetime::parse_datetime(
+                text,
+                datetime::DateTime::parse("2026-01-01")
+                    .unwrap_or_else(datetime::DateTime::now_utc9),
+            )
+            .is_some(),
+            "CLOVA.DURATION" => datetime::parse_duration(text).is_some(),
+            _ => true,
+        }
+    }
+}
+
+/// One sample as the pass sees it.
+pub struct Sample<'a, 's> {
+    pub intent: &'a Intent,
+    pub utterance: &'a Sp<String>,
+    /// Folded text with each slot as one character standing for its type: equal patterns
+    /// cannot be told apart by the words.
+    pub pattern: &'s str,
+    pub has_slots: bool,
+}
+
+/// Build the pattern of one sample into `pattern`; `None` when its tags are malformed, else
+/// whether it has slots. `on_tag` sees each tagged value with its type.
+fn build<'a>(
+    intent: &'a Intent,
+    text: &'a str,
+    ids: &Map<&'a str, u32>,
+    pattern: &mut String,
+    mut on_tag: impl FnMut(u32, &'a str),
+) -> Option<bool> {
+    let segs = utterance::parse(text).ok()?;
+    pattern.clear();
+    let slots = &intent.def.slots.value;
+    let mut has_slots = false;
+    for seg in &segs {
+        match seg {
+            utterance::Segment::Text(t) => fold_into(pattern, t),
+            utterance::Segment::Slot { name, value, .. } => {
+                match slots
+                    .iter()
+                    .find(|(k, _)| k.value == *name)
+                    .and_then(|(_, ty)| ids.get(ty.value.as_str()).copied())
+                {
+                    Some(id) => {
+                        pattern.push(type_char(id));
+                        has_slots = true;
+                        on_tag(id, value);
+                    }
+                    None => fold_into(pattern, value),
+                }
+            }
+        }
+    }
+    Some(has_slots)
+}
+
+/// Call `f` with each sample utterance's pattern (samples with malformed tags are skipped).
+/// Collects the values tagged in samples into `types` (so match with [`matches`] after the
+/// pass).
+pub fn for_each_sample<'a>(
+    ext: &'a Extension,
+    types: &mut Types<'a>,
+    mut f: impl FnMut(Sample<'a, '_>),
+) {
+    let mut pattern = String::new();
+    let Types {
+        ids,
+        types: entries,
+    } = types;
+    for intent in &ext.intents {
+        for u in &intent.def.utterances.value {
+            let tag = |id: u32, v: &'a str| {
+                if let Some(t) = entries.get_mut(id as usize) {
+                    t.tagged.push(v);
+                }
+            };
+            let Some(has_slots) = build(intent, &u.value, ids, &mut pattern, tag) else {
+                continue;
+            };
+            f(Sample {
+                intent,
+                utterance: u,
+                pattern: &pattern,
+                has_slots,
+            });
+        }
+    }
+}
+
+/// The pattern of one sample.
+pub fn pattern_of<'a>(intent: &'a Intent, utterance: &'a str, types: &Types<'a>) -> Option<String> {
+    let mut pattern = String::new();
+    build(intent, utterance, &types.ids, &mut pattern, |_, _| {})?;
+    Some(pattern)
+}
+
+/// The folded plain text (slot values kept) of a sample.
+pub fn plain(text: &str) -> String {
+    match utterance::parse(text) {
+        Ok(segs) => fold(&utterance::plain_text(&segs)),
+        Err(_) => fold(text),
+    }
+}
+
+/// The text before the first and after the last slot of a pattern (`None`: no slot).
+fn edges(pattern: &str) -> Option<(usize, usize)> {
+    let first = pattern.find(|c| type_of(c).is_some())?;
+    let last_end = pattern
+        .char_indices()
+        .rev()
+        .find(|(_, c)| type_of(*c).is_some())
+        .map(|(i, c)| i + c.len_utf8())
+        .unwrap_or(first);
+    Some((first, last_end))
+}
+
+/// A cheap test: can folded `u` match `pattern` at all (same text before the first slot and
+/// after the last)?
+pub fn could_match(pattern: &str, u: &str) -> bool {
+    match edges(pattern) {
+        None => pattern == u,
+        Some((first, last_end)) => {
+            let (head, tail) = (&pattern[..first], &pattern[last_end..]);
+            u.len() > head.len() + tail.len() && u.starts_with(head) && u.ends_with(tail)
+        }
+    }
+}
+
+/// Whether folded utterance `u` matches `pattern` exactly (each type character standing for a
+/// value of its type).
+pub fn matches(pattern: &str, u: &str, types: &Types<'_>) -> bool {
+    if !could_match(pattern, u) {
+        return false;
+    }
+    let Some((first, last_end)) = edges(pattern) else {
+        return true;
+    };
+    let tail = pattern.len() - last_end;
+    mid(&pattern[first..last_end], &u[first..u.len() - tail], types)
+}
+
+/// Match a pattern that starts and ends with a type character against all of `u`.
+fn mid(pattern: &str, u: &str, types: &Types<'_>) -> bool {
+    let mut chars = pattern.chars();
+    let Some(ty) = chars.next().and_then(type_of) else {
+        return pattern == u;
+    };
+    let rest = chars.as_str();
+    if rest.is_empty() {
+        return types.accepts(ty, u);
+    }
+    // the literal up to the next type character (may be empty: adjacent slots)
+    let lit_end = rest.find(|c| type_of(c).is_some()).unwrap_or(rest.len());
+    let lit = &rest[..lit_end];
+    let after = &rest[lit_end..];
+    let ends: Vec<usize> = u
+        .char_indices()
+        .map(|(i, _)| i)
+        .skip(1)
+        .chain(std::iter::once(u.len()))
+        .collect();
+    for end in ends {
+        let Some(r) = u[end..].strip_prefix(lit) else {
+            continue;
+        };
+        if types.accepts(ty, &u[..end]) && mid(after, r, types) {
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::extension;
+    use super::*;
+
+    #[test]
+    fn patterns_and_exact_matches() {
+        let ext = extension(&[
+            (
+                "extension.toml",
+                "id = \"com.example.t\"\nlanguage = \"ko-KR\"\nname = \"t\"\ninvocation_names = [\"티\"]\nbuiltin_slot_types = [\"CLOVA.NUMBER\"]\n",
+            ),
+            ("server.toml", "endpoint = \"https://example.com/\"\n"),
+            (
+                "interaction-model/intents/Order.toml",
+                "slots = { p = \"P\", n = \"CLOVA.NUMBER\" }\nutterances = [\"<p>페퍼로니</p> 피자 <n>두 판</n> 주문해줘\", \"메뉴 보여줘\"]\n",
+            ),
+            (
+                "interaction-model/slot-types/P.toml",
+                "[values]\n\"불고기\" = [\"불고기 피자\"]\n",
+            ),
+        ]);
+        let mut types = Types::new(&ext);
+        let mut seen = Vec::new();
+        for_each_sample(&ext, &mut types, |s| {
+            seen.push((s.pattern.to_string(), s.has_slots));
+        });
+        assert_eq!(seen.len(), 2);
+        assert!(seen[0].1 && !seen[1].1);
+        assert_eq!(seen[1].0, "메뉴보여줘");
+        let p = &seen[0].0;
+        assert!(matches(p, &fold("불고기 피자 세 판 주문해줘"), &types));
+        // a value tagged in a sample counts
+        assert!(matches(p, &fold("페퍼로니 피자 3판 주문해줘"), &types));
+        assert!(!matches(p, &fold("치즈 피자 세 판 주문해줘"), &types));
+        assert!(!matches(p, &fold("불고기 피자 주문해줘"), &types));
+        assert!(could_match(p, &fold("치즈 피자 세 판 주문해줘")));
+        assert!(!could_match(p, &fold("치즈 피자 세 판 주문할래")));
+        assert!(matches(&seen[1].0, &fold("메뉴 보여 줘"), &types));
+    }
+}

@@ -1,0 +1,321 @@
+use std::sync::Arc;
+
+use super::*;
+use crate::tree::Entry;
+use crate::tree::Tree;
+
+/// Build an extension from `(relative path, content)` pairs.
+pub(crate) fn extension(files: &[(&str, &str)]) -> Extension {
+    let mut tree = Tree::default();
+    for (p, c) in files {
+        let bytes: Arc<[u8]> = Arc::from(c.as_bytes());
+        tree.insert(format!("extensions/com.example.t/{p}"), Entry::Blob(bytes));
+    }
+    let (ext, sink) = crate::load::load_extension(&tree, "com.example.t", true);
+    assert!(
+        sink.diagnostics.is_empty(),
+        "test extension does not load: {:?}",
+        sink.diagnostics
+    );
+    ext
+}
+
+const KO_INFO: &str = r#"id = "com.example.t"
+language = "ko-KR"
+name = "피자봇"
+invocation_names = ["피자봇"]
+builtin_intents = ["Clova.GuideIntent", "Clova.CancelIntent", "Clova.YesIntent", "Clova.NoIntent"]
+builtin_slot_types = ["CLOVA.NUMBER", "CLOVA.DATETIME", "CLOVA.DURATION", "CLOVA.WORLD_CITY"]
+"#;
+
+fn pizza() -> Extension {
+    extension(&[
+        ("extension.toml", KO_INFO),
+        ("server.toml", "endpoint = \"https://example.com/cek\"\n"),
+        (
+            "interaction-model/intents/OrderPizza.toml",
+            r#"slots = { pizzaType = "PIZZA_TYPE", pizzaAmount = "CLOVA.NUMBER" }
+utterances = [
+  "<pizzaType>페퍼로니</pizzaType> 피자 주문해줘",
+  "<pizzaType>페퍼로니</pizzaType> 피자 <pizzaAmount>두 판</pizzaAmount> 주문해줘",
+  "<pizzaAmount>한 판</pizzaAmount> 주문할게",
+]
+"#,
+        ),
+        (
+            "interaction-model/intents/Reserve.toml",
+            r#"slots = { when = "CLOVA.DATETIME" }
+utterances = ["<when>내일 오후 3시</when>에 예약해줘"]
+"#,
+        ),
+        (
+            "interaction-model/intents/Timer.toml",
+            r#"slots = { length = "CLOVA.DURATION" }
+utterances = ["<length>10분</length> 타이머 맞춰줘"]
+"#,
+        ),
+        (
+            "interaction-model/intents/Weather.toml",
+            r#"slots = { city = "CLOVA.WORLD_CITY" }
+utterances = ["<city>서울</city> 날씨 알려줘"]
+"#,
+        ),
+        (
+            "interaction-model/intents/Menu.toml",
+            r#"utterances = ["메뉴 알려줘", "메뉴 뭐 있어"]
+"#,
+        ),
+        (
+            "interaction-model/slot-types/PIZZA_TYPE.toml",
+            r#"[values]
+"페퍼로니" = ["페파로니", "페퍼로니 피자"]
+"불고기" = ["불고기 피자"]
+"치즈" = []
+"#,
+        ),
+    ])
+}
+
+fn now() -> Options {
+    Options {
+        now: DateTime::parse("2026-01-01T10:00:00").unwrap(),
+    }
+}
+
+fn slots(a: &Analysis) -> Vec<(String, String)> {
+    a.slots
+        .iter()
+        .map(|s| (s.name.clone(), s.value.clone()))
+        .collect()
+}
+
+#[test]
+fn exact_match_with_custom_slot_and_synonym() {
+    let ext = pizza();
+    let m = Model::compile(&ext);
+    let a = m.analyse("페파로니 피자 주문해 줘!", &now());
+    assert_eq!(a.intent, "OrderPizza");
+    assert_eq!(a.kind, MatchKind::Exact);
+    assert_eq!(a.confidence, 1.0);
+    assert_eq!(slots(&a), vec![("pizzaType".into(), "페퍼로니".into())]);
+    assert_eq!(a.slots[0].text, "페파로니");
+    let c = a.closest.unwrap();
+    assert_eq!(c.utterance, "<pizzaType>페퍼로니</pizzaType> 피자 주문해줘");
+    assert_eq!(
+        c.file.as_deref(),
+        Some("extensions/com.example.t/interaction-model/intents/OrderPizza.toml")
+    );
+}
+
+#[test]
+fn exact_match_with_number_counter() {
+    let ext = pizza();
+    let m = Model::compile(&ext);
+    let a = m.analyse("불고기 피자 세 판 주문해줘", &now());
+    assert_eq!(a.intent, "OrderPizza");
+    assert_eq!(
+        slots(&a),
+        vec![
+            ("pizzaType".into(), "불고기".into()),
+            ("pizzaAmount".into(), "3".into())
+        ]
+    );
+    assert_eq!(a.slots[1].unit.as_deref(), Some("판"));
+    assert_eq!(a.slots[1].slot_type, "CLOVA.NUMBER");
+    // adjacent slots after removing spaces, digits and a counter
+    let a = m.analyse("치즈 피자 2판 주문해줘", &now());
+    assert_eq!(a.slot("pizzaAmount").unwrap().value, "2");
+    let a = m.analyse("다섯 판 주문할게", &now());
+    assert_eq!(a.intent, "OrderPizza");
+    assert_eq!(a.slot("pizzaAmount").unwrap().value, "5");
+}
+
+#[test]
+fn datetime_and_duration_slots() {
+    let ext = pizza();
+    let m = Model::compile(&ext);
+    let a = m.analyse("모레 저녁 7시에 예약해줘", &now());
+    assert_eq!(a.intent, "Reserve");
+    let s = a.slot("when").unwrap();
+    assert_eq!(s.value, "2026-01-03T19:00:00");
+    assert_eq!(s.value_type.as_deref(), Some("DATETIME"));
+    let a = m.analyse("한 시간 반 타이머 맞춰줘", &now());
+    assert_eq!(a.intent, "Timer");
+    assert_eq!(a.slot("length").unwrap().value, "PT1H30M");
+}
+
+#[test]
+fn free_text_builtin_type() {
+    let ext = pizza();
+    let m = Model::compile(&ext);
+    let a = m.analyse("뉴 욕 날씨 알려줘", &now());
+    assert_eq!(a.intent, "Weather");
+    assert_eq!(a.confidence, 0.9);
+    assert_eq!(a.slot("city").unwrap().value, "뉴 욕");
+}
+
+#[test]
+fn builtin_intents_by_phrase() {
+    let ext = pizza();
+    let m = Model::compile(&ext);
+    for (u, i) in [
+        ("도움말", "Clova.GuideIntent"),
+        ("뭐 할 수 있어?", "Clova.GuideIntent"),
+        ("취소", "Clova.CancelIntent"),
+        ("응", "Clova.YesIntent"),
+        ("네", "Clova.YesIntent"),
+        ("아니", "Clova.NoIntent"),
+    ] {
+        assert_eq!(m.analyse(u, &now()).intent, i, "{u}");
+    }
+    // not declared: not recognised
+    assert_ne!(m.analyse("다음 곡", &now()).intent, "Clova.NextIntent");
+}
+
+#[test]
+fn near_match_and_fallback() {
+    let ext = pizza();
+    let m = Model::compile(&ext);
+    let a = m.analyse("치즈 피자 주문할래", &now());
+    assert_eq!(a.intent, "OrderPizza");
+    assert_eq!(a.kind, MatchKind::Similar);
+    assert!(a.confidence >= SIMILARITY_THRESHOLD && a.confidence < 1.0);
+    assert_eq!(slots(&a), vec![("pizzaType".into(), "치즈".into())]);
+    let a = m.analyse("오늘 주식 시세는 어때", &now());
+    assert_eq!(a.intent, "Clova.GuideIntent");
+    assert_eq!(a.kind, MatchKind::None);
+    assert_eq!(a.confidence, 0.0);
+    assert!(a.slots.is_empty());
+}
+
+#[test]
+fn fallback_intent_when_declared() {
+    let ext = extension(&[
+        (
+            "extension.toml",
+            r#"id = "com.example.t"
+language = "ja-JP"
+name = "ピザボット"
+invocation_names = ["ピザボット"]
+builtin_intents = ["Clova.GuideIntent", "Clova.FallbackIntent", "Clova.YesIntent", "Clova.NoIntent", "Clova.CancelIntent"]
+builtin_slot_types = ["CLOVA.NUMBER"]
+"#,
+        ),
+        ("server.toml", "endpoint = \"https://example.com/cek\"\n"),
+        (
+            "interaction-model/intents/OrderPizza.toml",
+            r#"slots = { pizzaType = "PIZZA_TYPE", amount = "CLOVA.NUMBER" }
+utterances = ["<pizzaType>マルゲリータ</pizzaType>を<amount>2枚</amount>注文して", "<pizzaType>マルゲリータ</pizzaType>をください"]
+"#,
+        ),
+        (
+            "interaction-model/slot-types/PIZZA_TYPE.tsv",
+            "マルゲリータ\tマルゲリータピザ\nコーヒー\tｺｰﾋｰ\n",
+        ),
+    ]);
+    let m = Model::compile(&ext);
+    assert_eq!(m.fallback_intent(), "Clova.FallbackIntent");
+    let a = m.analyse("まるげりーたを二つ注文して", &now());
+    assert_eq!(a.intent, "OrderPizza");
+    assert_eq!(
+        slots(&a),
+        vec![
+            ("pizzaType".into(), "マルゲリータ".into()),
+            ("amount".into(), "2".into())
+        ]
+    );
+    assert_eq!(a.slot("amount").unwrap().unit.as_deref(), Some("つ"));
+    let a = m.analyse("ｺｰﾋｰをください。", &now());
+    assert_eq!(a.slot("pizzaType").unwrap().value, "コーヒー");
+    let a = m.analyse("コ～ヒ～をください", &now());
+    assert_eq!(a.slot("pizzaType").unwrap().value, "コーヒー");
+    for (u, i) in [
+        ("ヘルプ", "Clova.GuideIntent"),
+        ("キャンセル", "Clova.CancelIntent"),
+        ("はい", "Clova.YesIntent"),
+        ("いいえ", "Clova.NoIntent"),
+        ("天気を教えて", "Clova.FallbackIntent"),
+    ] {
+        assert_eq!(m.analyse(u, &now()).intent, i, "{u}");
+    }
+}
+
+#[test]
+fn more_specific_pattern_wins() {
+    let ext = extension(&[
+        ("extension.toml", KO_INFO),
+        ("server.toml", "endpoint = \"https://example.com/cek\"\n"),
+        (
+            "interaction-model/intents/Any.toml",
+            r#"slots = { city = "CLOVA.WORLD_CITY" }
+utterances = ["<city>서울</city> 알려줘"]
+"#,
+        ),
+        (
+            "interaction-model/intents/Menu.toml",
+            r#"utterances = ["메뉴 알려줘"]
+"#,
+        ),
+    ]);
+    let m = Model::compile(&ext);
+    assert_eq!(m.analyse("메뉴 알려줘", &now()).intent, "Menu");
+    assert_eq!(m.analyse("부산 알려줘", &now()).intent, "Any");
+}
+
+#[test]
+fn empty_and_odd_input_do_not_panic() {
+    let ext = pizza();
+    let m = Model::compile(&ext);
+    for u in [
+        "",
+        " ",
+        "!!!",
+        "ｰｰｰ",
+        "\u{3099}",
+        "<pizzaType>",
+        "피자 피자 피자 피자",
+    ] {
+        let a = m.analyse(u, &now());
+        assert!(!a.intent.is_empty());
+    }
+    let empty = Extension::default();
+    let m = Model::compile(&empty);
+    assert_eq!(m.analyse("도움말", &now()).intent, "Clova.GuideIntent");
+    assert_eq!(m.analyse("아무거나", &now()).intent, "Clova.GuideIntent");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    /// Any text, including odd Unicode, folds and analyses without panicking.
+    #[test]
+    fn arbitrary_text_does_not_panic(text in "\\PC{0,40}") {
+        let f = normalize::fold_mapped(&text);
+        let _ = f.source_range(0..f.text.len());
+        let _ = f.word_starts(&text);
+        let _ = number::parse_number(&f.text);
+        let _ = number::parse_whole_number(&f.text);
+        let _ = datetime::parse_datetime(&f.text, now().now);
+        let _ = datetime::parse_duration(&f.text);
+        let _ = launch::split(&text, Language::Korean, &["피자봇".to_string()]);
+    }
+
+    /// Number and date words in any order do not panic (overflow, odd combinations).
+    #[test]
+    fn number_and_date_words_do_not_panic(
+        words in proptest::collection::vec(proptest::sample::select(vec![
+            "9", "99999999999", "만", "억", "조", "십", "삼", "열", "스무", "두", "개", "년", "월", "일",
+            "시", "분", "후", "전", "반", "오후", "다음주", "금요일", "二", "十", "万", "時", "日", "ヶ月",
+            "-", ".", "5", "마이너스", "하루", "번",
+        ]), 0..12)
+    ) {
+        let text: String = words.concat();
+        let f = normalize::fold(&text);
+        let _ = number::parse_number(&f);
+        let _ = datetime::parse_datetime(&f, now().now);
+        let _ = datetime::parse_duration(&f);
+        let ext = pizza();
+        let m = Model::compile(&ext);
+        let _ = m.analyse(&text, &now());
+    }
+}

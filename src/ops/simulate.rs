@@ -1,0 +1,524 @@
+//! `cekops simulate`: play CEK against a running extension server. Utterances are analysed
+//! offline ([`crate::nlu`]) and sent as real CEK requests over HTTP; each response is checked
+//! against the message format and its speech reported.
+
+use std::hash::BuildHasher;
+use std::hash::Hasher;
+use std::time::Duration;
+
+use anyhow::Result;
+use serde::Deserialize;
+use serde::Serialize;
+use serde_json::Value;
+use serde_json::json;
+
+use crate::cek;
+use crate::cek::Caller;
+use crate::cek::Checked;
+use crate::cek::RequestKind;
+use crate::error::refused;
+use crate::error::usage;
+use crate::nlu;
+use crate::nlu::Analysis;
+use crate::nlu::Model;
+
+/// How to reach the extension and who is calling.
+#[derive(Clone, Debug)]
+pub struct SimOptions {
+    pub endpoint: String,
+    pub timeout: Duration,
+    /// Start with the first utterance as an `IntentRequest` (`session.new` true) instead of a
+    /// `LaunchRequest`.
+    pub one_shot: bool,
+    pub caller: Caller,
+    /// Extra headers (e.g. a `SignatureCEK` test value).
+    pub headers: Vec<(String, String)>,
+    pub nlu: nlu::Options,
+}
+
+/// One request and its response.
+#[derive(Clone, Debug, Serialize)]
+pub struct Exchange {
+    pub kind: RequestKind,
+    pub session_id: String,
+    /// The utterance of an `IntentRequest`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub utterance: Option<String>,
+    /// How the utterance was analysed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<Analysis>,
+    pub request: Value,
+    pub status: u16,
+    /// The response body (`null` when empty).
+    pub response: Value,
+    pub checked: Checked,
+}
+
+/// What a whole run did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    pub exchanges: usize,
+    /// Responses that broke the message format.
+    pub invalid: usize,
+    /// Utterances left when the extension ended the session.
+    pub unsent: Vec<String>,
+}
+
+fn new_session_id() -> String {
+    let state = std::collections::hash_map::RandomState::new();
+    let mut bytes = [0u8; 16];
+    for (i, chunk) in bytes.chunks_mut(8).enumerate() {
+        let mut h = state.build_hasher();
+        h.write_usize(i);
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0),
+        );
+        h.write_u32(std::process::id());
+        chunk.copy_from_slice(&h.finish().to_le_bytes());
+    }
+    // UUID version 4, variant 1
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// A conversation with one extension server.
+pub struct Simulator<'m, 'a> {
+    model: &'m Model<'a>,
+    opts: SimOptions,
+    agent: ureq::Agent,
+    session_id: String,
+    attributes: Value,
+    /// A session is open (the extension has not ended it).
+    open: bool,
+    /// The next request is the first of its session.
+    first: bool,
+}
+
+impl<'m, 'a> Simulator<'m, 'a> {
+    pub fn new(model: &'m Model<'a>, opts: SimOptions) -> Result<Self> {
+        let url = opts.endpoint.trim();
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(usage(format!("`{url}` is not an http(s) URL"))
+                .hint("give the extension server's URL, e.g. --endpoint http://127.0.0.1:8080/cek")
+                .into());
+        }
+        let config = ureq::Agent::config_builder()
+            .timeout_global(Some(opts.timeout))
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .user_agent(concat!("cekops/", env!("CARGO_PKG_VERSION"), " (simulate)"))
+            .build();
+        Ok(Self {
+            model,
+            opts,
+            agent: config.into(),
+            session_id: new_session_id(),
+            attributes: json!({}),
+            open: false,
+            first: true,
+        })
+    }
+
+    /// Whether a session is open.
+    pub fn is_open(&self) -> bool {
+        self.open
+    }
+
+    fn begin(&mut self) {
+        self.session_id = new_session_id();
+        self.attributes = json!({});
+        self.open = true;
+        self.first = true;
+    }
+
+    /// Open a session: `LaunchRequest`, or nothing in one-shot mode (the first utterance opens
+    /// it).
+    pub fn start(&mut self) -> Result<Option<Exchange>> {
+        self.begin();
+        if self.opts.one_shot {
+            return Ok(None);
+        }
+        self.send(RequestKind::LaunchRequest, None, None).map(Some)
+    }
+
+    /// Send an utterance as an `IntentRequest`.
+    pub fn say(&mut self, utterance: &str) -> Result<Exchange> {
+        if !self.open {
+            self.begin();
+        }
+        let analysis = self.model.analyse(utterance, &self.opts.nlu);
+        let intent = cek::intent_object(&analysis);
+        self.send(
+            RequestKind::IntentRequest,
+            Some((utterance.to_string(), analysis)),
+            Some(intent),
+        )
+    }
+
+    /// The user ends the session: `SessionEndedRequest`, when one is open.
+    pub fn end(&mut self) -> Result<Option<Exchange>> {
+        if !self.open {
+            return Ok(None);
+        }
+        let x = self.send(RequestKind::SessionEndedRequest, None, None)?;
+        self.open = false;
+        Ok(Some(x))
+    }
+
+    fn send(
+        &mut self,
+        kind: RequestKind,
+        said: Option<(String, Analysis)>,
+        intent: Option<Value>,
+    ) -> Result<Exchange> {
+        let body = cek::request(
+            &self.opts.caller,
+            &self.session_id,
+            self.first,
+            &self.attributes,
+            kind,
+            intent,
+        );
+        self.first = false;
+        let (status, response) = self.post(&body)?;
+        // CEK ignores what an extension answers to `SessionEndedRequest`.
+        let checked = if kind == RequestKind::SessionEndedRequest {
+            Checked::default()
+        } else {
+            cek::check_response(&response)
+        };
+        if kind != RequestKind::SessionEndedRequest {
+            if checked.problems.is_empty() {
+                self.attributes = checked.session_attributes.clone();
+            }
+            if checked.should_end_session || !checked.problems.is_empty() {
+                self.open = false;
+            }
+        }
+        let (utterance, analysis) = match said {
+            Some((u, a)) => (Some(u), Some(a)),
+            None => (None, None),
+        };
+        Ok(Exchange {
+            kind,
+            session_id: self.session_id.clone(),
+            utterance,
+            analysis,
+            request: body,
+            status,
+            response,
+            checked,
+        })
+    }
+
+    /// POST a body; transport failures, HTTP errors and non-JSON bodies are errors.
+    fn post(&self, body: &Value) -> Result<(u16, Value)> {
+        let url = self.opts.endpoint.trim();
+        let text = serde_json::to_string(body)?;
+        let mut req = self.agent.post(url);
+        for (k, v) in cek::HEADERS {
+            req = req.header(*k, *v);
+        }
+        for (k, v) in &self.opts.headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        let secs = self.opts.timeout.as_secs_f64();
+        let mut resp = match req.send(text.as_bytes()) {
+            Ok(r) => r,
+            Err(e) => return Err(transport_error(url, secs, e).into()),
+        };
+        let status = resp.status().as_u16();
+        let bytes = match resp
+            .body_mut()
+            .with_config()
+            .limit(16 * 1024 * 1024)
+            .read_to_vec()
+        {
+            Ok(b) => b,
+            Err(e) => return Err(transport_error(url, secs, e).into()),
+        };
+        if status != 200 {
+            let excerpt = excerpt(&bytes);
+            let reason = resp.status().canonical_reason().unwrap_or("");
+            let mut err = refused(format!(
+                "the extension server answered HTTP {status} {reason} to {url}"
+            ));
+            err = if excerpt.is_empty() {
+                err.hint("CEK expects `200 OK` with a JSON body")
+            } else {
+                err.hint(format!("response body: {excerpt}"))
+            };
+            return Err(err.into());
+        }
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok((status, Value::Null));
+        }
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(v) => Ok((status, v)),
+            Err(e) => Err(
+                refused(format!("the extension server's response is not JSON: {e}"))
+                    .hint(format!("response body: {}", excerpt(&bytes)))
+                    .into(),
+            ),
+        }
+    }
+}
+
+fn excerpt(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.trim();
+    let cut: String = text.chars().take(200).collect();
+    if cut.len() < text.len() {
+        format!("{cut}…")
+    } else {
+        cut
+    }
+}
+
+fn transport_error(url: &str, secs: f64, e: ureq::Error) -> crate::error::UserError {
+    match e {
+        ureq::Error::Timeout(_) => refused(format!("no answer from {url} within {secs} s"))
+            .hint("is the extension server busy or stuck? raise the limit with --timeout SECONDS"),
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            refused(format!("cannot connect to {url}: connection refused"))
+                .hint("is the extension server running and listening on that address and port?")
+        }
+        ureq::Error::Io(io)
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+            ) =>
+        {
+            refused(format!("no answer from {url} within {secs} s"))
+                .hint("raise the limit with --timeout SECONDS")
+        }
+        ureq::Error::HostNotFound => refused(format!("cannot resolve the host of {url}"))
+            .hint("check the host name in --endpoint (or `endpoint` in server.toml)"),
+        ureq::Error::BadUri(m) => usage(format!("`{url}` is not a valid URL: {m}")),
+        ureq::Error::ConnectionFailed => {
+            refused(format!("cannot connect to {url}")).hint("is the extension server running?")
+        }
+        ureq::Error::Tls(m) => refused(format!("TLS with {url} failed: {m}")),
+        other => refused(format!("the request to {url} failed: {other}")),
+    }
+}
+
+/// A scenario file: turns replayed against a server, with what each response must say.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Send the first utterance as an `IntentRequest` with `session.new` true (no launch).
+    #[serde(default)]
+    pub one_shot: bool,
+    /// What the `LaunchRequest`'s response must say.
+    #[serde(default)]
+    pub launch: Option<Expect>,
+    /// The user's turns, in order.
+    #[serde(default, rename = "turn")]
+    pub turns: Vec<ScenarioTurn>,
+}
+
+/// Expectations on one response.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// Text the speech must contain (compared after folding width, spaces and punctuation).
+    #[serde(default)]
+    pub speech: Option<String>,
+    /// The expected `shouldEndSession`.
+    #[serde(default)]
+    pub end_session: Option<bool>,
+}
+
+/// One turn of a scenario.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioTurn {
+    pub utterance: String,
+    /// The intent the utterance must be analysed as.
+    #[serde(default)]
+    pub intent: Option<String>,
+    #[serde(default)]
+    pub speech: Option<String>,
+    #[serde(default)]
+    pub end_session: Option<bool>,
+}
+
+/// Parse a scenario file's text.
+pub fn parse_scenario(path: &str, text: &str) -> Result<Scenario> {
+    let s: Scenario = toml::from_str(text).map_err(|e| {
+        usage(format!("scenario `{path}` is not valid: {}", e.to_string().trim()))
+            .hint("a scenario has `[[turn]]` tables with `utterance` and optional `intent`, `speech`, `end_session`; see README \"Testing extensions\"")
+    })?;
+    if s.one_shot && s.launch.is_some() {
+        return Err(usage(format!(
+            "scenario `{path}` has `one_shot = true` and a `[launch]` expectation"
+        ))
+        .hint("a one-shot session sends no LaunchRequest")
+        .into());
+    }
+    if s.turns.is_empty() && s.launch.is_none() {
+        return Err(usage(format!("scenario `{path}` has no turns"))
+            .hint("add [[turn]] tables with `utterance = \"…\"`")
+            .into());
+    }
+    Ok(s)
+}
+
+/// Check one response against expectations; the failures as sentences.
+pub fn expect(
+    what: &str,
+    x: &Exchange,
+    speech: Option<&str>,
+    end: Option<bool>,
+    intent: Option<&str>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if let (Some(want), Some(a)) = (intent, &x.analysis)
+        && a.intent != want
+    {
+        out.push(format!(
+            "{what}: expected intent {want}, the utterance was analysed as {}",
+            a.intent
+        ));
+    }
+    if let Some(want) = speech {
+        let got = x.checked.text();
+        let all = format!(
+            "{got} {}",
+            x.checked
+                .brief
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        if !nlu::normalize::fold(&all).contains(&nlu::normalize::fold(want)) {
+            out.push(format!(
+                "{what}: expected speech containing \"{want}\", got \"{got}\""
+            ));
+        }
+    }
+    if let Some(want) = end
+        && x.checked.should_end_session != want
+    {
+        out.push(format!(
+            "{what}: expected shouldEndSession {want}, got {}",
+            x.checked.should_end_session
+        ));
+    }
+    out
+}
+
+/// Where utterances come from.
+pub enum Input<'i> {
+    /// A fixed list (arguments or a scenario): when the extension ends the session early, the
+    /// rest is not sent.
+    List(Vec<String>),
+    /// Interactive lines: when the extension ends the session, the next line opens a new one.
+    Lines(&'i mut dyn Iterator<Item = String>),
+}
+
+/// Run a conversation: open a session, send each utterance, end the session when the input
+/// ends. `on_exchange` sees every exchange as it happens. Stops at the first response that
+/// breaks the message format.
+pub fn converse(
+    sim: &mut Simulator<'_, '_>,
+    input: Input<'_>,
+    on_exchange: &mut dyn FnMut(&Exchange),
+) -> Result<Summary> {
+    let mut summary = Summary::default();
+    let mut record = |x: &Exchange, summary: &mut Summary| -> bool {
+        on_exchange(x);
+        summary.exchanges += 1;
+        if x.checked.problems.is_empty() {
+            true
+        } else {
+            summary.invalid += 1;
+            false
+        }
+    };
+    if let Some(x) = sim.start()?
+        && !record(&x, &mut summary)
+    {
+        return Ok(summary);
+    }
+    match input {
+        Input::List(list) => {
+            let mut iter = list.into_iter();
+            while let Some(u) = iter.next() {
+                if !sim.is_open() {
+                    summary.unsent.push(u);
+                    summary.unsent.extend(iter);
+                    return Ok(summary);
+                }
+                let x = sim.say(&u)?;
+                if !record(&x, &mut summary) {
+                    return Ok(summary);
+                }
+            }
+        }
+        Input::Lines(lines) => {
+            for u in lines {
+                if u.trim().is_empty() {
+                    continue;
+                }
+                if !sim.is_open()
+                    && let Some(x) = sim.start()?
+                    && !record(&x, &mut summary)
+                {
+                    return Ok(summary);
+                }
+                let x = sim.say(&u)?;
+                if !record(&x, &mut summary) {
+                    return Ok(summary);
+                }
+            }
+        }
+    }
+    if let Some(x) = sim.end()? {
+        record(&x, &mut summary);
+    }
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_ids_are_uuid_v4() {
+        let a = new_session_id();
+        let b = new_session_id();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4");
+        assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"));
+    }
+
+    #[test]
+    fn scenarios_parse() {
+        let s = parse_scenario(
+            "s.toml",
+            "[launch]\nspeech = \"hi\"\n[[turn]]\nutterance = \"a\"\nend_session = true\n",
+        )
+        .unwrap();
+        assert_eq!(s.turns.len(), 1);
+        assert_eq!(s.turns[0].end_session, Some(true));
+        assert!(parse_scenario("s.toml", "[[turn]]\nutterence = \"a\"\n").is_err());
+        assert!(parse_scenario("s.toml", "one_shot = true\n[launch]\n").is_err());
+        assert!(parse_scenario("s.toml", "").is_err());
+    }
+}

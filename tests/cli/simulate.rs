@@ -1,0 +1,642 @@
+//! `cekops simulate` against a real HTTP extension server started on 127.0.0.1 inside the test:
+//! the exact requests it received and what cekops printed.
+
+use std::io::BufRead;
+use std::io::BufReader;
+use std::io::Read;
+use std::io::Write;
+use std::net::TcpListener;
+use std::net::TcpStream;
+use std::process::Command;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::Mutex;
+
+use serde_json::Value;
+use serde_json::json;
+
+use crate::common::Out;
+use crate::common::TestEnv;
+
+const ID: &str = "com.example.pizzabot";
+
+/// One request the server received.
+#[derive(Clone, Debug)]
+struct Received {
+    method: String,
+    path: String,
+    /// Header names in lower case, in the order received.
+    headers: Vec<(String, String)>,
+    body: Value,
+}
+
+impl Received {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What the handler answers: status, body.
+struct Reply(u16, String);
+
+type Handler = dyn Fn(&Received, usize) -> Reply + Send + Sync;
+
+/// An HTTP/1.1 server on 127.0.0.1 (keep-alive aware) that records every request.
+struct Server {
+    url: String,
+    received: Arc<Mutex<Vec<Received>>>,
+}
+
+impl Server {
+    fn start(handler: impl Fn(&Received, usize) -> Reply + Send + Sync + 'static) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/cek", listener.local_addr().unwrap());
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let rec = received.clone();
+        let handler: Arc<Handler> = Arc::new(handler);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let rec = rec.clone();
+                let handler = handler.clone();
+                std::thread::spawn(move || serve(stream, &rec, &*handler));
+            }
+        });
+        Server { url, received }
+    }
+
+    fn requests(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    fn bodies(&self) -> Vec<Value> {
+        self.requests().into_iter().map(|r| r.body).collect()
+    }
+}
+
+fn serve(stream: TcpStream, rec: &Mutex<Vec<Received>>, handler: &Handler) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut stream = stream;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut parts = line.split_whitespace();
+        let method = parts.next().unwrap_or_default().to_string();
+        let path = parts.next().unwrap_or_default().to_string();
+        let mut headers = Vec::new();
+        let mut length = 0;
+        loop {
+            let mut h = String::new();
+            if reader.read_line(&mut h).unwrap_or(0) == 0 {
+                return;
+            }
+            let h = h.trim_end();
+            if h.is_empty() {
+                break;
+            }
+            let (k, v) = h.split_once(':').unwrap();
+            let k = k.trim().to_ascii_lowercase();
+            if k == "content-length" {
+                length = v.trim().parse().unwrap();
+            }
+            headers.push((k, v.trim().to_string()));
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        let r = Received {
+            method,
+            path,
+            headers,
+            body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+        };
+        let n = {
+            let mut all = rec.lock().unwrap();
+            all.push(r.clone());
+            all.len() - 1
+        };
+        let Reply(status, text) = handler(&r, n);
+        let head = format!(
+            "HTTP/1.1 {status} X\r\nContent-Type: application/json;charset=UTF-8\r\nContent-Length: {}\r\n\r\n",
+            text.len()
+        );
+        if stream.write_all(head.as_bytes()).is_err() || stream.write_all(text.as_bytes()).is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// A valid response saying `text`, keeping `attrs`.
+fn say(text: &str, attrs: Value, end: bool) -> Reply {
+    Reply(
+        200,
+        json!({
+            "version": "0.1.0",
+            "sessionAttributes": attrs,
+            "response": {
+                "outputSpeech": {
+                    "type": "SimpleSpeech",
+                    "values": { "type": "PlainText", "lang": "ko", "value": text }
+                },
+                "card": {},
+                "directives": [],
+                "shouldEndSession": end
+            }
+        })
+        .to_string(),
+    )
+}
+
+/// The pizza server: greets, counts turns in `sessionAttributes`, ends after an order.
+fn pizza_server() -> Server {
+    Server::start(|r, _| {
+        let kind = r.body["request"]["type"].as_str().unwrap_or_default();
+        let turns = r.body["session"]["sessionAttributes"]["turns"]
+            .as_i64()
+            .unwrap_or(0);
+        let attrs = json!({ "turns": turns + 1 });
+        match kind {
+            "LaunchRequest" => say("피자봇입니다. 무엇을 주문할까요?", attrs, false),
+            "IntentRequest" => {
+                let intent = &r.body["request"]["intent"];
+                match intent["name"].as_str().unwrap_or_default() {
+                    "OrderPizza" => say(
+                        &format!(
+                            "{} 피자를 주문했습니다.",
+                            intent["slots"]["pizzaType"]["value"]
+                                .as_str()
+                                .unwrap_or("?")
+                        ),
+                        attrs,
+                        true,
+                    ),
+                    other => say(&format!("{other} 요청입니다."), attrs, false),
+                }
+            }
+            _ => Reply(200, String::new()),
+        }
+    })
+}
+
+fn pizzabot() -> TestEnv {
+    let env = TestEnv::new();
+    env.copy_from_project("tests/fixtures/pizzabot");
+    env
+}
+
+/// Run cekops with `stdin` as its standard input.
+fn cekops_stdin(env: &TestEnv, args: &[&str], stdin: &str) -> Out {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cekops"));
+    env.apply(&mut cmd);
+    cmd.current_dir(&env.root)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn system() -> Value {
+    json!({
+        "application": { "applicationId": ID },
+        "device": { "deviceId": "cekops-test-device", "display": { "size": "none" } },
+        "user": { "userId": "cekops-test-user" }
+    })
+}
+
+#[test]
+fn simulate_sends_cek_requests_and_prints_the_speech() {
+    let env = pizzabot();
+    let server = pizza_server();
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "도움말",
+        "페파로니 피자 두 판 주문해줘",
+    ]);
+    out.code(0);
+    assert_eq!(
+        out.stdout,
+        "> LaunchRequest
+< 피자봇입니다. 무엇을 주문할까요?
+> 도움말
+  IntentRequest Clova.GuideIntent
+< Clova.GuideIntent 요청입니다.
+> 페파로니 피자 두 판 주문해줘
+  IntentRequest OrderPizza pizzaType=\"페퍼로니\" pizzaAmount=\"2\" unit \"판\"
+< 페퍼로니 피자를 주문했습니다.
+  (the extension ended the session)
+"
+    );
+    let reqs = server.requests();
+    // the extension ended the session: no SessionEndedRequest
+    assert_eq!(reqs.len(), 3);
+    for r in &reqs {
+        assert_eq!(r.method, "POST");
+        assert_eq!(r.path, "/cek");
+        assert_eq!(
+            r.header("content-type"),
+            Some("application/json;charset-UTF-8")
+        );
+        assert_eq!(r.header("accept"), Some("application/json"));
+        assert_eq!(r.header("accept-charset"), Some("utf-8"));
+        assert_eq!(r.header("signaturecek"), None);
+    }
+    let session = reqs[0].body["session"]["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(session.len(), 36);
+    let user = json!({ "userId": "cekops-test-user" });
+    assert_eq!(
+        server.bodies(),
+        vec![
+            json!({
+                "version": "0.1.0",
+                "session": { "new": true, "sessionAttributes": {}, "sessionId": session, "user": user },
+                "context": { "System": system() },
+                "request": { "type": "LaunchRequest" }
+            }),
+            json!({
+                "version": "0.1.0",
+                "session": { "new": false, "sessionAttributes": { "turns": 1 }, "sessionId": session, "user": user },
+                "context": { "System": system() },
+                "request": { "type": "IntentRequest", "intent": { "name": "Clova.GuideIntent", "slots": {} } }
+            }),
+            json!({
+                "version": "0.1.0",
+                "session": { "new": false, "sessionAttributes": { "turns": 2 }, "sessionId": session, "user": user },
+                "context": { "System": system() },
+                "request": { "type": "IntentRequest", "intent": {
+                    "name": "OrderPizza",
+                    "slots": {
+                        "pizzaType": { "name": "pizzaType", "value": "페퍼로니" },
+                        "pizzaAmount": { "name": "pizzaAmount", "value": "2", "unit": "판" }
+                    }
+                } }
+            }),
+        ]
+    );
+}
+
+#[test]
+fn simulate_ends_an_open_session_and_one_shot_opens_with_the_intent() {
+    let env = pizzabot();
+    let server = pizza_server();
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--one-shot",
+        "--header",
+        "SignatureCEK: test-signature-not-real",
+        "--user-id",
+        "u1",
+        "--access-token",
+        "tok",
+        "--now",
+        "2026-01-01T10:00",
+        "내일 저녁 7시에 배달해줘",
+    ]);
+    out.code(0);
+    assert_eq!(
+        out.stdout,
+        "> 내일 저녁 7시에 배달해줘
+  IntentRequest Deliver when=\"2026-01-02T19:00:00\" (DATETIME)
+< Deliver 요청입니다.
+> SessionEndedRequest
+"
+    );
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(
+        reqs[0].header("signaturecek"),
+        Some("test-signature-not-real")
+    );
+    let b = &reqs[0].body;
+    assert_eq!(b["session"]["new"], true);
+    assert_eq!(
+        b["session"]["user"],
+        json!({ "userId": "u1", "accessToken": "tok" })
+    );
+    assert_eq!(
+        b["context"]["System"]["user"],
+        json!({ "userId": "u1", "accessToken": "tok" })
+    );
+    assert_eq!(
+        b["request"]["intent"]["slots"]["when"],
+        json!({ "name": "when", "value": "2026-01-02T19:00:00", "valueType": "DATETIME" })
+    );
+    assert_eq!(
+        reqs[1].body["request"],
+        json!({ "type": "SessionEndedRequest" })
+    );
+    assert_eq!(reqs[1].body["session"]["new"], false);
+    assert_eq!(
+        reqs[1].body["session"]["sessionAttributes"],
+        json!({ "turns": 1 })
+    );
+    assert_eq!(
+        reqs[1].body["session"]["sessionId"],
+        reqs[0].body["session"]["sessionId"]
+    );
+}
+
+#[test]
+fn simulate_interactive_reads_stdin_and_opens_a_new_session_after_the_end() {
+    let env = pizzabot();
+    let server = pizza_server();
+    let out = cekops_stdin(
+        &env,
+        &["simulate", ID, "--endpoint", &server.url],
+        "페퍼로니 피자 주문해줘\n\n도움말\n",
+    );
+    out.code(0);
+    assert_eq!(
+        out.stdout,
+        "> LaunchRequest
+< 피자봇입니다. 무엇을 주문할까요?
+> 페퍼로니 피자 주문해줘
+  IntentRequest OrderPizza pizzaType=\"페퍼로니\"
+< 페퍼로니 피자를 주문했습니다.
+  (the extension ended the session)
+> LaunchRequest
+< 피자봇입니다. 무엇을 주문할까요?
+> 도움말
+  IntentRequest Clova.GuideIntent
+< Clova.GuideIntent 요청입니다.
+> SessionEndedRequest
+"
+    );
+    let bodies = server.bodies();
+    let kinds: Vec<&str> = bodies
+        .iter()
+        .map(|b| b["request"]["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "LaunchRequest",
+            "IntentRequest",
+            "LaunchRequest",
+            "IntentRequest",
+            "SessionEndedRequest"
+        ]
+    );
+    let news: Vec<bool> = bodies
+        .iter()
+        .map(|b| b["session"]["new"].as_bool().unwrap())
+        .collect();
+    assert_eq!(news, [true, false, true, false, false]);
+    assert_ne!(
+        bodies[0]["session"]["sessionId"],
+        bodies[2]["session"]["sessionId"]
+    );
+    assert_eq!(bodies[2]["session"]["sessionAttributes"], json!({}));
+    assert_eq!(
+        bodies[4]["session"]["sessionId"],
+        bodies[2]["session"]["sessionId"]
+    );
+}
+
+#[test]
+fn simulate_refuses_to_send_past_the_end_of_a_session() {
+    let env = pizzabot();
+    let server = pizza_server();
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "페퍼로니 피자 주문해줘",
+        "도움말",
+    ]);
+    out.code(1)
+        .contains("error: the extension ended the session; 1 utterance(s) not sent: \"도움말\"");
+    assert_eq!(server.requests().len(), 2);
+}
+
+const SCENARIO: &str = r#"[launch]
+speech = "피자봇입니다"
+end_session = false
+
+[[turn]]
+utterance = "도움말"
+intent = "Clova.GuideIntent"
+speech = "요청입니다"
+
+[[turn]]
+utterance = "불고기 피자 주문해줘"
+intent = "OrderPizza"
+speech = "불고기 피자를 주문"
+end_session = true
+"#;
+
+#[test]
+fn simulate_scenario_passes_and_fails() {
+    let env = pizzabot();
+    let server = pizza_server();
+    env.write("scenario.toml", SCENARIO);
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--scenario",
+        "scenario.toml",
+    ]);
+    out.code(0).contains("\nscenario scenario.toml: ok\n");
+    env.write(
+        "scenario.toml",
+        SCENARIO
+            .replace("불고기 피자를 주문", "치즈 피자를 주문")
+            .replace("end_session = false", "end_session = true")
+            + "\n[[turn]]\nutterance = \"응\"\n",
+    );
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--scenario",
+        "scenario.toml",
+        "--format",
+        "json",
+    ]);
+    out.code(1);
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        v["scenario"],
+        json!({
+            "file": "scenario.toml",
+            "passed": false,
+            "failures": [
+                "launch: expected shouldEndSession true, got false",
+                "turn 2 \"불고기 피자 주문해줘\": expected speech containing \"치즈 피자를 주문\", got \"불고기 피자를 주문했습니다.\"",
+                "turn 3 \"응\": not sent, the extension had ended the session"
+            ]
+        })
+    );
+    assert_eq!(
+        v["summary"],
+        json!({ "exchanges": 3, "invalid": 0, "unsent": ["응"] })
+    );
+    assert_eq!(v["exchanges"][2]["analysis"]["slots"][0]["value"], "불고기");
+    assert_eq!(v["exchanges"][2]["checked"]["should_end_session"], true);
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--scenario",
+        "nope.toml",
+    ]);
+    out.code(2).contains("cannot read scenario `nope.toml`");
+}
+
+#[test]
+fn simulate_reports_invalid_responses() {
+    let env = pizzabot();
+    let server = Server::start(|_, _| {
+        Reply(
+            200,
+            json!({
+                "version": "0.1.0",
+                "response": {
+                    "outputSpeech": { "type": "SimpleSpeech", "values": { "type": "PlainText", "lang": "kr", "value": "안녕" } },
+                    "directives": {}
+                }
+            })
+            .to_string(),
+        )
+    });
+    let out = env.cekops(&["simulate", ID, "--endpoint", &server.url, "도움말"]);
+    out.code(1);
+    assert_eq!(
+        out.stdout,
+        "> LaunchRequest
+< 안녕
+  error: the response breaks the CEK message format:
+    - `sessionAttributes` is missing
+    - `response.outputSpeech.values.lang` is \"kr\"; PlainText speech must be \"ko\", \"ja\" or \"en\"
+    - `response.card` is missing
+    - `response.directives` must be an array, not an object
+    - `response.shouldEndSession` is missing
+"
+    );
+    assert_eq!(
+        out.stderr,
+        "error: the extension's response breaks the CEK message format\n"
+    );
+    // nothing is sent after an invalid response
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
+fn simulate_http_errors_non_json_refused_and_timeouts_are_clear_errors() {
+    let env = pizzabot();
+    let server = Server::start(|_, _| Reply(500, "{\"error\":\"boom\"}".into()));
+    let out = env.cekops(&["simulate", ID, "--endpoint", &server.url, "도움말"]);
+    out.code(1);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "error: the extension server answered HTTP 500 Internal Server Error to {}\n\nhint: response body: {{\"error\":\"boom\"}}\n",
+            server.url
+        )
+    );
+    assert_eq!(out.stdout, "");
+
+    let server = Server::start(|_, _| Reply(200, "<html>hello</html>".into()));
+    let out = env.cekops(&["simulate", ID, "--endpoint", &server.url, "도움말"]);
+    out.code(1)
+        .contains(
+            "error: the extension server's response is not JSON: expected value at line 1 column 1",
+        )
+        .contains("hint: response body: <html>hello</html>");
+
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let url = format!("http://127.0.0.1:{port}/cek");
+    let out = env.cekops(&["simulate", ID, "--endpoint", &url, "도움말"]);
+    out.code(1)
+        .contains(&format!(
+            "error: cannot connect to {url}: connection refused"
+        ))
+        .contains("hint: is the extension server running");
+
+    // a server that never answers
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/cek", silent.local_addr().unwrap());
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &url,
+        "--timeout",
+        "0.3",
+        "도움말",
+    ]);
+    out.code(1)
+        .contains(&format!("error: no answer from {url} within 0.3 s"))
+        .contains("--timeout");
+    drop(silent);
+
+    env.cekops(&["simulate", ID, "--endpoint", "ftp://x/cek", "도움말"])
+        .code(2)
+        .contains("`ftp://x/cek` is not an http(s) URL");
+    env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--header",
+        "nocolon",
+        "x",
+    ])
+    .code(2)
+    .contains("`nocolon` is not a header");
+}
+
+#[test]
+fn simulate_uses_the_endpoint_of_server_toml() {
+    let env = pizzabot();
+    let server = pizza_server();
+    env.write(
+        "extensions/com.example.pizzabot/server.toml",
+        format!("endpoint = \"{}\"\n", server.url),
+    );
+    let out = env.cekops(&["simulate", ID, "--format", "json", "페퍼로니 피자 주문해줘"]);
+    out.code(0);
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["endpoint"], server.url);
+    assert_eq!(v["exchanges"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        v["exchanges"][1]["checked"]["speech"],
+        json!([{ "type": "PlainText", "lang": "ko", "value": "페퍼로니 피자를 주문했습니다." }])
+    );
+    // (port 80 on plain HTTP is what validate demands; the test server's port is reported)
+    out.contains("validation error");
+}

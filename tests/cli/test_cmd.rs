@@ -1,0 +1,361 @@
+//! `cekops test` end to end: one utterance, suites (human, json, junit), `--rev`, and the
+//! matcher-based `validate` rules.
+
+use serde_json::Value;
+use serde_json::json;
+
+use crate::common::TestEnv;
+
+const ID: &str = "com.example.pizzabot";
+const NOW: &str = "--now=2026-01-01T10:00";
+
+fn pizzabot() -> TestEnv {
+    let env = TestEnv::new();
+    env.copy_from_project("tests/fixtures/pizzabot");
+    env
+}
+
+fn json_of(out: &crate::common::Out) -> Value {
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
+}
+
+#[test]
+fn test_utterance_prints_intent_slots_confidence_and_closest_sample() {
+    let env = pizzabot();
+    let out = env.cekops(&["test", ID, "페파로니 피자 세 판 주문해 줘!", NOW]);
+    out.code(0);
+    assert_eq!(
+        out.stdout,
+        "utterance   페파로니 피자 세 판 주문해 줘!
+intent      OrderPizza
+confidence  1.00 (matches a sample pattern)
+slots       pizzaType = \"페퍼로니\"  [PIZZA_TYPE] from \"페파로니\"
+            pizzaAmount = \"3\" (unit \"판\")  [CLOVA.NUMBER] from \"세 판\"
+closest     <pizzaType>불고기</pizzaType> 피자 <pizzaAmount>두 판</pizzaAmount> 주문해줘  [OrderPizza, similarity 1.00]
+            extensions/com.example.pizzabot/interaction-model/intents/OrderPizza.toml:5
+"
+    );
+    assert_eq!(out.stderr, "");
+}
+
+#[test]
+fn test_utterance_json_has_cek_slots() {
+    let env = pizzabot();
+    let out = env.cekops(&[
+        "test",
+        ID,
+        "내일 저녁 7시에 배달해줘",
+        NOW,
+        "--format",
+        "json",
+    ]);
+    out.code(0);
+    assert_eq!(
+        json_of(&out),
+        json!({
+            "version": 1,
+            "extension": ID,
+            "utterance": "내일 저녁 7시에 배달해줘",
+            "intent": "Deliver",
+            "match": "exact",
+            "confidence": 1.0,
+            "slots": {
+                "when": {
+                    "name": "when",
+                    "type": "CLOVA.DATETIME",
+                    "value": "2026-01-02T19:00:00",
+                    "valueType": "DATETIME",
+                    "text": "내일 저녁 7시"
+                }
+            },
+            "closest": {
+                "intent": "Deliver",
+                "utterance": "<when>내일 오후 3시</when>에 배달해줘",
+                "file": "extensions/com.example.pizzabot/interaction-model/intents/Deliver.toml",
+                "line": 3,
+                "similarity": 1.0
+            }
+        })
+    );
+}
+
+#[test]
+fn test_utterance_without_id_in_a_one_extension_repo() {
+    let env = pizzabot();
+    let out = env.cekops(&["test", "뭐 할 수 있어?", "--format", "json"]);
+    out.code(0);
+    let v = json_of(&out);
+    assert_eq!(v["intent"], "Clova.GuideIntent");
+    assert_eq!(v["match"], "exact");
+    // --utterance takes text shaped like an Extension ID
+    let out = env.cekops(&["test", ID, "--utterance", "com.example", "--format", "json"]);
+    out.code(0);
+    assert_eq!(json_of(&out)["utterance"], "com.example");
+}
+
+#[test]
+fn test_unmatched_utterance_goes_to_guide_or_fallback_intent() {
+    let env = pizzabot();
+    let out = env.cekops(&["test", ID, "오늘 주식 시세 알려줘", "--format", "json"]);
+    out.code(0);
+    let v = json_of(&out);
+    assert_eq!(v["intent"], "Clova.GuideIntent");
+    assert_eq!(v["match"], "none");
+    assert_eq!(v["confidence"], 0.0);
+    assert_eq!(v["slots"], json!({}));
+    // listing Clova.FallbackIntent sends unmatched utterances there
+    let info = env
+        .read("extensions/com.example.pizzabot/extension.toml")
+        .replace(
+            "\"Clova.NoIntent\"]",
+            "\"Clova.NoIntent\", \"Clova.FallbackIntent\"]",
+        );
+    env.write("extensions/com.example.pizzabot/extension.toml", info);
+    let out = env.cekops(&["test", ID, "오늘 주식 시세 알려줘", "--format", "json"]);
+    out.code(0);
+    assert_eq!(json_of(&out)["intent"], "Clova.FallbackIntent");
+    // (ko-KR has no FallbackIntent, which validate reports; the matcher still honours it)
+    out.contains("note: extension `com.example.pizzabot` has 1 validation error(s)");
+}
+
+#[test]
+fn test_japanese_normalisation_and_counters() {
+    let env = TestEnv::new();
+    env.write(
+        "extensions/com.example.pizza/extension.toml",
+        r#"id = "com.example.pizza"
+language = "ja-JP"
+name = "ピザ"
+invocation_names = ["ピザボット"]
+builtin_intents = ["Clova.GuideIntent", "Clova.YesIntent"]
+builtin_slot_types = ["CLOVA.NUMBER"]
+"#,
+    );
+    env.write(
+        "extensions/com.example.pizza/interaction-model/intents/Order.toml",
+        "slots = { drink = \"DRINK\", n = \"CLOVA.NUMBER\" }\nutterances = [\"<drink>コーヒー</drink>を<n>1杯</n>ください\"]\n",
+    );
+    env.write(
+        "extensions/com.example.pizza/interaction-model/slot-types/DRINK.tsv",
+        "コーヒー\t珈琲\n紅茶\tティー\n",
+    );
+    let out = env.cekops(&[
+        "test",
+        "com.example.pizza",
+        "ｺ～ﾋｰを 二杯 ください。",
+        "--format",
+        "json",
+    ]);
+    out.code(0);
+    let v = json_of(&out);
+    assert_eq!(v["intent"], "Order");
+    assert_eq!(v["slots"]["drink"]["value"], "コーヒー");
+    assert_eq!(v["slots"]["n"]["value"], "2");
+    assert_eq!(v["slots"]["n"]["unit"], "杯");
+    let out = env.cekops(&["test", "com.example.pizza", "はい"]);
+    out.code(0).contains("intent      Clova.YesIntent");
+}
+
+#[test]
+fn test_suites_pass() {
+    let env = pizzabot();
+    let out = env.cekops(&["test", NOW]);
+    out.code(0);
+    assert_eq!(
+        out.stdout,
+        "com.example.pizzabot (extensions/com.example.pizzabot/tests/order.toml)
+  ok    페파로니 피자 세 판 주문해줘
+  ok    delivery tomorrow
+  ok    help then yes
+
+test result: ok. 3 passed, 0 failed
+"
+    );
+}
+
+const FAILING: &str = r#"[[case]]
+utterance = "불고기 피자 주문해줘"
+intent = "OrderPizza"
+slots = { pizzaType = "치즈" }
+
+[[case]]
+name = "yes or no"
+turns = [
+  { utterance = "도움말", intent = "Clova.GuideIntent" },
+  { utterance = "응", intent = "Clova.NoIntent" },
+]
+
+[[case]]
+utterance = "치즈 피자 주문해줘"
+intent = "OrderPizza"
+"#;
+
+#[test]
+fn test_suites_fail_with_differences() {
+    let env = pizzabot();
+    env.write("extensions/com.example.pizzabot/tests/more.toml", FAILING);
+    let out = env.cekops(&["test", ID, NOW]);
+    out.code(1);
+    assert_eq!(
+        out.stdout,
+        "com.example.pizzabot (extensions/com.example.pizzabot/tests/more.toml)
+  FAIL  불고기 피자 주문해줘  (extensions/com.example.pizzabot/tests/more.toml:1)
+          slot pizzaType: expected \"치즈\", got \"불고기\"
+          closest sample: <pizzaType>페퍼로니</pizzaType> 피자 주문해줘 [OrderPizza, similarity 1.00]
+  FAIL  yes or no  (extensions/com.example.pizzabot/tests/more.toml:6)
+          turn 2 \"응\" (line 10)
+            intent: expected Clova.NoIntent, got Clova.YesIntent
+            closest sample: 응 [Clova.YesIntent, similarity 1.00]
+  ok    치즈 피자 주문해줘
+com.example.pizzabot (extensions/com.example.pizzabot/tests/order.toml)
+  ok    페파로니 피자 세 판 주문해줘
+  ok    delivery tomorrow
+  ok    help then yes
+
+test result: FAILED. 4 passed, 2 failed
+"
+    );
+}
+
+#[test]
+fn test_suites_junit_shape() {
+    let env = pizzabot();
+    env.write("extensions/com.example.pizzabot/tests/more.toml", FAILING);
+    std::fs::remove_file(env.path("extensions/com.example.pizzabot/tests/order.toml")).unwrap();
+    let out = env.cekops(&["test", NOW, "--format", "junit"]);
+    out.code(1);
+    assert_eq!(
+        out.stdout,
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="cekops test" tests="3" failures="2" errors="0">
+  <testsuite name="extensions/com.example.pizzabot/tests/more.toml" tests="3" failures="2" errors="0" skipped="0">
+    <testcase name="불고기 피자 주문해줘" classname="com.example.pizzabot.more" file="extensions/com.example.pizzabot/tests/more.toml" line="1">
+      <failure message="&quot;불고기 피자 주문해줘&quot;: slot pizzaType: expected &quot;치즈&quot;, got &quot;불고기&quot;" type="mismatch">&quot;불고기 피자 주문해줘&quot;: slot pizzaType: expected &quot;치즈&quot;, got &quot;불고기&quot;</failure>
+    </testcase>
+    <testcase name="yes or no" classname="com.example.pizzabot.more" file="extensions/com.example.pizzabot/tests/more.toml" line="6">
+      <failure message="turn 2 &quot;응&quot;: intent: expected Clova.NoIntent, got Clova.YesIntent" type="mismatch">turn 2 &quot;응&quot;: intent: expected Clova.NoIntent, got Clova.YesIntent</failure>
+    </testcase>
+    <testcase name="치즈 피자 주문해줘" classname="com.example.pizzabot.more" file="extensions/com.example.pizzabot/tests/more.toml" line="13"/>
+  </testsuite>
+</testsuites>
+"#
+    );
+}
+
+#[test]
+fn test_suites_json_and_invalid_cases() {
+    let env = pizzabot();
+    std::fs::remove_file(env.path("extensions/com.example.pizzabot/tests/order.toml")).unwrap();
+    env.write(
+        "extensions/com.example.pizzabot/tests/bad.toml",
+        "[[case]]\nname = \"nothing\"\n\n[[case]]\nutterance = \"치즈 피자 주문해줘\"\nintent = \"OrderPizza\"\nslots = { pizzaType = \"치즈\", pizzaAmount = \"1\" }\n",
+    );
+    let out = env.cekops(&["test", "--format", "json"]);
+    out.code(1);
+    let v = json_of(&out);
+    assert_eq!(v["summary"], json!({ "passed": 0, "failed": 2 }));
+    let cases = &v["suites"][0]["cases"];
+    assert_eq!(cases[0]["name"], "nothing");
+    assert_eq!(
+        cases[0]["invalid"],
+        "the case has neither `utterance` nor `turns`"
+    );
+    assert_eq!(
+        cases[1]["turns"][0]["differences"],
+        json!([{ "kind": "slot", "name": "pizzaAmount", "expected": "1", "got": null }])
+    );
+    assert_eq!(cases[1]["turns"][0]["got"]["intent"], "OrderPizza");
+}
+
+#[test]
+fn test_suites_from_a_revision() {
+    let env = pizzabot();
+    env.git_init_commit("test/com.example.pizzabot", "pizzabot");
+    // a work-tree edit that breaks the suite is not in HEAD
+    env.write(
+        "extensions/com.example.pizzabot/interaction-model/slot-types/PIZZA_TYPE.toml",
+        "[values]\n\"불고기\" = []\n",
+    );
+    env.cekops(&["test", NOW]).code(1);
+    let out = env.cekops(&["test", NOW, "--rev", "HEAD"]);
+    out.code(0).contains("3 passed, 0 failed");
+    env.cekops(&["test", ID, "페파로니 피자 주문해줘", "--rev", "HEAD"])
+        .code(0)
+        .contains("pizzaType = \"페퍼로니\"");
+}
+
+#[test]
+fn test_usage_errors() {
+    let env = pizzabot();
+    let out = env.cekops(&["test", "com.example.pizzbot", "피자"]);
+    out.code(2)
+        .contains("error: no extension `com.example.pizzbot` in the repository")
+        .contains("did you mean `com.example.pizzabot`?");
+    let out = env.cekops(&["test", "com.a.b", "com.a.c", "피자 주문"]);
+    out.code(2)
+        .contains("error: `피자 주문` is not an Extension ID")
+        .contains("hint: to analyse an utterance give one ID and the utterance");
+    env.cekops(&["test", ID, "피자", "--format", "junit"])
+        .code(2)
+        .contains("`--format junit` is for test suites");
+    env.cekops(&["test", "--now", "tomorrow"])
+        .code(2)
+        .contains("`tomorrow` is not a date and time");
+}
+
+#[test]
+fn test_validate_reports_unmatched_store_phrase_and_ambiguous_pattern() {
+    let env = pizzabot();
+    let store = env
+        .read("extensions/com.example.pizzabot/store.toml")
+        .replace(
+            "피자봇에서 내일 저녁 7시에 배달해줘",
+            "피자봇에서 주식 시세 알려줘",
+        );
+    env.write("extensions/com.example.pizzabot/store.toml", store);
+    env.write(
+        "extensions/com.example.pizzabot/interaction-model/intents/CancelOrder.toml",
+        "slots = { pizzaType = \"PIZZA_TYPE\" }\nutterances = [\"<pizzaType>치즈</pizzaType> 피자 주문해줘\"]\n",
+    );
+    let out = env.cekops(&["validate", "--format", "json"]);
+    out.code(1);
+    let v = json_of(&out);
+    let diags = v["diagnostics"].as_array().unwrap();
+    let codes: Vec<&str> = diags.iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["ambiguous-pattern", "store-phrase-unmatched"]);
+    let amb = &diags[0];
+    assert_eq!(amb["severity"], "error");
+    assert_eq!(
+        amb["message"],
+        "utterance pattern `<pizzaType> 피자 주문해줘` is in intents `CancelOrder` and `OrderPizza`"
+    );
+    assert_eq!(
+        amb["location"]["file"],
+        "extensions/com.example.pizzabot/interaction-model/intents/OrderPizza.toml"
+    );
+    assert_eq!(amb["location"]["start"]["line"], 4);
+    let rel = &amb["related"][0];
+    assert_eq!(
+        rel["location"]["file"],
+        "extensions/com.example.pizzabot/interaction-model/intents/CancelOrder.toml"
+    );
+    assert_eq!(rel["location"]["start"]["line"], 2);
+    let phrase = &diags[1];
+    assert_eq!(phrase["severity"], "warning");
+    assert_eq!(
+        phrase["message"],
+        "example phrase `피자봇에서 주식 시세 알려줘` matches no intent (it would go to `Clova.GuideIntent`)"
+    );
+    assert_eq!(phrase["location"]["start"]["line"], 5);
+    // at review time the phrase is an error
+    let out = env.cekops(&["validate", "--stage", "service", "--format", "json"]);
+    let v = json_of(&out);
+    let sev: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "store-phrase-unmatched")
+        .map(|d| d["severity"].as_str().unwrap())
+        .collect();
+    assert_eq!(sev, ["error"]);
+}
