@@ -394,16 +394,16 @@ pub fn check_response(body: &Value) -> Checked {
                 kind_of(other)
             )),
         }
-        if let Some(r) = resp.get("reprompt") {
-            if let Some(ro) = c.object(Some(r), "response.reprompt") {
-                let mut ignore = Vec::new();
-                c.output_speech(
-                    ro.get("outputSpeech"),
-                    "response.reprompt.outputSpeech",
-                    &mut out.reprompt,
-                    &mut ignore,
-                );
-            }
+        if let Some(r) = resp.get("reprompt")
+            && let Some(ro) = c.object(Some(r), "response.reprompt")
+        {
+            let mut ignore = Vec::new();
+            c.output_speech(
+                ro.get("outputSpeech"),
+                "response.reprompt.outputSpeech",
+                &mut out.reprompt,
+                &mut ignore,
+            );
         }
         match resp.get("shouldEndSession") {
             Some(Value::Bool(b)) => out.should_end_session = *b,

@@ -36,14 +36,17 @@ pub fn check(ctx: &mut Ctx<'_>) {
                 .collect()
         })
         .unwrap_or_default();
-    // the store phrases that ask the extension for something (a launch always works)
+    // The store phrases that ask the extension for something (a launch always works). Without
+    // readable basic information (invocation names) or with an unreadable model file, whether a
+    // phrase matches cannot be told: that file's own finding says what is wrong.
+    let model_complete = ext.info.is_some() && ext.unreadable.is_empty();
     let requests: Vec<(&Sp<String>, String)> = ext
         .store
         .as_ref()
         .map(|s| s.store.value.example_phrases.value.as_slice())
         .unwrap_or_default()
         .iter()
-        .filter(|p| !p.value.trim().is_empty())
+        .filter(|p| model_complete && !p.value.trim().is_empty())
         .filter_map(|p| match nlu::launch::split(&p.value, lang, &names) {
             Spoken::Launch => None,
             Spoken::Request(r) => Some((p, r)),

@@ -71,9 +71,15 @@ fn toml_files() -> Vec<(String, Vec<&'static str>)> {
         (format!("{EXT}/store.toml"), vec!["store-field-missing"]),
         (
             format!("{im}/intents/OrderCoffee.toml"),
-            // The intent now declares nothing, so the slot type is unused and the test case
-            // expects an undeclared slot: real findings, not cascades of an unreadable file.
-            vec!["no-utterances", "test-case-invalid", "unused-slot-type"],
+            // The intent now declares nothing, so the slot type is unused, the test case
+            // expects an undeclared slot and the store phrases reach no intent: real findings,
+            // not cascades of an unreadable file.
+            vec![
+                "no-utterances",
+                "store-phrase-unmatched",
+                "test-case-invalid",
+                "unused-slot-type",
+            ],
         ),
         (format!("{im}/slot-types/COFFEE_TYPE.toml"), vec![]),
         (format!("{EXT}/tests/order.toml"), vec![]),
@@ -291,6 +297,10 @@ fn test_symlinks_inside_the_repository_are_followed() {
         .replace("com.example.base", "com.example.other")
         .replace("베이스 커피\"]", "다른 커피\"]");
     env.write(&format!("{other}/extension.toml"), info);
+    let store = env
+        .read(&format!("{other}/store.toml"))
+        .replace("베이스 커피", "다른 커피");
+    env.write(&format!("{other}/store.toml"), store);
     for rel in [
         "interaction-model/slot-types/COFFEE_TYPE.toml",
         "assets/small.png",

@@ -62,7 +62,7 @@ pub fn extension_files(id: &str, invocation: &str) -> Vec<(String, Vec<u8>)> {
         ),
         (
             format!("{d}/interaction-model/intents/OrderIntent.toml"),
-            format!("utterances = [\"{invocation} 주문해줘\", \"{invocation} 시켜줘\"]\n").into_bytes(),
+            format!("utterances = [\"주문해줘\", \"{invocation} 시켜줘\"]\n").into_bytes(),
         ),
         (
             format!("{d}/store.toml"),

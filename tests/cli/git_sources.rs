@@ -32,6 +32,10 @@ fn add_other(env: &TestEnv) {
         .replace("\"com.example.base\"", "\"com.example.other\"")
         .replace("[\"베이스 커피\"]", "[\"다른 커피\"]");
     env.write(&format!("{OTHER}/extension.toml"), info);
+    let store = env
+        .read(&format!("{OTHER}/store.toml"))
+        .replace("베이스 커피", "다른 커피");
+    env.write(&format!("{OTHER}/store.toml"), store);
 }
 
 /// (code, file) of every finding of a `--format json` run; asserts exit 0/1 matches errors.
