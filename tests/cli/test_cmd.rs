@@ -359,3 +359,12 @@ fn test_validate_reports_unmatched_store_phrase_and_ambiguous_pattern() {
         .collect();
     assert_eq!(sev, ["error"]);
 }
+
+#[test]
+fn test_example_repo_suites_pass() {
+    let env = crate::common::TestEnv::new();
+    env.copy_from_project("example-repo");
+    env.cekops(&["test"])
+        .code(0)
+        .contains("test result: ok. 14 passed, 0 failed");
+}
