@@ -204,7 +204,7 @@ fn caseless_cjk(c: char) -> bool {
 /// carries a pending whitespace run from one piece to the next; the normalised text starts at
 /// byte `base` of `out`. Runs of characters that stay as they are (lower-case ASCII, digits,
 /// punctuation, kana, ideographs, Hangul) are copied in one go.
-fn push_normalized(out: &mut String, base: usize, space: &mut bool, text: &str) {
+pub fn push_normalized(out: &mut String, base: usize, space: &mut bool, text: &str) {
     let mut run: Option<usize> = None;
     for (i, c) in text.char_indices() {
         let verbatim = if c.is_ascii() {

@@ -71,17 +71,14 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    Validate(validate::ValidateArgs),
-    Watch(watch::WatchArgs),
-    Schema(schema::SchemaArgs),
-    Completions(completions::CompletionsArgs),
-    Man(completions::ManArgs),
     Init(init::InitArgs),
     New(new::NewArgs),
+    Validate(validate::ValidateArgs),
     Fmt(fmt::FmtArgs),
-    Import(import::ImportArgs),
-    Export(export::ExportArgs),
+    Test(test::TestArgs),
+    Simulate(simulate::SimulateArgs),
     Status(status::StatusArgs),
+    Diff(diff::DiffArgs),
     Review(review::ReviewArgs),
     Sync(sync::SyncArgs),
     Stop(stop::StopArgs),
@@ -91,12 +88,15 @@ pub enum Command {
     Audit(audit::AuditArgs),
     Push(push::PushArgs),
     Fetch(fetch::FetchArgs),
-    Diff(diff::DiffArgs),
+    Import(import::ImportArgs),
+    Export(export::ExportArgs),
     Hooks(hooks::HooksArgs),
     #[command(hide = true)]
     Hook(hooks::HookArgs),
-    Test(test::TestArgs),
-    Simulate(simulate::SimulateArgs),
+    Watch(watch::WatchArgs),
+    Schema(schema::SchemaArgs),
+    Completions(completions::CompletionsArgs),
+    Man(completions::ManArgs),
 }
 
 /// What every command gets: the working folder and output settings.

@@ -47,51 +47,15 @@ pub(super) fn interaction_model(
     slot_types(b, &old_types, &new_types);
 }
 
-/// Append `text` normalised exactly like [`utterance::normalize`] (full-width ASCII folded,
-/// lower-cased, runs of whitespace collapsed), without allocating. `space` carries a pending
-/// space between calls; whitespace is dropped while `out` is no longer than `start`.
+/// Append `text` normalised like [`utterance::normalize`]; `space` carries a pending space
+/// between calls and whitespace is dropped while `out` is no longer than `start`.
 fn normalize_into(out: &mut String, text: &str, space: &mut bool, start: usize) {
-    for c in text.chars() {
-        let c = match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '\u{3000}' => ' ',
-            _ => c,
-        };
-        if c.is_whitespace() {
-            *space = out.len() > start;
-            continue;
-        }
-        if *space {
-            out.push(' ');
-            *space = false;
-        }
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-        } else if is_caseless(c) {
-            out.push(c);
-        } else {
-            out.extend(c.to_lowercase());
-        }
-    }
+    utterance::push_normalized(out, start, space, text);
 }
 
-/// Scripts without letter case (their `to_lowercase` is the identity): Hangul, kana, CJK.
-pub(super) fn is_caseless(c: char) -> bool {
-    matches!(c,
-        '\u{1100}'..='\u{11FF}'
-        | '\u{3040}'..='\u{30FF}'
-        | '\u{3130}'..='\u{318F}'
-        | '\u{3400}'..='\u{4DBF}'
-        | '\u{4E00}'..='\u{9FFF}'
-        | '\u{AC00}'..='\u{D7A3}'
-        | '\u{FF66}'..='\u{FF9F}')
-}
-
-/// [`utterance::normalize`] of `text`, through the same fast path the keys use.
+/// [`utterance::normalize`] of `text`.
 pub(super) fn normalized(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    normalize_into(&mut out, text, &mut false, 0);
-    out
+    utterance::normalize(text)
 }
 
 /// The comparison key of a sample utterance: text and slot values normalised with

@@ -1,4 +1,3 @@
-use super::model::is_caseless;
 use super::*;
 use crate::load;
 use crate::tree::Entry as TreeEntry;
@@ -389,31 +388,6 @@ fn repo_diff_lists_only_changed_extensions_and_settings() {
         }]
     );
     assert_eq!(d.changes(), 2);
-}
-
-#[test]
-fn caseless_ranges_have_no_lower_case() {
-    for c in (0u32..0x11_0000)
-        .filter_map(char::from_u32)
-        .filter(|c| is_caseless(*c))
-    {
-        let mut lower = c.to_lowercase();
-        assert_eq!((lower.next(), lower.next()), (Some(c), None), "{c:?}");
-    }
-}
-
-proptest::proptest! {
-    #[test]
-    fn fast_normalisation_equals_utterance_normalize(s in "\\PC{0,40}") {
-        proptest::prop_assert_eq!(normalized(&s), crate::utterance::normalize(&s));
-    }
-
-    #[test]
-    fn fast_normalisation_equals_on_mixed_scripts(
-        s in "[ a-zA-Zａ-ｚＡ-Ｚ０-９가-힣ぁ-んァ-ン一-龥ÀÉİßΣ\u{3000}\t\n]{0,40}"
-    ) {
-        proptest::prop_assert_eq!(normalized(&s), crate::utterance::normalize(&s));
-    }
 }
 
 #[test]
