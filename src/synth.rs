@@ -1040,7 +1040,8 @@ impl Synth {
         }
         for i in plan {
             let intent = &e.intents[i];
-            let u = e.make_utterance(&mut rng, intent.domain, intent.ty, false)?;
+            let round = i / vocab(e.lang).domains.len();
+            let u = e.make_utterance(&mut rng, intent.domain, intent.ty, round, false)?;
             e.intents[i].utterances.push(u);
             touched.insert(i);
         }
@@ -1200,8 +1201,11 @@ impl ExtGen {
             let n = utterances / n_intents + usize::from(i < utterances % n_intents);
             let (domain, ty) = (e.intents[i].domain, e.intents[i].ty);
             let mut list = Vec::with_capacity(n);
+            // Intents of the same domain in later rounds get their own words, so no two intents
+            // share an utterance pattern (`ambiguous-pattern`).
+            let round = i / v.domains.len();
             for k in 0..n {
-                list.push(e.make_utterance(rng, domain, ty, k == 0)?);
+                list.push(e.make_utterance(rng, domain, ty, round, k == 0)?);
             }
             e.intents[i].utterances = list;
         }
@@ -1214,9 +1218,33 @@ impl ExtGen {
         rng: &mut Rng,
         domain: usize,
         ty: usize,
+        round: usize,
         both_slots: bool,
     ) -> Result<Utt> {
         let v = vocab(self.lang);
+        let markers: &[&str] = match self.lang {
+            Language::Korean => &["", "다시", "얼른", "꼭", "한번 더", "제발", "바로", "당장"],
+            Language::Japanese => &[
+                "",
+                "もう一度",
+                "すぐに",
+                "必ず",
+                "ぜひ",
+                "今すぐ",
+                "急いで",
+                "改めて",
+            ],
+        };
+        let marker = if round < markers.len() {
+            markers[round].to_string()
+        } else {
+            format!(
+                "{}{}{}",
+                markers[round / markers.len() % markers.len()],
+                v.space,
+                markers[round % markers.len()]
+            )
+        };
         let d = &v.domains[domain];
         let values = &self.types[ty].values;
         for _ in 0..1000 {
@@ -1235,6 +1263,12 @@ impl ExtGen {
             };
             let b = *rng.pick(d.b_values);
             let verb = *rng.pick(d.verbs);
+            let verb = if marker.is_empty() {
+                verb.to_string()
+            } else {
+                format!("{marker}{}{verb}", v.space)
+            };
+            let verb = verb.as_str();
             let plain = format!("{opening}{tpl}")
                 .replace("{a}", a)
                 .replace("{b}", b)
@@ -1743,6 +1777,33 @@ mod tests {
                 report.diagnostics.len()
             );
         }
+    }
+
+    #[test]
+    fn more_intents_than_domains_share_no_utterance_pattern() {
+        // The benchmark's shape in small: 10 intents per extension over 8 domains, so some
+        // domains get a second intent that must not repeat the first one's patterns.
+        let p = Params {
+            extensions: 2,
+            utterances: 2_000,
+            max_utterances_per_intent: 100,
+            slot_types_per_extension: 8,
+            values_per_type: 40,
+            synonyms_per_value: 2,
+            japanese_every: 2,
+            seed: 3,
+        };
+        let synth = Synth::generate(&p).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        synth.write_to(tmp.path()).unwrap();
+        let report = validate_dir(tmp.path(), Stage::Test);
+        let codes: Vec<&str> = report.diagnostics.iter().map(|d| d.code.as_str()).collect();
+        assert!(
+            codes.is_empty(),
+            "{} findings: {:?}",
+            codes.len(),
+            &codes[..codes.len().min(5)]
+        );
     }
 
     #[test]
