@@ -339,6 +339,15 @@ pub fn approve(dir: &Path, id: &str, message: Option<String>) -> Result<Checked<
         return Err(no_open(id));
     };
     check_reviewer(&chart, &record, &actor)?;
+    if chart.policy.require_signed {
+        // Fail closed: this version cannot verify ssh/gpg signatures on approvals.
+        return Err(refused(format!(
+            "`require_signed = true` in `cekops.toml` on `{}`, but this version of cekops cannot verify signed approvals",
+            chart.service_name()
+        ))
+        .hint("set `require_signed = false` through a config review, or decide the review with a cekops that verifies signatures")
+        .into());
+    }
     let already = record
         .valid_approvals()
         .iter()

@@ -81,6 +81,16 @@ pub fn check(repo: &Repo, _stage: Stage) -> Vec<Diagnostic> {
                 .hint("list at least as many reviewers as approvals required"),
             );
         }
+        if review.require_signed {
+            out.push(
+                Diagnostic::new(
+                    Code::ConfigInvalid,
+                    "`require_signed = true`, but this version of cekops cannot verify signed approvals",
+                )
+                .at(path, 0..0)
+                .hint("approvals are refused while it is set; set `require_signed = false`"),
+            );
+        }
         if !cfg.branches.test.value.contains("{id}") {
             out.push(
                 Diagnostic::new(Code::ConfigInvalid, "the test-branch pattern has no `{id}`")

@@ -355,3 +355,23 @@ fn test_review_unknown_id_suggests_the_closest() {
         .code(1)
         .contains("has no reviews yet");
 }
+
+#[test]
+fn test_require_signed_fails_closed() {
+    let env = TestEnv::new();
+    setup(
+        &env,
+        &CONFIG.replace("[review]\n", "[review]\nrequire_signed = true\n"),
+    );
+    env.cekops(&["validate", "--format", "json"])
+        .code(1)
+        .contains("\"code\": \"config-invalid\"")
+        .contains("cannot verify signed approvals");
+    new_extension(&env, ID, "피자봇");
+    // Nothing can reach service while signatures cannot be verified: the request is refused.
+    let refs = all_refs(&env);
+    env.cekops(&["review", "request", ID, "-m", "first"])
+        .code(1)
+        .contains("cannot verify signed approvals");
+    assert_eq!(all_refs(&env), refs);
+}
