@@ -261,10 +261,7 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
     };
     let errors = crate::ops::test::model_errors(&outcome, &args.id);
     if errors > 0 {
-        super::err(&format!(
-            "note: extension `{}` has {errors} validation error(s); run `cekops validate`\n",
-            args.id
-        ));
+        super::err(&crate::ops::test::model_errors_note(&args.id, errors));
     }
     let endpoint = match &args.endpoint {
         Some(e) => e.clone(),

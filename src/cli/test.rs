@@ -123,9 +123,9 @@ pub fn run(ctx: &super::Context, args: &TestArgs) -> anyhow::Result<ExitCode> {
             }
             let out = crate::ops::test::analyse(&opts, &u)?;
             if out.model_errors > 0 {
-                super::err(&format!(
-                    "note: extension `{}` has {} validation error(s); run `cekops validate`\n",
-                    out.extension, out.model_errors
+                super::err(&crate::ops::test::model_errors_note(
+                    &out.extension,
+                    out.model_errors,
                 ));
             }
             super::out(&match args.format {
@@ -137,9 +137,7 @@ pub fn run(ctx: &super::Context, args: &TestArgs) -> anyhow::Result<ExitCode> {
         None => {
             let out = crate::ops::test::run_suites(&opts)?;
             for (id, n) in &out.model_errors {
-                super::err(&format!(
-                    "note: extension `{id}` has {n} validation error(s); run `cekops validate`\n"
-                ));
+                super::err(&crate::ops::test::model_errors_note(id, *n));
             }
             for id in &out.without_suites {
                 if !opts.ids.is_empty() {

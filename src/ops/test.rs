@@ -47,18 +47,29 @@ pub fn load(source: &Source, ids: &[String]) -> Result<ValidateOutcome> {
 
 /// Validation errors reported for files of one extension.
 pub fn model_errors(outcome: &ValidateOutcome, id: &str) -> usize {
-    let prefix = format!("extensions/{id}/");
+    let dir = format!("extensions/{id}");
     outcome
         .report
         .diagnostics
         .iter()
         .filter(|d| d.is_error())
         .filter(|d| {
-            d.location
-                .as_ref()
-                .is_some_and(|l| l.file.starts_with(&prefix))
+            d.location.as_ref().is_some_and(|l| {
+                l.file == dir
+                    || l.file
+                        .strip_prefix(dir.as_str())
+                        .is_some_and(|r| r.starts_with('/'))
+            })
         })
         .count()
+}
+
+/// The note printed when an extension has validation errors: files that do not load are left
+/// out of the analysis, so results may differ from the console's.
+pub fn model_errors_note(id: &str, errors: usize) -> String {
+    format!(
+        "note: extension `{id}` has {errors} validation error(s); files that do not load are left out of the analysis; run `cekops validate`\n"
+    )
 }
 
 /// The one extension of a repository when no ID was given.

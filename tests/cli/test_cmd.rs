@@ -368,3 +368,23 @@ fn test_example_repo_suites_pass() {
         .code(0)
         .contains("test result: ok. 14 passed, 0 failed");
 }
+
+#[test]
+fn test_broken_model_files_are_counted_and_said_to_be_left_out() {
+    let env = pizzabot();
+    env.write(
+        "extensions/com.example.pizzabot/interaction-model/intents/Broken.toml",
+        "utterances = [\n",
+    );
+    std::fs::remove_file(env.path("extensions/com.example.pizzabot/server.toml")).unwrap();
+    let validate = env.cekops(&["validate", ID, "--format", "json"]);
+    validate.code(1);
+    let errors = json_of(&validate)["summary"]["errors"].as_u64().unwrap();
+    // the missing server.toml is reported on the extension folder itself: it counts too
+    assert!(errors >= 2, "{errors}");
+    env.cekops(&["test", ID, "페퍼로니 피자 주문해줘"])
+        .code(0)
+        .contains(&format!(
+            "note: extension `{ID}` has {errors} validation error(s); files that do not load are left out of the analysis"
+        ));
+}
