@@ -287,20 +287,7 @@ fn test_symlinks_inside_the_repository_are_followed() {
     let env = base();
     // A second extension sharing the first one's slot type and icons through links.
     let other = "extensions/com.example.other";
-    crate::codes::copy_overlay(
-        &fixtures_dir().join(format!("base/{EXT}")),
-        &env.path(other),
-        false,
-    );
-    let info = env
-        .read(&format!("{other}/extension.toml"))
-        .replace("com.example.base", "com.example.other")
-        .replace("베이스 커피\"]", "다른 커피\"]");
-    env.write(&format!("{other}/extension.toml"), info);
-    let store = env
-        .read(&format!("{other}/store.toml"))
-        .replace("베이스 커피", "다른 커피");
-    env.write(&format!("{other}/store.toml"), store);
+    crate::git_sources::add_other(&env);
     for rel in [
         "interaction-model/slot-types/COFFEE_TYPE.toml",
         "assets/small.png",

@@ -21,7 +21,8 @@ fn repo() -> TestEnv {
 }
 
 /// A second valid extension, a copy of base with its own ID and invocation name.
-fn add_other(env: &TestEnv) {
+/// A second extension, `com.example.other`: a copy of base with its own ID and invocation name.
+pub fn add_other(env: &TestEnv) {
     copy_overlay(
         &fixtures_dir().join(format!("base/{EXT}")),
         &env.path(OTHER),
