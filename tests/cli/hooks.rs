@@ -263,7 +263,15 @@ fn test_hooks_without_cekops_fail_closed_except_reference_transaction() {
     let bin = env.tmp.path().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     let copy = bin.join("cekops-copy");
-    std::fs::copy(env!("CARGO_BIN_EXE_cekops"), &copy).unwrap();
+    // Copy with `cp`, not std::fs::copy: a write descriptor open in this (multi-threaded) test
+    // process can leak into another test's fork and make executing the copy fail with
+    // "Text file busy".
+    let cp = std::process::Command::new("cp")
+        .arg(env!("CARGO_BIN_EXE_cekops"))
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(cp.success());
     let mut cmd = std::process::Command::new(&copy);
     env.apply(&mut cmd);
     cmd.current_dir(&env.root).args(["hooks", "install"]);
