@@ -1,11 +1,13 @@
 //! cekops: Clova (CEK) custom extensions as plain files in git.
 //!
-//! The library does all the work and never prints; `cli` parses arguments and prints results.
+//! The library does all the work and never prints (clippy's `print_stdout` and `print_stderr`
+//! are errors here); the `cekops` binary (`src/main.rs` and its `cli` module) parses arguments
+//! and prints results.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod alexa;
 pub mod bundle;
 pub mod cek;
-pub mod cli;
 pub mod diag;
 pub mod error;
 pub mod git;

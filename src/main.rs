@@ -1,3 +1,7 @@
+//! The `cekops` binary: argument parsing, dispatch and printing (`cli`); the library does the work.
+
+mod cli;
+
 fn main() -> std::process::ExitCode {
-    cekops::cli::main()
+    cli::main()
 }

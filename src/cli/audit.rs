@@ -3,9 +3,9 @@
 use std::process::ExitCode;
 
 use super::review::Format;
-use crate::ops::audit;
-use crate::ops::audit::StepKind;
-use crate::ops::chart::short_text;
+use cekops::ops::audit;
+use cekops::ops::audit::StepKind;
+use cekops::ops::chart::short_text;
 
 /// Prove that every step of `service` was approved.
 ///

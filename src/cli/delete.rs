@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use crate::ops::chart::short;
-use crate::ops::delete;
+use cekops::ops::chart::short;
+use cekops::ops::delete;
 
 /// Delete an extension's test branch (only when it is neither in service nor under review).
 ///

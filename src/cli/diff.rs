@@ -2,11 +2,11 @@
 
 use std::process::ExitCode;
 
-use crate::ops::diff::AgainstTsv;
-use crate::ops::diff::DiffOptions;
-use crate::ops::diff::against_tsv;
-use crate::ops::diff::diff;
-use crate::semdiff::render;
+use cekops::ops::diff::AgainstTsv;
+use cekops::ops::diff::DiffOptions;
+use cekops::ops::diff::against_tsv;
+use cekops::ops::diff::diff;
+use cekops::semdiff::render;
 
 /// Show what changed for the console between two revisions, by update category.
 ///
@@ -74,7 +74,7 @@ pub fn run(ctx: &super::Context, args: &DiffArgs) -> anyhow::Result<ExitCode> {
     let outcome = match result {
         Ok(AgainstTsv::Compared(o)) => o,
         Ok(AgainstTsv::Unreadable(report)) => {
-            super::err(&crate::diag::render::human(&report, ctx.color_for(false)));
+            super::err(&cekops::diag::render::human(&report, ctx.color_for(false)));
             super::err("error: the console download cannot be read; nothing was compared\n");
             return Ok(ExitCode::from(EXIT_ERROR));
         }

@@ -4,16 +4,16 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::diag::render;
-use crate::ops::export::BundleExport;
-use crate::ops::export::BundleOptions;
-use crate::ops::export::ExportTsvOptions;
-use crate::ops::export::TsvExport;
-use crate::ops::export::export_bundle;
-use crate::ops::export::export_tsv;
-use crate::ops::export::write_atomic;
-use crate::ops::validate::Source;
-use crate::rules::Stage;
+use super::args::Stage;
+use cekops::diag::render;
+use cekops::ops::export::BundleExport;
+use cekops::ops::export::BundleOptions;
+use cekops::ops::export::ExportTsvOptions;
+use cekops::ops::export::TsvExport;
+use cekops::ops::export::export_bundle;
+use cekops::ops::export::export_tsv;
+use cekops::ops::export::write_atomic;
+use cekops::ops::validate::Source;
 
 /// Write extensions out: the console's TSV upload files, or a deployable JSON bundle.
 #[derive(Debug, clap::Args)]
@@ -113,10 +113,10 @@ fn run_tsv(ctx: &super::Context, args: &ExportTsvArgs) -> anyhow::Result<ExitCod
             let dir = args.out.to_string_lossy();
             for f in &files {
                 let unit = match (f.kind, f.count) {
-                    (crate::tsv::Kind::Intent, 1) => "utterance",
-                    (crate::tsv::Kind::Intent, _) => "utterances",
-                    (crate::tsv::Kind::SlotType, 1) => "value",
-                    (crate::tsv::Kind::SlotType, _) => "values",
+                    (cekops::tsv::Kind::Intent, 1) => "utterance",
+                    (cekops::tsv::Kind::Intent, _) => "utterances",
+                    (cekops::tsv::Kind::SlotType, 1) => "value",
+                    (cekops::tsv::Kind::SlotType, _) => "values",
                 };
                 let _ = writeln!(
                     s,
@@ -145,7 +145,7 @@ fn run_bundle(ctx: &super::Context, args: &ExportBundleArgs) -> anyhow::Result<E
     };
     let outcome = export_bundle(&BundleOptions {
         source: source(dir, &args.rev),
-        stage: args.stage,
+        stage: args.stage.map(Into::into),
     })?;
     match outcome {
         BundleExport::Refused(report) => {

@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use crate::ops::fetch;
-use crate::ops::fetch::BranchAction;
+use cekops::ops::fetch;
+use cekops::ops::fetch::BranchAction;
 
 /// Fetch the remote and fast-forward the local `service`, records branch and test branches.
 ///

@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::diag::render;
-use crate::ops::fmt::FmtOptions;
-use crate::ops::fmt::Outcome;
-use crate::ops::fmt::fmt;
+use cekops::diag::render;
+use cekops::ops::fmt::FmtOptions;
+use cekops::ops::fmt::Outcome;
+use cekops::ops::fmt::fmt;
 
 /// Rewrite the TOML files in one canonical layout, keeping every comment.
 ///

@@ -4,21 +4,21 @@ use std::io::Read as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::diag::render;
-use crate::error::usage;
-use crate::ops::hooks::Action;
-use crate::ops::hooks::Hook;
-use crate::ops::hooks::HooksReport;
-use crate::ops::hooks::InstallOptions;
-use crate::ops::hooks::Refusal;
-use crate::ops::hooks::install;
-use crate::ops::hooks::pre_commit_branch_check;
-use crate::ops::hooks::pre_push;
-use crate::ops::hooks::reference_transaction;
-use crate::ops::hooks::uninstall;
-use crate::ops::validate::Source;
-use crate::ops::validate::ValidateOptions;
-use crate::ops::validate::validate;
+use super::args::Hook;
+use cekops::diag::render;
+use cekops::error::usage;
+use cekops::ops::hooks::Action;
+use cekops::ops::hooks::HooksReport;
+use cekops::ops::hooks::InstallOptions;
+use cekops::ops::hooks::Refusal;
+use cekops::ops::hooks::install;
+use cekops::ops::hooks::pre_commit_branch_check;
+use cekops::ops::hooks::pre_push;
+use cekops::ops::hooks::reference_transaction;
+use cekops::ops::hooks::uninstall;
+use cekops::ops::validate::Source;
+use cekops::ops::validate::ValidateOptions;
+use cekops::ops::validate::validate;
 
 /// Install or remove the git hooks that keep the branch chart honest.
 #[derive(Debug, clap::Args)]
@@ -145,7 +145,7 @@ fn read_stdin() -> anyhow::Result<String> {
 }
 
 /// Print refusals the way git shows hook output (`remote: ` is added by git for server hooks).
-fn print_refusals(hook: Hook, refusals: &[Refusal]) -> ExitCode {
+fn print_refusals(hook: cekops::ops::hooks::Hook, refusals: &[Refusal]) -> ExitCode {
     if refusals.is_empty() {
         return ExitCode::SUCCESS;
     }
@@ -170,7 +170,7 @@ pub fn run_hook(ctx: &super::Context, args: &HookArgs) -> anyhow::Result<ExitCod
     match args.hook {
         Hook::PreCommit => {
             if let Some(r) = pre_commit_branch_check(&dir)? {
-                return Ok(print_refusals(args.hook, &[r]));
+                return Ok(print_refusals(args.hook.into(), &[r]));
             }
             let outcome = validate(&ValidateOptions {
                 source: Source::Staged(dir),
@@ -194,17 +194,17 @@ pub fn run_hook(ctx: &super::Context, args: &HookArgs) -> anyhow::Result<ExitCod
             let input = read_stdin()?;
             let state = args.args.first().map(String::as_str).unwrap_or("");
             let refusals = reference_transaction(&dir, state, &input)?;
-            Ok(print_refusals(args.hook, &refusals))
+            Ok(print_refusals(args.hook.into(), &refusals))
         }
         Hook::PrePush => {
             let input = read_stdin()?;
             let refusals = pre_push(&dir, &input)?;
-            Ok(print_refusals(args.hook, &refusals))
+            Ok(print_refusals(args.hook.into(), &refusals))
         }
         Hook::PreReceive => {
             let input = read_stdin()?;
-            let refusals = crate::ops::hooks::pre_receive(&dir, &input)?;
-            Ok(print_refusals(args.hook, &refusals))
+            let refusals = cekops::ops::hooks::pre_receive(&dir, &input)?;
+            Ok(print_refusals(args.hook.into(), &refusals))
         }
     }
 }

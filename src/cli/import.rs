@@ -4,15 +4,15 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::diag::render;
-use crate::model::Language;
-use crate::ops::import::AlexaImport;
-use crate::ops::import::ImportAlexaOptions;
-use crate::ops::import::ImportTsvOptions;
-use crate::ops::import::TsvImport;
-use crate::ops::import::import_alexa;
-use crate::ops::import::import_tsv;
-use crate::tsv::Kind;
+use cekops::diag::render;
+use cekops::model::Language;
+use cekops::ops::import::AlexaImport;
+use cekops::ops::import::ImportAlexaOptions;
+use cekops::ops::import::ImportTsvOptions;
+use cekops::ops::import::TsvImport;
+use cekops::ops::import::import_alexa;
+use cekops::ops::import::import_tsv;
+use cekops::tsv::Kind;
 
 /// Bring interaction models in: console TSV downloads, or an Alexa skill's interaction model.
 #[derive(Debug, clap::Args)]

@@ -3,12 +3,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::error::usage;
-use crate::git::commit::short;
-use crate::ops::ci::Ci;
-use crate::ops::init::InitOptions;
-use crate::ops::init::add_ci;
-use crate::ops::init::init;
+use super::args::Ci;
+use cekops::error::usage;
+use cekops::git::commit::short;
+use cekops::ops::init::InitOptions;
+use cekops::ops::init::add_ci;
+use cekops::ops::init::init;
 
 /// Start an extension repository: `cekops.toml`, `extensions/` and a first commit on `service`.
 ///
@@ -59,7 +59,7 @@ pub fn run(ctx: &super::Context, args: &InitArgs) -> anyhow::Result<ExitCode> {
             .hint("change reviewers or branch names in `cekops.toml` through a config review")
             .into());
         }
-        let r = add_ci(&dir, ci)?;
+        let r = add_ci(&dir, ci.into())?;
         super::err(&format!(
             "Wrote {} (not committed)
 
@@ -74,7 +74,7 @@ next: commit it on a test branch and request a review; it is a repository-level 
         dir,
         reviewers: args.reviewers.clone(),
         service_branch: args.service_branch.clone(),
-        ci: args.ci,
+        ci: args.ci.map(Into::into),
     })?;
     let dir = report
         .dir

@@ -3,8 +3,8 @@
 use std::process::ExitCode;
 
 use super::review::Format;
-use crate::ops::chart::short_text;
-use crate::ops::log;
+use cekops::ops::chart::short_text;
+use cekops::ops::log;
 
 /// The lifecycle history of an extension: requests, decisions, syncs, deletions and the service
 /// versions approvals produced, with authors and dates.

@@ -1,7 +1,7 @@
 //! Command-line parsing, dispatch and printing. The only place (with `diag::render`) that writes
 //! to the terminal.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod args;
 mod audit;
 mod completions;
 mod delete;
@@ -23,18 +23,20 @@ mod status;
 mod stop;
 mod sync;
 mod test;
+mod ui;
 mod validate;
 mod watch;
 
-use std::io::IsTerminal;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
 use clap::Subcommand;
 
-use crate::error::UserError;
+use cekops::error::UserError;
+use ui::ColorChoice;
+use ui::err;
+use ui::out;
 
 /// Keep Clova (CEK) custom extensions as files in git and run their console lifecycle as git.
 ///
@@ -60,13 +62,6 @@ pub struct Cli {
     pub color: ColorChoice,
     #[command(subcommand)]
     pub command: Command,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ColorChoice {
-    Auto,
-    Always,
-    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -108,32 +103,8 @@ pub struct Context {
 impl Context {
     /// Whether to colour output written to stdout (`stdout = true`) or stderr.
     pub fn color_for(&self, stdout: bool) -> bool {
-        match self.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && if stdout {
-                        std::io::stdout().is_terminal()
-                    } else {
-                        std::io::stderr().is_terminal()
-                    }
-            }
-        }
+        ui::use_color(self.color, stdout)
     }
-}
-
-/// Write to stdout; a closed pipe is not an error.
-pub fn out(text: &str) {
-    let mut s = std::io::stdout().lock();
-    let _ = s.write_all(text.as_bytes());
-    let _ = s.flush();
-}
-
-/// Write to stderr.
-pub fn err(text: &str) {
-    let mut s = std::io::stderr().lock();
-    let _ = s.write_all(text.as_bytes());
 }
 
 pub fn main() -> ExitCode {

@@ -2,11 +2,11 @@
 
 use std::process::ExitCode;
 
-use crate::git::commit::short;
-use crate::model::Language;
-use crate::ops::new::Checkout;
-use crate::ops::new::NewOptions;
-use crate::ops::new::new;
+use cekops::git::commit::short;
+use cekops::model::Language;
+use cekops::ops::new::Checkout;
+use cekops::ops::new::NewOptions;
+use cekops::ops::new::new;
 
 /// Register an extension: create its test branch from `service` with a scaffold that validates.
 ///

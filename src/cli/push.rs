@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use crate::ops::push;
+use cekops::ops::push;
 
 /// Push `service`, the records branch and changed test branches with `git push --atomic`.
 ///

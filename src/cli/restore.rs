@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use crate::ops::chart::short;
-use crate::ops::restore;
+use cekops::ops::chart::short;
+use cekops::ops::restore;
 
 /// Bring back a deleted test branch from its deletion record.
 #[derive(Debug, clap::Args)]

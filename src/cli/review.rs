@@ -2,16 +2,16 @@
 
 use std::process::ExitCode;
 
-use crate::diag::render;
-use crate::error::refused;
-use crate::git::Oid;
-use crate::model::Action;
-use crate::model::RecordKind;
-use crate::ops::chart::short;
-use crate::ops::chart::short_text;
-use crate::ops::review;
-use crate::ops::review::Checked;
-use crate::ops::review::RecordView;
+use cekops::diag::render;
+use cekops::error::refused;
+use cekops::git::Oid;
+use cekops::model::Action;
+use cekops::model::RecordKind;
+use cekops::ops::chart::short;
+use cekops::ops::chart::short_text;
+use cekops::ops::review;
+use cekops::ops::review::Checked;
+use cekops::ops::review::RecordView;
 
 /// The review workflow: request, cancel, approve (fast-forwards `service`), reject, show, list.
 ///
@@ -83,7 +83,7 @@ pub enum ReviewCommand {
     },
 }
 
-fn invalid(ctx: &super::Context, report: &crate::diag::Report, commit: Oid) -> anyhow::Error {
+fn invalid(ctx: &super::Context, report: &cekops::diag::Report, commit: Oid) -> anyhow::Error {
     super::err(&render::human(report, ctx.color_for(false)));
     refused(format!(
         "commit {} does not pass `validate` with service rules ({} errors); nothing was recorded",

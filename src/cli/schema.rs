@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::error::usage;
+use cekops::error::usage;
 
 /// Print or write the JSON Schemas of every file kind (generated from cekops's own types).
 ///
@@ -25,7 +25,7 @@ pub fn run(ctx: &super::Context, args: &SchemaArgs) -> anyhow::Result<ExitCode> 
     let dir = ctx
         .dir
         .join(args.out.clone().unwrap_or_else(|| PathBuf::from("schemas")));
-    let all = crate::schema::all();
+    let all = cekops::schema::all();
     if args.write {
         std::fs::create_dir_all(&dir)
             .map_err(|e| usage(format!("cannot create `{}`: {e}", dir.display())))?;

@@ -8,18 +8,18 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::cek::Caller;
-use crate::cek::RequestKind;
-use crate::error::refused;
-use crate::error::usage;
-use crate::nlu::Model;
-use crate::ops::simulate::Exchange;
-use crate::ops::simulate::Input;
-use crate::ops::simulate::Scenario;
-use crate::ops::simulate::SimOptions;
-use crate::ops::simulate::Simulator;
-use crate::ops::simulate::Summary;
-use crate::ops::validate::Source;
+use cekops::cek::Caller;
+use cekops::cek::RequestKind;
+use cekops::error::refused;
+use cekops::error::usage;
+use cekops::nlu::Model;
+use cekops::ops::simulate::Exchange;
+use cekops::ops::simulate::Input;
+use cekops::ops::simulate::Scenario;
+use cekops::ops::simulate::SimOptions;
+use cekops::ops::simulate::Simulator;
+use cekops::ops::simulate::Summary;
+use cekops::ops::validate::Source;
 
 /// Talk to a running extension server as CEK does: real request messages over HTTP.
 ///
@@ -191,7 +191,7 @@ pub fn exchange_human(x: &Exchange, show_json: bool) -> String {
 
 /// Check a scenario's expectations against the exchanges of its run.
 fn scenario_failures(sc: &Scenario, exchanges: &[Exchange], summary: &Summary) -> Vec<String> {
-    use crate::ops::simulate::expect;
+    use cekops::ops::simulate::expect;
     let mut out = Vec::new();
     if let Some(l) = &sc.launch
         && let Some(x) = exchanges
@@ -244,7 +244,7 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
             let full = ctx.dir.join(p);
             let text = std::fs::read_to_string(&full)
                 .map_err(|e| usage(format!("cannot read scenario `{}`: {e}", p.display())))?;
-            Some(crate::ops::simulate::parse_scenario(
+            Some(cekops::ops::simulate::parse_scenario(
                 &p.display().to_string(),
                 &text,
             )?)
@@ -255,13 +255,13 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
         Some(rev) => Source::Rev(ctx.dir.clone(), rev.clone()),
         None => Source::Dir(ctx.dir.clone()),
     };
-    let outcome = crate::ops::test::load(&source, std::slice::from_ref(&args.id))?;
+    let outcome = cekops::ops::test::load(&source, std::slice::from_ref(&args.id))?;
     let Some(ext) = outcome.repo.extension(&args.id) else {
         return Err(usage(format!("no extension `{}` in the repository", args.id)).into());
     };
-    let errors = crate::ops::test::model_errors(&outcome, &args.id);
+    let errors = cekops::ops::test::model_errors(&outcome, &args.id);
     if errors > 0 {
-        super::err(&crate::ops::test::model_errors_note(&args.id, errors));
+        super::err(&cekops::ops::test::model_errors_note(&args.id, errors));
     }
     let endpoint = match &args.endpoint {
         Some(e) => e.clone(),
@@ -287,8 +287,8 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
         },
         headers,
         nlu: match now {
-            Some(now) => crate::nlu::Options { now },
-            None => crate::nlu::Options::default(),
+            Some(now) => cekops::nlu::Options { now },
+            None => cekops::nlu::Options::default(),
         },
     };
     let mut sim = Simulator::new(&model, opts)?;
@@ -304,9 +304,9 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
     let interactive = scenario.is_none() && args.utterances.is_empty();
     let summary = if let Some(sc) = &scenario {
         let list = sc.turns.iter().map(|t| t.utterance.clone()).collect();
-        crate::ops::simulate::converse(&mut sim, Input::List(list), &mut on_exchange)?
+        cekops::ops::simulate::converse(&mut sim, Input::List(list), &mut on_exchange)?
     } else if !interactive {
-        crate::ops::simulate::converse(
+        cekops::ops::simulate::converse(
             &mut sim,
             Input::List(args.utterances.clone()),
             &mut on_exchange,
@@ -324,7 +324,7 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
             }
             lines.next()
         });
-        crate::ops::simulate::converse(&mut sim, Input::Lines(&mut iter), &mut on_exchange)?
+        cekops::ops::simulate::converse(&mut sim, Input::Lines(&mut iter), &mut on_exchange)?
     };
     let failures = scenario
         .as_ref()

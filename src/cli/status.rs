@@ -2,9 +2,9 @@
 
 use std::process::ExitCode;
 
-use crate::ops::chart::short_text;
-use crate::ops::status;
-use crate::ops::status::StatusReport;
+use cekops::ops::chart::short_text;
+use cekops::ops::status;
+use cekops::ops::status::StatusReport;
 
 /// The console's extension list, from git alone: each extension's name, its *Commercial use*
 /// row (when on `service`) and *Test* row (`test/<id>`), its status, commits ahead/behind

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use crate::ops::stop;
+use cekops::ops::stop;
 
 /// Request that an in-service extension stops being served.
 ///

@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use crate::ops::chart::short;
-use crate::ops::sync;
+use cekops::ops::chart::short;
+use cekops::ops::sync;
 
 /// Rebase `test/<ID>` onto `service` (after another extension was approved).
 ///

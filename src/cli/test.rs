@@ -6,12 +6,12 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use crate::error::usage;
-use crate::nlu;
-use crate::ops::test::SuitesOutcome;
-use crate::ops::test::TestOptions;
-use crate::ops::test::UtteranceOutcome;
-use crate::ops::validate::Source;
+use cekops::error::usage;
+use cekops::nlu;
+use cekops::ops::test::SuitesOutcome;
+use cekops::ops::test::TestOptions;
+use cekops::ops::test::UtteranceOutcome;
+use cekops::ops::validate::Source;
 
 /// Test the interaction model offline: analyse an utterance, or run the test suites.
 ///
@@ -121,9 +121,9 @@ pub fn run(ctx: &super::Context, args: &TestArgs) -> anyhow::Result<ExitCode> {
                     .hint("use --format json to analyse one utterance")
                     .into());
             }
-            let out = crate::ops::test::analyse(&opts, &u)?;
+            let out = cekops::ops::test::analyse(&opts, &u)?;
             if out.model_errors > 0 {
-                super::err(&crate::ops::test::model_errors_note(
+                super::err(&cekops::ops::test::model_errors_note(
                     &out.extension,
                     out.model_errors,
                 ));
@@ -135,9 +135,9 @@ pub fn run(ctx: &super::Context, args: &TestArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         None => {
-            let out = crate::ops::test::run_suites(&opts)?;
+            let out = cekops::ops::test::run_suites(&opts)?;
             for (id, n) in &out.model_errors {
-                super::err(&crate::ops::test::model_errors_note(id, *n));
+                super::err(&cekops::ops::test::model_errors_note(id, *n));
             }
             for id in &out.without_suites {
                 if !opts.ids.is_empty() {

@@ -3,12 +3,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::diag::render;
-use crate::diag::render::Format;
-use crate::ops::validate::Source;
-use crate::ops::validate::ValidateOptions;
-use crate::ops::validate::validate;
-use crate::rules::Stage;
+use super::args::Format;
+use super::args::Stage;
+use cekops::diag::render;
+use cekops::ops::validate::Source;
+use cekops::ops::validate::ValidateOptions;
+use cekops::ops::validate::validate;
 
 /// Check extensions against the file formats and every console rule; report all findings.
 ///
@@ -65,7 +65,7 @@ pub fn run(ctx: &super::Context, args: &ValidateArgs) -> anyhow::Result<ExitCode
     let outcome = validate(&ValidateOptions {
         source,
         ids,
-        stage: args.stage,
+        stage: args.stage.map(Into::into),
     })?;
     let report = &outcome.report;
     match args.format {
@@ -73,7 +73,7 @@ pub fn run(ctx: &super::Context, args: &ValidateArgs) -> anyhow::Result<ExitCode
             let text = render::human(report, ctx.color_for(false));
             super::err(&text);
         }
-        f => super::out(&render::render(report, f, false)),
+        f => super::out(&render::render(report, f.into(), false)),
     }
     let code = ExitCode::from(if report.errors() > 0 { 1 } else { 0 });
     // The process ends right after: freeing the model of a large repository (a million small

@@ -14,13 +14,13 @@ use notify_debouncer_full::notify::EventKind;
 use notify_debouncer_full::notify::RecursiveMode;
 use notify_debouncer_full::notify::event::ModifyKind;
 
-use crate::diag::render;
-use crate::error::usage;
-use crate::ops::validate::Source;
-use crate::ops::validate::ValidateOptions;
-use crate::ops::validate::validate;
-use crate::ops::watch::Affected;
-use crate::ops::watch::affected;
+use cekops::diag::render;
+use cekops::error::usage;
+use cekops::ops::validate::Source;
+use cekops::ops::validate::ValidateOptions;
+use cekops::ops::validate::validate;
+use cekops::ops::watch::Affected;
+use cekops::ops::watch::affected;
 
 /// Re-validate extensions on every save, until Ctrl-C.
 ///
@@ -84,8 +84,8 @@ fn has_files(dir: &std::path::Path) -> bool {
 }
 
 pub fn run(ctx: &super::Context, args: &WatchArgs) -> anyhow::Result<ExitCode> {
-    let root: PathBuf = match crate::git::try_discover(&ctx.dir)
-        .and_then(|r| crate::git::workdir(&r))
+    let root: PathBuf = match cekops::git::try_discover(&ctx.dir)
+        .and_then(|r| cekops::git::workdir(&r))
     {
         Some(wd)
             if !ctx.dir.join("cekops.toml").exists() && !ctx.dir.join("extensions").is_dir() =>

@@ -19,7 +19,7 @@ use super::files::floor_char_boundary;
 pub const JSON_VERSION: u32 = 1;
 
 /// Output formats of `validate` (and other commands that report findings).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// Source snippets with carets, like rustc (default).
     Human,

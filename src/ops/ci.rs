@@ -17,7 +17,7 @@ use crate::error::refused;
 use crate::model::Branches;
 
 /// Which CI system.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ci {
     /// GitHub Actions: `.github/workflows/cekops.yml`.
     Github,

@@ -28,7 +28,7 @@ const MARKER: &str = "# cekops-hook:";
 pub use crate::git::hooks::INTERNAL_ENV;
 
 /// The hooks cekops writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Hook {
     /// Validate the staged files; refuse commits on `service` and on a test branch under review.
     PreCommit,

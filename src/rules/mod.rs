@@ -21,7 +21,7 @@ use crate::load::Repo;
 
 /// Which rules apply: the console allows more while an extension is in test than in service or
 /// under review (plain HTTP on KR, missing deployment information).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
     /// In development (a `test/<id>` branch or a work tree).
     Test,
