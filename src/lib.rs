@@ -5,22 +5,19 @@
 //! and prints results.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
-pub mod alexa;
-pub mod bundle;
 pub mod cek;
 pub mod diag;
 pub mod error;
 pub mod git;
+pub mod interop;
 pub mod load;
 pub mod model;
 pub mod nlu;
 pub mod ops;
 pub mod rules;
-pub mod schema;
 pub mod semdiff;
 pub mod synth;
 pub mod toml_write;
 pub mod tomlfmt;
 pub mod tree;
-pub mod tsv;
 pub mod utterance;

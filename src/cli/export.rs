@@ -113,10 +113,10 @@ fn run_tsv(ctx: &super::Context, args: &ExportTsvArgs) -> anyhow::Result<ExitCod
             let dir = args.out.to_string_lossy();
             for f in &files {
                 let unit = match (f.kind, f.count) {
-                    (cekops::tsv::Kind::Intent, 1) => "utterance",
-                    (cekops::tsv::Kind::Intent, _) => "utterances",
-                    (cekops::tsv::Kind::SlotType, 1) => "value",
-                    (cekops::tsv::Kind::SlotType, _) => "values",
+                    (cekops::interop::tsv::Kind::Intent, 1) => "utterance",
+                    (cekops::interop::tsv::Kind::Intent, _) => "utterances",
+                    (cekops::interop::tsv::Kind::SlotType, 1) => "value",
+                    (cekops::interop::tsv::Kind::SlotType, _) => "values",
                 };
                 let _ = writeln!(
                     s,

@@ -10,15 +10,13 @@ use cekops::error::usage;
 use cekops::ops::hooks::Action;
 use cekops::ops::hooks::HooksReport;
 use cekops::ops::hooks::InstallOptions;
+use cekops::ops::hooks::PreCommit;
 use cekops::ops::hooks::Refusal;
 use cekops::ops::hooks::install;
-use cekops::ops::hooks::pre_commit_branch_check;
+use cekops::ops::hooks::pre_commit;
 use cekops::ops::hooks::pre_push;
 use cekops::ops::hooks::reference_transaction;
 use cekops::ops::hooks::uninstall;
-use cekops::ops::validate::Source;
-use cekops::ops::validate::ValidateOptions;
-use cekops::ops::validate::validate;
 
 /// Install or remove the git hooks that keep the branch chart honest.
 #[derive(Debug, clap::Args)]
@@ -169,14 +167,10 @@ pub fn run_hook(ctx: &super::Context, args: &HookArgs) -> anyhow::Result<ExitCod
     let dir = PathBuf::from(&ctx.dir);
     match args.hook {
         Hook::PreCommit => {
-            if let Some(r) = pre_commit_branch_check(&dir)? {
-                return Ok(print_refusals(args.hook.into(), &[r]));
-            }
-            let outcome = validate(&ValidateOptions {
-                source: Source::Staged(dir),
-                ids: Vec::new(),
-                stage: None,
-            })?;
+            let outcome = match pre_commit(&dir)? {
+                PreCommit::Refused(r) => return Ok(print_refusals(args.hook.into(), &[r])),
+                PreCommit::Checked(outcome) => outcome,
+            };
             let report = &outcome.report;
             if !report.diagnostics.is_empty() {
                 super::err(&render::human(report, ctx.color_for(false)));

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use cekops::diag::render;
+use cekops::interop::tsv::Kind;
 use cekops::model::Language;
 use cekops::ops::import::AlexaImport;
 use cekops::ops::import::ImportAlexaOptions;
@@ -12,7 +13,6 @@ use cekops::ops::import::ImportTsvOptions;
 use cekops::ops::import::TsvImport;
 use cekops::ops::import::import_alexa;
 use cekops::ops::import::import_tsv;
-use cekops::tsv::Kind;
 
 /// Bring interaction models in: console TSV downloads, or an Alexa skill's interaction model.
 #[derive(Debug, clap::Args)]

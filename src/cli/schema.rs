@@ -25,7 +25,7 @@ pub fn run(ctx: &super::Context, args: &SchemaArgs) -> anyhow::Result<ExitCode> 
     let dir = ctx
         .dir
         .join(args.out.clone().unwrap_or_else(|| PathBuf::from("schemas")));
-    let all = cekops::schema::all();
+    let all = cekops::ops::schema::all();
     if args.write {
         std::fs::create_dir_all(&dir)
             .map_err(|e| usage(format!("cannot create `{}`: {e}", dir.display())))?;

@@ -4,6 +4,10 @@
 pub mod codes;
 mod files;
 pub mod render;
+pub mod suggest;
+
+pub use suggest::closest;
+pub use suggest::edit_distance;
 
 use std::ops::Range;
 
@@ -141,5 +145,22 @@ impl Report {
                 .then_with(|| a.message.cmp(&b.message))
         });
         self.diagnostics.dedup();
+    }
+}
+
+/// Diagnostics and sources gathered while reading some files.
+#[derive(Debug, Default)]
+pub struct Sink {
+    pub diagnostics: Vec<Diagnostic>,
+    pub sources: SourceMap,
+}
+
+impl Sink {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.diagnostics.push(d);
+    }
+    pub fn merge(&mut self, other: Sink) {
+        self.diagnostics.extend(other.diagnostics);
+        self.sources.extend(other.sources);
     }
 }

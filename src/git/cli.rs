@@ -9,6 +9,11 @@ use anyhow::anyhow;
 
 use crate::error::usage;
 
+/// Set (to `1`) on every `git` command cekops runs (see [`run_any`]): the
+/// `reference-transaction` hook lets the ref moves of such commands through, since cekops makes
+/// them itself. Moves through libgit2 run no hooks at all.
+pub const INTERNAL_ENV: &str = "CEKOPS_INTERNAL";
+
 /// What a git command printed.
 #[derive(Clone, Debug)]
 pub struct Output {
@@ -20,7 +25,7 @@ pub struct Output {
 /// Run git in `dir`, returning its output whatever the exit status.
 pub fn run_any(dir: &Path, args: &[&str]) -> Result<Output> {
     let out = Command::new("git")
-        .env(super::hooks::INTERNAL_ENV, "1")
+        .env(INTERNAL_ENV, "1")
         .arg("-C")
         .arg(dir)
         .args(args)

@@ -9,11 +9,6 @@ use super::Repository;
 use anyhow::Context as _;
 use anyhow::Result;
 
-/// Set (to `1`) on every `git` command cekops runs (see [`super::cli`]): the
-/// `reference-transaction` hook lets the ref moves of such commands through, since cekops makes
-/// them itself. Moves through libgit2 run no hooks at all.
-pub const INTERNAL_ENV: &str = "CEKOPS_INTERNAL";
-
 /// The folder git runs hooks from: `core.hooksPath` when set (a relative path is relative to the
 /// top of the work tree, or to the repository folder when it is bare, as git reads it), else
 /// `hooks/` in the repository's common folder (shared by linked work trees).

@@ -289,9 +289,9 @@ impl<'a> Scanner<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::Sink;
+    use crate::diag::Sink;
     use crate::load::parse_toml;
-    use crate::schema::FileKind;
+    use crate::model::schema::FileKind;
 
     /// The fast result, when there is one, equals the `toml` path's, spans included; and the
     /// fast reader accepts nothing the `toml` path refuses.

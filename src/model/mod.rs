@@ -1,4 +1,5 @@
-//! The file model: serde types for every file of an extension repository.
+//! The file model: serde types for every file of an extension repository, the loaded model
+//! built from them ([`Extension`], [`Repo`]) and the schema registry ([`schema`]).
 //!
 //! These types are the single source of truth for the file formats: the JSON Schemas in
 //! `schemas/` are generated from them (`cekops schema --write`).
@@ -6,7 +7,9 @@
 mod config;
 mod extension;
 mod intent;
+mod loaded;
 mod record;
+pub mod schema;
 mod server;
 mod slot_type;
 mod spanned;
@@ -16,6 +19,7 @@ mod test_suite;
 pub use config::*;
 pub use extension::*;
 pub use intent::*;
+pub use loaded::*;
 pub use record::*;
 pub use server::*;
 pub use slot_type::*;

@@ -34,9 +34,9 @@ use std::sync::OnceLock;
 pub use datetime::DateTime;
 use normalize::fold;
 
-use crate::load::Extension;
-use crate::load::SlotType;
+use crate::model::Extension;
 use crate::model::Language;
+use crate::model::SlotType;
 use crate::utterance;
 
 /// A near match below this similarity is no match.

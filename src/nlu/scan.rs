@@ -11,9 +11,9 @@ use super::datetime;
 use super::normalize::fold;
 use super::normalize::fold_into;
 use super::number;
-use crate::load::Extension;
-use crate::load::Intent;
-use crate::load::SlotType;
+use crate::model::Extension;
+use crate::model::Intent;
+use crate::model::SlotType;
 use crate::model::Sp;
 use crate::utterance;
 

@@ -237,7 +237,7 @@ impl Chart {
             "unknown extension `{id}`: no `{}` branch, not in service and no records",
             self.test_name(id)
         ));
-        if let Some(best) = crate::load::closest(id, &known) {
+        if let Some(best) = crate::diag::closest(id, &known) {
             e = e.hint(format!("did you mean `{best}`?"));
         } else if known.is_empty() {
             e = e.hint("register one with `cekops new <ID>`");

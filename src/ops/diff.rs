@@ -12,6 +12,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
+use crate::diag;
 use crate::diag::Code;
 use crate::error::refused;
 use crate::git;
@@ -20,7 +21,7 @@ use crate::git::Repository;
 use crate::load;
 use crate::model::Branches;
 use crate::model::RepoConfig;
-use crate::schema::FileKind;
+use crate::model::schema::FileKind;
 use crate::semdiff;
 use crate::semdiff::RepoDiff;
 use crate::semdiff::render::Sides;
@@ -62,7 +63,7 @@ fn branches(repo: &Repository) -> Branches {
     let Ok(text) = std::str::from_utf8(&bytes) else {
         return default;
     };
-    let mut sink = load::Sink::default();
+    let mut sink = diag::Sink::default();
     load::parse_toml::<RepoConfig>(FileKind::Config, "cekops.toml", text, &mut sink)
         .map(|c| c.branches)
         .unwrap_or(default)
@@ -169,7 +170,7 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffOutcome> {
         let mut e = refused(format!(
             "no extension `{id}` in `{from_label}` or `{to_label}`"
         ));
-        if let Some(best) = load::closest(id, &known) {
+        if let Some(best) = diag::closest(id, &known) {
             e = e.hint(format!("did you mean `{best}`?"));
         } else if !known.is_empty() {
             e = e.hint(format!("extensions: {}", known.join(", ")));
@@ -244,7 +245,7 @@ fn missing_test_branch(
         e = e.hint(format!(
             "`{id}` is in service on `{service_label}` without a test version; compare with another revision using `--to REV`"
         ));
-    } else if let Some(best) = load::closest(id, &ids) {
+    } else if let Some(best) = diag::closest(id, &ids) {
         e = e.hint(format!("did you mean `{best}`?"));
     } else {
         e = e.hint(format!(
@@ -315,7 +316,7 @@ pub fn against_tsv(opts: &DiffOptions, folder: &std::path::Path) -> Result<Again
     let Some(git_ext) = git_repo.extension(id) else {
         return Err(refused(format!("no extension `{id}` in `{label}`")).into());
     };
-    let (model, sink) = crate::tsv::read_folder(folder)
+    let (model, sink) = crate::interop::tsv::read_folder(folder)
         .map_err(|e| refused(format!("cannot read `{}`: {e}", folder.display())))?;
     if sink.diagnostics.iter().any(|d| d.is_error()) {
         let mut report = crate::diag::Report {

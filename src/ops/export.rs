@@ -6,17 +6,17 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crate::bundle;
 use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::diag::Report;
 use crate::error::refused;
 use crate::error::usage;
+use crate::interop::bundle;
+use crate::interop::tsv;
 use crate::ops::validate::Source;
 use crate::ops::validate::ValidateOptions;
 use crate::ops::validate::validate;
 use crate::rules::Stage;
-use crate::tsv;
 
 /// Options of `export tsv`.
 #[derive(Clone, Debug)]
@@ -65,7 +65,7 @@ const LOAD_FAILURES: &[Code] = &[
 
 /// The file contents of every custom intent and slot type of an extension in the console's TSV
 /// format: `(relative path, file, text)`, sorted by path.
-pub fn tsv_files(ext: &crate::load::Extension) -> Result<Vec<(TsvFile, String)>, Vec<Diagnostic>> {
+pub fn tsv_files(ext: &crate::model::Extension) -> Result<Vec<(TsvFile, String)>, Vec<Diagnostic>> {
     let mut files = Vec::new();
     let mut problems = Vec::new();
     for intent in &ext.intents {

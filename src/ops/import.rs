@@ -8,11 +8,13 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
-use crate::alexa;
+use crate::diag;
 use crate::diag::Report;
 use crate::error::refused;
 use crate::error::usage;
 use crate::git;
+use crate::interop::alexa;
+use crate::interop::tsv;
 use crate::load;
 use crate::model::Language;
 use crate::model::RepoConfig;
@@ -21,7 +23,6 @@ use crate::rules;
 use crate::rules::Stage;
 use crate::tree::Entry;
 use crate::tree::Tree;
-use crate::tsv;
 
 /// The work-tree root for a folder: the nearest folder (itself or a parent) holding `cekops.toml`
 /// or `extensions/`; else the git work tree containing it; else the folder itself.
@@ -290,7 +291,7 @@ pub fn import_alexa(opts: &ImportAlexaOptions) -> Result<AlexaImport> {
     let bytes = std::fs::read(path).map_err(|e| usage(format!("cannot read `{shown}`: {e}")))?;
     let mut file_tree = Tree::default();
     file_tree.insert(shown.clone(), Entry::Blob(Arc::from(bytes)));
-    let mut sink = load::Sink::default();
+    let mut sink = diag::Sink::default();
     let Some(text) = load::read_text(&file_tree, shown, &mut sink) else {
         return Ok(AlexaImport::Refused(Report {
             diagnostics: sink.diagnostics,

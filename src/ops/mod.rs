@@ -16,6 +16,7 @@ pub mod new;
 pub mod push;
 pub mod restore;
 pub mod review;
+pub mod schema;
 pub mod simulate;
 pub mod status;
 pub mod stop;

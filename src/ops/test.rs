@@ -6,7 +6,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::error::usage;
-use crate::load::Extension;
+use crate::model::Extension;
 use crate::model::Sp;
 use crate::nlu;
 use crate::nlu::Analysis;

@@ -7,12 +7,14 @@ use std::path::PathBuf;
 use anyhow::Result;
 use rayon::prelude::*;
 
+use crate::diag;
 use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::diag::Report;
 use crate::error::usage;
 use crate::git;
 use crate::load;
+use crate::model;
 use crate::rules;
 use crate::rules::Stage;
 use crate::tree::Tree;
@@ -46,7 +48,7 @@ pub struct ValidateOutcome {
     pub stage: Stage,
     /// Extensions fully checked.
     pub checked: Vec<String>,
-    pub repo: load::Repo,
+    pub repo: model::Repo,
 }
 
 /// The repository root for a folder argument: the folder itself when it holds `cekops.toml` or
@@ -140,7 +142,7 @@ pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome> {
     for id in &ids {
         if !all_ids.contains(id) {
             let mut e = usage(format!("no extension `{id}` in the repository"));
-            if let Some(best) = load::closest(id, &all_ids) {
+            if let Some(best) = diag::closest(id, &all_ids) {
                 e = e.hint(format!("did you mean `{best}`?"));
             } else if !all_ids.is_empty() {
                 e = e.hint(format!("extensions: {}", all_ids.join(", ")));

@@ -219,7 +219,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
             )
             .at(path.clone(), i.span.clone());
             let cands: Vec<String> = known.iter().map(|s| s.to_string()).collect();
-            if let Some(best) = crate::load::closest(&i.value, &cands) {
+            if let Some(best) = crate::diag::closest(&i.value, &cands) {
                 d = d.hint(format!("did you mean `{best}`?"));
             } else {
                 d = d.hint(format!(
@@ -261,7 +261,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
                 ),
             )
             .at(path.clone(), t.span.clone());
-            if let Some(best) = crate::load::closest(&t.value, &cands) {
+            if let Some(best) = crate::diag::closest(&t.value, &cands) {
                 d = d.hint(format!("did you mean `{best}`?"));
             }
             ctx.push(d);

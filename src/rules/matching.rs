@@ -12,7 +12,7 @@ use std::hash::Hasher;
 use super::Ctx;
 use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::load::Intent;
+use crate::model::Intent;
 use crate::model::Sp;
 use crate::nlu;
 use crate::nlu::Model;

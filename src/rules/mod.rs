@@ -16,8 +16,8 @@ pub use info::squash;
 use crate::diag::Diagnostic;
 use crate::diag::Severity;
 use crate::diag::SourceMap;
-use crate::load::Extension;
-use crate::load::Repo;
+use crate::model::Extension;
+use crate::model::Repo;
 
 /// Which rules apply: the console allows more while an extension is in test than in service or
 /// under review (plain HTTP on KR, missing deployment information).

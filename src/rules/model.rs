@@ -32,7 +32,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
         })
         .unwrap_or_default();
     // slot types
-    let mut by_lower: HashMap<String, &crate::load::SlotType> = HashMap::new();
+    let mut by_lower: HashMap<String, &crate::model::SlotType> = HashMap::new();
     for st in &ext.slot_types {
         if let Some(first) = by_lower.get(&st.name.to_lowercase()) {
             ctx.push(
@@ -60,7 +60,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
         check_slot_type(ctx, st);
     }
     // intents
-    let mut intents_lower: HashMap<String, &crate::load::Intent> = HashMap::new();
+    let mut intents_lower: HashMap<String, &crate::model::Intent> = HashMap::new();
     let mut used_types: std::collections::HashSet<&str> = Default::default();
     // normalized plain utterance -> where it was first seen, overall and in the latest intent
     let total: usize = ext
@@ -145,7 +145,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
                         let mut cands: Vec<String> =
                             ext.slot_types.iter().map(|s| s.name.clone()).collect();
                         cands.extend(builtin_types.iter().map(|s| s.to_string()));
-                        match crate::load::closest(&ty.value, &cands) {
+                        match crate::diag::closest(&ty.value, &cands) {
                             Some(best) => d.hint(format!("did you mean `{best}`?")),
                             None => d.hint(format!(
                                 "create `{}/interaction-model/slot-types/{}.toml`",
@@ -232,7 +232,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
                             ),
                         )
                         .at(file, at(span.start)..at(span.start + name.len() + 2));
-                        d = match crate::load::closest(name, &cands) {
+                        d = match crate::diag::closest(name, &cands) {
                             Some(best) => d.hint(format!("did you mean `{best}`?")),
                             None => {
                                 d.hint(format!("declare it under `slots`: `{name} = \"<TYPE>\"`"))
@@ -319,7 +319,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
     }
 }
 
-fn check_slot_type(ctx: &mut Ctx<'_>, st: &crate::load::SlotType) {
+fn check_slot_type(ctx: &mut Ctx<'_>, st: &crate::model::SlotType) {
     let n = st.entry_count();
     if n > 200_000 {
         ctx.push(

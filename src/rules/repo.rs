@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::Stage;
 use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::load::Repo;
+use crate::model::Repo;
 
 pub fn check(repo: &Repo, _stage: Stage) -> Vec<Diagnostic> {
     let mut out = Vec::new();

@@ -6,13 +6,17 @@ use super::Key;
 use super::Value;
 use super::strs;
 use super::wire;
-use crate::load;
+use crate::model;
 use crate::model::Sp;
 
 // ---------------------------------------------------------------------------------------------
 // Basic information
 
-pub(super) fn basic(b: &mut Builder, old: Option<&load::Extension>, new: Option<&load::Extension>) {
+pub(super) fn basic(
+    b: &mut Builder,
+    old: Option<&model::Extension>,
+    new: Option<&model::Extension>,
+) {
     let o = old.and_then(|e| e.info.as_ref());
     let n = new.and_then(|e| e.info.as_ref());
     macro_rules! text {
@@ -57,8 +61,8 @@ pub(super) fn basic(b: &mut Builder, old: Option<&load::Extension>, new: Option<
 
 pub(super) fn server(
     b: &mut Builder,
-    old: Option<&load::Extension>,
-    new: Option<&load::Extension>,
+    old: Option<&model::Extension>,
+    new: Option<&model::Extension>,
 ) {
     let o = old.and_then(|e| e.server.as_ref());
     let n = new.and_then(|e| e.server.as_ref());
@@ -148,8 +152,8 @@ pub(super) fn server(
 
 pub(super) fn deployment(
     b: &mut Builder,
-    old: Option<&load::Extension>,
-    new: Option<&load::Extension>,
+    old: Option<&model::Extension>,
+    new: Option<&model::Extension>,
 ) {
     let o = old.and_then(|e| e.store.as_ref());
     let n = new.and_then(|e| e.store.as_ref());
@@ -266,8 +270,8 @@ pub(super) fn deployment(
 /// An icon setting: its path, and the image when the path stayed the same.
 fn icon(
     b: &mut Builder,
-    old: Option<&load::Extension>,
-    new: Option<&load::Extension>,
+    old: Option<&model::Extension>,
+    new: Option<&model::Extension>,
     field: &str,
     op: Option<&Sp<String>>,
     np: Option<&Sp<String>>,
@@ -290,7 +294,7 @@ fn icon(
 }
 
 /// The bytes of an icon referenced by `store.toml` (a path relative to the extension folder).
-fn icon_bytes<'a>(ext: Option<&'a load::Extension>, rel: &str) -> Option<&'a [u8]> {
+fn icon_bytes<'a>(ext: Option<&'a model::Extension>, rel: &str) -> Option<&'a [u8]> {
     let ext = ext?;
     let rel = rel.trim_start_matches("./");
     ext.assets.get(&ext.path(rel)).map(|a| &a.bytes[..])

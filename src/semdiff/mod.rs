@@ -1,7 +1,7 @@
 //! Semantic diff of extensions: what changed *for the console*, grouped by the console's update
 //! categories (basic information, server connection, interaction model, deployment information).
 //!
-//! The engine compares loaded values ([`load::Extension`], [`load::Repo`]), never files or git
+//! The engine compares loaded values ([`crate::model::Extension`], [`crate::model::Repo`]), never files or git
 //! objects, so anything that can be loaded can be compared: two commits (`cekops diff`), a work
 //! tree, or a console download. Comparisons are order-insensitive and whitespace-normalised:
 //! utterances, slot values, synonyms and invocation names are compared through
@@ -21,7 +21,6 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
-use crate::load;
 use crate::model::RepoConfig;
 use crate::model::Sp;
 use fields::basic;
@@ -394,7 +393,7 @@ impl RepoDiff {
 
 /// Compare two repositories: the settings and every extension on either side. Only extensions
 /// that differ are returned.
-pub fn diff_repo(old: &load::Repo, new: &load::Repo) -> RepoDiff {
+pub fn diff_repo(old: &crate::model::Repo, new: &crate::model::Repo) -> RepoDiff {
     let mut ids: Vec<&str> = old
         .extensions
         .iter()
@@ -475,8 +474,8 @@ pub fn diff_settings(old: Option<&RepoConfig>, new: Option<&RepoConfig>) -> Vec<
 /// Compare two versions of an extension; `None` is an extension that does not exist on that
 /// side (everything in the other one is added or removed).
 pub fn diff_extension(
-    old: Option<&load::Extension>,
-    new: Option<&load::Extension>,
+    old: Option<&crate::model::Extension>,
+    new: Option<&crate::model::Extension>,
 ) -> ExtensionDiff {
     diff_extension_in(old, new, &Category::ALL)
 }
@@ -484,8 +483,8 @@ pub fn diff_extension(
 /// Like [`diff_extension`], comparing only some categories: e.g. only
 /// [`Category::InteractionModel`] when one side is a console download that holds nothing else.
 pub fn diff_extension_in(
-    old: Option<&load::Extension>,
-    new: Option<&load::Extension>,
+    old: Option<&crate::model::Extension>,
+    new: Option<&crate::model::Extension>,
     categories: &[Category],
 ) -> ExtensionDiff {
     let id = new.or(old).map(|e| e.id.clone()).unwrap_or_default();

@@ -14,7 +14,7 @@ use super::Key;
 use super::RENAME_THRESHOLD;
 use super::SlotRef;
 use super::strs;
-use crate::load;
+use crate::model;
 use crate::utterance;
 
 // ---------------------------------------------------------------------------------------------
@@ -22,8 +22,8 @@ use crate::utterance;
 
 pub(super) fn interaction_model(
     b: &mut Builder,
-    old: Option<&load::Extension>,
-    new: Option<&load::Extension>,
+    old: Option<&model::Extension>,
+    new: Option<&model::Extension>,
 ) {
     let oi = old.and_then(|e| e.info.as_ref());
     let ni = new.and_then(|e| e.info.as_ref());
@@ -91,12 +91,12 @@ pub fn utterance_key(text: &str) -> String {
     out
 }
 
-fn intent_views(e: Option<&load::Extension>) -> Vec<IntentView<'_>> {
+fn intent_views(e: Option<&model::Extension>) -> Vec<IntentView<'_>> {
     e.map(|e| e.intents.par_iter().map(IntentView::new).collect())
         .unwrap_or_default()
 }
 
-fn type_views(e: Option<&load::Extension>) -> Vec<TypeView<'_>> {
+fn type_views(e: Option<&model::Extension>) -> Vec<TypeView<'_>> {
     e.map(|e| e.slot_types.par_iter().map(TypeView::new).collect())
         .unwrap_or_default()
 }
@@ -113,7 +113,7 @@ struct IntentView<'a> {
 }
 
 impl<'a> IntentView<'a> {
-    fn new(intent: &'a load::Intent) -> Self {
+    fn new(intent: &'a model::Intent) -> Self {
         let list = &intent.def.utterances;
         let mut utterances = Keyed::with_capacity_and_hasher(list.len(), FixedState::default());
         for u in list.iter() {
@@ -144,7 +144,7 @@ struct TypeView<'a> {
 }
 
 impl<'a> TypeView<'a> {
-    fn new(t: &'a load::SlotType) -> Self {
+    fn new(t: &'a model::SlotType) -> Self {
         let mut values: Keyed<(&'a str, Keyed<&'a str>)> =
             Keyed::with_capacity_and_hasher(t.values.len(), FixedState::default());
         for v in &t.values {

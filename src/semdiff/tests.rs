@@ -1,12 +1,13 @@
 use super::*;
 use crate::load;
+use crate::model;
 use crate::tree::Entry as TreeEntry;
 use crate::tree::Tree;
 
 const ID: &str = "com.example.a";
 
 /// Load one extension from (relative path, content) pairs.
-fn ext(files: &[(&str, &str)]) -> load::Extension {
+fn ext(files: &[(&str, &str)]) -> model::Extension {
     let mut tree = Tree::default();
     for (rel, text) in files {
         tree.insert(
@@ -30,7 +31,7 @@ builtin_intents = ["Clova.GuideIntent", "Clova.CancelIntent"]
 "#;
 const SERVER: &str = "endpoint = \"https://a.example.com/clova\"\n";
 
-fn with(extra: &[(&'static str, &'static str)]) -> load::Extension {
+fn with(extra: &[(&'static str, &'static str)]) -> model::Extension {
     let mut files = vec![("extension.toml", INFO), ("server.toml", SERVER)];
     for (rel, text) in extra {
         files.retain(|(r, _)| r != rel);
@@ -53,7 +54,7 @@ fn kinds(d: &ExtensionDiff) -> Vec<String> {
         .collect()
 }
 
-fn diff(old: &load::Extension, new: &load::Extension) -> ExtensionDiff {
+fn diff(old: &model::Extension, new: &model::Extension) -> ExtensionDiff {
     diff_extension(Some(old), Some(new))
 }
 
@@ -322,7 +323,7 @@ fn deployment_information_and_icon_content() {
     let store2 = "[store]\ncategory = \"food\"\nkeywords = [\"Pizza\", \"order\"]\nsmall_icon = \"assets/s.png\"\n[privacy]\npurchase = true\n[review]\ntest_account = { id = \"t\", password = { env = \"PW\" } }\n";
     let mut old = with(&[("store.toml", store)]);
     let mut new = with(&[("store.toml", store2)]);
-    let icon = |b: &[u8]| load::Asset {
+    let icon = |b: &[u8]| model::Asset {
         path: format!("extensions/{ID}/assets/s.png"),
         bytes: b.into(),
     };
@@ -365,7 +366,7 @@ fn repo_diff_lists_only_changed_extensions_and_settings() {
     b.id = "com.example.b".into();
     let mut b2 = b.clone();
     b2.info.as_mut().unwrap().name.value = "B".into();
-    let old = load::Repo {
+    let old = model::Repo {
         config: None,
         extensions: vec![a.clone(), b],
     };
@@ -373,7 +374,7 @@ fn repo_diff_lists_only_changed_extensions_and_settings() {
     cfg.review
         .reviewers
         .push(Sp::bare("alice@example.com".into()));
-    let new = load::Repo {
+    let new = model::Repo {
         config: Some(cfg),
         extensions: vec![a, b2],
     };

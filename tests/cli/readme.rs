@@ -166,7 +166,7 @@ fn test_readme_file_format_reference_names_every_key() {
         .flat_map(|span| span.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
         .filter(|w| !w.is_empty())
         .collect();
-    for kind in cekops::schema::FileKind::ALL {
+    for kind in cekops::model::schema::FileKind::ALL {
         let mut keys = std::collections::BTreeSet::new();
         property_names(kind.schema(), &mut keys);
         let missing: Vec<&String> = keys

@@ -4,10 +4,10 @@
 use std::path::Path;
 use std::path::PathBuf;
 
-use cekops::load::Sink;
+use cekops::diag::Sink;
 use cekops::load::parse_toml;
 use cekops::model;
-use cekops::schema::FileKind;
+use cekops::model::schema::FileKind;
 
 use crate::codes::fixtures_dir;
 use crate::common::TestEnv;
@@ -18,7 +18,7 @@ fn schemas_dir() -> PathBuf {
 
 #[test]
 fn test_checked_in_schemas_match_the_types() {
-    let generated = cekops::schema::all();
+    let generated = cekops::ops::schema::all();
     let mut stale = Vec::new();
     for (name, text) in &generated {
         let on_disk = std::fs::read_to_string(schemas_dir().join(name)).unwrap_or_default();
@@ -46,7 +46,7 @@ fn test_checked_in_schemas_match_the_types() {
 fn test_schema_check_command_detects_drift() {
     let env = TestEnv::new();
     env.cekops(&["schema", "--write"]).code(0);
-    for (name, text) in cekops::schema::all() {
+    for (name, text) in cekops::ops::schema::all() {
         assert_eq!(env.read(&format!("schemas/{name}")), text);
     }
     env.cekops(&["schema", "--check"]).code(0);

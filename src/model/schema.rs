@@ -1,7 +1,7 @@
 //! JSON Schemas generated from the model types, and validation of TOML documents against them.
 //!
-//! `schemas/*.schema.json` are written by `cekops schema --write` from [`all`]; a test fails when
-//! the checked-in files differ from what the types generate.
+//! `schemas/*.schema.json` are written by `cekops schema --write` from `ops::schema::all`; a
+//! test fails when the checked-in files differ from what the types generate.
 
 use std::sync::OnceLock;
 
@@ -78,20 +78,4 @@ impl FileKind {
             jsonschema::validator_for(self.schema()).expect("generated schemas are valid")
         })
     }
-}
-
-/// Every schema file: (file name, pretty JSON text with a final newline). Besides the file
-/// kinds, `bundle.schema.json` describes the document `cekops export bundle` writes.
-pub fn all() -> Vec<(&'static str, String)> {
-    let pretty = |v: &serde_json::Value| {
-        let mut text = serde_json::to_string_pretty(v).expect("schema serializes");
-        text.push('\n');
-        text
-    };
-    let mut out: Vec<(&'static str, String)> = FileKind::ALL
-        .iter()
-        .map(|k| (k.schema_file(), pretty(k.schema())))
-        .collect();
-    out.push(("bundle.schema.json", pretty(&crate::bundle::schema())));
-    out
 }

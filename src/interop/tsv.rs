@@ -28,14 +28,14 @@ use indexmap::IndexMap;
 
 use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::load;
-use crate::load::Extension;
-use crate::load::Intent;
-use crate::load::Sink;
-use crate::load::SlotType;
-use crate::load::SlotValue;
+use crate::diag::Sink;
+use crate::load::text::read_text;
+use crate::model::Extension;
+use crate::model::Intent;
 use crate::model::IntentFile;
+use crate::model::SlotType;
 use crate::model::SlotTypeFile;
+use crate::model::SlotValue;
 use crate::model::Sp;
 use crate::toml_write;
 use crate::tree::Entry;
@@ -103,7 +103,7 @@ pub fn detect(path: &str, text: &str) -> Kind {
 /// Parse a slot-type TSV. `None` when an error was reported.
 pub fn parse_slot_type(path: &str, text: &str, sink: &mut Sink) -> Option<Vec<SlotValue>> {
     let before = sink.diagnostics.iter().filter(|d| d.is_error()).count();
-    let values = load::parse_slot_tsv(path, text, sink);
+    let values = parse_slot_tsv(path, text, sink);
     let after = sink.diagnostics.iter().filter(|d| d.is_error()).count();
     (after == before).then_some(values)
 }
@@ -601,7 +601,7 @@ pub fn slot_type_tsv(st: &SlotType) -> String {
 // Reading files from disk
 
 /// Custom intents and slot types read from console TSV files, shaped like the interaction model
-/// of a [`load::Extension`]: `file` is the path as given, spans point into the TSV texts (kept in
+/// of a [`model::Extension`]: `file` is the path as given, spans point into the TSV texts (kept in
 /// the sink's sources).
 #[derive(Clone, Debug, Default)]
 pub struct TsvModel {
@@ -733,7 +733,7 @@ pub fn read_files(files: &[(String, PathBuf)]) -> (TsvModel, Sink) {
     let mut sink = Sink::default();
     let mut model = TsvModel::default();
     for (name, _) in files {
-        if let Some(text) = load::read_text(&tree, name, &mut sink) {
+        if let Some(text) = read_text(&tree, name, &mut sink) {
             parse_file(name, &text, &mut model, &mut sink);
         }
     }
@@ -773,6 +773,75 @@ pub fn read_folder(dir: &Path) -> std::io::Result<(TsvModel, Sink)> {
         .map(|p| (p.to_string_lossy().replace('\\', "/"), p))
         .collect();
     Ok(read_files(&files))
+}
+
+/// Parse a slot type in the console's TSV format: each line a representative value followed by
+/// its synonyms, tab-separated. Blank lines and empty fields are skipped, fields are trimmed; a
+/// representative value listed twice is reported (`tsv-syntax`).
+pub fn parse_slot_tsv(path: &str, text: &str, sink: &mut Sink) -> Vec<SlotValue> {
+    let mut values = Vec::new();
+    let mut seen: std::collections::HashMap<String, Range<usize>> = Default::default();
+    let mut offset = 0;
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if body.len() != text.len() {
+        offset = text.len() - body.len();
+    }
+    for line in body.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let content = line.trim_end_matches(['\n', '\r']);
+        if content.trim().is_empty() {
+            continue;
+        }
+        let mut fields = Vec::new();
+        let mut pos = start;
+        for field in content.split('\t') {
+            fields.push((field, pos..pos + field.len()));
+            pos += field.len() + 1;
+        }
+        let (value, vspan) = fields[0].clone();
+        if value.trim().is_empty() {
+            sink.push(
+                Diagnostic::new(
+                    Code::TsvSyntax,
+                    "line has synonyms but no representative value",
+                )
+                .at(path, start..start + content.len())
+                .hint("the first tab-separated field of each line is the representative value"),
+            );
+            continue;
+        }
+        let value = value.trim();
+        let vstart = vspan.start + fields[0].0.len() - fields[0].0.trim_start().len();
+        let vspan = vstart..vstart + value.len();
+        if let Some(first) = seen.get(value) {
+            sink.push(
+                Diagnostic::new(
+                    Code::TsvSyntax,
+                    format!("representative value `{value}` is listed twice"),
+                )
+                .at(path, vspan)
+                .related(path, first.clone(), "first listed here")
+                .hint("keep one line per representative value, with all its synonyms"),
+            );
+            continue;
+        }
+        seen.insert(value.to_string(), vspan.clone());
+        let mut synonyms = Vec::new();
+        for (syn, span) in fields.into_iter().skip(1) {
+            if syn.trim().is_empty() {
+                continue;
+            }
+            let lead = syn.len() - syn.trim_start().len();
+            let span = span.start + lead..span.start + lead + syn.trim().len();
+            synonyms.push(Sp::new(syn.trim().to_string(), span));
+        }
+        values.push(SlotValue {
+            value: Sp::new(value.to_string(), vspan),
+            synonyms,
+        });
+    }
+    values
 }
 
 #[cfg(test)]
@@ -1034,7 +1103,7 @@ mod roundtrip {
         for (p, t) in files {
             tree.insert(p.clone(), Entry::Blob(t.as_bytes().into()));
         }
-        let (ext, sink) = load::load_extension(&tree, "com.example.rt", true);
+        let (ext, sink) = crate::load::load_extension(&tree, "com.example.rt", true);
         let errors: Vec<_> = sink.diagnostics.iter().filter(|d| d.is_error()).collect();
         assert!(
             errors.iter().all(|d| d.code == Code::MissingFile),

@@ -11,7 +11,6 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use sha2::Digest as _;
 
-use crate::load;
 use crate::model;
 use crate::model::Language;
 use crate::model::Secret;
@@ -408,7 +407,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     out
 }
 
-fn icon(ext: &load::Extension, path: &Option<Sp<String>>) -> Option<Icon> {
+fn icon(ext: &model::Extension, path: &Option<Sp<String>>) -> Option<Icon> {
     let p = path.as_ref()?;
     let rel = p.value.trim_start_matches("./");
     let asset = ext.assets.get(&ext.path(rel));
@@ -471,7 +470,7 @@ pub fn compile_utterance(text: &str) -> Utterance {
 }
 
 /// One extension of the bundle.
-pub fn extension(ext: &load::Extension) -> Result<BundleExtension, BundleError> {
+pub fn extension(ext: &model::Extension) -> Result<BundleExtension, BundleError> {
     let id = ext.id.as_str();
     let missing = |what| BundleError::Missing {
         id: id.to_string(),
@@ -627,7 +626,7 @@ pub fn extension(ext: &load::Extension) -> Result<BundleExtension, BundleError> 
 }
 
 /// The bundle of a loaded repository; every problem that keeps an extension out is returned.
-pub fn build(repo: &load::Repo) -> Result<Bundle, Vec<BundleError>> {
+pub fn build(repo: &model::Repo) -> Result<Bundle, Vec<BundleError>> {
     let mut by_id: BTreeMap<&str, BundleExtension> = BTreeMap::new();
     let mut errors = Vec::new();
     for ext in &repo.extensions {

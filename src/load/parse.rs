@@ -1,0 +1,301 @@
+//! Parsing TOML with spans: syntax errors, unknown keys and schema violations become diagnostics
+//! that point at the key or value they concern.
+
+use std::ops::Range;
+
+use serde::de::DeserializeOwned;
+use toml::de::DeTable;
+use toml::de::DeValue;
+
+use crate::diag::Code;
+use crate::diag::Diagnostic;
+use crate::diag::Sink;
+use crate::diag::closest;
+use crate::model::schema::FileKind;
+
+/// Parse TOML text into `T`, reporting syntax errors, unknown keys and schema violations.
+pub fn parse_toml<T: DeserializeOwned>(
+    kind: FileKind,
+    path: &str,
+    text: &str,
+    sink: &mut Sink,
+) -> Option<T> {
+    // Fast path: one parse straight into the typed model.
+    let first_error = match toml::de::Deserializer::parse(text).and_then(T::deserialize) {
+        Ok(v) => return Some(v),
+        Err(e) => e,
+    };
+    let (table, errors) = DeTable::parse_recoverable(text);
+    if !errors.is_empty() {
+        for e in errors {
+            let span = e.span().unwrap_or(0..0);
+            sink.push(
+                Diagnostic::new(Code::TomlSyntax, toml_message(e.message()))
+                    .at(path, span)
+                    .hint("see https://toml.io for the TOML syntax"),
+            );
+        }
+        return None;
+    }
+    let value = to_json(table.get_ref());
+    let before = sink.diagnostics.len();
+    for err in kind.validator().iter_errors(&value) {
+        schema_diagnostic(kind, path, text, table.get_ref(), &err, sink);
+    }
+    if sink.diagnostics.len() == before {
+        // The schema accepted what serde refused: report serde's own message.
+        let span = first_error.span().unwrap_or(0..0);
+        sink.push(
+            Diagnostic::new(Code::SchemaViolation, toml_message(first_error.message()))
+                .at(path, span),
+        );
+    }
+    None
+}
+
+fn toml_message(m: &str) -> String {
+    let m = m.trim().trim_end_matches('.');
+    let mut c = m.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
+        None => "invalid TOML".into(),
+    }
+}
+
+/// Convert a parsed TOML table to JSON for schema validation (datetimes become strings).
+pub fn to_json(table: &DeTable<'_>) -> serde_json::Value {
+    let mut map = serde_json::Map::new();
+    for (k, v) in table {
+        map.insert(k.get_ref().to_string(), value_json(v.get_ref()));
+    }
+    serde_json::Value::Object(map)
+}
+
+fn value_json(v: &DeValue<'_>) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        DeValue::String(s) => J::String(s.to_string()),
+        DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+            .map(J::from)
+            .unwrap_or_else(|_| J::String(i.as_str().to_string())),
+        DeValue::Float(f) => f
+            .as_str()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(J::Number)
+            .unwrap_or_else(|| J::String(f.as_str().to_string())),
+        DeValue::Boolean(b) => J::Bool(*b),
+        DeValue::Datetime(d) => J::String(d.to_string()),
+        DeValue::Array(a) => J::Array(a.iter().map(|x| value_json(x.get_ref())).collect()),
+        DeValue::Table(t) => to_json(t),
+    }
+}
+
+/// Span of the key (`key: true`) or value at a JSON-pointer-like path in a parsed table.
+fn locate(table: &DeTable<'_>, segments: &[String], key: bool) -> Option<Range<usize>> {
+    let (first, rest) = segments.split_first()?;
+    let (k, v) = table.get_key_value(first.as_str())?;
+    if rest.is_empty() {
+        return Some(if key { k.span() } else { v.span() });
+    }
+    locate_value(v.get_ref(), rest, key).or(Some(v.span()))
+}
+
+fn locate_value(v: &DeValue<'_>, segments: &[String], key: bool) -> Option<Range<usize>> {
+    match v {
+        DeValue::Table(t) => locate(t, segments, key),
+        DeValue::Array(a) => {
+            let (first, rest) = segments.split_first()?;
+            let item = a.get(first.parse::<usize>().ok()?)?;
+            if rest.is_empty() {
+                Some(item.span())
+            } else {
+                locate_value(item.get_ref(), rest, key).or(Some(item.span()))
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The `description` of the property a path leads to in a schema (followed through `$ref`).
+fn describe(schema: &serde_json::Value, segments: &[String]) -> Option<String> {
+    let defs = schema.get("$defs");
+    let resolve = |s: &serde_json::Value| -> serde_json::Value {
+        let mut s = s.clone();
+        for _ in 0..8 {
+            let next = s
+                .get("$ref")
+                .and_then(|r| r.as_str())
+                .and_then(|r| r.strip_prefix("#/$defs/"))
+                .and_then(|name| defs.and_then(|d| d.get(name)).cloned());
+            match next {
+                Some(n) => s = n,
+                None => break,
+            }
+            if let Some(any) = s.get("anyOf").and_then(|a| a.as_array())
+                && let Some(first) = any.iter().find(|x| x.get("type") != Some(&"null".into()))
+            {
+                s = first.clone();
+            }
+        }
+        s
+    };
+    let mut cur = resolve(schema);
+    let mut desc = None;
+    for seg in segments {
+        let next = if let Some(p) = cur.get("properties").and_then(|p| p.get(seg.as_str())) {
+            p.clone()
+        } else if let Some(i) = cur.get("items") {
+            i.clone()
+        } else if let Some(a) = cur.get("additionalProperties").filter(|a| a.is_object()) {
+            a.clone()
+        } else {
+            return desc;
+        };
+        desc = next
+            .get("description")
+            .and_then(|d| d.as_str())
+            .map(str::to_string)
+            .or(desc);
+        cur = resolve(&next);
+    }
+    desc
+}
+
+fn schema_diagnostic(
+    kind: FileKind,
+    path: &str,
+    _text: &str,
+    table: &DeTable<'_>,
+    err: &jsonschema::ValidationError<'_>,
+    sink: &mut Sink,
+) {
+    use jsonschema::error::ValidationErrorKind as K;
+    let segments: Vec<String> = err.instance_path().iter().map(|s| s.to_string()).collect();
+    let whole = 0..0;
+    match err.kind() {
+        K::AdditionalProperties { unexpected } => {
+            for name in unexpected {
+                let mut p = segments.clone();
+                p.push(name.clone());
+                let span = locate(table, &p, true).unwrap_or(whole.clone());
+                let mut d = Diagnostic::new(Code::UnknownKey, format!("unknown key `{name}`"))
+                    .at(path, span)
+                    .label("not part of this file's format");
+                let known = known_keys(kind.schema(), &segments);
+                if let Some(best) = closest(name, &known) {
+                    d = d.hint(format!("did you mean `{best}`?"));
+                } else if !known.is_empty() {
+                    d = d.hint(format!("allowed keys: {}", known.join(", ")));
+                }
+                sink.push(d);
+            }
+        }
+        K::Required { property } => {
+            let name = property.as_str().unwrap_or_default();
+            let span = if segments.is_empty() {
+                0..0
+            } else {
+                locate(table, &segments, true).unwrap_or(0..0)
+            };
+            let where_ = if segments.is_empty() {
+                "the file".to_string()
+            } else {
+                format!("`{}`", segments.join("."))
+            };
+            let mut p = segments.clone();
+            p.push(name.to_string());
+            let mut d = Diagnostic::new(
+                Code::SchemaViolation,
+                format!("missing required key `{name}` in {where_}"),
+            )
+            .at(path, span);
+            if let Some(desc) = describe(kind.schema(), &p) {
+                d = d.hint(format!("`{name}`: {}", first_sentence(&desc)));
+            }
+            sink.push(d);
+        }
+        _ => {
+            let span = locate(table, &segments, false).unwrap_or(0..0);
+            let key = if segments.is_empty() {
+                String::new()
+            } else {
+                format!("`{}`: ", segments.join("."))
+            };
+            let mut d = Diagnostic::new(
+                Code::SchemaViolation,
+                format!("{key}{}", schema_message(err)),
+            )
+            .at(path, span);
+            if let Some(desc) = describe(kind.schema(), &segments) {
+                d = d.hint(first_sentence(&desc));
+            }
+            sink.push(d);
+        }
+    }
+}
+
+fn first_sentence(s: &str) -> String {
+    let s = s.split("\n\n").next().unwrap_or(s).replace('\n', " ");
+    s.trim().trim_end_matches('.').to_string()
+}
+
+fn schema_message(err: &jsonschema::ValidationError<'_>) -> String {
+    let m = err.to_string();
+    // jsonschema prints the whole instance for some errors; keep messages short.
+    if m.chars().count() > 200 {
+        let cut: String = m.chars().take(200).collect();
+        format!("{cut}…")
+    } else {
+        m
+    }
+}
+
+fn known_keys(schema: &serde_json::Value, segments: &[String]) -> Vec<String> {
+    let _ = segments;
+    let mut keys = Vec::new();
+    // Collect property names anywhere at the matching depth (good enough for hints).
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        if let Some(p) = v.get("properties").and_then(|p| p.as_object()) {
+            out.extend(p.keys().cloned());
+        }
+    }
+    let mut cur = schema.clone();
+    for seg in segments {
+        let r = cur
+            .get("properties")
+            .and_then(|p| p.get(seg.as_str()))
+            .or_else(|| cur.get("items").filter(|_| seg.parse::<usize>().is_ok()))
+            .cloned()
+            .unwrap_or_default();
+        cur = deref(schema, &r);
+    }
+    walk(&cur, &mut keys);
+    keys
+}
+
+fn deref(root: &serde_json::Value, v: &serde_json::Value) -> serde_json::Value {
+    let mut v = v.clone();
+    for _ in 0..8 {
+        if let Some(any) = v.get("anyOf").and_then(|a| a.as_array())
+            && let Some(first) = any.iter().find(|x| x.get("type") != Some(&"null".into()))
+        {
+            v = first.clone();
+            continue;
+        }
+        let Some(name) = v
+            .get("$ref")
+            .and_then(|r| r.as_str())
+            .and_then(|r| r.strip_prefix("#/$defs/"))
+        else {
+            break;
+        };
+        v = root
+            .get("$defs")
+            .and_then(|d| d.get(name))
+            .cloned()
+            .unwrap_or_default();
+    }
+    v
+}
