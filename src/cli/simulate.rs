@@ -10,15 +10,13 @@ use serde_json::json;
 
 use cekops::cek::Caller;
 use cekops::cek::RequestKind;
-use cekops::error::refused;
 use cekops::error::usage;
 use cekops::nlu::Model;
+use cekops::ops::simulate;
 use cekops::ops::simulate::Exchange;
 use cekops::ops::simulate::Input;
-use cekops::ops::simulate::Scenario;
 use cekops::ops::simulate::SimOptions;
 use cekops::ops::simulate::Simulator;
-use cekops::ops::simulate::Summary;
 use cekops::ops::validate::Source;
 
 /// Talk to a running extension server as CEK does: real request messages over HTTP.
@@ -189,46 +187,6 @@ pub fn exchange_human(x: &Exchange, show_json: bool) -> String {
     s
 }
 
-/// Check a scenario's expectations against the exchanges of its run.
-fn scenario_failures(sc: &Scenario, exchanges: &[Exchange], summary: &Summary) -> Vec<String> {
-    use cekops::ops::simulate::expect;
-    let mut out = Vec::new();
-    if let Some(l) = &sc.launch
-        && let Some(x) = exchanges
-            .iter()
-            .find(|x| x.kind == RequestKind::LaunchRequest)
-    {
-        out.extend(expect(
-            "launch",
-            x,
-            l.speech.as_deref(),
-            l.end_session,
-            None,
-        ));
-    }
-    let intents: Vec<&Exchange> = exchanges
-        .iter()
-        .filter(|x| x.kind == RequestKind::IntentRequest)
-        .collect();
-    for (i, t) in sc.turns.iter().enumerate() {
-        let what = format!("turn {} \"{}\"", i + 1, t.utterance);
-        match intents.get(i) {
-            Some(x) => out.extend(expect(
-                &what,
-                x,
-                t.speech.as_deref(),
-                t.end_session,
-                t.intent.as_deref(),
-            )),
-            None if summary.unsent.contains(&t.utterance) => out.push(format!(
-                "{what}: not sent, the extension had ended the session"
-            )),
-            None => out.push(format!("{what}: not sent")),
-        }
-    }
-    out
-}
-
 pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode> {
     let headers = args
         .headers
@@ -240,15 +198,7 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
     }
     let now = super::test::parse_now(args.now.as_deref())?;
     let scenario = match &args.scenario {
-        Some(p) => {
-            let full = ctx.dir.join(p);
-            let text = std::fs::read_to_string(&full)
-                .map_err(|e| usage(format!("cannot read scenario `{}`: {e}", p.display())))?;
-            Some(cekops::ops::simulate::parse_scenario(
-                &p.display().to_string(),
-                &text,
-            )?)
-        }
+        Some(p) => Some(simulate::read_scenario(&ctx.dir, p)?),
         None => None,
     };
     let source = match &args.rev {
@@ -263,17 +213,7 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
     if errors > 0 {
         super::err(&cekops::ops::test::model_errors_note(&args.id, errors));
     }
-    let endpoint = match &args.endpoint {
-        Some(e) => e.clone(),
-        None => ext
-            .server
-            .as_ref()
-            .map(|s| s.endpoint.value.clone())
-            .ok_or_else(|| {
-                usage("no endpoint to send requests to")
-                    .hint("give --endpoint URL, or set `endpoint` in the extension's server.toml")
-            })?,
-    };
+    let endpoint = simulate::endpoint(&outcome, &args.id, args.endpoint.as_deref())?;
     let model = Model::compile(ext);
     let opts = SimOptions {
         endpoint: endpoint.clone(),
@@ -294,19 +234,15 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
     let mut sim = Simulator::new(&model, opts)?;
     let human = args.format == SimFormat::Human;
     let show_json = args.show_json;
-    let mut exchanges: Vec<Exchange> = Vec::new();
     let mut on_exchange = |x: &Exchange| {
         if human {
             super::out(&exchange_human(x, show_json));
         }
-        exchanges.push(x.clone());
     };
-    let interactive = scenario.is_none() && args.utterances.is_empty();
-    let summary = if let Some(sc) = &scenario {
-        let list = sc.turns.iter().map(|t| t.utterance.clone()).collect();
-        cekops::ops::simulate::converse(&mut sim, Input::List(list), &mut on_exchange)?
-    } else if !interactive {
-        cekops::ops::simulate::converse(
+    let run = if let Some(sc) = &scenario {
+        simulate::run_scenario(&mut sim, sc, &mut on_exchange)?
+    } else if !args.utterances.is_empty() {
+        simulate::run(
             &mut sim,
             Input::List(args.utterances.clone()),
             &mut on_exchange,
@@ -324,24 +260,17 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
             }
             lines.next()
         });
-        cekops::ops::simulate::converse(&mut sim, Input::Lines(&mut iter), &mut on_exchange)?
+        simulate::run(&mut sim, Input::Lines(&mut iter), &mut on_exchange)?
     };
-    let failures = scenario
-        .as_ref()
-        .map(|sc| scenario_failures(sc, &exchanges, &summary))
-        .unwrap_or_default();
-    let mut failed = summary.invalid > 0 || !failures.is_empty();
-    if scenario.is_none() && !summary.unsent.is_empty() {
-        failed = true;
-    }
+    let failures = run.failures.as_deref().unwrap_or_default();
     if human {
         if let Some(p) = &args.scenario {
             let mut s = String::new();
-            if failures.is_empty() && summary.invalid == 0 {
+            if run.passed() {
                 writeln!(s, "\nscenario {}: ok", p.display()).ok();
             } else {
                 writeln!(s, "\nscenario {}: FAILED", p.display()).ok();
-                for f in &failures {
+                for f in failures {
                     writeln!(s, "  {f}").ok();
                 }
             }
@@ -352,32 +281,15 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
             "version": 1,
             "extension": args.id,
             "endpoint": endpoint,
-            "exchanges": exchanges,
-            "summary": summary,
+            "exchanges": run.exchanges,
+            "summary": run.summary,
             "scenario": args.scenario.as_ref().map(|p| json!({
                 "file": p.display().to_string(),
-                "passed": failures.is_empty() && summary.invalid == 0,
+                "passed": run.passed(),
                 "failures": failures,
             })),
         });
         super::out(&format!("{}\n", pretty(&doc)));
     }
-    if scenario.is_none() && !summary.unsent.is_empty() {
-        return Err(refused(format!(
-            "the extension ended the session; {} utterance(s) not sent: {}",
-            summary.unsent.len(),
-            summary
-                .unsent
-                .iter()
-                .map(|u| format!("\"{u}\""))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-        .hint("send them in a new run, or check why the extension set shouldEndSession")
-        .into());
-    }
-    if summary.invalid > 0 {
-        return Err(refused("the extension's response breaks the CEK message format").into());
-    }
-    Ok(ExitCode::from(u8::from(failed)))
+    Ok(ExitCode::from(u8::from(!run.verdict()?)))
 }

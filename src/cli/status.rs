@@ -6,6 +6,9 @@ use cekops::ops::short_text;
 use cekops::ops::status;
 use cekops::ops::status::StatusReport;
 
+use super::ui::pad;
+use super::ui::width;
+
 /// The console's extension list, from git alone: each extension's name, its *Commercial use*
 /// row (when on `service`) and *Test* row (`test/<id>`), its status, commits ahead/behind
 /// `service`, the open review and the last reviewer feedback.
@@ -39,31 +42,6 @@ pub fn run(ctx: &super::Context, args: &StatusArgs) -> anyhow::Result<ExitCode> 
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn width(s: &str) -> usize {
-    s.chars()
-        .map(|c| {
-            // East Asian wide characters take two columns.
-            let u = c as u32;
-            if (0x1100..=0x115F).contains(&u)
-                || (0x2E80..=0xA4CF).contains(&u)
-                || (0xAC00..=0xD7A3).contains(&u)
-                || (0xF900..=0xFAFF).contains(&u)
-                || (0xFF00..=0xFF60).contains(&u)
-                || (0xFFE0..=0xFFE6).contains(&u)
-            {
-                2
-            } else {
-                1
-            }
-        })
-        .sum()
-}
-
-fn pad(s: &str, w: usize) -> String {
-    let n = width(s);
-    format!("{s}{}", " ".repeat(w.saturating_sub(n)))
 }
 
 pub fn human(r: &StatusReport) -> String {

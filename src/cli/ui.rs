@@ -1,7 +1,9 @@
-//! The terminal: writing to stdout and stderr, and whether to colour.
+//! The terminal: writing to stdout and stderr, whether to colour, and how wide text is.
 
 use std::io::IsTerminal;
 use std::io::Write;
+
+use unicode_width::UnicodeWidthStr;
 
 /// `--color`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -39,4 +41,33 @@ pub fn out(text: &str) {
 pub fn err(text: &str) {
     let mut s = std::io::stderr().lock();
     let _ = s.write_all(text.as_bytes());
+}
+
+/// The columns `text` takes in a terminal: East Asian wide characters (Hangul, kana, CJK,
+/// fullwidth forms) and emoji take two, combining marks none.
+pub fn width(text: &str) -> usize {
+    UnicodeWidthStr::width(text)
+}
+
+/// `text` padded with spaces to `columns` terminal columns.
+pub fn pad(text: &str, columns: usize) -> String {
+    format!("{text}{}", " ".repeat(columns.saturating_sub(width(text))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn east_asian_text_is_two_columns_wide() {
+        assert_eq!(width("com.example.alpha"), 17);
+        assert_eq!(width("알파봇"), 6);
+        assert_eq!(width("브라보봇"), 8);
+        assert_eq!(width("ピザボット"), 10);
+        assert_eq!(width("天気"), 4);
+        assert_eq!(width("ＡＢＣ"), 6);
+        assert_eq!(width("ｱｲｳ"), 3);
+        assert_eq!(pad("알파봇", 8), "알파봇  ");
+        assert_eq!(pad("브라보봇", 6), "브라보봇");
+    }
 }

@@ -1,26 +1,17 @@
 //! `cekops watch`
 
-use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
-use std::time::Instant;
-
-use notify_debouncer_full::new_debouncer;
-use notify_debouncer_full::notify::EventKind;
-use notify_debouncer_full::notify::RecursiveMode;
-use notify_debouncer_full::notify::event::ModifyKind;
 
 use cekops::diag::render;
 use cekops::error::usage;
-use cekops::ops::validate::Source;
-use cekops::ops::validate::ValidateOptions;
-use cekops::ops::validate::validate;
-use cekops::ops::watch::Affected;
-use cekops::ops::watch::affected;
+use cekops::ops::watch::Check;
+use cekops::ops::watch::Event;
+use cekops::ops::watch::Watch;
+use cekops::ops::watch::WatchOptions;
 
 /// Re-validate extensions on every save, until Ctrl-C.
 ///
@@ -40,82 +31,40 @@ pub struct WatchArgs {
     pub debounce: u64,
 }
 
-fn check(root: &std::path::Path, ids: &[String], color: bool) -> String {
-    let started = Instant::now();
-    let outcome = validate(&ValidateOptions {
-        source: Source::Dir(root.to_path_buf()),
-        ids: ids.to_vec(),
-        stage: None,
-    });
-    let mut s = String::new();
-    match outcome {
+/// One check, as printed: a summary line, then the findings.
+fn check_human(c: &Check, color: bool) -> String {
+    match &c.outcome {
         Ok(o) => {
-            let what = if ids.is_empty() {
+            let what = if c.ids.is_empty() {
                 "all extensions".to_string()
             } else {
-                ids.join(", ")
+                c.ids.join(", ")
             };
-            s.push_str(&format!(
+            let mut s = format!(
                 "── checked {what} in {} ms: {} error(s), {} warning(s)\n",
-                started.elapsed().as_millis(),
+                c.elapsed.as_millis(),
                 o.report.errors(),
                 o.report.warnings()
-            ));
+            );
             if !o.report.diagnostics.is_empty() {
                 s.push_str(&render::human(&o.report, color));
             }
+            s
         }
-        Err(e) => s.push_str(&format!("── error: {e:#}\n")),
+        Err(e) => format!("── error: {e:#}\n"),
     }
-    s
-}
-
-fn is_change(kind: &EventKind) -> bool {
-    match kind {
-        EventKind::Access(_) => false,
-        EventKind::Modify(ModifyKind::Metadata(_)) => false,
-        EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) | EventKind::Any => true,
-        EventKind::Other => false,
-    }
-}
-
-fn has_files(dir: &std::path::Path) -> bool {
-    std::fs::read_dir(dir).is_ok_and(|mut r| r.next().is_some())
 }
 
 pub fn run(ctx: &super::Context, args: &WatchArgs) -> anyhow::Result<ExitCode> {
-    let root: PathBuf = match cekops::git::try_discover(&ctx.dir)
-        .and_then(|r| cekops::git::workdir(&r))
-    {
-        Some(wd)
-            if !ctx.dir.join("cekops.toml").exists() && !ctx.dir.join("extensions").is_dir() =>
-        {
-            wd
-        }
-        _ => ctx.dir.canonicalize()?,
-    };
-    let ext_dir = root.join("extensions");
-    if !ext_dir.is_dir() {
-        return Err(
-            usage(format!("`{}` has no `extensions/` folder", root.display()))
-                .hint("run `cekops watch` in an extension repository (see `cekops init`)")
-                .into(),
-        );
-    }
+    let watch = Watch::open(&WatchOptions {
+        dir: ctx.dir.clone(),
+        ids: args.ids.clone(),
+        debounce: Duration::from_millis(args.debounce),
+    })?;
     let color = ctx.color_for(true);
-    let only: BTreeSet<String> = args.ids.iter().cloned().collect();
-    super::out(&check(&root, &args.ids, color));
-
-    let (tx, rx) = std::sync::mpsc::channel();
-    let mut debouncer = new_debouncer(Duration::from_millis(args.debounce), None, tx)
-        .map_err(|e| usage(format!("cannot watch `{}`: {e}", root.display())))?;
-    debouncer
-        .watch(&ext_dir, RecursiveMode::Recursive)
-        .map_err(|e| usage(format!("cannot watch `{}`: {e}", ext_dir.display())))?;
-    debouncer
-        .watch(&root, RecursiveMode::NonRecursive)
-        .map_err(|e| usage(format!("cannot watch `{}`: {e}", root.display())))?;
-
+    super::out(&check_human(&watch.check(), color));
+    let root = watch.root().to_path_buf();
+    let watching = watch.start()?;
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = stop.clone();
@@ -123,42 +72,10 @@ pub fn run(ctx: &super::Context, args: &WatchArgs) -> anyhow::Result<ExitCode> {
             .map_err(|e| usage(format!("cannot install the Ctrl-C handler: {e}")))?;
     }
     super::err(&format!("watching {} (Ctrl-C to stop)\n", root.display()));
-    while !stop.load(Ordering::SeqCst) {
-        let events = match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(Ok(events)) => events,
-            Ok(Err(errors)) => {
-                for e in errors {
-                    super::err(&format!("watch error: {e}\n"));
-                }
-                continue;
-            }
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => continue,
-            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
-        };
-        // Reading files (our own validation included) is not a change.
-        let paths: Vec<PathBuf> = events
-            .iter()
-            .filter(|e| is_change(&e.kind))
-            .flat_map(|e| e.paths.iter().cloned())
-            .collect();
-        let ids: Vec<String> = match affected(&root, &paths, &only) {
-            Affected::Nothing => continue,
-            Affected::All => args.ids.clone(),
-            Affected::Ids(ids) => {
-                // A folder that disappeared or holds no file yet has nothing to check.
-                let ids: Vec<String> = ids
-                    .into_iter()
-                    .filter(|id| has_files(&ext_dir.join(id)))
-                    .collect();
-                if ids.is_empty() {
-                    continue;
-                }
-                ids
-            }
-        };
-        super::out(&check(&root, &ids, color));
-    }
-    debouncer.stop();
+    watching.run(&stop, &mut |event| match event {
+        Event::Checked(c) => super::out(&check_human(&c, color)),
+        Event::Error(e) => super::err(&format!("watch error: {e}\n")),
+    });
     super::err("stopped watching\n");
     Ok(ExitCode::SUCCESS)
 }

@@ -16,114 +16,58 @@
 //! Dates are resolved against a clock (`--now`, default the current time in UTC+9, the time of
 //! Korea and Japan).
 
+use jiff::SignedDuration;
+use jiff::Span;
+use jiff::Timestamp;
+use jiff::civil;
+use jiff::civil::Date;
+
 use super::number;
 
-/// A calendar date.
+/// A date and a time of day (local time, no zone), to the second.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Date {
-    pub year: i32,
-    pub month: u32,
-    pub day: u32,
+pub struct DateTime(civil::DateTime);
+
+/// `year-month-day` when that day exists (years -9999 to 9999, jiff's range).
+fn date(year: i64, month: i64, day: i64) -> Option<Date> {
+    Date::new(
+        i16::try_from(year).ok()?,
+        i8::try_from(month).ok()?,
+        i8::try_from(day).ok()?,
+    )
+    .ok()
 }
 
-/// A date and a time of day (local time, no zone).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct DateTime {
-    pub date: Date,
-    pub hour: u32,
-    pub minute: u32,
-    pub second: u32,
+/// `n` days after `d` (before when negative); `None` beyond jiff's range.
+fn add_days(d: Date, n: i64) -> Option<Date> {
+    d.checked_add(Span::new().try_days(n).ok()?).ok()
 }
 
-fn days_from_civil(y: i32, m: u32, d: u32) -> i64 {
-    let y = i64::from(y) - i64::from(m <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// `n` months after `d`, the day clamped to the last of a shorter month (1-31 + 1 month =
+/// 2-28); `None` beyond jiff's range.
+fn add_months(d: Date, n: i64) -> Option<Date> {
+    d.checked_add(Span::new().try_months(n).ok()?).ok()
 }
 
-fn civil_from_days(z: i64) -> Date {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    Date {
-        year: (y + i64::from(m <= 2)) as i32,
-        month: m,
-        day: d,
-    }
+/// Monday = 0 … Sunday = 6.
+fn days_from_monday(d: Date) -> i64 {
+    i64::from(d.weekday().to_monday_zero_offset())
 }
 
-fn days_in_month(y: i32, m: u32) -> u32 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        _ => 28,
-    }
-}
-
-impl Date {
-    pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
-        ((1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month))
-            .then_some(Date { year, month, day })
-    }
-    fn days(self) -> i64 {
-        days_from_civil(self.year, self.month, self.day)
-    }
-    pub fn add_days(self, n: i64) -> Date {
-        civil_from_days(self.days() + n)
-    }
-    /// Monday = 0 … Sunday = 6.
-    pub fn weekday(self) -> u32 {
-        // 1970-01-01 was a Thursday (3).
-        (self.days() + 3).rem_euclid(7) as u32
-    }
-    fn add_months(self, n: i64) -> Date {
-        let idx = i64::from(self.year) * 12 + i64::from(self.month) - 1 + n;
-        let year = idx.div_euclid(12) as i32;
-        let month = idx.rem_euclid(12) as u32 + 1;
-        Date {
-            year,
-            month,
-            day: self.day.min(days_in_month(year, month)),
-        }
-    }
-    pub fn iso(self) -> String {
-        format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
-    }
+/// `YYYY-MM-DD`.
+fn iso_date(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
 }
 
 impl DateTime {
-    /// The current time in UTC+9 (Korea and Japan have no daylight-saving time).
+    /// The current time in UTC+9 (Korea and Japan have no daylight-saving time), to the second.
     pub fn now_utc9() -> DateTime {
         let secs = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
-            .unwrap_or(0)
-            + 9 * 3600;
-        Self::from_unix(secs)
-    }
-    fn from_unix(secs: i64) -> DateTime {
-        let days = secs.div_euclid(86_400);
-        let rem = secs.rem_euclid(86_400) as u32;
-        DateTime {
-            date: civil_from_days(days),
-            hour: rem / 3600,
-            minute: rem % 3600 / 60,
-            second: rem % 60,
-        }
-    }
-    fn unix(self) -> i64 {
-        self.date.days() * 86_400 + i64::from(self.hour * 3600 + self.minute * 60 + self.second)
+            .unwrap_or(0);
+        let now = Timestamp::from_second(secs).unwrap_or(Timestamp::UNIX_EPOCH);
+        DateTime(jiff::tz::offset(9).to_datetime(now))
     }
     /// Parse `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS]` (a space may replace the `T`).
     pub fn parse(s: &str) -> Option<DateTime> {
@@ -133,17 +77,17 @@ impl DateTime {
             None => (s, None),
         };
         let mut dp = d.split('-');
-        let year = dp.next()?.parse().ok()?;
-        let month = dp.next()?.parse().ok()?;
-        let day = dp.next()?.parse().ok()?;
+        let year: i32 = dp.next()?.parse().ok()?;
+        let month: u32 = dp.next()?.parse().ok()?;
+        let day: u32 = dp.next()?.parse().ok()?;
         if dp.next().is_some() {
             return None;
         }
         if !(1..=9999).contains(&year) {
             return None;
         }
-        let date = Date::new(year, month, day)?;
-        let (mut hour, mut minute, mut second) = (0, 0, 0);
+        let date = date(year.into(), month.into(), day.into())?;
+        let (mut hour, mut minute, mut second) = (0u32, 0u32, 0u32);
         if let Some(t) = t {
             let mut tp = t.split(':');
             hour = tp.next()?.parse().ok()?;
@@ -151,24 +95,26 @@ impl DateTime {
             if let Some(s) = tp.next() {
                 second = s.parse().ok()?;
             }
-            if tp.next().is_some() || hour > 23 || minute > 59 || second > 59 {
+            if tp.next().is_some() {
                 return None;
             }
         }
-        Some(DateTime {
-            date,
-            hour,
-            minute,
-            second,
-        })
+        let time = civil::Time::new(
+            i8::try_from(hour).ok()?,
+            i8::try_from(minute).ok()?,
+            i8::try_from(second).ok()?,
+            0,
+        )
+        .ok()?;
+        Some(DateTime(date.to_datetime(time)))
     }
     pub fn iso(self) -> String {
         format!(
             "{}T{:02}:{:02}:{:02}",
-            self.date.iso(),
-            self.hour,
-            self.minute,
-            self.second
+            iso_date(self.0.date()),
+            self.0.hour(),
+            self.0.minute(),
+            self.0.second()
         )
     }
 }
@@ -247,10 +193,9 @@ fn date_part(s: &str, today: Date) -> Option<(DatePart, &str)> {
     ];
     for (words, n) in DAYS {
         if let Some((r, _)) = strip(s, words) {
-            return Some((DatePart::Day(today.add_days(*n)), r));
+            return Some((DatePart::Day(add_days(today, *n)?), r));
         }
     }
-    let monday = today.add_days(-i64::from(today.weekday()));
     const WEEKS: &[(&[&str], i64)] = &[
         (&["이번주", "今週"], 0),
         (&["다음주", "来週"], 1),
@@ -259,35 +204,33 @@ fn date_part(s: &str, today: Date) -> Option<(DatePart, &str)> {
     ];
     for (words, n) in WEEKS {
         if let Some((r, _)) = strip(s, words) {
-            let start = monday.add_days(7 * n);
+            let start = add_days(today, 7 * n - days_from_monday(today))?;
             let r2 = r.strip_prefix('の').unwrap_or(r);
             if let Some((wd, r3)) = weekday(r2) {
-                return Some((DatePart::Day(start.add_days(i64::from(wd))), r3));
+                return Some((DatePart::Day(add_days(start, i64::from(wd))?), r3));
             }
             return Some((DatePart::Week(start), r));
         }
     }
     if let Some((wd, r)) = weekday(s) {
-        let ahead = (i64::from(wd) - i64::from(today.weekday())).rem_euclid(7);
-        return Some((DatePart::Day(today.add_days(ahead)), r));
+        let ahead = (i64::from(wd) - days_from_monday(today)).rem_euclid(7);
+        return Some((DatePart::Day(add_days(today, ahead)?), r));
     }
     // [N년] N월 N일 / [N年]N月N日 / N일
     let (year, s2) = match num_unit(s, &[&["년", "年"]]) {
-        Some((y, _, r)) if (1..=9999).contains(&y) => (Some(y as i32), r),
+        Some((y, _, r)) if (1..=9999).contains(&y) => (Some(y), r),
         Some(_) => return None,
         None => (None, s),
     };
     if let Some((m, _, r)) = num_unit(s2, &[&["월", "月"]])
         && let Some((d, _, r)) = num_unit(r, &[&["일", "日"]])
     {
-        let m = u32::try_from(m).ok()?;
-        let d = u32::try_from(d).ok()?;
         let date = match year {
-            Some(y) => Date::new(y, m, d)?,
+            Some(y) => date(y, m, d)?,
             None => {
-                let this = Date::new(today.year, m, d)?;
+                let this = date(today.year().into(), m, d)?;
                 if this < today {
-                    Date::new(today.year + 1, m, d)?
+                    date(i64::from(today.year()) + 1, m, d)?
                 } else {
                     this
                 }
@@ -298,13 +241,12 @@ fn date_part(s: &str, today: Date) -> Option<(DatePart, &str)> {
     if year.is_none()
         && let Some((d, _, r)) = num_unit(s, &[&["일", "日"]])
     {
-        let d = u32::try_from(d).ok()?;
-        let this = Date::new(today.year, today.month, d);
+        let this = date(today.year().into(), today.month().into(), d);
         let date = match this {
             Some(t) if t >= today => t,
             _ => {
-                let next = today.add_months(1);
-                Date::new(next.year, next.month, d)?
+                let next = add_months(today, 1)?;
+                date(next.year().into(), next.month().into(), d)?
             }
         };
         return Some((DatePart::Day(date), r));
@@ -476,14 +418,19 @@ pub fn parse_datetime(s: &str, now: DateTime) -> Option<DateTimeValue> {
     {
         let sign = if later { 1 } else { -1 };
         let [y, mo, w, d, h, mi, sec] = p;
-        let mut t = now;
-        t.date = t.date.add_months(sign * (12 * y + mo));
-        let t =
-            DateTime::from_unix(t.unix() + sign * (((w * 7 + d) * 24 + h) * 3600 + mi * 60 + sec));
+        // Months first (the day clamped to a shorter month), then the exact seconds; beyond
+        // jiff's years (-9999 to 9999) it is no date.
+        let date = add_months(now.0.date(), sign * (12 * y + mo))?;
+        let secs = sign * (((w * 7 + d) * 24 + h) * 3600 + mi * 60 + sec);
+        let t = DateTime(
+            date.to_datetime(now.0.time())
+                .checked_add(SignedDuration::from_secs(secs))
+                .ok()?,
+        );
         let date_only = h == 0 && mi == 0 && sec == 0;
         return Some(if date_only {
             DateTimeValue {
-                value: t.date.iso(),
+                value: iso_date(t.0.date()),
                 value_type: "DATE",
             }
         } else {
@@ -493,21 +440,21 @@ pub fn parse_datetime(s: &str, now: DateTime) -> Option<DateTimeValue> {
             }
         });
     }
-    let (day, rest) = match date_part(s, now.date) {
+    let (day, rest) = match date_part(s, now.0.date()) {
         Some((d, r)) => (Some(d), r),
         None => (None, s),
     };
     let rest = rest.strip_prefix('の').unwrap_or(rest);
     if rest.is_empty() {
-        return day.map(|d| match d {
-            DatePart::Day(d) => DateTimeValue {
-                value: d.iso(),
+        return day.and_then(|d| match d {
+            DatePart::Day(d) => Some(DateTimeValue {
+                value: iso_date(d),
                 value_type: "DATE",
-            },
-            DatePart::Week(start) => DateTimeValue {
-                value: format!("{}/{}", start.iso(), start.add_days(6).iso()),
+            }),
+            DatePart::Week(start) => Some(DateTimeValue {
+                value: format!("{}/{}", iso_date(start), iso_date(add_days(start, 6)?)),
                 value_type: "DATE.INTERVAL",
-            },
+            }),
         });
     }
     let (h, m, sec, rest) = time_part(rest)?;
@@ -516,13 +463,7 @@ pub fn parse_datetime(s: &str, now: DateTime) -> Option<DateTimeValue> {
     }
     match day {
         Some(DatePart::Day(date)) => Some(DateTimeValue {
-            value: DateTime {
-                date,
-                hour: h,
-                minute: m,
-                second: sec,
-            }
-            .iso(),
+            value: format!("{}T{h:02}:{m:02}:{sec:02}", iso_date(date)),
             value_type: "DATETIME",
         }),
         Some(DatePart::Week(_)) => None,
@@ -559,19 +500,152 @@ mod tests {
 
     #[test]
     fn calendar() {
-        assert_eq!(Date::new(2026, 1, 1).unwrap().weekday(), 3);
+        let d = |y, m, d| date(y, m, d).unwrap();
+        assert_eq!(days_from_monday(d(2026, 1, 1)), 3);
+        assert_eq!(days_from_monday(d(2026, 1, 5)), 0);
+        assert_eq!(days_from_monday(d(2026, 1, 4)), 6);
         assert_eq!(
-            Date::new(2024, 2, 29).unwrap().add_days(1).iso(),
+            add_days(d(2024, 2, 29), 1).map(iso_date).unwrap(),
             "2024-03-01"
         );
         assert_eq!(
-            Date::new(2025, 12, 31).unwrap().add_days(1).iso(),
+            add_days(d(2025, 2, 28), 1).map(iso_date).unwrap(),
+            "2025-03-01"
+        );
+        assert_eq!(
+            add_days(d(2025, 12, 31), 1).map(iso_date).unwrap(),
             "2026-01-01"
         );
-        assert!(Date::new(2025, 2, 29).is_none());
-        assert_eq!(DateTime::from_unix(0).iso(), "1970-01-01T00:00:00");
+        assert_eq!(
+            add_days(d(2026, 1, 1), -1).map(iso_date).unwrap(),
+            "2025-12-31"
+        );
+        assert_eq!(
+            add_months(d(2026, 1, 31), 1).map(iso_date).unwrap(),
+            "2026-02-28"
+        );
+        assert_eq!(
+            add_months(d(2024, 1, 31), 1).map(iso_date).unwrap(),
+            "2024-02-29"
+        );
+        assert_eq!(
+            add_months(d(2024, 2, 29), 12).map(iso_date).unwrap(),
+            "2025-02-28"
+        );
+        assert_eq!(
+            add_months(d(2026, 3, 31), -1).map(iso_date).unwrap(),
+            "2026-02-28"
+        );
+        assert_eq!(
+            add_months(d(2025, 12, 15), 1).map(iso_date).unwrap(),
+            "2026-01-15"
+        );
+        assert_eq!(iso_date(d(1, 1, 1)), "0001-01-01");
+        assert!(date(2025, 2, 29).is_none());
+        assert!(date(1900, 2, 29).is_none());
+        assert!(date(2000, 2, 29).is_some());
+        assert!(date(2026, 4, 31).is_none());
+        assert!(date(2026, 0, 1).is_none());
+        assert!(date(2026, 1, 0).is_none());
+        assert!(date(i64::MAX, 1, 1).is_none());
+        assert!(date(2026, -1, 300).is_none());
+        // Past jiff's years: no date, no panic.
+        assert!(add_days(d(9999, 12, 31), 1).is_none());
+        assert!(add_days(d(2026, 1, 1), i64::MAX).is_none());
+        assert!(add_months(d(9999, 12, 1), 1).is_none());
+        assert!(add_months(d(2026, 1, 1), i64::MIN).is_none());
         assert!(DateTime::parse("2026-13-01").is_none());
         assert!(DateTime::parse("2026-01-01T25:00").is_none());
+        assert!(DateTime::parse("2026-01-01T23:60").is_none());
+        assert!(DateTime::parse("2026-01-01T23:59:60").is_none());
+        assert!(DateTime::parse("2026-02-29").is_none());
+        assert!(DateTime::parse("0000-01-01").is_none());
+        assert!(DateTime::parse("10000-01-01").is_none());
+        assert_eq!(
+            DateTime::parse("2024-02-29 23:59:59").unwrap().iso(),
+            "2024-02-29T23:59:59"
+        );
+        assert_eq!(
+            DateTime::parse("2026-1-5T7:05").unwrap().iso(),
+            "2026-01-05T07:05:00"
+        );
+        // Whole seconds: what `iso` prints parses back to the same value.
+        let now = DateTime::now_utc9();
+        assert_eq!(DateTime::parse(&now.iso()), Some(now));
+    }
+
+    fn dt_at(now: &str, s: &str) -> Option<(String, &'static str)> {
+        let now = DateTime::parse(now).unwrap();
+        parse_datetime(&fold(s), now).map(|v| (v.value, v.value_type))
+    }
+
+    #[test]
+    fn month_ends_leap_days_and_year_ends() {
+        let date = |s: &str| Some((s.to_string(), "DATE"));
+        assert_eq!(dt_at("2026-01-31", "1개월 후"), date("2026-02-28"));
+        assert_eq!(dt_at("2024-01-31", "한 달 뒤"), date("2024-02-29"));
+        assert_eq!(dt_at("2024-02-29", "1년 후"), date("2025-02-28"));
+        assert_eq!(dt_at("2024-02-29", "4년 후"), date("2028-02-29"));
+        assert_eq!(dt_at("2026-03-31", "1개월 전"), date("2026-02-28"));
+        assert_eq!(dt_at("2026-01-31", "1개월 1일 후"), date("2026-03-01"));
+        assert_eq!(dt_at("2024-02-28", "내일"), date("2024-02-29"));
+        assert_eq!(dt_at("2025-02-28", "내일"), date("2025-03-01"));
+        assert_eq!(dt_at("2025-12-31", "내일"), date("2026-01-01"));
+        assert_eq!(dt_at("2026-01-01", "그제"), date("2025-12-30"));
+        assert_eq!(
+            dt_at("2025-12-31T23:30", "1시간 후"),
+            Some(("2026-01-01T00:30:00".into(), "DATETIME"))
+        );
+        assert_eq!(
+            dt_at("2024-03-01T00:10", "20분 전"),
+            Some(("2024-02-29T23:50:00".into(), "DATETIME"))
+        );
+        // A week across the year's end, Monday to Sunday.
+        assert_eq!(
+            dt_at("2025-12-31", "이번 주"),
+            Some(("2025-12-29/2026-01-04".into(), "DATE.INTERVAL"))
+        );
+        assert_eq!(dt_at("2026-01-02", "지난주 금요일"), date("2025-12-26"));
+        assert_eq!(dt_at("2025-12-31", "月曜日"), date("2026-01-05"));
+        // A month and day already past this year is next year's; a leap day only in a leap year.
+        assert_eq!(dt_at("2025-12-31", "1월 1일"), date("2026-01-01"));
+        assert_eq!(dt_at("2024-01-10", "2월 29일"), date("2024-02-29"));
+        assert_eq!(dt_at("2024-03-01", "2월 29일"), None);
+        assert_eq!(dt_at("2023-01-10", "2월 29일"), None);
+        // A day missing from this month is next month's.
+        assert_eq!(dt_at("2026-04-15", "31일"), date("2026-05-31"));
+        assert_eq!(dt_at("2024-01-30", "29일"), date("2024-02-29"));
+        assert_eq!(dt_at("2026-01-30", "29일"), None);
+        assert_eq!(dt_at("2025-12-31", "1일"), date("2026-01-01"));
+        assert_eq!(dt_at("2026-02-10", "31일"), date("2026-03-31"));
+    }
+
+    #[test]
+    fn out_of_range_is_no_date() {
+        // Beyond year 9999 (jiff's range) nothing is recognised, and nothing panics.
+        assert_eq!(dt_at("9999-12-31", "내일"), None);
+        assert_eq!(dt_at("9999-12-31", "1일 후"), None);
+        assert_eq!(dt_at("9999-12-31", "다음 주"), None);
+        assert_eq!(dt_at("9999-12-31", "1월 1일"), None);
+        assert_eq!(dt_at("9999-12-05", "1일"), None);
+        assert_eq!(dt_at("2026-01-01", "100000년 후"), None);
+        assert_eq!(
+            dt_at("0001-01-01", "어제"),
+            Some(("0000-12-31".into(), "DATE"))
+        );
+        assert_eq!(dt_at("0001-01-01", "100000년 전"), None);
+        assert_eq!(
+            dt_at(
+                "2026-01-01",
+                "100000년 100000개월 100000주 100000일 100000시간 100000분 100000초 후"
+            ),
+            None
+        );
+        assert_eq!(dt_at("2026-01-01", "10000년 1월 1일"), None);
+        assert_eq!(
+            dt_at("2026-01-01", "9999년 12월 31일"),
+            Some(("9999-12-31".into(), "DATE"))
+        );
     }
 
     #[test]

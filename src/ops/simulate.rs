@@ -4,6 +4,7 @@
 
 use std::hash::BuildHasher;
 use std::hash::Hasher;
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -21,6 +22,7 @@ use crate::error::usage;
 use crate::nlu;
 use crate::nlu::Analysis;
 use crate::nlu::Model;
+use crate::ops::validate::ValidateOutcome;
 
 /// How to reach the extension and who is calling.
 #[derive(Clone, Debug)]
@@ -377,6 +379,31 @@ pub fn parse_scenario(path: &str, text: &str) -> Result<Scenario> {
     Ok(s)
 }
 
+/// Read and parse the scenario file `path` (relative to `dir`).
+pub fn read_scenario(dir: &Path, path: &Path) -> Result<Scenario> {
+    let text = std::fs::read_to_string(dir.join(path))
+        .map_err(|e| usage(format!("cannot read scenario `{}`: {e}", path.display())))?;
+    parse_scenario(&path.display().to_string(), &text)
+}
+
+/// The URL to send requests to: `given` (`--endpoint`), else `endpoint` in the extension's
+/// server.toml.
+pub fn endpoint(outcome: &ValidateOutcome, id: &str, given: Option<&str>) -> Result<String> {
+    if let Some(e) = given {
+        return Ok(e.to_string());
+    }
+    outcome
+        .repo
+        .extension(id)
+        .and_then(|ext| ext.server.as_ref())
+        .map(|s| s.endpoint.value.clone())
+        .ok_or_else(|| {
+            usage("no endpoint to send requests to")
+                .hint("give --endpoint URL, or set `endpoint` in the extension's server.toml")
+                .into()
+        })
+}
+
 /// Check one response against expectations; the failures as sentences.
 pub fn expect(
     what: &str,
@@ -494,6 +521,117 @@ pub fn converse(
     Ok(summary)
 }
 
+/// Check a scenario's expectations against the exchanges of its run; the failures as
+/// sentences.
+pub fn scenario_failures(sc: &Scenario, exchanges: &[Exchange], summary: &Summary) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(l) = &sc.launch
+        && let Some(x) = exchanges
+            .iter()
+            .find(|x| x.kind == RequestKind::LaunchRequest)
+    {
+        out.extend(expect(
+            "launch",
+            x,
+            l.speech.as_deref(),
+            l.end_session,
+            None,
+        ));
+    }
+    let intents: Vec<&Exchange> = exchanges
+        .iter()
+        .filter(|x| x.kind == RequestKind::IntentRequest)
+        .collect();
+    for (i, t) in sc.turns.iter().enumerate() {
+        let what = format!("turn {} \"{}\"", i + 1, t.utterance);
+        match intents.get(i) {
+            Some(x) => out.extend(expect(
+                &what,
+                x,
+                t.speech.as_deref(),
+                t.end_session,
+                t.intent.as_deref(),
+            )),
+            None if summary.unsent.contains(&t.utterance) => out.push(format!(
+                "{what}: not sent, the extension had ended the session"
+            )),
+            None => out.push(format!("{what}: not sent")),
+        }
+    }
+    out
+}
+
+/// A finished run: every exchange in order, what it did, and a scenario's failed expectations.
+#[derive(Clone, Debug, Default)]
+pub struct Run {
+    pub exchanges: Vec<Exchange>,
+    pub summary: Summary,
+    /// With a scenario: its failed expectations, as sentences (empty when all held).
+    pub failures: Option<Vec<String>>,
+}
+
+impl Run {
+    /// No response broke the message format and every expectation held.
+    pub fn passed(&self) -> bool {
+        self.summary.invalid == 0 && self.failures.as_ref().is_none_or(Vec::is_empty)
+    }
+
+    /// The run's verdict, for after its output: an error when (without a scenario) the extension
+    /// ended the session before every utterance was sent, or when a response broke the message
+    /// format; otherwise whether every expectation held.
+    pub fn verdict(&self) -> Result<bool> {
+        let unsent = &self.summary.unsent;
+        if self.failures.is_none() && !unsent.is_empty() {
+            return Err(refused(format!(
+                "the extension ended the session; {} utterance(s) not sent: {}",
+                unsent.len(),
+                unsent
+                    .iter()
+                    .map(|u| format!("\"{u}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .hint("send them in a new run, or check why the extension set shouldEndSession")
+            .into());
+        }
+        if self.summary.invalid > 0 {
+            return Err(refused("the extension's response breaks the CEK message format").into());
+        }
+        Ok(self.passed())
+    }
+}
+
+/// Run a conversation ([`converse`]) and keep its exchanges.
+pub fn run(
+    sim: &mut Simulator<'_, '_>,
+    input: Input<'_>,
+    on_exchange: &mut dyn FnMut(&Exchange),
+) -> Result<Run> {
+    let mut exchanges: Vec<Exchange> = Vec::new();
+    let mut keep = |x: &Exchange| {
+        on_exchange(x);
+        exchanges.push(x.clone());
+    };
+    let summary = converse(sim, input, &mut keep)?;
+    Ok(Run {
+        exchanges,
+        summary,
+        failures: None,
+    })
+}
+
+/// Replay a scenario: send its turns, then check its expectations.
+pub fn run_scenario(
+    sim: &mut Simulator<'_, '_>,
+    sc: &Scenario,
+    on_exchange: &mut dyn FnMut(&Exchange),
+) -> Result<Run> {
+    let turns = sc.turns.iter().map(|t| t.utterance.clone()).collect();
+    let mut run = run(sim, Input::List(turns), on_exchange)?;
+    run.failures = Some(scenario_failures(sc, &run.exchanges, &run.summary));
+    Ok(run)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -520,5 +658,91 @@ mod tests {
         assert!(parse_scenario("s.toml", "[[turn]]\nutterence = \"a\"\n").is_err());
         assert!(parse_scenario("s.toml", "one_shot = true\n[launch]\n").is_err());
         assert!(parse_scenario("s.toml", "").is_err());
+    }
+
+    fn said(kind: RequestKind, utterance: Option<&str>, text: &str, end: bool) -> Exchange {
+        let response = json!({
+            "version": "0.1.0",
+            "sessionAttributes": {},
+            "response": {
+                "outputSpeech": {
+                    "type": "SimpleSpeech",
+                    "values": { "type": "PlainText", "lang": "ko", "value": text }
+                },
+                "card": {},
+                "directives": [],
+                "shouldEndSession": end
+            }
+        });
+        Exchange {
+            kind,
+            session_id: "s".into(),
+            utterance: utterance.map(Into::into),
+            analysis: None,
+            request: json!({}),
+            status: 200,
+            checked: cek::check_response(&response),
+            response,
+        }
+    }
+
+    #[test]
+    fn scenario_expectations_are_checked_turn_by_turn() {
+        let sc = parse_scenario(
+            "s.toml",
+            "[launch]\nspeech = \"어서 오세요\"\n\
+             [[turn]]\nutterance = \"피자\"\nspeech = \"몇 판\"\nend_session = false\n\
+             [[turn]]\nutterance = \"두 판\"\n\
+             [[turn]]\nutterance = \"콜라\"\n",
+        )
+        .unwrap();
+        let exchanges = vec![
+            said(RequestKind::LaunchRequest, None, "어서 오세요!", false),
+            said(RequestKind::IntentRequest, Some("피자"), "주문 끝", true),
+        ];
+        let summary = Summary {
+            exchanges: 2,
+            invalid: 0,
+            unsent: vec!["두 판".into(), "콜라".into()],
+        };
+        assert_eq!(
+            scenario_failures(&sc, &exchanges, &summary),
+            [
+                "turn 1 \"피자\": expected speech containing \"몇 판\", got \"주문 끝\"",
+                "turn 1 \"피자\": expected shouldEndSession false, got true",
+                "turn 2 \"두 판\": not sent, the extension had ended the session",
+                "turn 3 \"콜라\": not sent, the extension had ended the session",
+            ]
+        );
+        let run = Run {
+            exchanges,
+            summary,
+            failures: Some(scenario_failures(&sc, &[], &Summary::default())),
+        };
+        assert!(!run.passed());
+        assert!(!run.verdict().unwrap());
+    }
+
+    #[test]
+    fn verdicts() {
+        let ok = Run::default();
+        assert!(ok.passed());
+        assert!(ok.verdict().unwrap());
+        let scenario_ok = Run {
+            failures: Some(Vec::new()),
+            ..Run::default()
+        };
+        assert!(scenario_ok.verdict().unwrap());
+        // Without a scenario, utterances left unsent are an error; a scenario reports them as
+        // failed expectations instead.
+        let mut unsent = Run::default();
+        unsent.summary.unsent.push("a".into());
+        assert!(unsent.verdict().is_err());
+        unsent.failures = Some(vec!["turn 1 \"a\": not sent".into()]);
+        assert!(!unsent.verdict().unwrap());
+        let mut invalid = Run::default();
+        invalid.summary.invalid = 1;
+        assert!(!invalid.passed());
+        assert!(invalid.verdict().is_err());
     }
 }
