@@ -58,8 +58,7 @@ pub struct AuditReport {
 }
 
 fn policy_at(chart: &Chart, commit: Oid) -> Option<RepoConfig> {
-    let bytes = objects::read_file(&chart.repo, commit, "cekops.toml").ok()??;
-    toml::from_str(std::str::from_utf8(&bytes).ok()?).ok()
+    super::chart::config_at(&chart.repo, commit)
 }
 
 /// Check an approved record against the policy that was on service when it was approved.

@@ -72,6 +72,39 @@ fn read_config_at(repo: &Repository, commit: Oid, branch: &str) -> Result<Option
     Ok(Some(cfg))
 }
 
+// ---------------------------------------------------------------------------------------------
+// Repository settings (`cekops.toml`) as git holds them: this module is their only reader from
+// git objects. Each reader names its fallback.
+
+/// The repository settings in a commit, checked against the schema like `validate` checks them
+/// (`None`: no file, not UTF-8, or not valid).
+pub fn config_at_checked(repo: &Repository, commit: Oid) -> Option<RepoConfig> {
+    let bytes = objects::read_file(repo, commit, "cekops.toml").ok()??;
+    let text = std::str::from_utf8(&bytes).ok()?;
+    let mut sink = crate::diag::Sink::default();
+    crate::load::parse_toml::<RepoConfig>(
+        crate::model::schema::FileKind::Config,
+        "cekops.toml",
+        text,
+        &mut sink,
+    )
+}
+
+/// The settings on the service branch's commit for registering an extension: the defaults when
+/// there is no `cekops.toml`, refused when it is not valid.
+pub fn config_for_new(repo: &Repository, commit: Oid, service: &str) -> Result<RepoConfig> {
+    Ok(match objects::read_file(repo, commit, "cekops.toml")? {
+        Some(bytes) => String::from_utf8(bytes)
+            .ok()
+            .and_then(|t| toml::from_str::<RepoConfig>(&t).ok())
+            .ok_or_else(|| {
+                refused(format!("`cekops.toml` on `{service}` is not valid"))
+                    .hint(format!("run `cekops validate --rev {service}` to see why"))
+            })?,
+        None => RepoConfig::default(),
+    })
+}
+
 /// The repository settings in a commit, leniently: `None` when the commit has no `cekops.toml`
 /// or it is not valid (callers then fall back to the defaults). [`Chart`] reads the settings
 /// on `service` strictly instead.

@@ -20,8 +20,6 @@ use crate::git::Oid;
 use crate::git::Repository;
 use crate::load;
 use crate::model::Branches;
-use crate::model::RepoConfig;
-use crate::model::schema::FileKind;
 use crate::semdiff;
 use crate::semdiff::RepoDiff;
 use crate::semdiff::render::Sides;
@@ -57,14 +55,7 @@ fn branches(repo: &Repository) -> Branches {
     let Some(commit) = commit else {
         return default;
     };
-    let Ok(Some(bytes)) = git::objects::read_file(repo, commit, "cekops.toml") else {
-        return default;
-    };
-    let Ok(text) = std::str::from_utf8(&bytes) else {
-        return default;
-    };
-    let mut sink = diag::Sink::default();
-    load::parse_toml::<RepoConfig>(FileKind::Config, "cekops.toml", text, &mut sink)
+    super::chart::config_at_checked(repo, commit)
         .map(|c| c.branches)
         .unwrap_or(default)
 }

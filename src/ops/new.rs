@@ -21,7 +21,6 @@ use crate::git::refs;
 use crate::git::worktree;
 use crate::load;
 use crate::model::Language;
-use crate::model::RepoConfig;
 use crate::rules;
 use crate::rules::Stage;
 use crate::tree::Entry;
@@ -125,16 +124,7 @@ pub fn new(opts: &NewOptions) -> Result<NewReport> {
             .hint("`cekops new` starts every extension from the service branch; run `cekops init` to create it")
             .into());
     };
-    let config = match objects::read_file(&repo, service_commit, "cekops.toml")? {
-        Some(bytes) => String::from_utf8(bytes)
-            .ok()
-            .and_then(|t| toml::from_str::<RepoConfig>(&t).ok())
-            .ok_or_else(|| {
-                refused(format!("`cekops.toml` on `{service}` is not valid"))
-                    .hint(format!("run `cekops validate --rev {service}` to see why"))
-            })?,
-        None => RepoConfig::default(),
-    };
+    let config = super::chart::config_for_new(&repo, service_commit, &service)?;
     let branch = config.branches.test_branch(id);
     if !refs::is_valid_branch_name(&branch) {
         return Err(usage(format!(
