@@ -11,6 +11,7 @@ mod diff;
 mod faults;
 mod fmt;
 mod git_sources;
+mod help;
 mod hooks;
 mod init;
 mod interop;

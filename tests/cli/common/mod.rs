@@ -2,6 +2,8 @@
 //! identities and dates, no colour. Runs the real `cekops` binary and the real `git` CLI.
 #![allow(dead_code)]
 
+pub mod snap;
+
 use std::path::Path;
 use std::path::PathBuf;
 use std::process::Command;
