@@ -17,32 +17,15 @@ fn project_file(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
-/// The `pre-commit` executable: `CEKOPS_PRE_COMMIT`, else the first on PATH.
-fn find_pre_commit() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("CEKOPS_PRE_COMMIT").filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(p));
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join("pre-commit"))
-        .find(|p| p.is_file())
-}
-
-/// The tool, or `None` (skip, with a message) when it is missing outside CI.
-#[allow(clippy::print_stderr)]
+/// The `pre-commit` executable (`CEKOPS_PRE_COMMIT`, else the first on PATH), or `None` when
+/// it is missing outside CI (the test is skipped with a message); under CI a missing tool fails.
 fn pre_commit_or_skip(test: &str) -> Option<PathBuf> {
-    match find_pre_commit() {
-        Some(p) => Some(p),
-        None if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) => panic!(
-            "CI is set but `pre-commit` is not installed (`.ci/run` installs it from PyPI; or set CEKOPS_PRE_COMMIT)"
-        ),
-        None => {
-            eprintln!(
-                "skipped {test}: `pre-commit` is not installed (`pip install pre-commit`, or run `.ci/run`)"
-            );
-            None
-        }
-    }
+    common::tool_or_skip(
+        test,
+        "pre-commit",
+        "CEKOPS_PRE_COMMIT",
+        "`pip install pre-commit`, or run `.ci/run`, which installs it from PyPI",
+    )
 }
 
 /// Run pre-commit in `dir` with the freshly built cekops first on PATH.

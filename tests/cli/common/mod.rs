@@ -191,3 +191,43 @@ pub fn copy_dir(src: &Path, dst: &Path) {
         }
     }
 }
+
+/// Whether this is a CI run (a non-empty `CI`), where nothing may be skipped.
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty())
+}
+
+/// An external tool a test needs: the path in `override_var` when set, else `name` on PATH.
+/// When it is missing, the test fails under CI ([`in_ci`]) and is skipped elsewhere, saying so
+/// on stderr (shown by `cargo test -- --nocapture`, and in the failure output under CI).
+#[allow(clippy::print_stderr)]
+pub fn tool_or_skip(test: &str, name: &str, override_var: &str, install: &str) -> Option<PathBuf> {
+    let found = match std::env::var_os(override_var).filter(|p| !p.is_empty()) {
+        Some(p) => {
+            let p = PathBuf::from(p);
+            assert!(
+                p.is_file(),
+                "{test}: {override_var} names {}, which is not a file",
+                p.display()
+            );
+            Some(p)
+        }
+        None => std::env::var_os("PATH").and_then(|path| {
+            std::env::split_paths(&path)
+                .map(|d| d.join(name))
+                .find(|p| p.is_file())
+        }),
+    };
+    match found {
+        Some(p) => Some(p),
+        None if in_ci() => panic!(
+            "{test}: CI is set but `{name}` is not installed ({install}; or set {override_var} to its path)"
+        ),
+        None => {
+            eprintln!(
+                "SKIPPED {test}: `{name}` is not installed ({install}; or set {override_var}); under CI this test fails instead"
+            );
+            None
+        }
+    }
+}
