@@ -142,7 +142,9 @@ impl<'a> Transcript<'a> {
         if !self.text.is_empty() {
             self.text.push('\n');
         }
-        self.text.push_str(&format!("# {text}\n"));
+        for line in text.lines() {
+            self.text.push_str(&format!("# {line}\n"));
+        }
     }
 
     pub fn text(&self) -> &str {
