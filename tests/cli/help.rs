@@ -92,6 +92,49 @@ fn test_help_of_every_command() {
     }
 }
 
+/// Commands with no human-output snapshot, and why.
+const WITHOUT_OUTPUT_SNAPSHOT: &[(&str, &str)] = &[(
+    "cekops watch",
+    "runs until Ctrl-C; tests/cli/watch.rs drives it",
+)];
+
+#[test]
+fn test_every_command_has_an_output_snapshot() {
+    let env = TestEnv::new();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli/snapshots");
+    let mut runs = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.ends_with(".snap") || name.starts_with("cli__help__help-") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        runs.extend(
+            text.lines()
+                .filter(|l| l.starts_with("$ cekops "))
+                .map(|l| format!("{l} ")),
+        );
+    }
+    let mut missing = Vec::new();
+    for (path, out) in command_tree(&env) {
+        let name = display(&path);
+        let leaf = subcommands(&out.stdout).is_empty();
+        if path.is_empty() || !leaf || WITHOUT_OUTPUT_SNAPSHOT.iter().any(|(c, _)| *c == name) {
+            continue;
+        }
+        let prefix = format!("$ {name} ");
+        if !runs.iter().any(|r| r.starts_with(&prefix)) {
+            missing.push(name);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "commands without a human-output snapshot (a `$ cekops …` run in tests/cli/snapshots/, \
+         see common::snap::Transcript): {missing:?}"
+    );
+}
+
 #[test]
 fn test_short_help_and_version() {
     let env = TestEnv::new();
