@@ -4,14 +4,14 @@
 use std::path::Path;
 use std::path::PathBuf;
 
-use crate::chart_env::ALICE;
-use crate::chart_env::CONFIG;
-use crate::chart_env::new_extension;
-use crate::chart_env::setup;
-use crate::codes::copy_overlay;
-use crate::codes::fixtures_dir;
 use crate::common::Out;
 use crate::common::TestEnv;
+use crate::common::chart::ALICE;
+use crate::common::chart::CONFIG;
+use crate::common::chart::new_extension;
+use crate::common::chart::setup;
+use crate::common::fixtures::copy_overlay;
+use crate::common::fixtures::fixtures_dir;
 use crate::common::snap::Transcript;
 use crate::common::snap::snapshot;
 
@@ -577,15 +577,12 @@ fn chart_repo() -> TestEnv {
 
 /// A bare remote `remote.git` next to the repository, registered as `origin`, holding `service`.
 fn with_remote(env: &TestEnv, server_hook: bool) -> PathBuf {
-    let remote = env.tmp.path().join("remote.git");
-    let url = remote.to_str().unwrap();
-    env.git(&["init", "-q", "--bare", "-b", "service", url]);
+    let remote = env.bare_remote();
     if server_hook {
         env.cekops_in(&remote, &["hooks", "install", "--server"], &[])
             .code(0)
             .contains("pre-receive            installed");
     }
-    env.git(&["remote", "add", "origin", url]);
     env.git(&["push", "-q", "origin", "service", TEST_A]);
     remote
 }

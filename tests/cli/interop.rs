@@ -4,6 +4,7 @@ use std::path::Path;
 
 use crate::common::Out;
 use crate::common::TestEnv;
+use crate::common::png;
 use crate::common::snap::Transcript;
 use crate::common::snap::snapshot;
 
@@ -20,16 +21,6 @@ utterances = [
 pizzaType = "PIZZA_TYPE"
 pizzaAmount = "CLOVA.NUMBER"
 "#;
-
-/// A PNG header of the given size (enough for every reader cekops uses).
-pub fn png(w: u32, h: u32) -> Vec<u8> {
-    let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
-    b.extend(w.to_be_bytes());
-    b.extend(h.to_be_bytes());
-    b.extend([8, 6, 0, 0, 0, 0, 0, 0, 0]);
-    b.extend(b"\0\0\0\0IEND\xae\x42\x60\x82");
-    b
-}
 
 /// A repository with one complete KR extension (valid even under the service rules).
 pub fn pizza_repo(env: &TestEnv) {

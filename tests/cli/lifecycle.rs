@@ -1,7 +1,7 @@
 //! `cekops sync`, `stop`, `delete`, `restore`, `log` and `audit` end to end.
 
-use crate::chart_env::*;
 use crate::common::TestEnv;
+use crate::common::chart::*;
 use crate::common::snap::Transcript;
 use crate::common::snap::snapshot;
 

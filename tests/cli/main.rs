@@ -3,7 +3,6 @@
 mod against_tsv;
 mod alexa;
 mod bad_input;
-mod chart_env;
 mod ci;
 mod codes;
 mod common;

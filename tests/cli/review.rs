@@ -1,7 +1,7 @@
 //! `cekops review request|approve|reject|cancel|show|list` end to end, cross-checked with git.
 
-use crate::chart_env::*;
 use crate::common::TestEnv;
+use crate::common::chart::*;
 use crate::common::snap::Transcript;
 use crate::common::snap::snapshot;
 

@@ -9,8 +9,8 @@ use cekops::load::parse_toml;
 use cekops::model;
 use cekops::schema::FileKind;
 
-use crate::codes::fixtures_dir;
 use crate::common::TestEnv;
+use crate::common::fixtures::fixtures_dir;
 use crate::common::snap::Transcript;
 use crate::common::snap::snapshot;
 

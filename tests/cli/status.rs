@@ -1,10 +1,8 @@
 //! `cekops status` and `cekops push` / `fetch` end to end: the list from git alone, the same in a
 //! bare remote and in a fresh clone.
 
-use std::path::PathBuf;
-
-use crate::chart_env::*;
 use crate::common::TestEnv;
+use crate::common::chart::*;
 use crate::common::snap::Transcript;
 use crate::common::snap::snapshot;
 
@@ -29,24 +27,6 @@ fn busy_repo(env: &TestEnv) {
     env.cekops(&["review", "request", B, "-m", "first"]).code(0);
     as_(env, &BOB, &["review", "reject", B, "-m", "icon too dark"]).code(0);
     new_extension(env, C, "찰리봇");
-}
-
-/// An empty bare repository `<tmp>/remote.git` (HEAD on `service`), added as `origin`.
-fn bare_remote(env: &TestEnv) -> PathBuf {
-    let remote = env.tmp.path().join("remote.git");
-    env.git_in(
-        env.tmp.path(),
-        &[
-            "init",
-            "-q",
-            "--bare",
-            "-b",
-            "service",
-            remote.to_str().unwrap(),
-        ],
-    );
-    env.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
-    remote
 }
 
 #[test]
@@ -107,7 +87,7 @@ fn test_status_works_from_any_branch() {
 fn test_push_to_bare_remote_and_fresh_clone_shows_the_same_status() {
     let env = TestEnv::new();
     busy_repo(&env);
-    let remote = bare_remote(&env);
+    let remote = env.bare_remote();
     env.cekops(&["push"])
         .code(0)
         .contains("pushed to `origin`")
@@ -166,7 +146,7 @@ fn test_push_is_atomic_and_refuses_when_the_remote_moved() {
     let env = TestEnv::new();
     setup(&env, CONFIG);
     env.git(&["checkout", "-q", "--detach"]);
-    let remote = bare_remote(&env);
+    let remote = env.bare_remote();
     env.cekops(&["push"]).code(0);
     // Someone else approves and pushes first (simulated by a direct push of records).
     let other = env.tmp.path().join("other");
@@ -214,7 +194,7 @@ fn test_push_after_sync_and_delete_updates_test_branches() {
     let env = TestEnv::new();
     setup(&env, CONFIG);
     env.git(&["checkout", "-q", "--detach"]);
-    let remote = bare_remote(&env);
+    let remote = env.bare_remote();
     new_extension(&env, A, "알파봇");
     new_extension(&env, B, "브라보봇");
     new_extension(&env, C, "찰리봇");
@@ -260,7 +240,7 @@ fn test_push_and_fetch_output() {
     let mut t = Transcript::new(&env);
     t.note("no remote yet");
     t.cekops(&["push"]).code(2);
-    let remote = bare_remote(&env);
+    let remote = env.bare_remote();
     t.cekops(&["push"]).code(0);
     t.cekops(&["push"]).code(0);
     t.note("a fresh clone creates the local branches");

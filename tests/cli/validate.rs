@@ -28,7 +28,7 @@ fn test_validate_output() {
         "cekops.toml",
         "[review]\nreviewers = [\"alice@example.com\"]\n",
     );
-    for (p, c) in crate::chart_env::extension_files("com.example.a", "에이봇") {
+    for (p, c) in crate::common::chart::extension_files("com.example.a", "에이봇") {
         env.write(&p, c);
     }
     let ext = "extensions/com.example.a/extension.toml";

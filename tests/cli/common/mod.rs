@@ -2,6 +2,8 @@
 //! identities and dates, no colour. Runs the real `cekops` binary and the real `git` CLI.
 #![allow(dead_code)]
 
+pub mod chart;
+pub mod fixtures;
 pub mod snap;
 
 use std::path::Path;
@@ -162,6 +164,18 @@ impl TestEnv {
         copy_dir(&src, &self.root);
     }
 
+    /// An empty bare repository `<tmp>/remote.git` (HEAD on `service`), added as `origin`.
+    pub fn bare_remote(&self) -> PathBuf {
+        let remote = self.tmp.path().join("remote.git");
+        let url = remote.to_str().unwrap();
+        self.git_in(
+            self.tmp.path(),
+            &["init", "-q", "--bare", "-b", "service", url],
+        );
+        self.git(&["remote", "add", "origin", url]);
+        remote
+    }
+
     /// `git init -b <branch>`, add everything, commit.
     pub fn git_init_commit(&self, branch: &str, message: &str) {
         self.git(&["init", "-q", "-b", branch]);
@@ -230,4 +244,19 @@ pub fn tool_or_skip(test: &str, name: &str, override_var: &str, install: &str) -
             None
         }
     }
+}
+
+/// A PNG header of the given size (enough for every reader cekops uses).
+pub fn png(w: u32, h: u32) -> Vec<u8> {
+    let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    b.extend(w.to_be_bytes());
+    b.extend(h.to_be_bytes());
+    b.extend([8, 6, 0, 0, 0, 0, 0, 0, 0]);
+    b.extend(b"\0\0\0\0IEND\xae\x42\x60\x82");
+    b
+}
+
+/// A file of this project (`CARGO_MANIFEST_DIR`), e.g. `README.md`.
+pub fn project_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }

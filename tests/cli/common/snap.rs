@@ -50,16 +50,6 @@ pub fn settings(env: &TestEnv) -> insta::Settings {
     s
 }
 
-/// Insta settings for outputs that do not depend on a temp folder (`--help`).
-pub fn settings_without_env() -> insta::Settings {
-    let mut s = insta::Settings::clone_current();
-    s.add_filter(
-        &format!(r"\b{}\b", regex_escape(env!("CARGO_PKG_VERSION"))),
-        "[VERSION]",
-    );
-    s
-}
-
 pub fn regex_escape(s: &str) -> String {
     let mut out = String::new();
     for c in s.chars() {
