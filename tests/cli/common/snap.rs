@@ -7,6 +7,10 @@
 //! - the built binary's path → `[CEKOPS]` and this project's folder → `[PROJECT]`;
 //! - a loopback port → `127.0.0.1:[PORT]` (the simulate server binds port 0).
 //!
+//! To accept a changed output (there is no cargo-insta here):
+//! `INSTA_UPDATE=always cargo test --test cli -- <filter>`, then read `git diff tests/cli/snapshots`.
+//! Under `CI` insta never writes: a changed output fails the test.
+//!
 //! Commit ids are *not* filtered: every test process gets fixed author/committer names and
 //! dates (see [`super::TestEnv::apply`]), so the ids are the same on every run.
 
