@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use super::review::Format;
 use cekops::ops::audit;
 use cekops::ops::audit::StepKind;
-use cekops::ops::chart::short_text;
+use cekops::ops::short_text;
 
 /// Prove that every step of `service` was approved.
 ///

@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use cekops::ops::chart::short;
 use cekops::ops::delete;
+use cekops::ops::short;
 
 /// Delete an extension's test branch (only when it is neither in service nor under review).
 ///

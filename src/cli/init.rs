@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use super::args::Ci;
 use cekops::error::usage;
-use cekops::git::commit::short;
 use cekops::ops::init::InitOptions;
 use cekops::ops::init::add_ci;
 use cekops::ops::init::init;
@@ -98,12 +97,12 @@ next: commit it on a test branch and request a review; it is a repository-level 
     match &report.based_on {
         Some(base) => s.push_str(&format!(
             "Committed {} on a new branch `{}`, on top of `{base}` (now checked out; `{base}` is unchanged)\n",
-            short(report.commit),
+            report.commit.short(),
             report.branch
         )),
         None => s.push_str(&format!(
             "Committed {} as the first commit of `{}`\n",
-            short(report.commit),
+            report.commit.short(),
             report.branch
         )),
     }

@@ -3,8 +3,8 @@
 use std::process::ExitCode;
 
 use super::review::Format;
-use cekops::ops::chart::short_text;
 use cekops::ops::log;
+use cekops::ops::short_text;
 
 /// The lifecycle history of an extension: requests, decisions, syncs, deletions and the service
 /// versions approvals produced, with authors and dates.

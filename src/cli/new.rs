@@ -2,7 +2,6 @@
 
 use std::process::ExitCode;
 
-use cekops::git::commit::short;
 use cekops::model::Language;
 use cekops::ops::new::Checkout;
 use cekops::ops::new::NewOptions;
@@ -67,7 +66,7 @@ pub fn run(ctx: &super::Context, args: &NewArgs) -> anyhow::Result<ExitCode> {
         "Created branch `{}` from `{}` with {} ({} files in extensions/{}/)\n",
         report.branch,
         report.service,
-        short(report.commit),
+        report.commit.short(),
         report.files.len(),
         report.id
     );

@@ -2,7 +2,6 @@
 
 use std::process::ExitCode;
 
-use cekops::ops::chart::short;
 use cekops::ops::restore;
 
 /// Bring back a deleted test branch from its deletion record.
@@ -17,7 +16,7 @@ pub fn run(ctx: &super::Context, args: &RestoreArgs) -> anyhow::Result<ExitCode>
     super::out(&format!(
         "restored `{}` at {} (record #{})\n",
         r.record.branch,
-        short(r.commit),
+        r.commit.short(),
         r.record.number
     ));
     Ok(ExitCode::SUCCESS)

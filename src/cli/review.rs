@@ -4,14 +4,14 @@ use std::process::ExitCode;
 
 use cekops::diag::render;
 use cekops::error::refused;
-use cekops::git::Oid;
 use cekops::model::Action;
 use cekops::model::RecordKind;
-use cekops::ops::chart::short;
-use cekops::ops::chart::short_text;
+use cekops::ops::Oid;
 use cekops::ops::review;
 use cekops::ops::review::Checked;
 use cekops::ops::review::RecordView;
+use cekops::ops::short;
+use cekops::ops::short_text;
 
 /// The review workflow: request, cancel, approve (fast-forwards `service`), reject, show, list.
 ///

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use cekops::ops::chart::short_text;
+use cekops::ops::short_text;
 use cekops::ops::status;
 use cekops::ops::status::StatusReport;
 

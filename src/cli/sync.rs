@@ -2,7 +2,6 @@
 
 use std::process::ExitCode;
 
-use cekops::ops::chart::short;
 use cekops::ops::sync;
 
 /// Rebase `test/<ID>` onto `service` (after another extension was approved).
@@ -25,8 +24,8 @@ pub fn run(ctx: &super::Context, args: &SyncArgs) -> anyhow::Result<ExitCode> {
             "rebased `{}` onto service: {} commit(s), {}..{}\n",
             s.branch,
             s.commits,
-            short(old),
-            short(new)
+            old.short(),
+            new.short()
         ),
     };
     if let Some(n) = s.review {

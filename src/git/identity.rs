@@ -69,7 +69,7 @@ pub fn resolve(repo: &Repository, role: Role) -> Result<Identity> {
 /// [`resolve`], also before a repository exists (then the global and system configuration).
 pub fn resolve_in(repo: Option<&Repository>, role: Role) -> Result<Identity> {
     let config = match repo {
-        Some(r) => r.config().ok(),
+        Some(r) => r.raw.config().ok(),
         None => git2::Config::open_default().ok(),
     };
     let get = |key: &str| -> Option<String> {
@@ -104,10 +104,18 @@ pub fn resolve_in(repo: Option<&Repository>, role: Role) -> Result<Identity> {
     };
     Ok(Identity {
         name: name.trim().to_string(),
-        email: email.trim().to_string(),
+        email: email.trim().trim_matches(['<', '>']).to_string(),
         seconds,
         offset_minutes,
     })
+}
+
+/// The author and the committer of a new commit, each resolved as git resolves them.
+pub fn author_and_committer(repo: Option<&Repository>) -> Result<(Identity, Identity)> {
+    Ok((
+        resolve_in(repo, Role::Author)?,
+        resolve_in(repo, Role::Committer)?,
+    ))
 }
 
 /// The current time and the local offset (UTC when unknown).
@@ -198,6 +206,33 @@ pub fn format_time(seconds: i64, offset_minutes: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_git_accepts() {
+        let parse_date = parse_git_date;
+        assert_eq!(parse_date("@0 +0000"), Some((0, 0)));
+        assert_eq!(parse_date("1769828400 +0900"), Some((1769828400, 540)));
+        assert_eq!(
+            parse_date("2026-01-01T00:00:00+00:00"),
+            Some((1_767_225_600, 0))
+        );
+        assert_eq!(
+            parse_date("2026-01-01 09:00:00 +0900"),
+            Some((1_767_225_600, 540))
+        );
+        assert_eq!(parse_date("2026-01-01T00:00:00Z"), Some((1_767_225_600, 0)));
+        assert_eq!(
+            parse_date("Thu, 01 Jan 2026 00:00:00 +0000"),
+            Some((1_767_225_600, 0))
+        );
+        assert_eq!(
+            parse_date("2000-03-01T00:00:00-05:30"),
+            Some((951_888_600, -330))
+        );
+        assert_eq!(parse_date("yesterday"), None);
+        assert_eq!(parse_date("2026-13-01T00:00:00Z"), None);
+        assert_eq!(parse_date("2026-01-01T00:00:00+9"), None);
+    }
 
     #[test]
     fn git_date_formats() {

@@ -1,5 +1,8 @@
-//! Reading and writing commits and trees for the lifecycle commands: ancestry, the tree of one
-//! folder, changed paths, new commits (stop commits, rebased commits). Nothing here moves a ref.
+//! Reading and writing git objects: commit metadata, ancestry, the one reader of a file at a
+//! commit, the tree of one folder, changed paths, new trees and the one commit writer. Nothing
+//! here moves a ref (see [`super::refs`]).
+
+use std::path::Path;
 
 use anyhow::Context as _;
 use anyhow::Result;
@@ -23,16 +26,25 @@ pub struct CommitInfo {
     pub author_offset: i32,
 }
 
+fn find_commit(repo: &Repository, id: Oid) -> Result<git2::Commit<'_>> {
+    Ok(repo.raw.find_commit(id.0)?)
+}
+
+fn is_not_found(e: &git2::Error) -> bool {
+    e.code() == git2::ErrorCode::NotFound
+}
+
 /// Load a commit's metadata.
 pub fn commit_info(repo: &Repository, id: Oid) -> Result<CommitInfo> {
     let c = repo
-        .find_commit(id)
+        .raw
+        .find_commit(id.0)
         .map_err(|e| anyhow!("cannot read commit {id}: {}", e.message()))?;
     let a = c.author();
     Ok(CommitInfo {
         id,
-        tree: c.tree_id(),
-        parents: c.parent_ids().collect(),
+        tree: c.tree_id().into(),
+        parents: c.parent_ids().map(Oid).collect(),
         summary: String::from_utf8_lossy(c.summary_bytes().unwrap_or_default()).into_owned(),
         message: String::from_utf8_lossy(c.message_bytes()).into_owned(),
         author_name: String::from_utf8_lossy(a.name_bytes()).into_owned(),
@@ -42,10 +54,10 @@ pub fn commit_info(repo: &Repository, id: Oid) -> Result<CommitInfo> {
     })
 }
 
-/// Whether the object exists in the repository (a commit may be missing in a shallow or
-/// partial clone, or after garbage collection).
+/// Whether the commit exists in the repository (a commit may be missing in a shallow or
+/// partial clone, or after garbage collection; pushed objects are visible from `pre-receive`).
 pub fn has_commit(repo: &Repository, id: Oid) -> bool {
-    repo.find_commit(id).is_ok()
+    repo.raw.find_commit(id.0).is_ok()
 }
 
 /// `ancestor` is `descendant` or one of its ancestors.
@@ -53,56 +65,67 @@ pub fn is_ancestor(repo: &Repository, ancestor: Oid, descendant: Oid) -> Result<
     if ancestor == descendant {
         return Ok(true);
     }
-    Ok(repo.graph_descendant_of(descendant, ancestor)?)
+    Ok(repo.raw.graph_descendant_of(descendant.0, ancestor.0)?)
 }
 
 /// Commits on `a` not on `b`, and on `b` not on `a`.
 pub fn ahead_behind(repo: &Repository, a: Oid, b: Oid) -> Result<(usize, usize)> {
-    Ok(repo.graph_ahead_behind(a, b)?)
+    Ok(repo.raw.graph_ahead_behind(a.0, b.0)?)
 }
 
 /// The best common ancestor, if any.
 pub fn merge_base(repo: &Repository, a: Oid, b: Oid) -> Result<Option<Oid>> {
-    match repo.merge_base(a, b) {
-        Ok(o) => Ok(Some(o)),
-        Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+    match repo.raw.merge_base(a.0, b.0) {
+        Ok(o) => Ok(Some(o.into())),
+        Err(e) if is_not_found(&e) => Ok(None),
         Err(e) => Err(e.into()),
     }
 }
 
 /// Parse a full hexadecimal object id.
 pub fn parse_oid(text: &str) -> Option<Oid> {
-    if text.len() != 40 {
-        return None;
-    }
-    Oid::from_str(text).ok()
+    Oid::parse(text)
 }
 
 /// The id of the tree at `path` (a folder) in a commit, `None` when there is no such folder.
 pub fn subtree(repo: &Repository, commit: Oid, path: &str) -> Result<Option<Oid>> {
-    let c = repo.find_commit(commit)?;
-    let root = c.tree()?;
-    match root.get_path(std::path::Path::new(path)) {
-        Ok(entry) if entry.kind() == Some(git2::ObjectType::Tree) => Ok(Some(entry.id())),
+    let root = find_commit(repo, commit)?.tree()?;
+    match root.get_path(Path::new(path)) {
+        Ok(entry) if entry.kind() == Some(git2::ObjectType::Tree) => Ok(Some(entry.id().into())),
         Ok(_) => Ok(None),
-        Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+        Err(e) if is_not_found(&e) => Ok(None),
         Err(e) => Err(e.into()),
     }
 }
 
-/// The bytes of a file in a commit, `None` when there is no such file.
+/// The bytes of a file in a commit, `None` when there is no such file (or `path` is a folder).
+/// The one "file at a commit" reader.
 pub fn read_file(repo: &Repository, commit: Oid, path: &str) -> Result<Option<Vec<u8>>> {
-    let c = repo.find_commit(commit)?;
-    let root = c.tree()?;
-    match root.get_path(std::path::Path::new(path)) {
+    let root = find_commit(repo, commit)?.tree()?;
+    match root.get_path(Path::new(path)) {
         Ok(entry) if entry.kind() == Some(git2::ObjectType::Blob) => {
-            let blob = repo.find_blob(entry.id())?;
+            let blob = repo.raw.find_blob(entry.id())?;
             Ok(Some(blob.content().to_vec()))
         }
         Ok(_) => Ok(None),
-        Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+        Err(e) if is_not_found(&e) => Ok(None),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Whether `path` (a file or a folder) exists in a commit.
+pub fn exists_at(repo: &Repository, commit: Oid, path: &str) -> Result<bool> {
+    let tree = find_commit(repo, commit)?.tree()?;
+    Ok(tree.get_path(Path::new(path)).is_ok())
+}
+
+/// The bytes of a blob.
+pub fn read_blob(repo: &Repository, blob: Oid) -> Result<Vec<u8>> {
+    let b = repo
+        .raw
+        .find_blob(blob.0)
+        .map_err(|e| anyhow!("cannot read blob {blob}: {}", e.message()))?;
+    Ok(b.content().to_vec())
 }
 
 /// Names of the folders directly under `extensions/` in a commit.
@@ -110,7 +133,7 @@ pub fn extension_folders(repo: &Repository, commit: Oid) -> Result<Vec<String>> 
     let Some(ext) = subtree(repo, commit, "extensions")? else {
         return Ok(Vec::new());
     };
-    let tree = repo.find_tree(ext)?;
+    let tree = repo.raw.find_tree(ext.0)?;
     Ok(tree
         .iter()
         .filter(|e| e.kind() == Some(git2::ObjectType::Tree))
@@ -121,11 +144,11 @@ pub fn extension_folders(repo: &Repository, commit: Oid) -> Result<Vec<String>> 
 /// Paths (files) that differ between two commits' trees (`from = None`: every file of `to`).
 pub fn changed_paths(repo: &Repository, from: Option<Oid>, to: Oid) -> Result<Vec<String>> {
     let old = match from {
-        Some(f) => Some(repo.find_commit(f)?.tree()?),
+        Some(f) => Some(find_commit(repo, f)?.tree()?),
         None => None,
     };
-    let new = repo.find_commit(to)?.tree()?;
-    let diff = repo.diff_tree_to_tree(old.as_ref(), Some(&new), None)?;
+    let new = find_commit(repo, to)?.tree()?;
+    let diff = repo.raw.diff_tree_to_tree(old.as_ref(), Some(&new), None)?;
     let mut out = Vec::new();
     for d in diff.deltas() {
         for f in [d.old_file(), d.new_file()] {
@@ -142,17 +165,44 @@ pub fn changed_paths(repo: &Repository, from: Option<Oid>, to: Oid) -> Result<Ve
     Ok(out)
 }
 
+/// Paths present in `old`'s tree and missing from `new`'s (files only).
+pub fn removed_files(repo: &Repository, old: Oid, new: Oid) -> Result<Vec<String>> {
+    let a = find_commit(repo, old)?.tree()?;
+    let b = find_commit(repo, new)?.tree()?;
+    let diff = repo.raw.diff_tree_to_tree(Some(&a), Some(&b), None)?;
+    Ok(diff
+        .deltas()
+        .filter(|d| d.status() == git2::Delta::Deleted)
+        .filter_map(|d| {
+            d.old_file()
+                .path()
+                .map(|p| p.to_string_lossy().into_owned())
+        })
+        .collect())
+}
+
 /// Commits reachable from `tip` and not from `base`, oldest first, with their parents.
 pub fn commits_between(repo: &Repository, base: Oid, tip: Oid) -> Result<Vec<CommitInfo>> {
-    let mut walk = repo.revwalk()?;
-    walk.push(tip)?;
-    walk.hide(base)?;
+    let mut walk = repo.raw.revwalk()?;
+    walk.push(tip.0)?;
+    walk.hide(base.0)?;
     walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE)?;
     let mut out = Vec::new();
     for id in walk {
-        out.push(commit_info(repo, id?)?);
+        out.push(commit_info(repo, id?.into())?);
     }
     Ok(out)
+}
+
+/// First parent of a commit.
+pub fn first_parent(repo: &Repository, id: Oid) -> Result<Option<Oid>> {
+    let c = find_commit(repo, id)?;
+    Ok(c.parent_id(0).ok().map(Oid))
+}
+
+/// The tree of a commit.
+pub fn tree_of(repo: &Repository, commit: Oid) -> Result<Oid> {
+    Ok(find_commit(repo, commit)?.tree_id().into())
 }
 
 /// A tree equal to `base` with the folder at `path` replaced by `subtree` (`None`: removed).
@@ -166,7 +216,8 @@ pub fn replace_subtree(
     let (dir, name) = path
         .split_once('/')
         .ok_or_else(|| anyhow!("`{path}` is not a nested folder path"))?;
-    let root = repo.find_tree(base)?;
+    let repo = &repo.raw;
+    let root = repo.find_tree(base.0)?;
     let dir_tree = match root.get_name(dir) {
         Some(e) if e.kind() == Some(git2::ObjectType::Tree) => Some(repo.find_tree(e.id())?),
         _ => None,
@@ -174,7 +225,7 @@ pub fn replace_subtree(
     let mut inner = repo.treebuilder(dir_tree.as_ref())?;
     match subtree {
         Some(id) => {
-            inner.insert(name, id, 0o040000)?;
+            inner.insert(name, id.0, 0o040000)?;
         }
         None => {
             if inner.get(name)?.is_some() {
@@ -191,10 +242,72 @@ pub fn replace_subtree(
         let inner_id = inner.write()?;
         outer.insert(dir, inner_id, 0o040000)?;
     }
-    Ok(outer.write()?)
+    Ok(outer.write()?.into())
 }
 
-/// Write a commit object (no ref moves).
+/// The tree of `parent`'s tree (empty when `None`) with `<dir>/<file>` added or replaced by a
+/// blob holding `content`.
+pub fn tree_with_file(
+    repo: &Repository,
+    parent: Option<Oid>,
+    dir: &str,
+    file: &str,
+    content: &[u8],
+) -> Result<Oid> {
+    let raw = &repo.raw;
+    let root = match parent {
+        Some(p) => Some(raw.find_commit(p.0)?.tree()?),
+        None => None,
+    };
+    let sub = match root.as_ref().and_then(|r| r.get_name(dir)) {
+        Some(e) if e.kind() == Some(git2::ObjectType::Tree) => Some(raw.find_tree(e.id())?),
+        _ => None,
+    };
+    let blob = raw.blob(content)?;
+    let mut inner = raw.treebuilder(sub.as_ref())?;
+    inner.insert(file, blob, 0o100644)?;
+    let inner_id = inner.write()?;
+    let mut outer = raw.treebuilder(root.as_ref())?;
+    outer.insert(dir, inner_id, 0o040000)?;
+    Ok(outer.write()?.into())
+}
+
+/// A file to add to a tree: repository path (with `/`) and content.
+#[derive(Clone, Debug)]
+pub struct NewFile {
+    pub path: String,
+    pub content: Vec<u8>,
+}
+
+impl NewFile {
+    pub fn new(path: impl Into<String>, content: impl Into<Vec<u8>>) -> Self {
+        Self {
+            path: path.into(),
+            content: content.into(),
+        }
+    }
+}
+
+/// Write `files` as blobs and return the id of `base` (a tree; empty when `None`) with them added
+/// or replaced. Nothing but objects is written: no ref, no index, no work tree.
+pub fn tree_with(repo: &Repository, base: Option<Oid>, files: &[NewFile]) -> Result<Oid> {
+    let repo = &repo.raw;
+    let base = match base {
+        Some(id) => repo.find_tree(id.0)?,
+        None => {
+            let empty = repo.treebuilder(None)?.write()?;
+            repo.find_tree(empty)?
+        }
+    };
+    let mut update = git2::build::TreeUpdateBuilder::new();
+    for f in files {
+        let blob = repo.blob(&f.content)?;
+        update.upsert(f.path.as_str(), blob, git2::FileMode::Blob);
+    }
+    Ok(update.create_updated(repo, &base)?.into())
+}
+
+/// Write a commit object (no ref moves): the one commit writer. Returns its id.
 pub fn create_commit(
     repo: &Repository,
     tree: Oid,
@@ -203,13 +316,14 @@ pub fn create_commit(
     committer: &Identity,
     message: &str,
 ) -> Result<Oid> {
-    let tree = repo.find_tree(tree)?;
+    let raw = &repo.raw;
+    let tree = raw.find_tree(tree.0)?;
     let parents: Vec<git2::Commit<'_>> = parents
         .iter()
-        .map(|p| repo.find_commit(*p))
+        .map(|p| raw.find_commit(p.0))
         .collect::<Result<_, _>>()?;
     let refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
-    let buf = repo
+    let buf = raw
         .commit_create_buffer(
             &author.signature()?,
             &committer.signature()?,
@@ -218,16 +332,5 @@ pub fn create_commit(
             &refs,
         )
         .context("cannot build the commit")?;
-    Ok(repo.odb()?.write(git2::ObjectType::Commit, &buf)?)
-}
-
-/// Whether the repository is a shallow clone (its history is cut off).
-pub fn is_shallow(repo: &Repository) -> bool {
-    repo.is_shallow()
-}
-
-/// First parent of a commit.
-pub fn first_parent(repo: &Repository, id: Oid) -> Result<Option<Oid>> {
-    let c = repo.find_commit(id)?;
-    Ok(c.parent_id(0).ok())
+    Ok(raw.odb()?.write(git2::ObjectType::Commit, &buf)?.into())
 }

@@ -39,7 +39,8 @@ pub fn list(repo: &Repository, tip: Option<Oid>) -> Result<RecordFiles> {
     };
     let Some(tip) = tip else { return Ok(out) };
     let commit = repo
-        .find_commit(tip)
+        .raw
+        .find_commit(tip.0)
         .map_err(|e| anyhow!("cannot read the records commit {tip}: {}", e.message()))?;
     let root = commit.tree()?;
     for entry in root.iter() {
@@ -48,7 +49,7 @@ pub fn list(repo: &Repository, tip: Option<Oid>) -> Result<RecordFiles> {
             out.strays.push(name);
             continue;
         }
-        let sub = repo.find_tree(entry.id())?;
+        let sub = repo.raw.find_tree(entry.id())?;
         let mut numbers = BTreeMap::new();
         for f in sub.iter() {
             let fname = String::from_utf8_lossy(f.name_bytes()).into_owned();
@@ -58,7 +59,7 @@ pub fn list(repo: &Repository, tip: Option<Oid>) -> Result<RecordFiles> {
                 .filter(|n| *n > 0 && f.kind() == Some(git2::ObjectType::Blob));
             match number {
                 Some(n) => {
-                    numbers.insert(n, f.id());
+                    numbers.insert(n, f.id().into());
                 }
                 None => out.strays.push(format!("{name}/{fname}")),
             }
@@ -71,7 +72,8 @@ pub fn list(repo: &Repository, tip: Option<Oid>) -> Result<RecordFiles> {
 /// The text of a record blob.
 pub fn read_blob(repo: &Repository, blob: Oid) -> Result<Vec<u8>> {
     let b = repo
-        .find_blob(blob)
+        .raw
+        .find_blob(blob.0)
         .map_err(|e| anyhow!("cannot read record blob {blob}: {}", e.message()))?;
     Ok(b.content().to_vec())
 }
@@ -96,21 +98,13 @@ pub fn write_commit(
     author: &Identity,
     committer: &Identity,
 ) -> Result<Oid> {
-    let root = match parent {
-        Some(p) => Some(repo.find_commit(p)?.tree()?),
-        None => None,
-    };
-    let sub = match root.as_ref().and_then(|r| r.get_name(w.id)) {
-        Some(e) if e.kind() == Some(git2::ObjectType::Tree) => Some(repo.find_tree(e.id())?),
-        _ => None,
-    };
-    let blob = repo.blob(w.text.as_bytes())?;
-    let mut inner = repo.treebuilder(sub.as_ref())?;
-    inner.insert(format!("{}.toml", w.number), blob, 0o100644)?;
-    let inner_id = inner.write()?;
-    let mut outer = repo.treebuilder(root.as_ref())?;
-    outer.insert(w.id, inner_id, 0o040000)?;
-    let tree = outer.write()?;
+    let tree = super::objects::tree_with_file(
+        repo,
+        parent,
+        w.id,
+        &format!("{}.toml", w.number),
+        w.text.as_bytes(),
+    )?;
     let mut parents: Vec<Oid> = parent.into_iter().collect();
     if let Some(k) = w.keep {
         parents.push(k);

@@ -5,15 +5,15 @@
 use std::path::Path;
 use std::path::PathBuf;
 
+use super::Oid;
+use super::Repository;
 use anyhow::Context as _;
 use anyhow::Result;
 use anyhow::anyhow;
-use git2::Oid;
-use git2::Repository;
 
 /// The repository whose work tree is exactly `dir` (not a parent's), if any.
 pub fn open_at(dir: &Path) -> Option<Repository> {
-    let repo = Repository::open(dir).ok()?;
+    let repo = Repository::wrap(git2::Repository::open(dir).ok()?);
     let wd = repo.workdir()?.canonicalize().ok()?;
     let dir = dir.canonicalize().ok()?;
     (wd == dir).then_some(repo)
@@ -21,35 +21,32 @@ pub fn open_at(dir: &Path) -> Option<Repository> {
 
 /// The work tree of the repository that contains `dir` (a parent's), if any.
 pub fn enclosing_workdir(dir: &Path) -> Option<std::path::PathBuf> {
-    let repo = Repository::discover(dir).ok()?;
+    let repo = git2::Repository::discover(dir).ok()?;
     repo.workdir().map(Path::to_path_buf)
 }
 
 /// Whether `dir` is the top of a bare repository.
 pub fn is_bare_at(dir: &Path) -> bool {
-    Repository::open_bare(dir).is_ok_and(|r| r.is_bare())
+    git2::Repository::open_bare(dir).is_ok_and(|r| r.is_bare())
 }
 
 /// `git init` with `initial_branch` as the unborn branch HEAD points at.
 pub fn init(dir: &Path, initial_branch: &str) -> Result<Repository> {
     let mut opts = git2::RepositoryInitOptions::new();
     opts.initial_head(initial_branch).mkpath(true);
-    Repository::init_opts(dir, &opts)
+    git2::Repository::init_opts(dir, &opts)
+        .map(Repository::wrap)
         .with_context(|| format!("cannot create a git repository in `{}`", dir.display()))
 }
 
-/// Whether HEAD points at a commit (false in a repository without commits).
-pub fn head_commit(repo: &Repository) -> Option<git2::Oid> {
-    repo.head().ok()?.peel_to_commit().ok().map(|c| c.id())
+/// The commit HEAD points at (`None` in a repository without commits).
+pub fn head_commit(repo: &Repository) -> Option<Oid> {
+    repo.head_commit()
 }
 
 /// A short description of HEAD: the branch name, or the commit for a detached HEAD.
 pub fn head_name(repo: &Repository) -> Option<String> {
-    let head = repo.head().ok()?;
-    if head.is_branch() {
-        return head.shorthand().ok().map(str::to_string);
-    }
-    head.target().map(super::commit::short)
+    repo.head_name()
 }
 
 /// Uncommitted work in the work tree, in the form `git status --short` shows it.
@@ -69,6 +66,7 @@ pub fn changes(repo: &Repository) -> Result<Changes> {
         .include_ignored(false)
         .exclude_submodules(true);
     let statuses = repo
+        .raw
         .statuses(Some(&mut opts))
         .context("cannot read git status")?;
     let mut out = Changes::default();
@@ -88,7 +86,7 @@ pub fn changes(repo: &Repository) -> Result<Changes> {
 
 /// Add work-tree files (repository paths) to the index and write it.
 pub fn stage(repo: &Repository, paths: &[&str]) -> Result<()> {
-    let mut index = repo.index()?;
+    let mut index = repo.raw.index()?;
     for p in paths {
         index
             .add_path(Path::new(p))
@@ -100,7 +98,8 @@ pub fn stage(repo: &Repository, paths: &[&str]) -> Result<()> {
 
 /// Point HEAD at a local branch without touching the index or the work tree.
 pub fn set_head(repo: &Repository, branch: &str) -> Result<()> {
-    repo.set_head(&format!("refs/heads/{branch}"))
+    repo.raw
+        .set_head(&format!("refs/heads/{branch}"))
         .with_context(|| format!("cannot switch HEAD to `{branch}`"))
 }
 
@@ -109,11 +108,13 @@ pub fn set_head(repo: &Repository, branch: &str) -> Result<()> {
 /// modified or untracked file.
 pub fn switch(repo: &Repository, branch: &str) -> Result<()> {
     let target = repo
+        .raw
         .find_reference(&format!("refs/heads/{branch}"))?
         .peel_to_commit()?;
     let mut checkout = git2::build::CheckoutBuilder::new();
     checkout.safe();
-    repo.checkout_tree(target.as_object(), Some(&mut checkout))
+    repo.raw
+        .checkout_tree(target.as_object(), Some(&mut checkout))
         .with_context(|| format!("cannot check out `{branch}`"))?;
     set_head(repo, branch)
 }
@@ -124,7 +125,7 @@ pub struct Checkout {
     pub path: PathBuf,
 }
 
-fn head_is(repo: &Repository, full_ref: &str) -> bool {
+fn head_is(repo: &git2::Repository, full_ref: &str) -> bool {
     match repo.find_reference("HEAD") {
         Ok(h) => matches!(h.symbolic_target(), Ok(Some(t)) if t == full_ref),
         Err(_) => false,
@@ -135,7 +136,7 @@ fn head_is(repo: &Repository, full_ref: &str) -> bool {
 pub fn checkouts_of(repo: &Repository, full_ref: &str) -> Result<Vec<Checkout>> {
     let mut out = Vec::new();
     // The main work tree: open the common repository, not a linked work tree's view of it.
-    let main = Repository::open(repo.commondir()).ok();
+    let main = git2::Repository::open(repo.common_dir()).ok();
     if let Some(main) = &main
         && !main.is_bare()
         && head_is(main, full_ref)
@@ -155,7 +156,7 @@ pub fn checkouts_of(repo: &Repository, full_ref: &str) -> Result<Vec<Checkout>> 
             if wt.validate().is_err() {
                 continue;
             }
-            let Ok(wrepo) = Repository::open_from_worktree(&wt) else {
+            let Ok(wrepo) = git2::Repository::open_from_worktree(&wt) else {
                 continue;
             };
             if head_is(&wrepo, full_ref) {
@@ -171,7 +172,7 @@ pub fn checkouts_of(repo: &Repository, full_ref: &str) -> Result<Vec<Checkout>> 
 /// Why a work tree cannot be updated safely: tracked files with changes (staged or not), or
 /// untracked files that the new commit would overwrite. Empty when it is clean.
 pub fn blocking_changes(path: &Path, new_commit: Option<Oid>) -> Result<Vec<String>> {
-    let repo = Repository::open(path).map_err(|e| {
+    let repo = git2::Repository::open(path).map_err(|e| {
         anyhow!(
             "cannot open the work tree `{}`: {}",
             path.display(),
@@ -179,7 +180,7 @@ pub fn blocking_changes(path: &Path, new_commit: Option<Oid>) -> Result<Vec<Stri
         )
     })?;
     let new_tree = match new_commit {
-        Some(c) => Some(repo.find_commit(c)?.tree()?),
+        Some(c) => Some(repo.find_commit(c.0)?.tree()?),
         None => None,
     };
     let mut opts = git2::StatusOptions::new();
@@ -210,8 +211,8 @@ pub fn blocking_changes(path: &Path, new_commit: Option<Oid>) -> Result<Vec<Stri
 
 /// Whether a work tree's index holds exactly the files of `commit` (read only).
 pub fn index_matches(path: &Path, commit: Oid) -> Result<bool> {
-    let repo = Repository::open(path)?;
-    let tree = repo.find_commit(commit)?.tree()?;
+    let repo = git2::Repository::open(path)?;
+    let tree = repo.find_commit(commit.0)?.tree()?;
     let index = repo.index()?;
     let diff = repo.diff_tree_to_index(Some(&tree), Some(&index), None)?;
     Ok(diff.deltas().len() == 0)

@@ -72,6 +72,14 @@ fn read_config_at(repo: &Repository, commit: Oid, branch: &str) -> Result<Option
     Ok(Some(cfg))
 }
 
+/// The repository settings in a commit, leniently: `None` when the commit has no `cekops.toml`
+/// or it is not valid (callers then fall back to the defaults). [`Chart`] reads the settings
+/// on `service` strictly instead.
+pub fn config_at(repo: &Repository, commit: Oid) -> Option<RepoConfig> {
+    let bytes = objects::read_file(repo, commit, "cekops.toml").ok()??;
+    toml::from_str(std::str::from_utf8(&bytes).ok()?).ok()
+}
+
 impl Chart {
     /// Open the repository containing `dir` and read the chart from its `service` branch.
     pub fn open(dir: &Path) -> Result<Chart> {
@@ -90,10 +98,7 @@ impl Chart {
         let service_name = Self::service_name_of(&repo)?;
         let service_ref = refs::branch_ref(&service_name);
         let Some(service) = refs::read(&repo, &service_ref)? else {
-            let remote_has = repo
-                .references_glob(&format!("refs/remotes/*/{service_name}"))
-                .map(|mut it| it.next().is_some())
-                .unwrap_or(false);
+            let remote_has = refs::any_matching(&repo, &format!("refs/remotes/*/{service_name}"));
             let hint = if remote_has {
                 "this clone has no local branch yet: run `cekops fetch` to create it"
             } else {
@@ -149,9 +154,8 @@ impl Chart {
             None => false,
         };
         if !default_ok
-            && let Ok(head) = repo.head()
-            && let Ok(c) = head.peel_to_commit()
-            && let Ok(Some(cfg)) = read_config_at(repo, c.id(), "HEAD")
+            && let Some(c) = repo.head_commit()
+            && let Ok(Some(cfg)) = read_config_at(repo, c, "HEAD")
         {
             service_name = cfg.branches.service.value.clone();
         }
@@ -195,7 +199,7 @@ impl Chart {
 
     /// Folder for `validate --rev`.
     pub fn git_dir(&self) -> &Path {
-        self.repo.path()
+        self.repo.git_dir()
     }
 
     pub fn author(&self) -> Result<Identity> {
@@ -207,7 +211,7 @@ impl Chart {
 
     /// Refuse work that needs full history in a shallow clone.
     pub fn require_full_history(&self) -> Result<()> {
-        if objects::is_shallow(&self.repo) {
+        if self.repo.is_shallow() {
             return Err(refused(
                 "this is a shallow clone: cekops needs the full history to check ancestry",
             )
@@ -441,14 +445,4 @@ pub fn parse_record(
         .into());
     }
     Ok(rec)
-}
-
-/// Short form of a commit id for messages.
-pub fn short(oid: Oid) -> String {
-    oid.to_string()[..12].to_string()
-}
-
-/// Short form of a commit id held as text in a record.
-pub fn short_text(id: &str) -> &str {
-    id.get(..12).unwrap_or(id)
 }

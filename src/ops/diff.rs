@@ -15,8 +15,8 @@ use anyhow::Result;
 use crate::diag::Code;
 use crate::error::refused;
 use crate::git;
+use crate::git::Oid;
 use crate::git::Repository;
-use crate::git::compare::Commit;
 use crate::load;
 use crate::model::Branches;
 use crate::model::RepoConfig;
@@ -56,7 +56,7 @@ fn branches(repo: &Repository) -> Branches {
     let Some(commit) = commit else {
         return default;
     };
-    let Ok(Some(bytes)) = git::compare::file_at(repo, &commit, "cekops.toml") else {
+    let Ok(Some(bytes)) = git::objects::read_file(repo, commit, "cekops.toml") else {
         return default;
     };
     let Ok(text) = std::str::from_utf8(&bytes) else {
@@ -69,7 +69,7 @@ fn branches(repo: &Repository) -> Branches {
 }
 
 /// A revision, or the same name on `origin` (a fresh clone has only one local branch).
-fn resolve_quiet<'r>(repo: &'r Repository, rev: &str) -> Option<Commit<'r>> {
+fn resolve_quiet(repo: &Repository, rev: &str) -> Option<Oid> {
     git::resolve_commit(repo, rev)
         .ok()
         .or_else(|| git::resolve_commit(repo, &format!("refs/remotes/origin/{rev}")).ok())
@@ -117,7 +117,7 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffOutcome> {
                 None => {
                     return Err(missing_test_branch(
                         &repo,
-                        &from_commit,
+                        from_commit,
                         id,
                         &test,
                         &from_label,
@@ -135,7 +135,7 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffOutcome> {
         },
     };
 
-    let mut changed = git::compare::changed_paths(&repo, &from_commit, &to_commit)?;
+    let mut changed = git::snapshot::changed_paths(&repo, from_commit, to_commit)?;
     if let Some(id) = &opts.id {
         let prefix = format!("extensions/{id}/");
         changed.retain(|p| p.starts_with(&prefix));
@@ -156,7 +156,7 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffOutcome> {
             })
     };
     let (old_tree, new_tree) =
-        git::compare::trees_from_commits(&repo, &from_commit, &to_commit, &want)?;
+        git::snapshot::trees_from_commits(&repo, from_commit, to_commit, &want)?;
 
     if let Some(id) = &opts.id
         && !has_extension(&old_tree, id)
@@ -209,8 +209,8 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffOutcome> {
         sides: Sides {
             from: from_label,
             to: to_label,
-            from_commit: Some(git::compare::commit_id(&from_commit)),
-            to_commit: Some(git::compare::commit_id(&to_commit)),
+            from_commit: Some(from_commit.to_string()),
+            to_commit: Some(to_commit.to_string()),
         },
         diff,
         warnings,
@@ -222,7 +222,7 @@ fn has_extension(tree: &Tree, id: &str) -> bool {
 }
 
 /// Resolve a revision the user gave.
-fn explicit<'r>(repo: &'r Repository, rev: &str, flag: &str) -> Result<Commit<'r>> {
+fn explicit(repo: &Repository, rev: &str, flag: &str) -> Result<Oid> {
     git::resolve_commit(repo, rev).map_err(|e| {
         refused(format!("{flag}: {e}"))
             .hint("give a branch, tag or commit that `git rev-parse` knows (see `git branch -a`)")
@@ -232,12 +232,12 @@ fn explicit<'r>(repo: &'r Repository, rev: &str, flag: &str) -> Result<Commit<'r
 
 fn missing_test_branch(
     repo: &Repository,
-    service: &Commit<'_>,
+    service: Oid,
     id: &str,
     test: &str,
     service_label: &str,
 ) -> anyhow::Error {
-    let tree = git::tree_from_commit(repo, service, &|_| false).unwrap_or_default();
+    let tree = git::snapshot::tree_from_commit(repo, service, &|_| false).unwrap_or_default();
     let ids = tree.extension_ids();
     let mut e = refused(format!("extension `{id}` has no test branch `{test}`"));
     if ids.iter().any(|x| x == id) {
@@ -306,7 +306,7 @@ pub fn against_tsv(opts: &DiffOptions, folder: &std::path::Path) -> Result<Again
         },
     };
     let prefix = format!("extensions/{id}/");
-    let tree = git::tree_from_commit(&repo, &commit, &|p| p.starts_with(&prefix))?;
+    let tree = git::snapshot::tree_from_commit(&repo, commit, &|p| p.starts_with(&prefix))?;
     if !has_extension(&tree, id) {
         return Err(refused(format!("no extension `{id}` in `{label}`")).into());
     }
@@ -351,7 +351,7 @@ pub fn against_tsv(opts: &DiffOptions, folder: &std::path::Path) -> Result<Again
             from: format!("console download {}", folder.display()),
             to: label,
             from_commit: None,
-            to_commit: Some(git::compare::commit_id(&commit)),
+            to_commit: Some(commit.to_string()),
         },
         diff: RepoDiff {
             settings: Vec::new(),

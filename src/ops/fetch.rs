@@ -18,7 +18,6 @@ use crate::git::refs;
 use crate::git::refs::RefUpdate;
 use crate::git::worktree;
 use crate::model::Branches;
-use crate::model::RepoConfig;
 
 /// What happened to one local branch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -50,11 +49,8 @@ pub struct Fetched {
 fn branches_from(repo: &git::Repository, remote: &str) -> Branches {
     let defaults = Branches::default();
     let mut service = defaults.service.value.clone();
-    if let Ok(head) = repo.head()
-        && let Ok(c) = head.peel_to_commit()
-        && let Ok(Some(bytes)) = objects::read_file(repo, c.id(), "cekops.toml")
-        && let Ok(text) = String::from_utf8(bytes)
-        && let Ok(cfg) = toml::from_str::<RepoConfig>(&text)
+    if let Some(c) = repo.head_commit()
+        && let Some(cfg) = super::chart::config_at(repo, c)
     {
         service = cfg.branches.service.value.clone();
     }
@@ -63,9 +59,7 @@ fn branches_from(repo: &git::Repository, remote: &str) -> Branches {
         refs::branch_ref(&service),
     ] {
         if let Ok(Some(oid)) = refs::read(repo, &candidate)
-            && let Ok(Some(bytes)) = objects::read_file(repo, oid, "cekops.toml")
-            && let Ok(text) = String::from_utf8(bytes)
-            && let Ok(cfg) = toml::from_str::<RepoConfig>(&text)
+            && let Some(cfg) = super::chart::config_at(repo, oid)
         {
             return cfg.branches;
         }
@@ -159,9 +153,7 @@ pub fn fetch(dir: &Path, remote: Option<&str>) -> Result<Fetched> {
     if let Some((prefix, suffix)) = branches.test.value.split_once("{id}") {
         let glob = format!("refs/remotes/{remote}/{prefix}*");
         let mut found = Vec::new();
-        for r in repo.references_glob(&glob)? {
-            let r = r?;
-            let Ok(name) = r.name() else { continue };
+        for (name, t) in refs::list(&repo, &glob)? {
             let Some(short) = name.strip_prefix(&format!("refs/remotes/{remote}/")) else {
                 continue;
             };
@@ -174,9 +166,7 @@ pub fn fetch(dir: &Path, remote: Option<&str>) -> Result<Fetched> {
             if id.is_empty() || id.contains('/') {
                 continue;
             }
-            if let Some(t) = r.target() {
-                found.push((short.to_string(), t));
-            }
+            found.push((short.to_string(), t));
         }
         for (short, t) in found {
             update_local(&repo, &short, t, &mut out)?;

@@ -7,6 +7,7 @@
 
 use std::path::Path;
 use std::path::PathBuf;
+use std::str::FromStr as _;
 
 use anyhow::Context as _;
 use anyhow::Result;
@@ -17,6 +18,8 @@ use crate::git;
 use crate::git::Oid;
 use crate::git::Repository;
 use crate::git::hooks as gh;
+use crate::git::objects;
+use crate::git::refs;
 use crate::model::Branches;
 use crate::model::RecordKind;
 use crate::ops::audit::audit_chart;
@@ -276,9 +279,9 @@ pub fn install(opts: &InstallOptions) -> Result<HooksReport> {
         changes.push(HookChange { hook, path, action });
     }
     let unborn_head = if opts.server {
-        gh::head_branch(&repo).filter(|b| {
+        repo.head_branch().filter(|b| {
             b != "service"
-                && gh::ref_target(&repo, &format!("refs/heads/{b}"))
+                && refs::read(&repo, &format!("refs/heads/{b}"))
                     .ok()
                     .flatten()
                     .is_none()
@@ -366,7 +369,7 @@ impl Refusal {
 }
 
 fn short(id: Oid) -> String {
-    crate::ops::chart::short(id)
+    crate::git::short(id)
 }
 
 /// A ref value as git writes it in hook input: an object id, the zero id for "none", or
@@ -403,7 +406,7 @@ fn test_id<'a>(pattern: &str, branch: &'a str) -> Option<&'a str> {
 /// `service`, never on a test branch whose review is open. Validation runs afterwards.
 pub fn pre_commit_branch_check(dir: &Path) -> Result<Option<Refusal>> {
     let repo = git::discover(dir)?;
-    let Some(branch) = gh::head_branch(&repo) else {
+    let Some(branch) = repo.head_branch() else {
         return Ok(None);
     };
     drop(repo);
@@ -418,7 +421,7 @@ pub fn pre_commit_branch_check(dir: &Path) -> Result<Option<Refusal>> {
 }
 
 /// `reference-transaction`: refuse, in the `prepared` state, any move or deletion of the service
-/// branch that cekops did not make. Moves cekops makes itself go through libgit2 (which runs no
+/// branch that cekops did not make. Moves cekops makes itself go through the git library (which runs no
 /// hooks) or carry [`INTERNAL_ENV`]. A fast-forward of `service` to a commit a remote's
 /// `service` already has (`git pull` on `service`) is allowed: it was approved there.
 pub fn reference_transaction(dir: &Path, state: &str, input: &str) -> Result<Vec<Refusal>> {
@@ -442,7 +445,7 @@ pub fn reference_transaction(dir: &Path, state: &str, input: &str) -> Result<Vec
         if name != service_ref {
             continue;
         }
-        let current = gh::ref_target(&repo, &service_ref)?;
+        let current = refs::read(&repo, &service_ref)?;
         let protected = || {
             format!("`{service}` is the service version: it moves only when a review is approved")
         };
@@ -451,17 +454,17 @@ pub fn reference_transaction(dir: &Path, state: &str, input: &str) -> Result<Vec
             (None, _) => None,
             (Some(cur), Some(Value::Commit(n))) if cur == n => None,
             // `git pack-refs` moving the ref into `packed-refs`: the value stays.
-            (Some(cur), Some(Value::None)) if gh::is_pruning_packed(&repo, name, cur) => None,
+            (Some(cur), Some(Value::None)) if refs::is_pruning_packed(&repo, name, cur) => None,
             (Some(_), Some(Value::None)) => Some(
                 Refusal::new(name, format!("{} (refused deleting it)", protected())).hint(
                     "stopping an extension is `cekops stop <ID>`; nothing else removes what is in service",
                 ),
             ),
             (Some(cur), Some(Value::Commit(n))) => {
-                let ff = gh::has_commit(&repo, n) && gh::is_ancestor(&repo, cur, n)?;
-                let upstream = gh::remote_tracking_tips(&repo, &service)
+                let ff = objects::has_commit(&repo, n) && objects::is_ancestor(&repo, cur, n)?;
+                let upstream = refs::remote_tracking_tips(&repo, &service)
                     .into_iter()
-                    .any(|t| gh::is_ancestor(&repo, n, t).unwrap_or(false));
+                    .any(|t| objects::is_ancestor(&repo, n, t).unwrap_or(false));
                 (!(ff && upstream)).then(|| {
                     Refusal::new(
                         name,
@@ -482,7 +485,7 @@ pub fn reference_transaction(dir: &Path, state: &str, input: &str) -> Result<Vec
 /// The audit findings about commits a push adds to `service` (`new` and its history down to
 /// `old`, which was accepted before), as refusal text.
 fn audit_push(chart: &Chart, old: Option<Oid>, new: Oid) -> Result<Vec<String>> {
-    let stop_at = old.filter(|o| gh::has_commit(&chart.repo, *o));
+    let stop_at = old.filter(|o| objects::has_commit(&chart.repo, *o));
     let report = audit_chart(chart, Some(&new.to_string()), stop_at)?;
     let mut out = Vec::new();
     for f in report.findings {
@@ -490,7 +493,7 @@ fn audit_push(chart: &Chart, old: Option<Oid>, new: Oid) -> Result<Vec<String>> 
             continue;
         };
         if let Some(o) = stop_at
-            && gh::is_ancestor(&chart.repo, c, o)?
+            && objects::is_ancestor(&chart.repo, c, o)?
         {
             continue;
         }
@@ -587,7 +590,8 @@ pub fn pre_push(dir: &Path, input: &str) -> Result<Vec<Refusal>> {
             continue;
         };
         if let Some(remote) = remote {
-            let ff = gh::has_commit(&repo, remote) && gh::is_ancestor(&repo, remote, local)?;
+            let ff =
+                objects::has_commit(&repo, remote) && objects::is_ancestor(&repo, remote, local)?;
             if !ff {
                 out.push(
                     Refusal::new(
@@ -655,7 +659,7 @@ pub fn pre_receive(dir: &Path, input: &str) -> Result<Vec<Refusal>> {
     }
     let repo = gh::open_for_hook(dir)?;
     let service_name = Chart::service_name_of(&repo)?;
-    let service_exists = gh::ref_target(&repo, &format!("refs/heads/{service_name}"))?.is_some();
+    let service_exists = refs::read(&repo, &format!("refs/heads/{service_name}"))?.is_some();
     let mut chart = match Chart::from_repo(gh::open_for_hook(dir)?) {
         Ok(c) => Some(c),
         Err(_) if !service_exists => None,
@@ -735,7 +739,7 @@ fn check_records_move(
             .hint("the records branch is append-only"),
         ));
     };
-    if !gh::is_ancestor(repo, old, new)? {
+    if !objects::is_ancestor(repo, old, new)? {
         return Ok(Some(
             Refusal::new(
                 l.name,
@@ -748,7 +752,7 @@ fn check_records_move(
             .hint("fetch the records branch and add to it (`cekops fetch`, then run the command again)"),
         ));
     }
-    let removed = gh::removed_files(repo, old, new)?;
+    let removed = objects::removed_files(repo, old, new)?;
     if !removed.is_empty() {
         return Ok(Some(
             Refusal::new(
@@ -779,7 +783,7 @@ fn check_service_move(chart: &Chart, l: &ReceiveLine<'_>) -> Result<Option<Refus
             .hint("stopping an extension is `cekops stop <ID>` and an approval"),
         ));
     };
-    if !gh::is_ancestor(&chart.repo, old, new)? {
+    if !objects::is_ancestor(&chart.repo, old, new)? {
         return Ok(Some(
             Refusal::new(
                 l.name,

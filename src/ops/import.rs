@@ -310,18 +310,18 @@ pub fn import_alexa(opts: &ImportAlexaOptions) -> Result<AlexaImport> {
     let cfg = config(&repo)?;
     let service = cfg.branches.service.value.clone();
     let branch = cfg.branches.test_branch(&opts.id);
-    let Some(base) = git::commit::branch_target(&repo, &service) else {
+    let Some(base) = git::refs::branch_target(&repo, &service) else {
         return Err(refused(format!("the repository has no `{service}` branch"))
             .hint("`cekops init` creates it; a new extension starts from the service branch")
             .into());
     };
-    if git::commit::branch_exists(&repo, &branch) {
+    if git::refs::branch_exists(&repo, &branch) {
         return Err(refused(format!("branch `{branch}` already exists"))
             .hint("an extension with this ID is being developed already; choose another `--id`")
             .into());
     }
     let ext_dir = format!("extensions/{}", opts.id);
-    let base_tree = git::tree_from_commit(&repo, &repo.find_commit(base)?, &|_| true)?;
+    let base_tree = git::snapshot::tree_from_commit(&repo, base, &|_| true)?;
     if base_tree.under(&format!("{ext_dir}/")).next().is_some() {
         return Err(refused(format!(
             "extension `{}` exists already on `{service}`",
@@ -330,9 +330,9 @@ pub fn import_alexa(opts: &ImportAlexaOptions) -> Result<AlexaImport> {
         .hint("import into a new Extension ID")
         .into());
     }
-    let who = git::commit::Identity::resolve(Some(&repo))
+    let who = git::identity::author_and_committer(Some(&repo))
         .ok()
-        .map(|i| (i.author.name, i.author.email));
+        .map(|(author, _)| (author.name, author.email));
     let conversion = alexa::convert(
         &model,
         &alexa::Options {
@@ -368,14 +368,16 @@ pub fn import_alexa(opts: &ImportAlexaOptions) -> Result<AlexaImport> {
             conversion.intents.len(),
             conversion.slot_types.len(),
         );
-        let files: Vec<git::commit::NewFile> = files
+        let files: Vec<git::objects::NewFile> = files
             .into_iter()
-            .map(|(path, content)| git::commit::NewFile { path, content })
+            .map(|(path, content)| git::objects::NewFile { path, content })
             .collect();
-        let identity = git::commit::Identity::resolve(Some(&repo))?;
-        let tree = git::commit::tree_with(&repo, Some(git::commit::tree_of(&repo, base)?), &files)?;
-        let commit = git::commit::commit(&repo, &identity, &message, tree, &[base])?;
-        git::commit::create_branch(
+        let (author, committer) = git::identity::author_and_committer(Some(&repo))?;
+        let tree =
+            git::objects::tree_with(&repo, Some(git::objects::tree_of(&repo, base)?), &files)?;
+        let commit =
+            git::objects::create_commit(&repo, tree, &[base], &author, &committer, &message)?;
+        git::refs::create_branch(
             &repo,
             &branch,
             commit,

@@ -23,7 +23,9 @@ use anyhow::Result;
 use crate::error::refused;
 use crate::error::usage;
 use crate::git::Oid;
-use crate::git::commit as gc;
+use crate::git::identity;
+use crate::git::objects;
+use crate::git::refs;
 use crate::git::worktree;
 use crate::model::Branches;
 use crate::ops::ci;
@@ -123,7 +125,7 @@ fn check_options(opts: &InitOptions) -> Result<Vec<String>> {
         || service.starts_with("test/")
         || service == "cekops"
         || service.starts_with("cekops/");
-    if !gc::is_valid_branch_name(service) || service.contains(['{', '}']) || clashes {
+    if !refs::is_valid_branch_name(service) || service.contains(['{', '}']) || clashes {
         return Err(usage(format!("`{service}` cannot be the service branch"))
             .hint("use a plain branch name such as `service` or `main` (not `test/…` or `cekops/…`, which cekops uses)")
             .into());
@@ -189,7 +191,7 @@ pub fn init(opts: &InitOptions) -> Result<InitReport> {
     }
     let head = repo.as_ref().and_then(worktree::head_commit);
     if let Some(repo) = &repo {
-        if gc::branch_exists(repo, service) {
+        if refs::branch_exists(repo, service) {
             return Err(refused(format!("branch `{service}` already exists"))
                 .hint(format!("cekops init starts the `{service}` branch itself; to keep your branch, pick another name with `--service-branch NAME`"))
                 .into());
@@ -215,18 +217,18 @@ pub fn init(opts: &InitOptions) -> Result<InitReport> {
             }
         }
     }
-    let who = gc::Identity::resolve(repo.as_ref())?;
+    let (author, committer) = identity::author_and_committer(repo.as_ref())?;
 
     // Write: objects and the branch first, then the work tree and the index.
-    let mut files = vec![gc::NewFile::new(
+    let mut files = vec![objects::NewFile::new(
         "cekops.toml",
         config_text(service, &reviewers),
     )];
-    files.push(gc::NewFile::new(GITKEEP, ""));
+    files.push(objects::NewFile::new(GITKEEP, ""));
     if let Some(c) = opts.ci {
         let mut branches = Branches::default();
         branches.service.value = service.to_string();
-        files.push(gc::NewFile::new(
+        files.push(objects::NewFile::new(
             c.path(),
             ci::workflow(c, &branches, ci::DEFAULT_INSTALL),
         ));
@@ -235,7 +237,7 @@ pub fn init(opts: &InitOptions) -> Result<InitReport> {
     if std::fs::symlink_metadata(dir.join(".gitignore")).is_ok() {
         kept.push(".gitignore".to_string());
     } else {
-        files.push(gc::NewFile::new(".gitignore", GITIGNORE));
+        files.push(objects::NewFile::new(".gitignore", GITIGNORE));
     }
     let created_repo = repo.is_none();
     let nested_in = if created_repo {
@@ -252,19 +254,20 @@ pub fn init(opts: &InitOptions) -> Result<InitReport> {
     };
     let based_on = head.and_then(|_| worktree::head_name(&repo));
     let base_tree = match head {
-        Some(h) => Some(gc::tree_of(&repo, h)?),
+        Some(h) => Some(objects::tree_of(&repo, h)?),
         None => None,
     };
-    let tree = gc::tree_with(&repo, base_tree, &files)?;
+    let tree = objects::tree_with(&repo, base_tree, &files)?;
     let parents: Vec<Oid> = head.into_iter().collect();
-    let commit = gc::commit(
+    let commit = objects::create_commit(
         &repo,
-        &who,
-        "Start the cekops extension repository\n\nAdd cekops.toml (branch names and review policy), extensions/ and .gitignore.\n",
         tree,
         &parents,
+        &author,
+        &committer,
+        "Start the cekops extension repository\n\nAdd cekops.toml (branch names and review policy), extensions/ and .gitignore.\n",
     )?;
-    gc::create_branch(&repo, service, commit, "cekops init")?;
+    refs::create_branch(&repo, service, commit, "cekops init")?;
     for f in &files {
         write_file(dir, &f.path, &f.content)?;
     }

@@ -15,7 +15,9 @@ use crate::error::refused;
 use crate::error::usage;
 use crate::git;
 use crate::git::Oid;
-use crate::git::commit as gc;
+use crate::git::identity;
+use crate::git::objects;
+use crate::git::refs;
 use crate::git::worktree;
 use crate::load;
 use crate::model::Language;
@@ -89,9 +91,7 @@ fn id_problem(id: &str) -> Option<(String, String)> {
 /// `service`.
 fn service_branch_name(repo: &git::Repository) -> String {
     worktree::head_commit(repo)
-        .and_then(|h| gc::read_at(repo, h, "cekops.toml").ok().flatten())
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|t| toml::from_str::<RepoConfig>(&t).ok())
+        .and_then(|h| super::chart::config_at(repo, h))
         .map(|c| c.branches.service.value)
         .unwrap_or_else(|| "service".to_string())
 }
@@ -120,12 +120,12 @@ pub fn new(opts: &NewOptions) -> Result<NewReport> {
         .hint("run `cekops init` to start an extension repository")
     })?;
     let service = service_branch_name(&repo);
-    let Some(service_commit) = gc::branch_target(&repo, &service) else {
+    let Some(service_commit) = refs::branch_target(&repo, &service) else {
         return Err(refused(format!("this repository has no `{service}` branch"))
             .hint("`cekops new` starts every extension from the service branch; run `cekops init` to create it")
             .into());
     };
-    let config = match gc::read_at(&repo, service_commit, "cekops.toml")? {
+    let config = match objects::read_file(&repo, service_commit, "cekops.toml")? {
         Some(bytes) => String::from_utf8(bytes)
             .ok()
             .and_then(|t| toml::from_str::<RepoConfig>(&t).ok())
@@ -136,7 +136,7 @@ pub fn new(opts: &NewOptions) -> Result<NewReport> {
         None => RepoConfig::default(),
     };
     let branch = config.branches.test_branch(id);
-    if !gc::is_valid_branch_name(&branch) {
+    if !refs::is_valid_branch_name(&branch) {
         return Err(usage(format!(
             "`{id}` cannot be used in a branch name (`{branch}`)"
         ))
@@ -144,7 +144,7 @@ pub fn new(opts: &NewOptions) -> Result<NewReport> {
         .into());
     }
     let folder = format!("extensions/{id}");
-    if gc::exists_at(&repo, service_commit, &folder)? {
+    if objects::exists_at(&repo, service_commit, &folder)? {
         return Err(
             refused(format!("extension `{id}` already exists on `{service}`"))
                 .hint(format!(
@@ -153,14 +153,14 @@ pub fn new(opts: &NewOptions) -> Result<NewReport> {
                 .into(),
         );
     }
-    if gc::branch_exists(&repo, &branch) {
+    if refs::branch_exists(&repo, &branch) {
         return Err(refused(format!("branch `{branch}` already exists"))
             .hint(format!(
                 "extension `{id}` is already registered; work on it with `git switch {branch}`"
             ))
             .into());
     }
-    let who = gc::Identity::resolve(Some(&repo))?;
+    let (author, committer) = identity::author_and_committer(Some(&repo))?;
     let name = opts
         .name
         .clone()
@@ -186,7 +186,7 @@ pub fn new(opts: &NewOptions) -> Result<NewReport> {
     let load_fn =
         move |p: &str| p == "cekops.toml" || p.ends_with("/extension.toml") || p.starts_with(&want);
     let service_c = git::resolve_commit(&repo, &service_commit.to_string())?;
-    let mut snapshot = git::tree_from_commit(&repo, &service_c, &load_fn)?;
+    let mut snapshot = git::snapshot::tree_from_commit(&repo, service_c, &load_fn)?;
     check_invocation_clash(&snapshot, &invocation)?;
 
     let scaffold = Scaffold {
@@ -194,26 +194,37 @@ pub fn new(opts: &NewOptions) -> Result<NewReport> {
         language: opts.language,
         name: &name,
         invocation: &invocation,
-        provider: opts.provider.as_deref().unwrap_or(&who.author.name),
-        contact_email: opts.contact_email.as_deref().unwrap_or(&who.author.email),
+        provider: opts.provider.as_deref().unwrap_or(&author.name),
+        contact_email: opts.contact_email.as_deref().unwrap_or(&author.email),
     };
-    let files: Vec<gc::NewFile> = scaffold
+    let files: Vec<objects::NewFile> = scaffold
         .files()
         .into_iter()
-        .map(|(rel, text)| gc::NewFile::new(format!("{folder}/{rel}"), text))
+        .map(|(rel, text)| objects::NewFile::new(format!("{folder}/{rel}"), text))
         .collect();
     for f in &files {
         snapshot.insert(f.path.clone(), Entry::Blob(f.content.clone().into()));
     }
     check_scaffold(&snapshot, id)?;
 
-    let tree = gc::tree_with(&repo, Some(gc::tree_of(&repo, service_commit)?), &files)?;
+    let tree = objects::tree_with(
+        &repo,
+        Some(objects::tree_of(&repo, service_commit)?),
+        &files,
+    )?;
     let message = format!(
         "Register extension {id} ({})\n\nScaffold created by `cekops new`: basic information, server connection, deployment\ninformation, one intent and one test.\n",
         opts.language.code()
     );
-    let commit = gc::commit(&repo, &who, &message, tree, &[service_commit])?;
-    gc::create_branch(&repo, &branch, commit, &format!("cekops new {id}"))?;
+    let commit = objects::create_commit(
+        &repo,
+        tree,
+        &[service_commit],
+        &author,
+        &committer,
+        &message,
+    )?;
+    refs::create_branch(&repo, &branch, commit, &format!("cekops new {id}"))?;
 
     let checkout = if repo.is_bare() {
         Checkout::Bare

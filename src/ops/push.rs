@@ -26,13 +26,7 @@ pub struct Pushed {
 
 /// The remote to use: the one given, else `origin`, else the only remote.
 pub fn pick_remote(repo: &Repository, given: Option<&str>) -> Result<String> {
-    let names: Vec<String> = repo
-        .remotes()?
-        .iter()
-        .flatten()
-        .flatten()
-        .map(str::to_string)
-        .collect();
+    let names: Vec<String> = repo.remote_names()?;
     if let Some(g) = given {
         if names.iter().any(|n| n == g) || g.contains('/') || g.contains(':') {
             return Ok(g.to_string());
@@ -61,7 +55,7 @@ pub fn pick_remote(repo: &Repository, given: Option<&str>) -> Result<String> {
 
 /// The folder to run git in.
 pub fn git_dir_for_cli(repo: &Repository) -> &Path {
-    repo.workdir().unwrap_or_else(|| repo.path())
+    repo.workdir().unwrap_or_else(|| repo.git_dir())
 }
 
 pub fn push(dir: &Path, remote: Option<&str>) -> Result<Pushed> {

@@ -8,8 +8,6 @@ use anyhow::Result;
 
 use super::chart::Chart;
 use super::chart::Scope;
-use super::chart::short;
-use super::chart::short_text;
 use super::validate::Source;
 use super::validate::ValidateOptions;
 use crate::diag::Report;
@@ -20,6 +18,8 @@ use crate::git::Oid;
 use crate::git::identity::Identity;
 use crate::git::objects;
 use crate::git::refs::RefUpdate;
+use crate::git::short;
+use crate::git::short_text;
 use crate::git::worktree;
 use crate::model::Action;
 use crate::model::Event;

@@ -423,7 +423,7 @@ fn consistency_notes(
             });
         }
     }
-    if objects::is_shallow(&chart.repo) {
+    if chart.repo.is_shallow() {
         notes.push(Note {
             message: "this is a shallow clone: ahead/behind counts may be wrong".into(),
             hint: Some("run `git fetch --unshallow`".into()),
@@ -458,7 +458,7 @@ fn consistency_notes(
             message: format!(
                 "approval #{number} of `{id}` is recorded but `{}` did not move to {} (the approval was interrupted)",
                 chart.service_name(),
-                super::chart::short(*after)
+                crate::git::short(*after)
             ),
             hint: Some(format!(
                 "a reviewer finishes it with `cekops review approve {id}`"
@@ -484,7 +484,7 @@ fn consistency_notes(
                 None => format!(
                     "`{}` is at {}, which no approval record explains",
                     chart.service_name(),
-                    super::chart::short(chart.service)
+                    crate::git::short(chart.service)
                 ),
             },
             hint: Some(

@@ -68,7 +68,7 @@ pub fn sync(dir: &Path, id: &str) -> Result<Synced> {
         if c.parents.len() > 1 {
             return Err(refused(format!(
                 "`{branch}` contains a merge commit ({}); sync replays linear history only; nothing was changed",
-                super::chart::short(c.id)
+                crate::git::short(c.id)
             ))
             .hint(format!(
                 "rebase it by hand: `git rebase {} {branch}`",

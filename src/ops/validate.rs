@@ -98,21 +98,24 @@ pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome> {
     let (tree, service_branch_hint): (Tree, Option<String>) = match &opts.source {
         Source::Dir(path) => {
             let root = resolve_dir(path, &mut ids)?;
-            let branch = git::try_discover(&root).and_then(|r| git::current_branch(&r));
+            let branch = git::try_discover(&root).and_then(|r| r.current_branch());
             (Tree::from_dir(&root, &|_| true)?, branch)
         }
         Source::Rev(path, rev) => {
             let repo = git::discover(path)?;
             let commit = git::resolve_commit(&repo, rev)?;
-            let branch = git::branch_name_of(&repo, rev);
-            (git::tree_from_commit(&repo, &commit, &|_| true)?, branch)
+            let branch = repo.branch_name_of(rev);
+            (
+                git::snapshot::tree_from_commit(&repo, commit, &|_| true)?,
+                branch,
+            )
         }
         Source::Staged(path) => {
             let repo = git::discover(path)?;
             if git::workdir(&repo).is_none() {
                 return Err(bare(path).into());
             }
-            let staged = git::staged_paths(&repo)?;
+            let staged = git::snapshot::staged_paths(&repo)?;
             let mut exts: BTreeSet<String> = staged
                 .iter()
                 .filter_map(|p| extension_of(p).map(str::to_string))
@@ -127,10 +130,10 @@ pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome> {
                     || p.ends_with("/extension.toml")
                     || extension_of(p).is_some_and(|id| want.contains(id))
             };
-            let tree = git::tree_from_index(&repo, &load_fn)?;
+            let tree = git::snapshot::tree_from_index(&repo, &load_fn)?;
             let _ = repo_level;
             changed = Some(exts);
-            (tree, git::current_branch(&repo))
+            (tree, repo.current_branch())
         }
     };
     let all_ids = tree.extension_ids();

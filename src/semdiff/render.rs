@@ -63,7 +63,7 @@ pub fn summary(diff: &RepoDiff) -> String {
 fn short(commit: &Option<String>) -> String {
     commit
         .as_deref()
-        .map(|c| c.chars().take(10).collect())
+        .map(|c| crate::git::short_text(c).to_string())
         .unwrap_or_default()
 }
 

@@ -1,0 +1,211 @@
+//! Snapshots read from git objects: the files cekops reads from a commit or the index (no
+//! checkout), the paths a commit changes, and two commits read at once for `cekops diff`.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use anyhow::Result;
+
+use super::Oid;
+use super::Repository;
+use crate::tree::Entry;
+use crate::tree::MAX_FILE_SIZE;
+use crate::tree::Tree;
+use crate::tree::is_relevant;
+
+/// Read a commit's files into a snapshot; `load` decides which blobs are read.
+pub fn tree_from_commit(
+    repo: &Repository,
+    commit: Oid,
+    load: &dyn Fn(&str) -> bool,
+) -> Result<Tree> {
+    let repo = &repo.raw;
+    let root = repo.find_commit(commit.0)?.tree()?;
+    let odb = repo.odb()?;
+    let mut tree = Tree::default();
+    let mut err = None;
+    root.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+        let Ok(name) = entry.name() else {
+            // git2 cannot walk into a folder whose name is not UTF-8: report it, skip it.
+            let path = format!("{dir}{}", String::from_utf8_lossy(entry.name_bytes()));
+            if is_relevant(&path) {
+                tree.insert(
+                    path,
+                    Entry::Unreadable("file name is not valid UTF-8".into()),
+                );
+            }
+            return git2::TreeWalkResult::Skip;
+        };
+        let path = format!("{dir}{name}");
+        if entry.kind() == Some(git2::ObjectType::Tree) {
+            return if path == "extensions" || path.starts_with("extensions/") {
+                git2::TreeWalkResult::Ok
+            } else {
+                git2::TreeWalkResult::Skip
+            };
+        }
+        if !is_relevant(&path) {
+            return git2::TreeWalkResult::Ok;
+        }
+        match blob_entry(repo, &odb, entry.id(), entry.filemode(), &path, load) {
+            Ok(e) => tree.insert(path, e),
+            Err(e) => {
+                err = Some(e);
+                return git2::TreeWalkResult::Abort;
+            }
+        }
+        git2::TreeWalkResult::Ok
+    })?;
+    if let Some(e) = err {
+        return Err(e);
+    }
+    tree.fetch_link_targets(&mut |rel| {
+        let entry = root.get_path(Path::new(rel)).ok()?;
+        blob_entry(repo, &odb, entry.id(), entry.filemode(), rel, &|_| true).ok()
+    });
+    Ok(tree)
+}
+
+fn blob_entry(
+    repo: &git2::Repository,
+    odb: &git2::Odb<'_>,
+    id: git2::Oid,
+    mode: i32,
+    path: &str,
+    load: &dyn Fn(&str) -> bool,
+) -> Result<Entry> {
+    if mode == 0o160000 {
+        return Ok(Entry::Unreadable("a git submodule, not a file".into()));
+    }
+    if mode == 0o120000 {
+        let blob = repo.find_blob(id)?;
+        return Ok(Entry::Symlink(
+            String::from_utf8_lossy(blob.content()).into_owned(),
+        ));
+    }
+    // Files that are not read need no size: reading object headers of a whole repository is
+    // what `validate --staged` would otherwise spend most of its time on.
+    if !load(path) {
+        return Ok(Entry::Unloaded);
+    }
+    let (size, _) = odb.read_header(id)?;
+    if size as u64 > MAX_FILE_SIZE {
+        return Ok(Entry::TooLarge(size as u64));
+    }
+    let blob = repo.find_blob(id)?;
+    Ok(Entry::Blob(blob.content().into()))
+}
+
+/// Read the index (staged files) into a snapshot.
+pub fn tree_from_index(repo: &Repository, load: &dyn Fn(&str) -> bool) -> Result<Tree> {
+    let repo = &repo.raw;
+    let index = index_of(repo)?;
+    let odb = repo.odb()?;
+    let mut tree = Tree::default();
+    for entry in index.iter() {
+        let path = String::from_utf8_lossy(&entry.path).into_owned();
+        if !is_relevant(&path) {
+            continue;
+        }
+        // stage != 0 means a conflict; read stage 0 only
+        let stage = (entry.flags >> 12) & 0x3;
+        if stage != 0 {
+            tree.insert(
+                path,
+                Entry::Unreadable("the file has unresolved merge conflicts".into()),
+            );
+            continue;
+        }
+        let e = blob_entry(repo, &odb, entry.id, entry.mode as i32, &path, load)?;
+        tree.insert(path, e);
+    }
+    tree.fetch_link_targets(&mut |rel| {
+        let entry = index.get_path(Path::new(rel), 0)?;
+        blob_entry(repo, &odb, entry.id, entry.mode as i32, rel, &|_| true).ok()
+    });
+    Ok(tree)
+}
+
+/// The index git would commit: `GIT_INDEX_FILE` when set (git sets it for the pre-commit hook;
+/// `git commit -a` and `git commit <paths>` stage into a temporary index), else the repository's.
+fn index_of(repo: &git2::Repository) -> Result<git2::Index> {
+    if let Some(file) = std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
+        let path = PathBuf::from(file);
+        return git2::Index::open(&path)
+            .with_context(|| format!("cannot read the index `{}`", path.display()));
+    }
+    repo.index().context("cannot read the index")
+}
+
+/// Paths that differ between `HEAD` and the index (all index paths when there is no `HEAD`).
+pub fn staged_paths(repo: &Repository) -> Result<BTreeSet<String>> {
+    let repo = &repo.raw;
+    let head_tree = match repo.head() {
+        Ok(h) => Some(h.peel_to_tree()?),
+        Err(_) => None,
+    };
+    let index = index_of(repo)?;
+    let diff = repo.diff_tree_to_index(head_tree.as_ref(), Some(&index), None)?;
+    let mut out = BTreeSet::new();
+    for d in diff.deltas() {
+        for f in [d.old_file(), d.new_file()] {
+            if let Some(p) = f.path().and_then(|p| p.to_str()) {
+                out.insert(p.replace('\\', "/"));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Paths cekops reads (`cekops.toml`, `extensions/**`) whose blob or mode differs between two
+/// commits; identical subtrees are skipped by their object id, so this is cheap on large trees.
+pub fn changed_paths(repo: &Repository, old: Oid, new: Oid) -> Result<BTreeSet<String>> {
+    let repo = &repo.raw;
+    let old_tree = repo.find_commit(old.0)?.tree()?;
+    let new_tree = repo.find_commit(new.0)?.tree()?;
+    let mut opts = git2::DiffOptions::new();
+    opts.pathspec("cekops.toml")
+        .pathspec("extensions")
+        .include_typechange(true)
+        .ignore_submodules(false);
+    let diff = repo.diff_tree_to_tree(Some(&old_tree), Some(&new_tree), Some(&mut opts))?;
+    let mut out = BTreeSet::new();
+    for delta in diff.deltas() {
+        for file in [delta.old_file(), delta.new_file()] {
+            if let Some(p) = file.path().and_then(Path::to_str) {
+                let p = p.replace('\\', "/");
+                if is_relevant(&p) {
+                    out.insert(p);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Read the snapshots of two commits at the same time (the second through its own handle on
+/// the repository; sequentially when that cannot be opened). Object hashes are not re-verified
+/// while reading (like `git cat-file`); `git fsck` is the tool for that.
+pub fn trees_from_commits(
+    repo: &Repository,
+    a: Oid,
+    b: Oid,
+    load: &(dyn Fn(&str) -> bool + Sync),
+) -> Result<(Tree, Tree)> {
+    let Ok(other) = repo.reopen() else {
+        return Ok((
+            tree_from_commit(repo, a, load)?,
+            tree_from_commit(repo, b, load)?,
+        ));
+    };
+    std::thread::scope(|scope| {
+        let second = scope.spawn(move || -> Result<Tree> { tree_from_commit(&other, b, load) });
+        let ta = tree_from_commit(repo, a, load)?;
+        let tb = second
+            .join()
+            .map_err(|_| anyhow::anyhow!("reading `{b}` failed"))??;
+        Ok((ta, tb))
+    })
+}
