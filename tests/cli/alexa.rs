@@ -5,6 +5,8 @@ use std::path::Path;
 use std::path::PathBuf;
 
 use crate::common::TestEnv;
+use crate::common::snap::Transcript;
+use crate::common::snap::snapshot;
 
 fn samples() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/alexa-samples");
@@ -434,4 +436,54 @@ fn test_imported_files_are_in_the_canonical_fmt_layout() {
     env.git(&["stash", "-u", "-q"]);
     env.git(&["switch", "-q", "test/com.example.fact"]);
     env.cekops(&["fmt", "--check"]).code(0);
+}
+
+#[test]
+fn test_import_alexa_output() {
+    let env = TestEnv::new();
+    service_repo(&env);
+    let model = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/alexa-samples/adventure-game/en-US.json");
+    std::fs::copy(&model, env.path("en-US.json")).unwrap();
+    let mut t = Transcript::new(&env);
+    let import = [
+        "import",
+        "alexa",
+        "en-US.json",
+        "--id",
+        "com.example.adventure",
+        "--language",
+        "ko-KR",
+        "--name",
+        "Text Adventure",
+    ];
+    t.cekops(&[&import[..], &["--dry-run"]].concat()).code(0);
+    t.cekops(&import).code(0);
+    t.note("refusals");
+    t.cekops(&import).code(1);
+    t.cekops(&[
+        "import",
+        "alexa",
+        "en-US.json",
+        "--id",
+        "Com.Example",
+        "--language",
+        "ko-KR",
+    ])
+    .code(2);
+    env.write(
+        "broken.json",
+        "{\"interactionModel\": {\n  \"languageModel\": [,]\n}}\n",
+    );
+    t.cekops(&[
+        "import",
+        "alexa",
+        "broken.json",
+        "--id",
+        "com.example.broken",
+        "--language",
+        "ko-KR",
+    ])
+    .code(1);
+    snapshot!(&env, "import-alexa", t.text());
 }

@@ -1,8 +1,9 @@
 //! `cekops diff` end to end: real git repositories with a service branch and test branches.
 //! Exit status: 0 no changes, 1 error, 2 changes.
 
-use crate::common::Out;
 use crate::common::TestEnv;
+use crate::common::snap::Transcript;
+use crate::common::snap::snapshot;
 
 const ID: &str = "com.example.pizzabot";
 const DIR: &str = "extensions/com.example.pizzabot";
@@ -170,36 +171,22 @@ fn change_everything(env: &TestEnv) {
     commit(env, "pizzabot: next version");
 }
 
-/// The output with the exit status, as a snapshot.
-fn shown(out: &Out) -> String {
-    format!(
-        "{}{}[exit status: {}]\n",
-        out.stdout,
-        if out.stderr.is_empty() {
-            String::new()
-        } else {
-            format!("--- stderr\n{}", out.stderr)
-        },
-        out.code
-    )
-}
-
 #[test]
 fn every_kind_of_change_text() {
     let env = repo();
     change_everything(&env);
-    let out = env.cekops(&["diff", ID]);
-    out.code(2);
-    insta::assert_snapshot!(shown(&out));
+    let mut t = Transcript::new(&env);
+    t.cekops(&["diff", ID]).code(2);
+    snapshot!(&env, "every_kind_of_change_text", t.text());
 }
 
 #[test]
 fn every_kind_of_change_markdown() {
     let env = repo();
     change_everything(&env);
-    let out = env.cekops(&["diff", ID, "--format", "markdown"]);
-    out.code(2);
-    insta::assert_snapshot!(shown(&out));
+    let mut t = Transcript::new(&env);
+    t.cekops(&["diff", ID, "--format", "markdown"]).code(2);
+    snapshot!(&env, "every_kind_of_change_markdown", t.text());
 }
 
 #[test]
@@ -565,4 +552,14 @@ fn colour_can_be_forced() {
     out.code(2).contains("\u{1b}[");
     // Default: no colour when NO_COLOR is set or stdout is not a terminal.
     env.cekops(&["diff", ID]).code(2).lacks("\u{1b}[");
+}
+
+#[test]
+fn no_changes_and_errors_output() {
+    let env = repo();
+    let mut t = Transcript::new(&env);
+    t.cekops(&["diff", ID]).code(0);
+    t.cekops(&["diff", ID, "--from", "nosuchrev"]).code(1);
+    t.cekops(&["diff", "com.example.pizzabox"]).code(1);
+    snapshot!(&env, "no_changes_and_errors", t.text());
 }

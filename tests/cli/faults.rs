@@ -3,8 +3,8 @@
 
 use std::process::Command;
 
-use crate::chart_env::*;
 use crate::common::TestEnv;
+use crate::common::chart::*;
 use crate::common::run;
 
 const ID: &str = "com.example.pizza";

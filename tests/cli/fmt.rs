@@ -1,6 +1,8 @@
 //! `cekops fmt` end to end.
 
 use crate::common::TestEnv;
+use crate::common::snap::Transcript;
+use crate::common::snap::snapshot;
 
 const MESSY_CONFIG: &str = "\
 #:schema ./schemas/cekops.schema.json
@@ -307,4 +309,20 @@ fn test_example_repo_is_in_the_canonical_layout() {
     let env = TestEnv::new();
     env.copy_from_project("example-repo");
     env.cekops(&["fmt", "--check"]).code(0);
+}
+
+#[test]
+fn test_fmt_output() {
+    let env = messy_repo();
+    let mut t = Transcript::new(&env);
+    t.cekops(&["fmt", "--check"]).code(1);
+    t.cekops(&["fmt"]).code(0);
+    t.cekops(&["fmt", "--check"]).code(0);
+    t.note("a file that is not TOML is left alone and reported");
+    env.write(
+        "extensions/com.example.pizza/interaction-model/intents/Broken.toml",
+        "utterances = [\n",
+    );
+    t.cekops(&["fmt", "--check"]).code(1);
+    snapshot!(&env, "fmt", t.text());
 }

@@ -4,10 +4,10 @@
 use std::collections::BTreeSet;
 use std::os::unix::fs::symlink;
 
-use crate::codes::copy_overlay;
-use crate::codes::fixtures_dir;
 use crate::common::Out;
 use crate::common::TestEnv;
+use crate::common::fixtures::copy_overlay;
+use crate::common::fixtures::fixtures_dir;
 
 const EXT: &str = "extensions/com.example.base";
 const OTHER: &str = "extensions/com.example.other";

@@ -4,14 +4,16 @@
 use std::path::Path;
 use std::path::PathBuf;
 
-use crate::chart_env::ALICE;
-use crate::chart_env::CONFIG;
-use crate::chart_env::new_extension;
-use crate::chart_env::setup;
-use crate::codes::copy_overlay;
-use crate::codes::fixtures_dir;
 use crate::common::Out;
 use crate::common::TestEnv;
+use crate::common::chart::ALICE;
+use crate::common::chart::CONFIG;
+use crate::common::chart::new_extension;
+use crate::common::chart::setup;
+use crate::common::fixtures::copy_overlay;
+use crate::common::fixtures::fixtures_dir;
+use crate::common::snap::Transcript;
+use crate::common::snap::snapshot;
 
 const EXT: &str = "extensions/com.example.base";
 const INTENT: &str = "extensions/com.example.base/interaction-model/intents/OrderCoffee.toml";
@@ -575,15 +577,12 @@ fn chart_repo() -> TestEnv {
 
 /// A bare remote `remote.git` next to the repository, registered as `origin`, holding `service`.
 fn with_remote(env: &TestEnv, server_hook: bool) -> PathBuf {
-    let remote = env.tmp.path().join("remote.git");
-    let url = remote.to_str().unwrap();
-    env.git(&["init", "-q", "--bare", "-b", "service", url]);
+    let remote = env.bare_remote();
     if server_hook {
         env.cekops_in(&remote, &["hooks", "install", "--server"], &[])
             .code(0)
             .contains("pre-receive            installed");
     }
-    env.git(&["remote", "add", "origin", url]);
     env.git(&["push", "-q", "origin", "service", TEST_A]);
     remote
 }
@@ -953,4 +952,46 @@ fn test_linked_work_trees_share_the_hooks() {
         &["commit", "-q", "--no-verify", "--allow-empty", "-m", "x"],
     );
     refused_move_in(&env, &wt, &["branch", "-f", "service", "HEAD"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// human output
+
+#[test]
+fn test_hooks_output() {
+    let env = base_repo();
+    let mut t = Transcript::new(&env);
+    t.cekops(&["hooks", "install"]).code(0);
+    t.cekops(&["hooks", "install"]).code(0);
+    t.note("a refused commit on service");
+    env.write("notes.txt", "x");
+    env.git(&["add", "notes.txt"]);
+    let refused = git(&env, &["commit", "-q", "-m", "on service"]);
+    refused.code(1);
+    t.note(&format!(
+        "git commit -q -m 'on service' (exit {}), its stderr:\n{}",
+        refused.code,
+        refused.stderr.trim_end()
+    ));
+    env.git(&["reset", "-q"]);
+    t.cekops(&["hooks", "uninstall"]).code(0);
+    t.cekops(&["hooks", "uninstall"]).code(0);
+    t.note("a bare repository");
+    let bare = env.tmp.path().join("bare.git");
+    env.git_in(
+        env.tmp.path(),
+        &[
+            "init",
+            "-q",
+            "--bare",
+            "-b",
+            "service",
+            bare.to_str().unwrap(),
+        ],
+    );
+    t.cekops_in(&bare, &["hooks", "install"], &[]).code(1);
+    t.cekops_in(&bare, &["hooks", "install", "--server"], &[])
+        .code(0);
+    t.cekops_in(&bare, &["hooks", "uninstall"], &[]).code(0);
+    snapshot!(&env, "hooks", t.text());
 }

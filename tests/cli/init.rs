@@ -8,6 +8,8 @@ use crate::common::AUTHOR_EMAIL;
 use crate::common::AUTHOR_NAME;
 use crate::common::Out;
 use crate::common::TestEnv;
+use crate::common::snap::Transcript;
+use crate::common::snap::snapshot;
 
 /// Files of a work tree (relative, sorted), `.git` left out.
 fn files_in(dir: &Path) -> Vec<String> {
@@ -395,4 +397,15 @@ fn test_init_help_teaches() {
         .contains("--reviewer <EMAIL>")
         .contains("Examples:")
         .contains("cekops init my-extensions --reviewer alice@example.com");
+}
+
+#[test]
+fn test_init_output() {
+    let env = TestEnv::new();
+    let mut t = Transcript::new(&env);
+    t.cekops(&["init", "--reviewer", "alice@example.com"])
+        .code(0);
+    t.note("a second init refuses to overwrite");
+    t.cekops(&["init"]).code(1);
+    snapshot!(&env, "init", t.text());
 }

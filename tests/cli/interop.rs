@@ -2,7 +2,11 @@
 
 use std::path::Path;
 
+use crate::common::Out;
 use crate::common::TestEnv;
+use crate::common::png;
+use crate::common::snap::Transcript;
+use crate::common::snap::snapshot;
 
 pub const ID: &str = "com.example.pizzabot";
 
@@ -17,16 +21,6 @@ utterances = [
 pizzaType = "PIZZA_TYPE"
 pizzaAmount = "CLOVA.NUMBER"
 "#;
-
-/// A PNG header of the given size (enough for every reader cekops uses).
-pub fn png(w: u32, h: u32) -> Vec<u8> {
-    let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
-    b.extend(w.to_be_bytes());
-    b.extend(h.to_be_bytes());
-    b.extend([8, 6, 0, 0, 0, 0, 0, 0, 0]);
-    b.extend(b"\0\0\0\0IEND\xae\x42\x60\x82");
-    b
-}
 
 /// A repository with one complete KR extension (valid even under the service rules).
 pub fn pizza_repo(env: &TestEnv) {
@@ -641,4 +635,74 @@ fn test_bundle_refuses_invalid_extensions() {
         .contains("error[inline-secret]")
         .contains("no bundle written");
     assert!(!env.path("b.json").exists());
+}
+
+// ---------------------------------------------------------------------------------------------
+// human output
+
+#[test]
+fn test_export_and_import_tsv_output() {
+    let env = TestEnv::new();
+    pizza_repo(&env);
+    env.git_init_commit("service", "pizzabot");
+    let mut t = Transcript::new(&env);
+    t.note("export tsv");
+    t.cekops(&["export", "tsv", ID, "--out", "../upload"])
+        .code(0);
+    t.cekops(&["export", "tsv", ID, "--out", "../upload"])
+        .code(1);
+    t.cekops(&["export", "tsv", "com.example.pizzabox", "--out", "x"])
+        .code(2);
+    t.note("import tsv: the round trip changes nothing, an added utterance updates one file");
+    t.cekops(&["import", "tsv", ID, "../upload"]).code(0);
+    let dl = env.tmp.path().join("upload/intents/OrderPizza.tsv");
+    let mut text = std::fs::read_to_string(&dl).unwrap();
+    text.push_str("<pizzaType>페퍼로니</pizzaType> 한 판\n");
+    std::fs::write(&dl, text).unwrap();
+    t.cekops(&["import", "tsv", ID, "../upload/intents/OrderPizza.tsv"])
+        .code(0);
+    t.note("a malformed download");
+    env.write(
+        "../dl/Order.tsv",
+        "[INTENT SLOT]\na\tT\n\n<a>x</a> 주세요\n",
+    );
+    t.cekops(&["import", "tsv", ID, "../dl/Order.tsv"]).code(1);
+    snapshot!(&env, "export-and-import-tsv", t.text());
+}
+
+#[test]
+fn test_export_bundle_output() {
+    let env = TestEnv::new();
+    pizza_repo(&env);
+    let mut t = Transcript::new(&env);
+    t.cekops(&["export", "bundle", "--out", "b.json"]).code(0);
+    // To stdout, the bundle is JSON (its content has its own tests): show its outline.
+    let out = env.cekops(&["export", "bundle", "--out", "-"]);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let outline = format!(
+        "JSON: top-level keys {:?}; extensions {:?}\n",
+        v.as_object().unwrap().keys().collect::<Vec<_>>(),
+        v["extensions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap_or_default())
+            .collect::<Vec<_>>()
+    );
+    t.record(
+        &env.root,
+        &["export", "bundle", "--out", "-"],
+        &[],
+        &Out {
+            stdout: outline,
+            ..out
+        },
+    );
+    t.note("an inline secret: refused");
+    env.write(
+        &format!("extensions/{ID}/server.toml"),
+        "endpoint = \"https://pizzabot.example.com/clova\"\n\n[account_linking]\nauthorization_uri = \"https://auth.example.com/login\"\nclient_id = \"pizzabot\"\naccess_token_uri = \"https://auth.example.com/token\"\nclient_secret = \"hunter2\"\n",
+    );
+    t.cekops(&["export", "bundle", "--out", "c.json"]).code(1);
+    snapshot!(&env, "export-bundle", t.text());
 }

@@ -1,7 +1,9 @@
 //! `cekops sync`, `stop`, `delete`, `restore`, `log` and `audit` end to end.
 
-use crate::chart_env::*;
 use crate::common::TestEnv;
+use crate::common::chart::*;
+use crate::common::snap::Transcript;
+use crate::common::snap::snapshot;
 
 const A: &str = "com.example.alpha";
 const B: &str = "com.example.bravo";
@@ -331,4 +333,85 @@ fn test_custom_branch_names_from_cekops_toml() {
         .code(0)
         .contains("Commercial use  In service");
     env.cekops(&["audit"]).code(0);
+}
+
+const C: &str = "com.example.charlie";
+
+#[test]
+fn test_sync_output() {
+    let env = TestEnv::new();
+    setup(&env, CONFIG);
+    new_extension(&env, A, "알파봇");
+    new_extension(&env, B, "브라보봇");
+    new_extension(&env, C, "찰리봇");
+    env.cekops(&["review", "request", A, "-m", "a"]).code(0);
+    as_(&env, &ALICE, &["review", "approve", A]).code(0);
+    commit_on(&env, &format!("test/{C}"), "README.md", "hello\n", "readme");
+    let mut t = Transcript::new(&env);
+    t.cekops(&["sync", B]).code(0);
+    t.cekops(&["sync", B]).code(0);
+    t.note("a branch that touches a file outside its extension");
+    t.cekops(&["sync", C]).code(1);
+    snapshot!(&env, "sync", t.text());
+}
+
+#[test]
+fn test_stop_delete_and_restore_output() {
+    let env = TestEnv::new();
+    setup(&env, CONFIG);
+    in_service(&env, A, "알파봇");
+    new_extension(&env, B, "브라보봇");
+    let mut t = Transcript::new(&env);
+    t.note("stop an extension in service");
+    t.cekops(&["delete", A]).code(1);
+    t.cekops(&["stop", A, "--reason", "the shop closed"])
+        .code(0);
+    t.cekops(&["status", A]).code(0);
+    t.cekops_with(&["review", "approve", A], &BOB).code(0);
+    t.cekops(&["stop", A, "--reason", "again"]).code(1);
+    t.note("delete and restore a test branch");
+    t.cekops(&["review", "request", B, "-m", "b"]).code(0);
+    t.cekops(&["delete", B]).code(1);
+    t.cekops(&["review", "cancel", B]).code(0);
+    t.cekops(&["delete", B]).code(0);
+    t.cekops(&["delete", B]).code(1);
+    t.cekops(&["status", B]).code(0);
+    t.cekops(&["restore", B]).code(0);
+    t.cekops(&["restore", B]).code(1);
+    snapshot!(&env, "stop-delete-and-restore", t.text());
+}
+
+#[test]
+fn test_log_and_audit_output() {
+    let env = TestEnv::new();
+    setup(&env, CONFIG);
+    new_extension(&env, A, "알파봇");
+    env.cekops(&["review", "request", A, "-m", "first try"])
+        .code(0);
+    as_(
+        &env,
+        &BOB,
+        &["review", "reject", A, "-m", "add a help intent"],
+    )
+    .code(0);
+    commit_on(
+        &env,
+        &format!("test/{A}"),
+        &format!("extensions/{A}/interaction-model/intents/HelpIntent.toml"),
+        "utterances = [\"도와줘\"]\n",
+        "help",
+    );
+    env.cekops(&["review", "request", A, "-m", "added help"])
+        .code(0);
+    as_(&env, &ALICE, &["review", "approve", A]).code(0);
+    let mut t = Transcript::new(&env);
+    t.cekops(&["log", A]).code(0);
+    t.cekops(&["audit"]).code(0);
+    t.note("a commit straight to service");
+    env.write("README.md", "direct\n");
+    env.git(&["add", "README.md"]);
+    env.git(&["commit", "-q", "-m", "direct push"]);
+    t.cekops(&["audit"]).code(1);
+    t.cekops(&["log", B]).code(2);
+    snapshot!(&env, "log-and-audit", t.text());
 }

@@ -3,7 +3,6 @@
 mod against_tsv;
 mod alexa;
 mod bad_input;
-mod chart_env;
 mod ci;
 mod codes;
 mod common;
@@ -11,6 +10,7 @@ mod diff;
 mod faults;
 mod fmt;
 mod git_sources;
+mod help;
 mod hooks;
 mod init;
 mod interop;

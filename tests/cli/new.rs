@@ -5,6 +5,8 @@ use std::collections::BTreeSet;
 use crate::common::AUTHOR_EMAIL;
 use crate::common::AUTHOR_NAME;
 use crate::common::TestEnv;
+use crate::common::snap::Transcript;
+use crate::common::snap::snapshot;
 
 const ID: &str = "com.example.hello";
 
@@ -389,4 +391,18 @@ fn test_new_help_teaches() {
         .contains("--language <LANG>")
         .contains("Examples:")
         .contains("cekops new com.example.pizzabot --language ko-KR");
+}
+
+#[test]
+fn test_new_output() {
+    let env = repo();
+    let mut t = Transcript::new(&env);
+    t.cekops(&["new", ID, "--language", "ko-KR", "--name", "헬로봇"])
+        .code(0);
+    t.note("refusals");
+    t.cekops(&["new", ID, "--language", "ko-KR"]).code(1);
+    t.cekops(&["new", "com.example.lock", "--language", "ko-KR"])
+        .code(2);
+    t.cekops(&["new", "com.example.other"]).code(2);
+    snapshot!(&env, "new", t.text());
 }

@@ -5,44 +5,23 @@ use std::path::Path;
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::codes::copy_overlay;
-use crate::codes::fixtures_dir;
 use crate::common;
 use crate::common::Out;
 use crate::common::TestEnv;
+use crate::common::fixtures::copy_overlay;
+use crate::common::fixtures::fixtures_dir;
 
 const INTENT: &str = "extensions/com.example.base/interaction-model/intents/OrderCoffee.toml";
 
-fn project_file(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
-
-/// The `pre-commit` executable: `CEKOPS_PRE_COMMIT`, else the first on PATH.
-fn find_pre_commit() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("CEKOPS_PRE_COMMIT").filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(p));
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join("pre-commit"))
-        .find(|p| p.is_file())
-}
-
-/// The tool, or `None` (skip, with a message) when it is missing outside CI.
-#[allow(clippy::print_stderr)]
+/// The `pre-commit` executable (`CEKOPS_PRE_COMMIT`, else the first on PATH), or `None` when
+/// it is missing outside CI (the test is skipped with a message); under CI a missing tool fails.
 fn pre_commit_or_skip(test: &str) -> Option<PathBuf> {
-    match find_pre_commit() {
-        Some(p) => Some(p),
-        None if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) => panic!(
-            "CI is set but `pre-commit` is not installed (`.ci/run` installs it from PyPI; or set CEKOPS_PRE_COMMIT)"
-        ),
-        None => {
-            eprintln!(
-                "skipped {test}: `pre-commit` is not installed (`pip install pre-commit`, or run `.ci/run`)"
-            );
-            None
-        }
-    }
+    common::tool_or_skip(
+        test,
+        "pre-commit",
+        "CEKOPS_PRE_COMMIT",
+        "`pip install pre-commit`, or run `.ci/run`, which installs it from PyPI",
+    )
 }
 
 /// Run pre-commit in `dir` with the freshly built cekops first on PATH.
@@ -71,7 +50,7 @@ fn hook_repo(env: &TestEnv) -> (PathBuf, String) {
     let dir = env.tmp.path().join("hook-repo");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(
-        project_file(".pre-commit-hooks.yaml"),
+        common::project_path(".pre-commit-hooks.yaml"),
         dir.join(".pre-commit-hooks.yaml"),
     )
     .unwrap();
@@ -202,7 +181,7 @@ fn test_config_with_local_repo_blocks_a_git_commit() {
 
 #[test]
 fn test_rust_and_system_hooks_run_the_same_commands() {
-    let text = std::fs::read_to_string(project_file(".pre-commit-hooks.yaml")).unwrap();
+    let text = std::fs::read_to_string(common::project_path(".pre-commit-hooks.yaml")).unwrap();
     let hooks: Vec<serde_json::Value> = serde_norway::from_str(&text).unwrap();
     let by_id = |id: &str| {
         hooks

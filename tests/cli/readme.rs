@@ -8,8 +8,8 @@ use cekops::diag::Code;
 use crate::common::TestEnv;
 
 fn project_file(rel: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {rel}: {e}"))
+    std::fs::read_to_string(crate::common::project_path(rel))
+        .unwrap_or_else(|e| panic!("cannot read {rel}: {e}"))
 }
 
 /// The text of a `## <title>` section, up to the next `## ` heading.

@@ -1,7 +1,9 @@
 //! `cekops review request|approve|reject|cancel|show|list` end to end, cross-checked with git.
 
-use crate::chart_env::*;
 use crate::common::TestEnv;
+use crate::common::chart::*;
+use crate::common::snap::Transcript;
+use crate::common::snap::snapshot;
 
 const ID: &str = "com.example.pizza";
 
@@ -374,4 +376,57 @@ fn test_require_signed_fails_closed() {
         .code(1)
         .contains("cannot verify signed approvals");
     assert_eq!(all_refs(&env), refs);
+}
+
+#[test]
+fn test_review_output() {
+    let env = TestEnv::new();
+    setup(&env, CONFIG);
+    new_extension(&env, ID, "피자봇");
+    let mut t = Transcript::new(&env);
+    t.cekops(&["review", "list"]).code(0);
+    t.cekops(&["review", "show", ID]).code(1);
+    t.note("request");
+    t.cekops(&["review", "request", ID, "-m", "first submission"])
+        .code(0);
+    t.cekops(&["review", "request", ID, "-m", "again"]).code(1);
+    t.cekops(&["review", "show", ID]).code(0);
+    t.cekops(&["review", "list"]).code(0);
+    t.note("reject (a developer may not; a reviewer may)");
+    t.cekops_with(&["review", "reject", ID, "-m", "nope"], &CAROL)
+        .code(1);
+    t.cekops_with(
+        &[
+            "review",
+            "reject",
+            ID,
+            "-m",
+            "the store description lacks a phone number",
+        ],
+        &BOB,
+    )
+    .code(0);
+    t.cekops(&["review", "show", ID]).code(0);
+    t.note("request again, cancel");
+    commit_on(
+        &env,
+        &format!("test/{ID}"),
+        &format!("extensions/{ID}/interaction-model/intents/HelpIntent.toml"),
+        "utterances = [\"도와줘\"]\n",
+        "add help",
+    );
+    t.cekops(&["review", "request", ID, "-m", "fixed"]).code(0);
+    t.cekops(&["review", "cancel", ID]).code(0);
+    t.cekops(&["review", "cancel", ID]).code(1);
+    t.note("request again, approve");
+    t.cekops(&["review", "request", ID, "-m", "fixed, again"])
+        .code(0);
+    t.cekops_with(&["review", "approve", ID], &CAROL).code(1);
+    t.cekops_with(&["review", "approve", ID, "-m", "looks good"], &ALICE)
+        .code(0);
+    t.cekops(&["review", "list", "--all"]).code(0);
+    t.note("an unknown ID");
+    t.cekops(&["review", "request", "com.example.piza", "-m", "x"])
+        .code(2);
+    snapshot!(&env, "review", t.text());
 }

@@ -9,8 +9,10 @@ use cekops::load::parse_toml;
 use cekops::model;
 use cekops::model::schema::FileKind;
 
-use crate::codes::fixtures_dir;
 use crate::common::TestEnv;
+use crate::common::fixtures::fixtures_dir;
+use crate::common::snap::Transcript;
+use crate::common::snap::snapshot;
 
 fn schemas_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas")
@@ -272,4 +274,21 @@ fn test_schema_comment_does_not_shift_reported_positions() {
         .code(1)
         .contains("error[schema-violation]")
         .contains("extensions/com.example.base/server.toml:3:23");
+}
+
+#[test]
+fn test_schema_output() {
+    let env = TestEnv::new();
+    let mut t = Transcript::new(&env);
+    t.cekops(&["schema", "--check"]).code(1);
+    t.cekops(&["schema", "--write"]).code(0);
+    t.cekops(&["schema", "--check"]).code(0);
+    t.note("one schema edited by hand");
+    let path = "schemas/server.schema.json";
+    let edited = env
+        .read(path)
+        .replacen("Extension server URL", "Server URL", 1);
+    env.write(path, edited);
+    t.cekops(&["schema", "--check"]).code(1);
+    snapshot!(&env, "schema", t.text());
 }

@@ -17,6 +17,8 @@ use serde_json::json;
 
 use crate::common::Out;
 use crate::common::TestEnv;
+use crate::common::snap::Transcript;
+use crate::common::snap::snapshot;
 
 const ID: &str = "com.example.pizzabot";
 
@@ -639,4 +641,45 @@ fn simulate_uses_the_endpoint_of_server_toml() {
     );
     // (port 80 on plain HTTP is what validate demands; the test server's port is reported)
     out.contains("validation error");
+}
+
+#[test]
+fn simulate_output() {
+    let env = pizzabot();
+    let server = pizza_server();
+    let mut t = Transcript::new(&env);
+    t.note("a conversation");
+    t.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "도움말",
+        "페파로니 피자 두 판 주문해줘",
+    ])
+    .code(0);
+    t.note("a scenario that passes, then one that fails");
+    env.write("scenario.toml", SCENARIO);
+    let scenario = [
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--scenario",
+        "scenario.toml",
+    ];
+    t.cekops(&scenario).code(0);
+    env.write(
+        "scenario.toml",
+        SCENARIO
+            .replace("불고기 피자를 주문", "치즈 피자를 주문")
+            .replace("end_session = false", "end_session = true")
+            + "\n[[turn]]\nutterance = \"응\"\n",
+    );
+    t.cekops(&scenario).code(1);
+    t.note("the server fails");
+    let failing = Server::start(|_, _| Reply(500, "{\"error\":\"boom\"}".into()));
+    t.cekops(&["simulate", ID, "--endpoint", &failing.url, "도움말"])
+        .code(1);
+    snapshot!(&env, "simulate", t.text());
 }

@@ -4,10 +4,10 @@
 
 use std::collections::BTreeSet;
 
-use crate::codes::apply_overlay_dir;
-use crate::codes::fixtures_dir;
 use crate::common::Out;
 use crate::common::TestEnv;
+use crate::common::fixtures::apply_overlay_dir;
+use crate::common::fixtures::fixtures_dir;
 
 fn several() -> TestEnv {
     let env = TestEnv::new();
@@ -15,28 +15,11 @@ fn several() -> TestEnv {
     env
 }
 
-/// Insta settings that replace the temp folder and the crate version.
+/// The common snapshot filters; these snapshots keep their names without the module prefix.
 fn settings(env: &TestEnv) -> insta::Settings {
-    let mut s = insta::Settings::clone_current();
-    let tmp = env.tmp.path().to_string_lossy().into_owned();
-    s.add_filter(&regex_escape(&tmp), "[TMP]");
-    s.add_filter(
-        &regex_escape(&format!("\"{}\"", env!("CARGO_PKG_VERSION"))),
-        "\"[VERSION]\"",
-    );
+    let mut s = crate::common::snap::settings(env);
     s.set_prepend_module_to_snapshot(false);
     s
-}
-
-fn regex_escape(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        if "\\.+*?()|[]{}^$".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn run(env: &TestEnv, format: &str) -> Out {

@@ -1,8 +1,10 @@
 //! `cekops status` and `cekops push` / `fetch` end to end: the list from git alone, the same in a
 //! bare remote and in a fresh clone.
 
-use crate::chart_env::*;
 use crate::common::TestEnv;
+use crate::common::chart::*;
+use crate::common::snap::Transcript;
+use crate::common::snap::snapshot;
 
 const A: &str = "com.example.alpha";
 const B: &str = "com.example.bravo";
@@ -85,19 +87,7 @@ fn test_status_works_from_any_branch() {
 fn test_push_to_bare_remote_and_fresh_clone_shows_the_same_status() {
     let env = TestEnv::new();
     busy_repo(&env);
-    let remote = env.tmp.path().join("remote.git");
-    env.git_in(
-        env.tmp.path(),
-        &[
-            "init",
-            "-q",
-            "--bare",
-            "-b",
-            "service",
-            remote.to_str().unwrap(),
-        ],
-    );
-    env.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+    let remote = env.bare_remote();
     env.cekops(&["push"])
         .code(0)
         .contains("pushed to `origin`")
@@ -156,19 +146,7 @@ fn test_push_is_atomic_and_refuses_when_the_remote_moved() {
     let env = TestEnv::new();
     setup(&env, CONFIG);
     env.git(&["checkout", "-q", "--detach"]);
-    let remote = env.tmp.path().join("remote.git");
-    env.git_in(
-        env.tmp.path(),
-        &[
-            "init",
-            "-q",
-            "--bare",
-            "-b",
-            "service",
-            remote.to_str().unwrap(),
-        ],
-    );
-    env.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+    let remote = env.bare_remote();
     env.cekops(&["push"]).code(0);
     // Someone else approves and pushes first (simulated by a direct push of records).
     let other = env.tmp.path().join("other");
@@ -216,19 +194,7 @@ fn test_push_after_sync_and_delete_updates_test_branches() {
     let env = TestEnv::new();
     setup(&env, CONFIG);
     env.git(&["checkout", "-q", "--detach"]);
-    let remote = env.tmp.path().join("remote.git");
-    env.git_in(
-        env.tmp.path(),
-        &[
-            "init",
-            "-q",
-            "--bare",
-            "-b",
-            "service",
-            remote.to_str().unwrap(),
-        ],
-    );
-    env.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+    let remote = env.bare_remote();
     new_extension(&env, A, "알파봇");
     new_extension(&env, B, "브라보봇");
     new_extension(&env, C, "찰리봇");
@@ -253,4 +219,48 @@ fn test_push_after_sync_and_delete_updates_test_branches() {
     );
     assert_ne!(gone.code, 0, "deleted test branch still on the remote");
     env.cekops(&["push"]).code(0);
+}
+
+#[test]
+fn test_status_output() {
+    let env = TestEnv::new();
+    busy_repo(&env);
+    let mut t = Transcript::new(&env);
+    t.cekops(&["status"]).code(0);
+    t.cekops(&["status", B]).code(0);
+    t.note("an unknown ID");
+    t.cekops(&["status", "com.example.brav"]).code(2);
+    snapshot!(&env, "status", t.text());
+}
+
+#[test]
+fn test_push_and_fetch_output() {
+    let env = TestEnv::new();
+    busy_repo(&env);
+    let mut t = Transcript::new(&env);
+    t.note("no remote yet");
+    t.cekops(&["push"]).code(2);
+    let remote = env.bare_remote();
+    t.cekops(&["push"]).code(0);
+    t.cekops(&["push"]).code(0);
+    t.note("a fresh clone creates the local branches");
+    let clone = env.tmp.path().join("clone");
+    env.git_in(
+        env.tmp.path(),
+        &[
+            "clone",
+            "-q",
+            remote.to_str().unwrap(),
+            clone.to_str().unwrap(),
+        ],
+    );
+    t.cekops_in(&clone, &["fetch"], &[]).code(0);
+    t.note("approve in the clone, push, fetch back");
+    t.cekops_in(&clone, &["review", "approve", A], &ALICE)
+        .code(0);
+    t.cekops_in(&clone, &["push"], &[]).code(0);
+    env.git(&["checkout", "-q", "--detach"]);
+    t.cekops(&["fetch"]).code(0);
+    t.cekops(&["fetch"]).code(0);
+    snapshot!(&env, "push-and-fetch", t.text());
 }

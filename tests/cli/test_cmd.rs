@@ -5,6 +5,8 @@ use serde_json::Value;
 use serde_json::json;
 
 use crate::common::TestEnv;
+use crate::common::snap::Transcript;
+use crate::common::snap::snapshot;
 
 const ID: &str = "com.example.pizzabot";
 const NOW: &str = "--now=2026-01-01T10:00";
@@ -387,4 +389,21 @@ fn test_broken_model_files_are_counted_and_said_to_be_left_out() {
         .contains(&format!(
             "note: extension `{ID}` has {errors} validation error(s); files that do not load are left out of the analysis"
         ));
+}
+
+#[test]
+fn test_test_output() {
+    let env = pizzabot();
+    let mut t = Transcript::new(&env);
+    t.note("one utterance");
+    t.cekops(&["test", ID, "페파로니 피자 세 판 주문해 줘!", NOW])
+        .code(0);
+    t.cekops(&["test", ID, "날씨 알려줘", NOW]).code(0);
+    t.note("the suites");
+    t.cekops(&["test", NOW]).code(0);
+    env.write("extensions/com.example.pizzabot/tests/more.toml", FAILING);
+    t.cekops(&["test", ID, NOW]).code(1);
+    t.note("a usage error");
+    t.cekops(&["test", "com.example.pizzbot", "피자"]).code(2);
+    snapshot!(&env, "test", t.text());
 }

@@ -106,19 +106,3 @@ fn test_watch_outside_extension_repo_is_usage_error() {
         .code(2)
         .contains("has no `extensions/` folder");
 }
-
-#[test]
-fn test_completions_and_man_are_generated() {
-    let env = TestEnv::new();
-    env.cekops(&["completions", "bash"])
-        .code(0)
-        .contains("_cekops()");
-    env.cekops(&["completions", "zsh"])
-        .code(0)
-        .contains("#compdef cekops");
-    let man = env.cekops(&["man"]);
-    man.code(0)
-        .contains(".TH cekops 1")
-        .contains("cekops\\-validate");
-    env.cekops(&["completions", "nosuchshell"]).code(2);
-}

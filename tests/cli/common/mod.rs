@@ -2,6 +2,10 @@
 //! identities and dates, no colour. Runs the real `cekops` binary and the real `git` CLI.
 #![allow(dead_code)]
 
+pub mod chart;
+pub mod fixtures;
+pub mod snap;
+
 use std::path::Path;
 use std::path::PathBuf;
 use std::process::Command;
@@ -160,6 +164,18 @@ impl TestEnv {
         copy_dir(&src, &self.root);
     }
 
+    /// An empty bare repository `<tmp>/remote.git` (HEAD on `service`), added as `origin`.
+    pub fn bare_remote(&self) -> PathBuf {
+        let remote = self.tmp.path().join("remote.git");
+        let url = remote.to_str().unwrap();
+        self.git_in(
+            self.tmp.path(),
+            &["init", "-q", "--bare", "-b", "service", url],
+        );
+        self.git(&["remote", "add", "origin", url]);
+        remote
+    }
+
     /// `git init -b <branch>`, add everything, commit.
     pub fn git_init_commit(&self, branch: &str, message: &str) {
         self.git(&["init", "-q", "-b", branch]);
@@ -188,4 +204,59 @@ pub fn copy_dir(src: &Path, dst: &Path) {
             std::fs::copy(e.path(), &to).unwrap();
         }
     }
+}
+
+/// Whether this is a CI run (a non-empty `CI`), where nothing may be skipped.
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty())
+}
+
+/// An external tool a test needs: the path in `override_var` when set, else `name` on PATH.
+/// When it is missing, the test fails under CI ([`in_ci`]) and is skipped elsewhere, saying so
+/// on stderr (shown by `cargo test -- --nocapture`, and in the failure output under CI).
+#[allow(clippy::print_stderr)]
+pub fn tool_or_skip(test: &str, name: &str, override_var: &str, install: &str) -> Option<PathBuf> {
+    let found = match std::env::var_os(override_var).filter(|p| !p.is_empty()) {
+        Some(p) => {
+            let p = PathBuf::from(p);
+            assert!(
+                p.is_file(),
+                "{test}: {override_var} names {}, which is not a file",
+                p.display()
+            );
+            Some(p)
+        }
+        None => std::env::var_os("PATH").and_then(|path| {
+            std::env::split_paths(&path)
+                .map(|d| d.join(name))
+                .find(|p| p.is_file())
+        }),
+    };
+    match found {
+        Some(p) => Some(p),
+        None if in_ci() => panic!(
+            "{test}: CI is set but `{name}` is not installed ({install}; or set {override_var} to its path)"
+        ),
+        None => {
+            eprintln!(
+                "SKIPPED {test}: `{name}` is not installed ({install}; or set {override_var}); under CI this test fails instead"
+            );
+            None
+        }
+    }
+}
+
+/// A PNG header of the given size (enough for every reader cekops uses).
+pub fn png(w: u32, h: u32) -> Vec<u8> {
+    let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    b.extend(w.to_be_bytes());
+    b.extend(h.to_be_bytes());
+    b.extend([8, 6, 0, 0, 0, 0, 0, 0, 0]);
+    b.extend(b"\0\0\0\0IEND\xae\x42\x60\x82");
+    b
+}
+
+/// A file of this project (`CARGO_MANIFEST_DIR`), e.g. `README.md`.
+pub fn project_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }

@@ -4,6 +4,7 @@
 
 use crate::common::Out;
 use crate::common::TestEnv;
+use crate::common::png;
 
 pub type Who = [(&'static str, &'static str); 4];
 
@@ -31,19 +32,6 @@ pub const CAROL: Who = [
 
 pub const CONFIG: &str =
     "[review]\nreviewers = [\"alice@example.com\", \"bob@example.com\"]\nrequired_approvals = 1\n";
-
-/// A PNG header of the given size (enough for the icon checks).
-pub fn png(w: u32, h: u32) -> Vec<u8> {
-    let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
-    v.extend_from_slice(&13u32.to_be_bytes());
-    let mut chunk = b"IHDR".to_vec();
-    chunk.extend_from_slice(&w.to_be_bytes());
-    chunk.extend_from_slice(&h.to_be_bytes());
-    chunk.extend_from_slice(&[8, 6, 0, 0, 0]);
-    v.extend_from_slice(&chunk);
-    v.extend_from_slice(&[0, 0, 0, 0]);
-    v
-}
 
 /// The files of a valid ko-KR extension (passes `validate --stage service`).
 pub fn extension_files(id: &str, invocation: &str) -> Vec<(String, Vec<u8>)> {
