@@ -14,6 +14,7 @@ mod help;
 mod hooks;
 mod init;
 mod interop;
+mod layers;
 mod lifecycle;
 mod new;
 mod pre_commit_framework;
