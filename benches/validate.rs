@@ -21,8 +21,8 @@ use std::process::Command;
 use std::time::Duration;
 use std::time::Instant;
 
-use cekops::synth::Params;
-use cekops::synth::Synth;
+use cekops_devkit::synth::Params;
+use cekops_devkit::synth::Synth;
 
 struct Options {
     /// The binary to measure (default: the one cargo just built).

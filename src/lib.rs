@@ -18,7 +18,6 @@ pub mod ops;
 pub mod rules;
 pub mod schema;
 pub mod semdiff;
-pub mod synth;
 pub mod toml_write;
 pub mod tomlfmt;
 pub mod tree;
