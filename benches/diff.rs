@@ -4,31 +4,70 @@
 //! times the release binary end to end (process start, git object reads, TOML parsing, the
 //! semantic comparison and rendering). Run with `cargo bench --bench diff`; figures go to
 //! BENCHMARKS.md under `## diff`.
+//!
+//! ```text
+//! cargo bench --bench diff                                # 15 runs per case
+//! cargo bench --bench diff -- --quick --runs 3            # 1/100 of the size
+//! cargo bench --bench diff -- --compare /path/to/old/cekops   # old and new, ratio old/new
+//! ```
+//!
+//! Options: `--runs N` (timed runs per case, after one warm-up), `--quick` (repositories of 1/100
+//! the size; also what `cargo test --benches` runs, without `--bench`), `--bin PATH` (measure
+//! another `cekops` binary), `--bin OLD --bin NEW` or `--compare OLD` (two binaries, their runs
+//! alternating per case; prints both medians and the ratio old/new; `--compare OLD` compares
+//! with the binary cargo built). Environment: `CEKOPS_BENCH_DIR=<dir>` keeps the generated
+//! repositories there (for profiling); `CEKOPS_BENCH_CHRT=1` runs cekops under `chrt -f 10`.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
 use std::process::Command;
-use std::process::Stdio;
 use std::time::Duration;
 use std::time::Instant;
 
-const RUNS: usize = 15;
+use cekops_devkit::args::Args;
+use cekops_devkit::args::or_exit;
+use cekops_devkit::compare::Bin;
+use cekops_devkit::compare::BinOptions;
+use cekops_devkit::compare::Ratio;
+use cekops_devkit::compare::interleave;
+use cekops_devkit::compare::print_ratios;
+use cekops_devkit::git::fast_import;
+use cekops_devkit::git::git;
+use cekops_devkit::rng::Rng;
+use cekops_devkit::timing::Stats;
+use cekops_devkit::timing::children_cpu;
 
-/// Deterministic pseudo-random numbers (xorshift).
-struct Rng(u64);
+struct Options {
+    runs: usize,
+    /// Repositories of 1/100 the size.
+    quick: bool,
+    bins: Vec<Bin>,
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
+fn parse_args() -> Result<Options, String> {
+    let mut o = Options {
+        runs: 15,
+        quick: false,
+        bins: Vec::new(),
+    };
+    let mut bins = BinOptions::default();
+    let mut args = Args::from_env("benches/diff.rs");
+    while let Some(a) = args.flag() {
+        if bins.take(&a, &mut args)? {
+            continue;
+        }
+        match a.as_str() {
+            "--runs" => o.runs = args.number::<usize>(&a)?.max(1),
+            "--quick" => o.quick = true,
+            _ => return Err(args.unknown(&a)),
+        }
     }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[(self.next() % items.len() as u64) as usize]
-    }
+    // `cargo bench` passes `--bench`; `cargo test --benches` runs this too: keep it quick then.
+    o.quick |= !args.bench;
+    o.bins = bins.resolve(env!("CARGO_BIN_EXE_cekops"))?;
+    Ok(o)
 }
 
 const WORDS: &[&str] = &[
@@ -113,7 +152,7 @@ fn extension(
         ));
     }
     for i in 0..intents {
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1));
+        let mut rng = Rng::new(i as u64 + 1);
         let mut s = format!(
             "slots = {{ item = \"TYPE{}\" }}\nutterances = [\n",
             i % types.max(1)
@@ -129,11 +168,11 @@ fn extension(
             writeln!(
                 line,
                 "  \"{tag}{} {} {} {}{}{}\",",
-                rng.pick(WORDS),
-                rng.pick(WORDS),
-                rng.pick(WORDS),
+                *rng.pick(WORDS),
+                *rng.pick(WORDS),
+                *rng.pick(WORDS),
                 if replace_all { "새 " } else { "" },
-                rng.pick(WORDS),
+                *rng.pick(WORDS),
                 u
             )
             .ok();
@@ -152,16 +191,8 @@ fn extension(
 
 /// Write a bare repository with `service` (old) and the given branches (new) via fast-import.
 fn build_repo(path: &Path, old: &[(String, String)], branches: &[(&str, Vec<(String, String)>)]) {
-    let git = |args: &[&str]| {
-        let st = Command::new("git")
-            .args(args)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .status()
-            .expect("git");
-        assert!(st.success(), "git {args:?}");
-    };
-    git(&["init", "-q", "--bare", path.to_str().unwrap()]);
+    std::fs::create_dir_all(path).expect("create the repository folder");
+    git(path, &["init", "-q", "--bare"]);
     let mut stream: Vec<u8> = Vec::new();
     let mut mark = 0usize;
     let commit = |stream: &mut Vec<u8>,
@@ -203,41 +234,8 @@ fn build_repo(path: &Path, old: &[(String, String)], branches: &[(&str, Vec<(Str
     for (name, changed) in branches {
         commit(&mut stream, &mut mark, name, Some(base), changed);
     }
-    let mut child = Command::new("git")
-        .args(["fast-import", "--quiet"])
-        .current_dir(path)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("git fast-import");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(&stream)
-        .expect("write stream");
-    assert!(child.wait().expect("fast-import").success());
-    git(&[
-        "--git-dir",
-        path.to_str().unwrap(),
-        "symbolic-ref",
-        "HEAD",
-        "refs/heads/service",
-    ]);
-}
-
-/// CPU time (user + system) of this process's waited-for children, from `/proc/self/stat`
-/// (Linux; clock ticks of 10 ms). `None` elsewhere.
-fn children_cpu() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // The fields after the command name (in parentheses, may contain spaces) start at field 3;
-    // cutime and cstime are fields 16 and 17.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split(' ').collect();
-    let cutime: u64 = fields.get(13)?.parse().ok()?;
-    let cstime: u64 = fields.get(14)?.parse().ok()?;
-    Some(Duration::from_millis((cutime + cstime) * 10))
+    fast_import(path, &stream);
+    git(path, &["symbolic-ref", "HEAD", "refs/heads/service"]);
 }
 
 struct Timing {
@@ -249,18 +247,21 @@ struct Timing {
     bytes: usize,
 }
 
-fn time(bin: &str, repo: &Path, args: &[&str], expect: i32) -> Timing {
+/// Time `cekops -C repo args` with every binary (alternately when there are two), one warm-up
+/// run each; `expect` is the exit status. One timing per binary.
+fn time(o: &Options, repo: &Path, args: &[&str], expect: i32) -> Vec<Timing> {
     // CEKOPS_BENCH_CHRT=1 runs cekops under `chrt -f 10` (real-time priority; needs root): on a
     // shared, busy machine this approximates an idle one.
     let chrt = std::env::var_os("CEKOPS_BENCH_CHRT").is_some();
-    let run = || {
+    let run = |bin: &Path| {
         let mut cmd = if chrt {
             let mut c = Command::new("chrt");
-            c.args(["-f", "10", bin]);
+            c.args(["-f", "10"]).arg(bin);
             c
         } else {
             Command::new(bin)
         };
+        let cpu_before = children_cpu();
         let start = Instant::now();
         let out = cmd
             .arg("-C")
@@ -270,28 +271,57 @@ fn time(bin: &str, repo: &Path, args: &[&str], expect: i32) -> Timing {
             .output()
             .expect("run cekops");
         let took = start.elapsed();
+        let cpu = match (cpu_before, children_cpu()) {
+            (Some(a), Some(b)) => Some(b - a),
+            _ => None,
+        };
         assert_eq!(
             out.status.code(),
             Some(expect),
             "cekops {args:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        (took, out.stdout.len())
+        (took, out.stdout.len(), cpu)
     };
-    let (_, bytes) = run(); // warm the page cache
-    let cpu_before = children_cpu();
-    let mut times: Vec<Duration> = (0..RUNS).map(|_| run().0).collect();
-    let cpu = match (cpu_before, children_cpu()) {
-        (Some(a), Some(b)) => Some((b - a) / RUNS as u32),
-        _ => None,
-    };
-    times.sort();
-    Timing {
-        min: times[0],
-        median: times[RUNS / 2],
-        max: times[RUNS - 1],
-        cpu,
-        bytes,
+    let runs = interleave(o.bins.len(), 1, o.runs, |i| run(&o.bins[i].path));
+    runs.into_iter()
+        .map(|samples| {
+            let cpu: Option<Duration> = samples.iter().map(|s| s.2).sum();
+            let stats = Stats::of(samples.iter().map(|s| s.0).collect());
+            Timing {
+                min: stats.min,
+                median: stats.median,
+                max: stats.max,
+                cpu: cpu.map(|c| c / samples.len() as u32),
+                bytes: samples[0].1,
+            }
+        })
+        .collect()
+}
+
+/// The table rows of a case (one per binary) and, when comparing, its line of the ratio table.
+fn rows(
+    o: &Options,
+    ratios: &mut Vec<Ratio>,
+    name: &str,
+    utterances: usize,
+    changed: usize,
+    t: &[Timing],
+) {
+    for (bin, t) in o.bins.iter().zip(t) {
+        let name = if o.bins.len() > 1 {
+            format!("{name} ({})", bin.label)
+        } else {
+            name.to_string()
+        };
+        row(&name, utterances, changed, t);
+    }
+    if let [old, new] = t {
+        ratios.push(Ratio {
+            case: name.to_string(),
+            old: old.median,
+            new: new.median,
+        });
     }
 }
 
@@ -324,9 +354,9 @@ fn count_utterances(files: &[(String, String)]) -> usize {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; `cargo test --benches` runs this too: keep it quick then.
-    let quick = !std::env::args().any(|a| a == "--bench");
-    let bin = env!("CARGO_BIN_EXE_cekops");
+    let o = or_exit(parse_args());
+    let quick = o.quick;
+    let mut ratios = Vec::new();
     // CEKOPS_BENCH_DIR=<dir> keeps the generated repositories there (for profiling).
     let tmp = tempfile::tempdir().expect("tempdir");
     let tmp = match std::env::var_os("CEKOPS_BENCH_DIR") {
@@ -343,7 +373,8 @@ fn main() {
     let scale = if quick { 100 } else { 1 };
 
     println!(
-        "cekops diff benchmark: median of {RUNS} runs (min..max), {} binary{}\n",
+        "cekops diff benchmark: median of {} runs (min..max), {} binary{}\n",
+        o.runs,
         if cfg!(debug_assertions) {
             "debug"
         } else {
@@ -408,7 +439,8 @@ fn main() {
         ),
     ];
     for (name, args, changed) in cases {
-        row(name, n, changed, &time(bin, &repo, &args, 2));
+        let t = time(&o, &repo, &args, 2);
+        rows(&o, &mut ratios, name, n, changed, &t);
     }
 
     // 2. Ten extensions × (20 intents × 500 utterances); every file differs; no ID.
@@ -438,16 +470,18 @@ fn main() {
     let n = count_utterances(&old);
     let repo = tmp.join("ten.git");
     build_repo(&repo, &old, &[("next", new.clone())]);
-    row(
+    let t = time(&o, &repo, &["diff", "--to", "next"], 2);
+    rows(
+        &o,
+        &mut ratios,
         "10 extensions, every file changed (no ID)",
         n,
         count_changed(&old, &new),
-        &time(bin, &repo, &["diff", "--to", "next"], 2),
+        &t,
     );
-    row(
-        "10 extensions, no change",
-        n,
-        0,
-        &time(bin, &repo, &["diff", "--to", "service"], 0),
-    );
+    let t = time(&o, &repo, &["diff", "--to", "service"], 0);
+    rows(&o, &mut ratios, "10 extensions, no change", n, 0, &t);
+    if o.bins.len() == 2 {
+        print_ratios(&o.bins, o.runs, &ratios);
+    }
 }

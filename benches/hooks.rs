@@ -13,20 +13,39 @@
 //! ```text
 //! cargo bench --bench hooks                              # 100 extensions, 10 x 1,000 utterances
 //! cargo bench --bench hooks -- --extensions 20 --intents 2 --utterances 50 --runs 5
+//! cargo bench --bench hooks -- --compare /path/to/old/cekops   # old and new, ratio old/new
 //! ```
 //!
+//! Options: `--extensions N`, `--intents N` (per extension), `--utterances N` (per intent),
+//! `--runs N`, `--dir PATH` (default `target/bench-hooks`), `--fresh`, `--bin PATH` (measure
+//! another `cekops` binary), `--bin OLD --bin NEW` or `--compare OLD` (two binaries, their runs
+//! alternating per case; prints both medians and the ratio old/new; `--compare OLD` compares
+//! with the binary cargo built).
+//!
 //! The repository is written under `target/bench-hooks` (rebuilt when the parameters change, or
-//! with `--fresh`).
+//! with `--fresh`). Each binary installs its hooks into its own folder under
+//! `.git/bench-hooks/` (the scripts name the binary that installed them), which git is pointed
+//! at with `core.hooksPath` for the commit with hooks.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::fmt::Write as _;
 use std::path::Path;
 use std::path::PathBuf;
 use std::process::Command;
-use std::time::Duration;
-use std::time::Instant;
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering;
 
-const BIN: &str = env!("CARGO_BIN_EXE_cekops");
+use cekops_devkit::args::Args;
+use cekops_devkit::args::or_exit;
+use cekops_devkit::compare::Bin;
+use cekops_devkit::compare::BinOptions;
+use cekops_devkit::compare::Ratio;
+use cekops_devkit::compare::interleave;
+use cekops_devkit::compare::print_ratios;
+use cekops_devkit::git::commit_all;
+use cekops_devkit::git::git;
+use cekops_devkit::git::hermetic;
+use cekops_devkit::timing::Stats;
 
 struct Options {
     extensions: usize,
@@ -35,6 +54,7 @@ struct Options {
     runs: usize,
     fresh: bool,
     dir: PathBuf,
+    bins: Vec<Bin>,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -45,51 +65,34 @@ fn parse_args() -> Result<Options, String> {
         runs: 21,
         fresh: false,
         dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-hooks"),
+        bins: Vec::new(),
     };
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let mut num = |name: &str| -> Result<usize, String> {
-            args.next()
-                .and_then(|v| v.replace('_', "").parse().ok())
-                .ok_or(format!("{name} needs a number"))
-        };
+    let mut bins = BinOptions::default();
+    let mut args = Args::from_env("benches/hooks.rs");
+    while let Some(a) = args.flag() {
+        if bins.take(&a, &mut args)? {
+            continue;
+        }
         match a.as_str() {
-            "--extensions" => o.extensions = num("--extensions")?.max(1),
-            "--intents" => o.intents = num("--intents")?.max(1),
-            "--utterances" => o.utterances = num("--utterances")?.max(1),
-            "--runs" => o.runs = num("--runs")?.max(1),
+            "--extensions" => o.extensions = args.number::<usize>(&a)?.max(1),
+            "--intents" => o.intents = args.number::<usize>(&a)?.max(1),
+            "--utterances" => o.utterances = args.number::<usize>(&a)?.max(1),
+            "--runs" => o.runs = args.number::<usize>(&a)?.max(1),
             "--fresh" => o.fresh = true,
-            "--dir" => o.dir = PathBuf::from(args.next().ok_or("--dir needs a path")?),
-            // cargo bench passes --bench
-            "--bench" => {}
-            other => return Err(format!("unknown option {other}")),
+            "--dir" => o.dir = args.path(&a)?,
+            _ => return Err(args.unknown(&a)),
         }
     }
+    o.bins = bins.resolve(env!("CARGO_BIN_EXE_cekops"))?;
     Ok(o)
 }
 
 /// A hermetic git or cekops command in `dir`.
-fn command(program: &str, dir: &Path) -> Command {
+fn command(program: impl AsRef<std::ffi::OsStr>, dir: &Path) -> Command {
     let mut c = Command::new(program);
-    c.current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Bench")
-        .env("GIT_AUTHOR_EMAIL", "bench@example.com")
-        .env("GIT_COMMITTER_NAME", "Bench")
-        .env("GIT_COMMITTER_EMAIL", "bench@example.com")
-        .env("NO_COLOR", "1");
+    c.current_dir(dir);
+    hermetic(&mut c).env("NO_COLOR", "1");
     c
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = command("git", dir).args(args).output().expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim_end().to_string()
 }
 
 /// Hangul syllables for unique, readable words.
@@ -172,27 +175,41 @@ fn build(o: &Options) {
     for i in 0..o.extensions {
         write_extension(&o.dir, o, i);
     }
-    git(&o.dir, &["init", "-q", "-b", "service"]);
-    git(&o.dir, &["add", "-A"]);
-    git(&o.dir, &["commit", "-q", "-m", "synthetic repository"]);
+    commit_all(&o.dir, "service", "synthetic repository");
     git(
         &o.dir,
         &["switch", "-q", "-c", &format!("test/{}", ext_id(0))],
     );
-    let out = command(BIN, &o.dir)
+    std::fs::write(&stamp_file, stamp).expect("stamp");
+}
+
+/// The hooks folder of binary `i`: `cekops hooks install` run by that binary with
+/// `core.hooksPath` pointing there (the scripts exec the binary that installed them).
+fn install_hooks(o: &Options, i: usize) -> PathBuf {
+    let dir = o.dir.join(".git/bench-hooks").join(o.bins[i].label);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir hooks");
+    git(
+        &o.dir,
+        &["config", "core.hooksPath", &dir.to_string_lossy()],
+    );
+    let out = command(&o.bins[i].path, &o.dir)
         .args(["hooks", "install"])
         .output()
         .expect("cekops hooks install");
+    git(&o.dir, &["config", "--unset", "core.hooksPath"]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    std::fs::write(&stamp_file, stamp).expect("stamp");
+    dir
 }
 
 /// Change one intent file of extension 0 (a new, unique utterance) and stage it.
-fn stage_one_change(o: &Options, run: usize) {
+fn stage_one_change(o: &Options) {
+    static RUN: AtomicUsize = AtomicUsize::new(0);
+    let run = RUN.fetch_add(1, Ordering::Relaxed);
     let rel = intent_path(&ext_id(0), 0);
     let path = o.dir.join(&rel);
     let text = std::fs::read_to_string(&path).expect("read intent");
@@ -205,23 +222,24 @@ fn stage_one_change(o: &Options, run: usize) {
     git(&o.dir, &["add", &rel]);
 }
 
-fn summary(mut d: Vec<Duration>) -> (Duration, Duration, Duration) {
-    d.sort();
-    (d[0], d[d.len() / 2], d[d.len() - 1])
-}
-
-fn ms(d: Duration) -> String {
+fn ms(d: std::time::Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-/// Time `cmd` `runs` times with a fresh staged change before each; `commit` commits it.
-fn time(o: &Options, label: &str, make: &dyn Fn() -> Command, commits: bool) {
-    let mut times = Vec::new();
-    // One warm-up run (page cache), not counted.
-    for run in 0..=o.runs {
-        stage_one_change(o, run + label.len() * 1000);
-        let mut cmd = make();
-        let start = Instant::now();
+/// Time `make(i)` with every binary `i` (alternately when there are two), a fresh staged change
+/// before each run, one warm-up run each; `commits`: the command commits the change (else it is
+/// committed after the run, without hooks).
+fn time(
+    o: &Options,
+    label: &str,
+    make: &dyn Fn(usize) -> Command,
+    commits: bool,
+    ratios: &mut Vec<Ratio>,
+) {
+    let times = interleave(o.bins.len(), 1, o.runs, |i| {
+        stage_one_change(o);
+        let mut cmd = make(i);
+        let start = std::time::Instant::now();
         let out = cmd.output().expect("spawn");
         let took = start.elapsed();
         assert!(
@@ -243,78 +261,100 @@ fn time(o: &Options, label: &str, make: &dyn Fn() -> Command, commits: bool) {
                 ],
             );
         }
-        if run > 0 {
-            times.push(took);
-        }
+        took
+    });
+    let stats: Vec<Stats> = times.into_iter().map(Stats::of).collect();
+    for (bin, s) in o.bins.iter().zip(&stats) {
+        let label = if o.bins.len() > 1 {
+            format!("{label} ({})", bin.label)
+        } else {
+            label.to_string()
+        };
+        println!(
+            "| {label} | {} | {} | {} |",
+            ms(s.min),
+            ms(s.median),
+            ms(s.max)
+        );
     }
-    let (min, med, max) = summary(times);
-    println!("| {label} | {} | {} | {} |", ms(min), ms(med), ms(max));
+    if let [old, new] = stats[..] {
+        ratios.push(Ratio {
+            case: label.to_string(),
+            old: old.median,
+            new: new.median,
+        });
+    }
 }
 
 fn main() {
-    let o = match parse_args() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(2);
-        }
-    };
+    let o = or_exit(parse_args());
     build(&o);
+    let hooks: Vec<PathBuf> = (0..o.bins.len()).map(|i| install_hooks(&o, i)).collect();
     println!(
         "pre-commit hook benchmark: {} extensions, {} intents x {} utterances each, one intent file changed; {} runs (min / median / max)\n",
         o.extensions, o.intents, o.utterances, o.runs
     );
     println!("| what | min | median | max |\n|---|---|---|---|");
     let dir = o.dir.clone();
+    let mut ratios = Vec::new();
     time(
         &o,
         "`.git/hooks/pre-commit` (sh + cekops)",
-        &|| {
-            let mut c = command(".git/hooks/pre-commit", &dir);
+        &|i| {
+            let mut c = command(hooks[i].join("pre-commit"), &dir);
             c.env("GIT_INDEX_FILE", ".git/index");
             c
         },
         false,
+        &mut ratios,
     );
     time(
         &o,
         "`cekops hook pre-commit`",
-        &|| {
-            let mut c = command(BIN, &dir);
+        &|i| {
+            let mut c = command(&o.bins[i].path, &dir);
             c.args(["hook", "pre-commit"]);
             c
         },
         false,
+        &mut ratios,
     );
     let head = git(&dir, &["rev-parse", "HEAD"]);
     let input = format!("{head} {head} refs/heads/test/{}\n", ext_id(0));
     time(
         &o,
         "`.git/hooks/reference-transaction prepared` (sh + cekops)",
-        &|| {
+        &|i| {
             let mut c = command("sh", &dir);
             c.args([
                 "-c",
-                &format!("printf '%s' '{input}' | .git/hooks/reference-transaction prepared"),
+                &format!(
+                    "printf '%s' '{input}' | '{}' prepared",
+                    hooks[i].join("reference-transaction").display()
+                ),
             ]);
             c
         },
         false,
+        &mut ratios,
     );
     time(
         &o,
         "`git commit` with the cekops hooks",
-        &|| {
+        &|i| {
             let mut c = command("git", &dir);
-            c.args(["commit", "-q", "-m", "bench"]);
+            c.arg("-c")
+                .arg(format!("core.hooksPath={}", hooks[i].display()))
+                .args(["commit", "-q", "-m", "bench"]);
             c
         },
         true,
+        &mut ratios,
     );
     time(
         &o,
         "`git commit` without hooks",
-        &|| {
+        &|_| {
             let mut c = command("git", &dir);
             c.args([
                 "-c",
@@ -327,5 +367,9 @@ fn main() {
             c
         },
         true,
+        &mut ratios,
     );
+    if o.bins.len() == 2 {
+        print_ratios(&o.bins, o.runs, &ratios);
+    }
 }

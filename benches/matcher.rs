@@ -18,25 +18,12 @@ use cekops::nlu::Model;
 use cekops::nlu::Options;
 use cekops::tree::Entry;
 use cekops::tree::Tree;
+use cekops_devkit::rng::Rng;
+use cekops_devkit::timing::percentile;
 
 const INTENTS: usize = 100;
 const SAMPLES_PER_INTENT: usize = 100;
 const VALUES: usize = 100_000;
-
-/// xorshift64*: deterministic, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 const SYLLABLES: &[&str] = &[
     "가", "나", "다", "라", "마", "바", "사", "아", "자", "차", "카", "타", "파", "하", "고", "노",
@@ -45,9 +32,7 @@ const SYLLABLES: &[&str] = &[
 ];
 
 fn word(rng: &mut Rng, len: usize) -> String {
-    (0..len)
-        .map(|_| SYLLABLES[rng.below(SYLLABLES.len())])
-        .collect()
+    (0..len).map(|_| *rng.pick(SYLLABLES)).collect()
 }
 
 struct Synthetic {
@@ -59,7 +44,7 @@ struct Synthetic {
 }
 
 fn synthetic() -> Synthetic {
-    let mut rng = Rng(0x5EED_CE4B_0B5E_55ED);
+    let mut rng = Rng::new(0x5EED_CE4B_0B5E_55ED);
     let dir = "extensions/com.example.bench";
     let mut tree = Tree::default();
     let mut put = |path: String, text: String| {
@@ -145,7 +130,7 @@ fn fill(pattern: &str, rng: &mut Rng, values: &[(String, String)]) -> String {
 
 fn stats(name: &str, mut times: Vec<Duration>, hits: usize, out: &mut String) {
     times.sort();
-    let pct = |p: f64| times[((times.len() as f64 - 1.0) * p) as usize];
+    let pct = |p: f64| percentile(&times, p);
     writeln!(
         out,
         "| {name} | {} | {:.1} µs | {:.1} µs | {:.1} µs | {hits}/{} |",
@@ -183,7 +168,10 @@ fn main() {
         let m = Model::compile(&ext);
         compile = compile.min(t.elapsed());
         let t = Instant::now();
-        let _ = m.analyse(&fill(&syn.samples[0].1, &mut Rng(1), &syn.values), &opts0());
+        let _ = m.analyse(
+            &fill(&syn.samples[0].1, &mut Rng::new(1), &syn.values),
+            &opts0(),
+        );
         let _ = m.analyse("전혀 관계없는 말", &opts0());
         warm = warm.min(t.elapsed());
     }
@@ -191,7 +179,7 @@ fn main() {
     let opts = opts0();
     let _ = model.analyse("전혀 관계없는 말", &opts);
 
-    let mut rng = Rng(42);
+    let mut rng = Rng::new(42);
     let mut report = String::new();
     writeln!(
         report,

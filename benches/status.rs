@@ -6,21 +6,34 @@
 //! ```text
 //! cargo bench --bench status                        # 100 extensions, 10,000 records
 //! cargo bench --bench status -- --extensions 20 --records 50 --runs 5
+//! cargo bench --bench status -- --compare /path/to/old/cekops   # old and new, ratio old/new
 //! ```
+//!
+//! Options: `--extensions N`, `--records N` (per extension), `--runs N`, `--dir PATH` (default
+//! `target/bench-status`), `--fresh`, `--bin PATH` (measure another `cekops` binary),
+//! `--bin OLD --bin NEW` or `--compare OLD` (two binaries, their runs alternating per case; prints
+//! both medians and the ratio old/new; `--compare OLD` compares with the binary cargo built).
 //!
 //! The repository is written with `git fast-import` under `target/bench-status` (rebuilt when the
 //! parameters change, or with `--fresh`).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use std::io::Write;
 use std::path::Path;
 use std::path::PathBuf;
 use std::process::Command;
-use std::process::Stdio;
 use std::time::Duration;
 use std::time::Instant;
 
-const BIN: &str = env!("CARGO_BIN_EXE_cekops");
+use cekops_devkit::args::Args;
+use cekops_devkit::args::or_exit;
+use cekops_devkit::compare::Bin;
+use cekops_devkit::compare::BinOptions;
+use cekops_devkit::compare::Ratio;
+use cekops_devkit::compare::interleave;
+use cekops_devkit::compare::print_ratios;
+use cekops_devkit::git::fast_import;
+use cekops_devkit::git::git;
+use cekops_devkit::timing::Stats;
 
 struct Options {
     extensions: usize,
@@ -28,6 +41,7 @@ struct Options {
     runs: usize,
     fresh: bool,
     dir: PathBuf,
+    bins: Vec<Bin>,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -37,59 +51,25 @@ fn parse_args() -> Result<Options, String> {
         runs: 11,
         fresh: false,
         dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-status"),
+        bins: Vec::new(),
     };
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let mut num = |name: &str| -> Result<usize, String> {
-            args.next()
-                .and_then(|v| v.replace('_', "").parse().ok())
-                .ok_or(format!("{name} needs a number"))
-        };
+    let mut bins = BinOptions::default();
+    let mut args = Args::from_env("benches/status.rs");
+    while let Some(a) = args.flag() {
+        if bins.take(&a, &mut args)? {
+            continue;
+        }
         match a.as_str() {
-            "--extensions" => o.extensions = num("--extensions")?,
-            "--records" => o.records = num("--records")?,
-            "--runs" => o.runs = num("--runs")?.max(1),
+            "--extensions" => o.extensions = args.number(&a)?,
+            "--records" => o.records = args.number(&a)?,
+            "--runs" => o.runs = args.number::<usize>(&a)?.max(1),
             "--fresh" => o.fresh = true,
-            "--dir" => o.dir = PathBuf::from(args.next().ok_or("--dir needs a path")?),
-            // cargo bench passes --bench
-            "--bench" => {}
-            other => return Err(format!("unknown option {other}")),
+            "--dir" => o.dir = args.path(&a)?,
+            _ => return Err(args.unknown(&a)),
         }
     }
+    o.bins = bins.resolve(env!("CARGO_BIN_EXE_cekops"))?;
     Ok(o)
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn fast_import(dir: &Path, stream: &str) {
-    let mut child = Command::new("git")
-        .current_dir(dir)
-        .args(["fast-import", "--quiet"])
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("git fast-import");
-    child
-        .stdin
-        .as_mut()
-        .expect("stdin")
-        .write_all(stream.as_bytes())
-        .expect("write stream");
-    assert!(child.wait().expect("wait").success(), "fast-import failed");
 }
 
 fn data(s: &mut String, text: &str) {
@@ -165,7 +145,7 @@ fn build(o: &Options) {
         data(&mut s, "utterances = [\"도와줘\"]\n");
         s.push('\n');
     }
-    fast_import(&o.dir, &s);
+    fast_import(&o.dir, s.as_bytes());
     let service = git(&o.dir, &["rev-parse", "service"]);
     let base = service.clone();
     let tips: std::collections::HashMap<String, String> = git(
@@ -210,7 +190,7 @@ fn build(o: &Options) {
             s.push('\n');
         }
     }
-    fast_import(&o.dir, &s);
+    fast_import(&o.dir, s.as_bytes());
     git(&o.dir, &["gc", "-q"]);
     std::fs::write(&stamp_file, stamp).expect("stamp");
     eprintln!(
@@ -222,36 +202,26 @@ fn build(o: &Options) {
     );
 }
 
-fn time(dir: &Path, args: &[&str], runs: usize) -> (Duration, Duration, Duration) {
-    let mut times = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        let start = Instant::now();
-        let out = Command::new(BIN)
-            .current_dir(dir)
-            .args(args)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .output()
-            .expect("run cekops");
-        let t = start.elapsed();
-        assert!(
-            out.status.success(),
-            "cekops {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        times.push(t);
-    }
-    times.sort();
-    (times[0], times[times.len() / 2], times[times.len() - 1])
+/// One run of `cekops args` in `dir`: wall time from spawn to exit.
+fn run(bin: &Path, dir: &Path, args: &[&str]) -> Duration {
+    let start = Instant::now();
+    let out = Command::new(bin)
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .expect("run cekops");
+    let t = start.elapsed();
+    assert!(
+        out.status.success(),
+        "cekops {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    t
 }
 
 fn main() {
-    let o = match parse_args() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(2);
-        }
-    };
+    let o = or_exit(parse_args());
     build(&o);
     println!(
         "status benchmark: {} extensions, {} records, {} runs (min / median / max)",
@@ -260,18 +230,39 @@ fn main() {
         o.runs
     );
     let target = id(o.extensions / 2);
+    let mut ratios = Vec::new();
     for args in [
         vec!["status"],
         vec!["status", "--format", "json"],
         vec!["status", target.as_str()],
     ] {
-        let (min, med, max) = time(&o.dir, &args, o.runs);
-        println!(
-            "  cekops {:<28} {:>8.1?} / {:>8.1?} / {:>8.1?}",
-            args.join(" "),
-            min,
-            med,
-            max
-        );
+        let times = interleave(o.bins.len(), 0, o.runs, |i| {
+            run(&o.bins[i].path, &o.dir, &args)
+        });
+        let stats: Vec<Stats> = times.into_iter().map(Stats::of).collect();
+        for (bin, s) in o.bins.iter().zip(&stats) {
+            let label = if o.bins.len() > 1 {
+                format!(" ({})", bin.label)
+            } else {
+                String::new()
+            };
+            println!(
+                "  cekops {:<28} {:>8.1?} / {:>8.1?} / {:>8.1?}{label}",
+                args.join(" "),
+                s.min,
+                s.median,
+                s.max
+            );
+        }
+        if let [old, new] = stats[..] {
+            ratios.push(Ratio {
+                case: format!("`cekops {}`", args.join(" ")),
+                old: old.median,
+                new: new.median,
+            });
+        }
+    }
+    if o.bins.len() == 2 {
+        print_ratios(&o.bins, o.runs, &ratios);
     }
 }

@@ -6,27 +6,45 @@
 //! cargo bench --bench validate                      # 100 extensions, 1,000,000 utterances
 //! cargo bench --bench validate -- --extensions 10 --utterances 100000 --runs 3
 //! cargo bench --bench validate -- --generate /tmp/big   # only write the repository
+//! cargo bench --bench validate -- --compare /path/to/old/cekops   # old and new, ratio old/new
 //! ```
 //!
 //! Options: `--extensions N`, `--utterances N`, `--per-intent N`, `--types N` (custom slot types
-//! per extension), `--values N` (slot values per type), `--synonyms N`, `--seed N`, `--runs N` (timed runs per case, median reported),
-//! `--dir PATH` (where the repository is built; default `target/bench-repo`), `--fresh` (rebuild
-//! it even when one with the same parameters exists), `--generate PATH` (write the repository
-//! there and stop), `--bin PATH` (measure another `cekops` binary, e.g. an older build).
+//! per extension), `--values N` (slot values per type), `--synonyms N`, `--seed N`, `--runs N`
+//! (timed runs per case, median reported), `--dir PATH` (where the repository is built; default
+//! `target/bench-repo`), `--fresh` (rebuild it even when one with the same parameters exists),
+//! `--generate PATH` (write the repository there and stop), `--bin PATH` (measure another
+//! `cekops` binary, e.g. an older build), `--bin OLD --bin NEW` or `--compare OLD` (measure two
+//! binaries, alternating their runs per case, and print both medians and the ratio old/new per
+//! case; `--compare OLD` compares with the binary cargo built).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::Path;
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
 use std::time::Instant;
 
-use cekops::synth::Params;
-use cekops::synth::Synth;
+use cekops_devkit::args::Args;
+use cekops_devkit::args::or_exit;
+use cekops_devkit::compare::Bin;
+use cekops_devkit::compare::BinOptions;
+use cekops_devkit::compare::Ratio;
+use cekops_devkit::compare::interleave;
+use cekops_devkit::compare::print_ratios;
+use cekops_devkit::git::commit_all;
+use cekops_devkit::git::git;
+use cekops_devkit::synth::Params;
+use cekops_devkit::synth::Synth;
+use cekops_devkit::timing::Measured;
+use cekops_devkit::timing::cpu_model;
+use cekops_devkit::timing::load_average;
+use cekops_devkit::timing::median;
+use cekops_devkit::timing::ms;
+use cekops_devkit::timing::run_measured;
 
 struct Options {
-    /// The binary to measure (default: the one cargo just built).
-    bin: PathBuf,
+    /// The binaries to measure (default: the one cargo just built).
+    bins: Vec<Bin>,
     params: Params,
     runs: usize,
     dir: PathBuf,
@@ -36,7 +54,7 @@ struct Options {
 
 fn parse_args() -> Result<Options, String> {
     let mut o = Options {
-        bin: PathBuf::from(env!("CARGO_BIN_EXE_cekops")),
+        bins: Vec::new(),
         params: Params {
             extensions: 100,
             utterances: 1_000_000,
@@ -52,57 +70,29 @@ fn parse_args() -> Result<Options, String> {
         fresh: false,
         generate: None,
     };
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let mut num = |name: &str| -> Result<u64, String> {
-            args.next()
-                .and_then(|v| v.replace('_', "").parse().ok())
-                .ok_or(format!("{name} needs a number"))
-        };
+    let mut bins = BinOptions::default();
+    let mut args = Args::from_env("benches/validate.rs");
+    while let Some(a) = args.flag() {
+        if bins.take(&a, &mut args)? {
+            continue;
+        }
         match a.as_str() {
-            "--bench" => {} // passed by `cargo bench`
-            "--extensions" => o.params.extensions = num(&a)? as usize,
-            "--utterances" => o.params.utterances = num(&a)? as usize,
-            "--per-intent" => o.params.max_utterances_per_intent = num(&a)? as usize,
-            "--types" => o.params.slot_types_per_extension = num(&a)? as usize,
-            "--values" => o.params.values_per_type = num(&a)? as usize,
-            "--synonyms" => o.params.synonyms_per_value = num(&a)? as usize,
-            "--seed" => o.params.seed = num(&a)?,
-            "--runs" => o.runs = (num(&a)? as usize).max(1),
+            "--extensions" => o.params.extensions = args.number(&a)?,
+            "--utterances" => o.params.utterances = args.number(&a)?,
+            "--per-intent" => o.params.max_utterances_per_intent = args.number(&a)?,
+            "--types" => o.params.slot_types_per_extension = args.number(&a)?,
+            "--values" => o.params.values_per_type = args.number(&a)?,
+            "--synonyms" => o.params.synonyms_per_value = args.number(&a)?,
+            "--seed" => o.params.seed = args.number(&a)?,
+            "--runs" => o.runs = args.number::<usize>(&a)?.max(1),
             "--fresh" => o.fresh = true,
-            "--dir" => o.dir = args.next().ok_or("--dir needs a path")?.into(),
-            "--bin" => o.bin = args.next().ok_or("--bin needs a path")?.into(),
-            "--generate" => o.generate = Some(args.next().ok_or("--generate needs a path")?.into()),
-            other => {
-                return Err(format!(
-                    "unknown option `{other}` (see benches/validate.rs)"
-                ));
-            }
+            "--dir" => o.dir = args.path(&a)?,
+            "--generate" => o.generate = Some(args.path(&a)?),
+            _ => return Err(args.unknown(&a)),
         }
     }
+    o.bins = bins.resolve(env!("CARGO_BIN_EXE_cekops"))?;
     Ok(o)
-}
-
-/// Run git with a fixed identity and no user or system configuration.
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Bench")
-        .env("GIT_AUTHOR_EMAIL", "bench@example.com")
-        .env("GIT_COMMITTER_NAME", "Bench")
-        .env("GIT_COMMITTER_EMAIL", "bench@example.com")
-        .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00+00:00")
-        .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00+00:00")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// Build (or reuse) the repository: committed on `service`, then `test/<id>` checked out with
@@ -133,9 +123,7 @@ fn prepare(o: &Options) -> (PathBuf, String) {
         let _ = std::fs::remove_dir_all(&o.dir);
         std::fs::create_dir_all(&repo).expect("create bench dir");
         s.write_to(&repo).expect("write repository");
-        git(&repo, &["init", "-q", "-b", "service"]);
-        git(&repo, &["add", "-A"]);
-        git(&repo, &["commit", "-q", "-m", "synthetic repository"]);
+        commit_all(&repo, "service", "synthetic repository");
         std::fs::write(&stamp_path, &stamp).expect("write stamp");
         synth = Some(s);
     }
@@ -159,61 +147,22 @@ fn prepare(o: &Options) -> (PathBuf, String) {
     (repo, id)
 }
 
-struct Sample {
-    wall: Duration,
-    max_rss_kib: Option<u64>,
-    /// User plus system CPU time.
-    cpu: Option<Duration>,
-}
-
 /// Run the binary once; panics when it does not exit 0 (a clean repository must stay clean).
-fn run_once(bin: &Path, cwd: &Path, args: &[&str]) -> Sample {
-    let time = Path::new("/usr/bin/time");
-    let rss_file = std::env::temp_dir().join(format!("cekops-bench-rss-{}", std::process::id()));
-    let mut cmd = if time.exists() {
-        let mut c = Command::new(time);
-        c.arg("-f")
-            .arg("%M %U %S")
-            .arg("-o")
-            .arg(&rss_file)
-            .arg(bin);
-        c
-    } else {
-        Command::new(bin)
-    };
-    cmd.args(args).current_dir(cwd).env("NO_COLOR", "1");
-    let start = Instant::now();
-    let out = cmd.output().expect("cekops runs");
-    let wall = start.elapsed();
+fn run_once(bin: &Path, cwd: &Path, args: &[&str]) -> Measured {
+    let m = run_measured(bin, args, |c| {
+        c.current_dir(cwd).env("NO_COLOR", "1");
+    });
     assert!(
-        out.status.success(),
+        m.output.status.success(),
         "cekops {args:?} exited {:?}\n{}{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+        m.output.status.code(),
+        String::from_utf8_lossy(&m.output.stdout),
+        String::from_utf8_lossy(&m.output.stderr)
     );
-    // `/usr/bin/time` writes "max-RSS-KiB user-seconds system-seconds" as its last line.
-    let fields: Vec<f64> = std::fs::read_to_string(&rss_file)
-        .ok()
-        .and_then(|s| s.lines().last().map(str::to_string))
-        .map(|l| {
-            l.split_whitespace()
-                .filter_map(|f| f.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    let _ = std::fs::remove_file(&rss_file);
-    let (max_rss_kib, cpu) = match fields[..] {
-        [rss, user, sys] => (Some(rss as u64), Some(Duration::from_secs_f64(user + sys))),
-        _ => (None, None),
-    };
-    Sample {
-        wall,
-        max_rss_kib,
-        cpu,
-    }
+    m
 }
 
+/// One case measured with one binary.
 struct Row {
     case: String,
     command: String,
@@ -224,151 +173,56 @@ struct Row {
     cpu: Vec<Duration>,
 }
 
+/// Measure one case with every binary (alternating when there are two): one row per binary.
 fn measure(
-    bin: &Path,
+    bins: &[Bin],
     case: &str,
     cwd: &Path,
     args: &[&str],
     runs: usize,
     target: Option<Duration>,
     mem_target_mib: Option<u64>,
-) -> Row {
-    run_once(bin, cwd, args); // warm-up: page cache, first-run effects
-    let mut walls = Vec::new();
-    let mut rss = Vec::new();
-    let mut cpu = Vec::new();
-    for _ in 0..runs {
-        let s = run_once(bin, cwd, args);
-        walls.push(s.wall);
-        rss.extend(s.max_rss_kib);
-        cpu.extend(s.cpu);
-    }
-    walls.sort();
-    rss.sort();
-    cpu.sort();
-    let row = Row {
-        case: case.to_string(),
-        command: format!("cekops {}", args.join(" ")),
-        target,
-        mem_target_mib,
-        walls,
-        rss,
-        cpu,
-    };
-    eprintln!(
-        "  {:<34} median {:>8.1} ms",
-        row.case,
-        ms(median(&row.walls))
-    );
-    row
-}
-
-fn median<T: Copy>(v: &[T]) -> T {
-    v[v.len() / 2]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_string())
+) -> Vec<Row> {
+    // One warm-up run per binary: page cache, first-run effects.
+    let samples = interleave(bins.len(), 1, runs, |i| run_once(&bins[i].path, cwd, args));
+    bins.iter()
+        .zip(samples)
+        .map(|(bin, samples)| {
+            let mut walls: Vec<Duration> = samples.iter().map(|s| s.wall).collect();
+            let mut rss: Vec<u64> = samples.iter().filter_map(|s| s.max_rss_kib).collect();
+            let mut cpu: Vec<Duration> = samples.iter().filter_map(|s| s.cpu).collect();
+            walls.sort();
+            rss.sort();
+            cpu.sort();
+            let row = Row {
+                case: case.to_string(),
+                command: format!("cekops {}", args.join(" ")),
+                target,
+                mem_target_mib,
+                walls,
+                rss,
+                cpu,
+            };
+            let label = if bins.len() > 1 {
+                format!(" ({})", bin.label)
+            } else {
+                String::new()
+            };
+            eprintln!(
+                "  {:<34} median {:>8.1} ms{label}",
+                row.case,
+                ms(median(&row.walls))
+            );
+            row
         })
-        .unwrap_or_else(|| "unknown CPU".into())
+        .collect()
 }
 
-fn main() {
-    let o = match parse_args() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(2);
-        }
-    };
-    if let Some(dir) = &o.generate {
-        let s = Synth::generate(&o.params).expect("generate");
-        s.write_to(dir).expect("write repository");
-        let sum = s.summary();
-        eprintln!(
-            "wrote {} extensions, {} utterances, {} files to {}",
-            sum.extensions,
-            sum.utterances,
-            sum.files,
-            dir.display()
-        );
-        return;
-    }
-    let (repo, id) = prepare(&o);
-    let repo_s = repo.to_string_lossy().into_owned();
-    let p = &o.params;
-    eprintln!(
-        "benchmark: {} extensions, {} utterances, binary {}",
-        p.extensions,
-        p.utterances,
-        o.bin.display()
-    );
-    let rows = vec![
-        measure(
-            &o.bin,
-            "full validate (work tree)",
-            &repo,
-            &["validate", &repo_s],
-            o.runs,
-            Some(Duration::from_secs(2)),
-            Some(1024),
-        ),
-        measure(
-            &o.bin,
-            "full validate --rev service",
-            &repo,
-            &["validate", "--rev", "service"],
-            o.runs,
-            None,
-            Some(1024),
-        ),
-        measure(
-            &o.bin,
-            "validate --staged (1 file changed)",
-            &repo,
-            &["validate", "--staged"],
-            o.runs,
-            Some(Duration::from_millis(100)),
-            None,
-        ),
-        measure(
-            &o.bin,
-            "validate one extension (work tree)",
-            &repo,
-            &["validate", &id],
-            o.runs,
-            None,
-            None,
-        ),
-    ];
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let load: Vec<&str> = load.split_whitespace().take(3).collect();
-    println!();
-    println!(
-        "cekops validate: {} extensions, {} sample utterances; {} CPUs ({}); median of {} runs; load average at the end {}",
-        p.extensions,
-        p.utterances,
-        threads,
-        cpu_model(),
-        o.runs,
-        load.join(" ")
-    );
-    println!();
+fn print_table(rows: &[&Row], repo_s: &str) {
     println!(
         "| case | median wall | min | max | CPU user+sys (median) | target | peak RSS (median) | verdict |\n|---|---:|---:|---:|---:|---:|---:|---|"
     );
-    for r in &rows {
+    for r in rows {
         let med = median(&r.walls);
         let rss = (!r.rss.is_empty()).then(|| median(&r.rss));
         let time_ok = r.target.is_none_or(|t| med <= t);
@@ -392,7 +246,7 @@ fn main() {
         println!(
             "| {} (`{}`) | {:.1} ms | {:.1} ms | {:.1} ms | {} | {} | {} | {} |",
             r.case,
-            r.command.replace(&repo_s, "<repo>"),
+            r.command.replace(repo_s, "<repo>"),
             ms(med),
             ms(r.walls[0]),
             ms(r.walls[r.walls.len() - 1]),
@@ -405,5 +259,104 @@ fn main() {
             rss.map_or("n/a".into(), |k| format!("{:.0} MiB", k as f64 / 1024.0)),
             verdict
         );
+    }
+}
+
+fn main() {
+    let o = or_exit(parse_args());
+    if let Some(dir) = &o.generate {
+        let s = Synth::generate(&o.params).expect("generate");
+        s.write_to(dir).expect("write repository");
+        let sum = s.summary();
+        eprintln!(
+            "wrote {} extensions, {} utterances, {} files to {}",
+            sum.extensions,
+            sum.utterances,
+            sum.files,
+            dir.display()
+        );
+        return;
+    }
+    let (repo, id) = prepare(&o);
+    let repo_s = repo.to_string_lossy().into_owned();
+    let p = &o.params;
+    let paths: Vec<String> = o
+        .bins
+        .iter()
+        .map(|b| b.path.display().to_string())
+        .collect();
+    eprintln!(
+        "benchmark: {} extensions, {} utterances, binary {}",
+        p.extensions,
+        p.utterances,
+        paths.join(" and ")
+    );
+    let cases = [
+        measure(
+            &o.bins,
+            "full validate (work tree)",
+            &repo,
+            &["validate", &repo_s],
+            o.runs,
+            Some(Duration::from_secs(2)),
+            Some(1024),
+        ),
+        measure(
+            &o.bins,
+            "full validate --rev service",
+            &repo,
+            &["validate", "--rev", "service"],
+            o.runs,
+            None,
+            Some(1024),
+        ),
+        measure(
+            &o.bins,
+            "validate --staged (1 file changed)",
+            &repo,
+            &["validate", "--staged"],
+            o.runs,
+            Some(Duration::from_millis(100)),
+            None,
+        ),
+        measure(
+            &o.bins,
+            "validate one extension (work tree)",
+            &repo,
+            &["validate", &id],
+            o.runs,
+            None,
+            None,
+        ),
+    ];
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!();
+    println!(
+        "cekops validate: {} extensions, {} sample utterances; {} CPUs ({}); median of {} runs; load average at the end {}",
+        p.extensions,
+        p.utterances,
+        threads,
+        cpu_model(),
+        o.runs,
+        load_average()
+    );
+    for (i, bin) in o.bins.iter().enumerate() {
+        println!();
+        if o.bins.len() > 1 {
+            println!("{} binary ({}):\n", bin.label, bin.path.display());
+        }
+        let rows: Vec<&Row> = cases.iter().map(|c| &c[i]).collect();
+        print_table(&rows, &repo_s);
+    }
+    if o.bins.len() == 2 {
+        let ratios: Vec<Ratio> = cases
+            .iter()
+            .map(|c| Ratio {
+                case: c[0].case.clone(),
+                old: median(&c[0].walls),
+                new: median(&c[1].walls),
+            })
+            .collect();
+        print_ratios(&o.bins, o.runs, &ratios);
     }
 }

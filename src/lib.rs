@@ -16,7 +16,6 @@ pub mod nlu;
 pub mod ops;
 pub mod rules;
 pub mod semdiff;
-pub mod synth;
 pub mod toml_write;
 pub mod tomlfmt;
 pub mod tree;

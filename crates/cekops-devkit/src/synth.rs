@@ -30,11 +30,13 @@ use std::sync::Arc;
 use anyhow::Result;
 use anyhow::bail;
 
-use crate::model::Language;
-use crate::rules::lang;
-use crate::tree::Entry;
-use crate::tree::Tree;
-use crate::utterance::normalize;
+use cekops::model::Language;
+use cekops::rules::lang;
+use cekops::tree::Entry;
+use cekops::tree::Tree;
+use cekops::utterance::normalize;
+
+use crate::rng::Rng;
 
 /// The size and shape of a synthetic repository.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,30 +132,6 @@ struct IntentGen {
 struct Utt {
     tagged: String,
     norm: String,
-}
-
-/// SplitMix64: small, fast and stable across versions (the output must never change for a seed).
-#[derive(Clone, Debug)]
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Rng(seed ^ 0x5DEE_CE66_D1A4_F87B)
-    }
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// A number in `0..n` (`n > 0`).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
 }
 
 /// One kind of intent: its custom slot type's vocabulary, a second slot with a built-in type,
@@ -878,7 +856,7 @@ fn reserved(lang: Language, name: &str) -> bool {
 }
 
 fn toml_str(s: &str) -> String {
-    crate::toml_write::string(s)
+    cekops::toml_write::string(s)
 }
 
 fn toml_list(items: &[String]) -> String {
@@ -1524,8 +1502,8 @@ domains = ["static{n}.example.com"]
 
 /// The utterance without tags.
 fn plain_of(tagged: &str) -> String {
-    match crate::utterance::parse(tagged) {
-        Ok(segs) => crate::utterance::plain_text(&segs),
+    match cekops::utterance::parse(tagged) {
+        Ok(segs) => cekops::utterance::plain_text(&segs),
         Err(_) => tagged.to_string(),
     }
 }
@@ -1727,9 +1705,9 @@ fn crc32(bytes: &[u8]) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ops::validate::Source;
-    use crate::ops::validate::ValidateOptions;
-    use crate::rules::Stage;
+    use cekops::ops::validate::Source;
+    use cekops::ops::validate::ValidateOptions;
+    use cekops::rules::Stage;
 
     fn small() -> Params {
         Params {
@@ -1744,12 +1722,12 @@ mod tests {
         }
     }
 
-    fn validate_dir(dir: &Path, stage: Stage) -> crate::diag::Report {
+    fn validate_dir(dir: &Path, stage: Stage) -> cekops::diag::Report {
         validate_source(Source::Dir(dir.to_path_buf()), stage)
     }
 
-    fn validate_source(source: Source, stage: Stage) -> crate::diag::Report {
-        crate::ops::validate::validate(&ValidateOptions {
+    fn validate_source(source: Source, stage: Stage) -> cekops::diag::Report {
+        cekops::ops::validate::validate(&ValidateOptions {
             source,
             ids: Vec::new(),
             stage: Some(stage),
