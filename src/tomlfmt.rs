@@ -90,7 +90,7 @@ pub fn format(text: &str) -> Result<String, FormatError> {
 /// The data of a document as JSON (the loader's conversion), or the syntax error.
 fn data(text: &str) -> Result<serde_json::Value, FormatError> {
     match toml::de::DeTable::parse(text) {
-        Ok(t) => Ok(crate::load::to_json(t.get_ref())),
+        Ok(t) => Ok(crate::model::schema::to_json(t.get_ref())),
         Err(e) => Err(FormatError::Syntax {
             message: syntax_message(e.message()),
             span: e.span().unwrap_or(0..0),

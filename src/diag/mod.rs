@@ -115,7 +115,8 @@ impl Diagnostic {
     }
 }
 
-/// Diagnostics plus the sources they point into.
+/// Diagnostics plus the sources they point into: the one container, filled while files are read
+/// and rules run, then sorted and rendered.
 #[derive(Debug, Default)]
 pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
@@ -123,6 +124,14 @@ pub struct Report {
 }
 
 impl Report {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.diagnostics.push(d);
+    }
+    /// Add another report's diagnostics and sources.
+    pub fn merge(&mut self, other: Report) {
+        self.diagnostics.extend(other.diagnostics);
+        self.sources.extend(other.sources);
+    }
     pub fn errors(&self) -> usize {
         self.diagnostics.iter().filter(|d| d.is_error()).count()
     }
@@ -145,22 +154,5 @@ impl Report {
                 .then_with(|| a.message.cmp(&b.message))
         });
         self.diagnostics.dedup();
-    }
-}
-
-/// Diagnostics and sources gathered while reading some files.
-#[derive(Debug, Default)]
-pub struct Sink {
-    pub diagnostics: Vec<Diagnostic>,
-    pub sources: SourceMap,
-}
-
-impl Sink {
-    pub fn push(&mut self, d: Diagnostic) {
-        self.diagnostics.push(d);
-    }
-    pub fn merge(&mut self, other: Sink) {
-        self.diagnostics.extend(other.diagnostics);
-        self.sources.extend(other.sources);
     }
 }

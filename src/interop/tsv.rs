@@ -28,8 +28,7 @@ use indexmap::IndexMap;
 
 use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::diag::Sink;
-use crate::load::text::read_text;
+use crate::diag::Report;
 use crate::model::Extension;
 use crate::model::Intent;
 use crate::model::IntentFile;
@@ -41,6 +40,7 @@ use crate::toml_write;
 use crate::tree::Entry;
 use crate::tree::MAX_FILE_SIZE;
 use crate::tree::Tree;
+use crate::tree::read_text;
 use crate::utterance;
 
 /// Header of the slot section of an intent TSV.
@@ -101,7 +101,7 @@ pub fn detect(path: &str, text: &str) -> Kind {
 }
 
 /// Parse a slot-type TSV. `None` when an error was reported.
-pub fn parse_slot_type(path: &str, text: &str, sink: &mut Sink) -> Option<Vec<SlotValue>> {
+pub fn parse_slot_type(path: &str, text: &str, sink: &mut Report) -> Option<Vec<SlotValue>> {
     let before = sink.diagnostics.iter().filter(|d| d.is_error()).count();
     let values = parse_slot_tsv(path, text, sink);
     let after = sink.diagnostics.iter().filter(|d| d.is_error()).count();
@@ -120,9 +120,9 @@ enum Section {
 
 /// Parse an intent TSV into the intent file model (spans point into the TSV text). `None` when
 /// an error was reported.
-pub fn parse_intent(path: &str, text: &str, sink: &mut Sink) -> Option<IntentFile> {
+pub fn parse_intent(path: &str, text: &str, sink: &mut Report) -> Option<IntentFile> {
     let mut errors = 0;
-    let mut err = |sink: &mut Sink, d: Diagnostic| {
+    let mut err = |sink: &mut Report, d: Diagnostic| {
         errors += 1;
         sink.push(d);
     };
@@ -636,7 +636,7 @@ fn valid_model_name(name: &str) -> bool {
 }
 
 /// Parse one TSV text (already read) into the model; problems go to the sink.
-pub fn parse_file(path: &str, text: &str, model: &mut TsvModel, sink: &mut Sink) {
+pub fn parse_file(path: &str, text: &str, model: &mut TsvModel, sink: &mut Report) {
     let name = name_of(path);
     let kind = detect(path, text);
     let bad_name = match kind {
@@ -716,7 +716,7 @@ pub fn parse_file(path: &str, text: &str, model: &mut TsvModel, sink: &mut Sink)
 /// Read TSV files from disk: `(name, path)` pairs, where the name (usually the path as the user
 /// typed it) is how diagnostics refer to the file. Unreadable, oversized or non-UTF-8 files are
 /// diagnostics too.
-pub fn read_files(files: &[(String, PathBuf)]) -> (TsvModel, Sink) {
+pub fn read_files(files: &[(String, PathBuf)]) -> (TsvModel, Report) {
     let mut tree = Tree::default();
     for (name, p) in files {
         let entry = match std::fs::metadata(p) {
@@ -730,7 +730,7 @@ pub fn read_files(files: &[(String, PathBuf)]) -> (TsvModel, Sink) {
         };
         tree.insert(name.clone(), entry);
     }
-    let mut sink = Sink::default();
+    let mut sink = Report::default();
     let mut model = TsvModel::default();
     for (name, _) in files {
         if let Some(text) = read_text(&tree, name, &mut sink) {
@@ -767,7 +767,7 @@ pub fn folder_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 
 /// Read a console TSV download folder (see [`folder_files`]) into an interaction model; combine
 /// it with an extension's basic information with [`TsvModel::into_extension`].
-pub fn read_folder(dir: &Path) -> std::io::Result<(TsvModel, Sink)> {
+pub fn read_folder(dir: &Path) -> std::io::Result<(TsvModel, Report)> {
     let files: Vec<(String, PathBuf)> = folder_files(dir)?
         .into_iter()
         .map(|p| (p.to_string_lossy().replace('\\', "/"), p))
@@ -778,7 +778,7 @@ pub fn read_folder(dir: &Path) -> std::io::Result<(TsvModel, Sink)> {
 /// Parse a slot type in the console's TSV format: each line a representative value followed by
 /// its synonyms, tab-separated. Blank lines and empty fields are skipped, fields are trimmed; a
 /// representative value listed twice is reported (`tsv-syntax`).
-pub fn parse_slot_tsv(path: &str, text: &str, sink: &mut Sink) -> Vec<SlotValue> {
+pub fn parse_slot_tsv(path: &str, text: &str, sink: &mut Report) -> Vec<SlotValue> {
     let mut values = Vec::new();
     let mut seen: std::collections::HashMap<String, Range<usize>> = Default::default();
     let mut offset = 0;
@@ -849,7 +849,7 @@ mod tests {
     use super::*;
 
     fn intent(text: &str) -> (Option<IntentFile>, Vec<Diagnostic>) {
-        let mut sink = Sink::default();
+        let mut sink = Report::default();
         let r = parse_intent("x.tsv", text, &mut sink);
         (r, sink.diagnostics)
     }
@@ -999,7 +999,7 @@ mod tests {
 
     #[test]
     fn duplicate_slot_values_are_reported() {
-        let mut sink = Sink::default();
+        let mut sink = Report::default();
         assert!(parse_slot_type("t.tsv", "a\tb\n a \tc\n", &mut sink).is_none());
         assert_eq!(sink.diagnostics.len(), 1);
         assert_eq!(
@@ -1133,7 +1133,7 @@ mod roundtrip {
         over: &BTreeMap<String, String>,
     ) -> BTreeMap<String, String> {
         let mut model = TsvModel::default();
-        let mut sink = Sink::default();
+        let mut sink = Report::default();
         for (p, t) in files {
             parse_file(&format!("download/{p}"), t, &mut model, &mut sink);
         }

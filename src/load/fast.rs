@@ -289,14 +289,14 @@ impl<'a> Scanner<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diag::Sink;
+    use crate::diag::Report;
     use crate::load::parse_toml;
     use crate::model::schema::FileKind;
 
     /// The fast result, when there is one, equals the `toml` path's, spans included; and the
     /// fast reader accepts nothing the `toml` path refuses.
     fn check_intent(text: &str) -> bool {
-        let slow = parse_toml::<IntentFile>(FileKind::Intent, "f", text, &mut Sink::default());
+        let slow = parse_toml::<IntentFile>(FileKind::Intent, "f", text, &mut Report::default());
         let fast = intent(text);
         if let Some(f) = &fast {
             let slow = slow.unwrap_or_else(|| panic!("fast path accepted a bad file: {text:?}"));
@@ -306,7 +306,8 @@ mod tests {
     }
 
     fn check_slot_type(text: &str) -> bool {
-        let slow = parse_toml::<SlotTypeFile>(FileKind::SlotType, "f", text, &mut Sink::default());
+        let slow =
+            parse_toml::<SlotTypeFile>(FileKind::SlotType, "f", text, &mut Report::default());
         let fast = slot_type(text);
         if let Some(f) = &fast {
             let slow = slow.unwrap_or_else(|| panic!("fast path accepted a bad file: {text:?}"));

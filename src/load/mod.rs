@@ -5,11 +5,8 @@
 
 mod fast;
 mod parse;
-pub mod text;
 
 pub use parse::parse_toml;
-pub use parse::to_json;
-pub use text::read_text;
 
 use std::collections::BTreeSet;
 
@@ -17,17 +14,18 @@ use rayon::prelude::*;
 
 use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::diag::Sink;
+use crate::diag::Report;
 use crate::interop::tsv::parse_slot_tsv;
 use crate::model::schema::FileKind;
 use crate::model::*;
 use crate::tree::Read;
 use crate::tree::Tree;
+use crate::tree::read_text;
 
 /// Load a snapshot. `full` names the extensions read completely; `None` reads all of them. Other
 /// extensions get only their `extension.toml` (for repository-wide rules).
-pub fn load(tree: &Tree, full: Option<&BTreeSet<String>>) -> (Repo, Sink) {
-    let mut sink = Sink::default();
+pub fn load(tree: &Tree, full: Option<&BTreeSet<String>>) -> (Repo, Report) {
+    let mut sink = Report::default();
     let config = if tree.files.contains_key("cekops.toml") {
         read_text(tree, "cekops.toml", &mut sink)
             .and_then(|t| parse_toml::<RepoConfig>(FileKind::Config, "cekops.toml", &t, &mut sink))
@@ -35,7 +33,7 @@ pub fn load(tree: &Tree, full: Option<&BTreeSet<String>>) -> (Repo, Sink) {
         None
     };
     let ids = tree.extension_ids();
-    let results: Vec<(Extension, Sink)> = ids
+    let results: Vec<(Extension, Report)> = ids
         .par_iter()
         .map(|id| {
             let is_full = full.is_none_or(|f| f.contains(id));
@@ -139,8 +137,8 @@ pub fn classify(rel: &str) -> FileRole {
 }
 
 /// Load one extension folder.
-pub fn load_extension(tree: &Tree, id: &str, full: bool) -> (Extension, Sink) {
-    let mut sink = Sink::default();
+pub fn load_extension(tree: &Tree, id: &str, full: bool) -> (Extension, Report) {
+    let mut sink = Report::default();
     let dir = format!("extensions/{id}");
     let prefix = format!("{dir}/");
     let mut ext = Extension {
@@ -487,7 +485,7 @@ mod proptests {
         #[test]
         fn parse_toml_never_panics(text in tomlish()) {
             for kind in FileKind::ALL {
-                let mut sink = Sink::default();
+                let mut sink = Report::default();
                 let ok = match kind {
                     FileKind::Config => parse_toml::<RepoConfig>(kind, "f", &text, &mut sink).is_some(),
                     FileKind::Extension => parse_toml::<ExtensionInfo>(kind, "f", &text, &mut sink).is_some(),

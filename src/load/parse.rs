@@ -9,16 +9,17 @@ use toml::de::DeValue;
 
 use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::diag::Sink;
+use crate::diag::Report;
 use crate::diag::closest;
 use crate::model::schema::FileKind;
+use crate::model::schema::to_json;
 
 /// Parse TOML text into `T`, reporting syntax errors, unknown keys and schema violations.
 pub fn parse_toml<T: DeserializeOwned>(
     kind: FileKind,
     path: &str,
     text: &str,
-    sink: &mut Sink,
+    sink: &mut Report,
 ) -> Option<T> {
     // Fast path: one parse straight into the typed model.
     let first_error = match toml::de::Deserializer::parse(text).and_then(T::deserialize) {
@@ -59,36 +60,6 @@ fn toml_message(m: &str) -> String {
     match c.next() {
         Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
         None => "invalid TOML".into(),
-    }
-}
-
-/// Convert a parsed TOML table to JSON for schema validation (datetimes become strings).
-pub fn to_json(table: &DeTable<'_>) -> serde_json::Value {
-    let mut map = serde_json::Map::new();
-    for (k, v) in table {
-        map.insert(k.get_ref().to_string(), value_json(v.get_ref()));
-    }
-    serde_json::Value::Object(map)
-}
-
-fn value_json(v: &DeValue<'_>) -> serde_json::Value {
-    use serde_json::Value as J;
-    match v {
-        DeValue::String(s) => J::String(s.to_string()),
-        DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
-            .map(J::from)
-            .unwrap_or_else(|_| J::String(i.as_str().to_string())),
-        DeValue::Float(f) => f
-            .as_str()
-            .parse::<f64>()
-            .ok()
-            .and_then(serde_json::Number::from_f64)
-            .map(J::Number)
-            .unwrap_or_else(|| J::String(f.as_str().to_string())),
-        DeValue::Boolean(b) => J::Bool(*b),
-        DeValue::Datetime(d) => J::String(d.to_string()),
-        DeValue::Array(a) => J::Array(a.iter().map(|x| value_json(x.get_ref())).collect()),
-        DeValue::Table(t) => to_json(t),
     }
 }
 
@@ -169,7 +140,7 @@ fn schema_diagnostic(
     _text: &str,
     table: &DeTable<'_>,
     err: &jsonschema::ValidationError<'_>,
-    sink: &mut Sink,
+    sink: &mut Report,
 ) {
     use jsonschema::error::ValidationErrorKind as K;
     let segments: Vec<String> = err.instance_path().iter().map(|s| s.to_string()).collect();

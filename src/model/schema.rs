@@ -7,6 +7,8 @@ use std::sync::OnceLock;
 
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
+use toml::de::DeTable;
+use toml::de::DeValue;
 
 use crate::model;
 
@@ -77,5 +79,35 @@ impl FileKind {
         CACHE[self as usize].get_or_init(|| {
             jsonschema::validator_for(self.schema()).expect("generated schemas are valid")
         })
+    }
+}
+
+/// Convert a parsed TOML table to JSON for schema validation (datetimes become strings).
+pub fn to_json(table: &DeTable<'_>) -> serde_json::Value {
+    let mut map = serde_json::Map::new();
+    for (k, v) in table {
+        map.insert(k.get_ref().to_string(), value_json(v.get_ref()));
+    }
+    serde_json::Value::Object(map)
+}
+
+fn value_json(v: &DeValue<'_>) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        DeValue::String(s) => J::String(s.to_string()),
+        DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+            .map(J::from)
+            .unwrap_or_else(|_| J::String(i.as_str().to_string())),
+        DeValue::Float(f) => f
+            .as_str()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(J::Number)
+            .unwrap_or_else(|| J::String(f.as_str().to_string())),
+        DeValue::Boolean(b) => J::Bool(*b),
+        DeValue::Datetime(d) => J::String(d.to_string()),
+        DeValue::Array(a) => J::Array(a.iter().map(|x| value_json(x.get_ref())).collect()),
+        DeValue::Table(t) => to_json(t),
     }
 }

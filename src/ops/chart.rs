@@ -81,7 +81,7 @@ fn read_config_at(repo: &Repository, commit: Oid, branch: &str) -> Result<Option
 pub fn config_at_checked(repo: &Repository, commit: Oid) -> Option<RepoConfig> {
     let bytes = objects::read_file(repo, commit, "cekops.toml").ok()??;
     let text = std::str::from_utf8(&bytes).ok()?;
-    let mut sink = crate::diag::Sink::default();
+    let mut sink = crate::diag::Report::default();
     crate::load::parse_toml::<RepoConfig>(
         crate::model::schema::FileKind::Config,
         "cekops.toml",

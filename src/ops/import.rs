@@ -291,8 +291,8 @@ pub fn import_alexa(opts: &ImportAlexaOptions) -> Result<AlexaImport> {
     let bytes = std::fs::read(path).map_err(|e| usage(format!("cannot read `{shown}`: {e}")))?;
     let mut file_tree = Tree::default();
     file_tree.insert(shown.clone(), Entry::Blob(Arc::from(bytes)));
-    let mut sink = diag::Sink::default();
-    let Some(text) = load::read_text(&file_tree, shown, &mut sink) else {
+    let mut sink = diag::Report::default();
+    let Some(text) = crate::tree::read_text(&file_tree, shown, &mut sink) else {
         return Ok(AlexaImport::Refused(Report {
             diagnostics: sink.diagnostics,
             sources: sink.sources,

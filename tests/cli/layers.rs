@@ -211,3 +211,65 @@ fn no_import_cycle_between_library_files() {
         edges.len()
     );
 }
+
+/// The library's top-level modules from the bottom up: a module may use only modules of lower
+/// layers. A new module gets a row here; moving a module up or down is a design decision that
+/// shows in review.
+const LAYERS: &[(&str, &[&str])] = &[
+    (
+        "foundations: errors, findings, utterance syntax, the file model",
+        &["error", "diag", "utterance", "model"],
+    ),
+    (
+        "snapshots and TOML text; the offline matcher",
+        &["tree", "toml_write", "tomlfmt", "nlu"],
+    ),
+    (
+        "git behind its wall; rules; CEK messages",
+        &["git", "rules", "cek"],
+    ),
+    ("semantic diff; outside formats", &["semdiff", "interop"]),
+    ("reading a snapshot into the model", &["load"]),
+    ("the commands' work", &["ops"]),
+];
+
+#[test]
+fn each_layer_only_looks_down() {
+    let rank = |m: &str| LAYERS.iter().position(|(_, ms)| ms.contains(&m));
+    let mut problems = Vec::new();
+    for (rel, text) in sources() {
+        if is_binary(&rel) || rel == "lib.rs" || rel.ends_with("tests.rs") {
+            continue;
+        }
+        let top = rel.split('/').next().unwrap().trim_end_matches(".rs");
+        let Some(own) = rank(top) else {
+            problems.push(format!("src/{rel}: module `{top}` is not in LAYERS"));
+            continue;
+        };
+        let code: String = text
+            .split("#[cfg(test)]\nmod ")
+            .next()
+            .unwrap_or("")
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for path in paths_after(&code, "crate::") {
+            let Some(dep) = path.first().copied() else {
+                continue;
+            };
+            if dep == top {
+                continue;
+            }
+            match rank(dep) {
+                Some(r) if r < own => {}
+                _ => problems.push(format!(
+                    "src/{rel}: `{top}` uses `{dep}`, which is not below it"
+                )),
+            }
+        }
+    }
+    problems.sort();
+    problems.dedup();
+    assert!(problems.is_empty(), "layering:\n{}", problems.join("\n"));
+}

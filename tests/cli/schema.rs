@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::path::PathBuf;
 
-use cekops::diag::Sink;
+use cekops::diag::Report;
 use cekops::load::parse_toml;
 use cekops::model;
 use cekops::model::schema::FileKind;
@@ -190,7 +190,7 @@ fn test_checked_in_schemas_accept_the_base_fixture() {
 }
 
 fn parses<T: serde::de::DeserializeOwned>(kind: FileKind, text: &str) -> (bool, Vec<String>) {
-    let mut sink = Sink::default();
+    let mut sink = Report::default();
     let ok = parse_toml::<T>(kind, "f.toml", text, &mut sink).is_some();
     let codes = sink
         .diagnostics
