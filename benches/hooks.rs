@@ -289,6 +289,7 @@ fn time(
 fn main() {
     let o = or_exit(parse_args());
     build(&o);
+    let _ = std::fs::remove_dir_all(o.dir.join(".git/bench-hooks"));
     let hooks: Vec<PathBuf> = (0..o.bins.len()).map(|i| install_hooks(&o, i)).collect();
     println!(
         "pre-commit hook benchmark: {} extensions, {} intents x {} utterances each, one intent file changed; {} runs (min / median / max)\n",

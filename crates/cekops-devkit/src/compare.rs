@@ -44,35 +44,24 @@ impl BinOptions {
     }
 
     /// The binaries to run: one, or old and new. `built` is the binary cargo built
-    /// (`env!("CARGO_BIN_EXE_cekops")`).
+    /// (`env!("CARGO_BIN_EXE_cekops")`). A relative path is made absolute here: the benches run
+    /// the binaries in other folders (`cargo bench` starts a bench in the package's folder).
     pub fn resolve(self, built: &str) -> Result<Vec<Bin>, String> {
-        let one = |path| {
-            vec![Bin {
-                label: "cekops",
-                path,
-            }]
-        };
-        let two = |old, new| {
-            vec![
-                Bin {
-                    label: "old",
-                    path: old,
-                },
-                Bin {
-                    label: "new",
-                    path: new,
-                },
-            ]
-        };
-        let mut bins = self.bins;
+        let absolute =
+            |p: PathBuf| std::path::absolute(&p).map_err(|e| format!("{}: {e}", p.display()));
+        let bin = |label, path| Bin { label, path };
+        let mut bins = self.bins.into_iter().map(absolute);
         match (bins.len(), self.compare) {
-            (0, None) => Ok(one(PathBuf::from(built))),
-            (1, None) => Ok(one(bins.remove(0))),
-            (2, None) => {
-                let new = bins.remove(1);
-                Ok(two(bins.remove(0), new))
-            }
-            (0, Some(old)) => Ok(two(old, PathBuf::from(built))),
+            (0, None) => Ok(vec![bin("cekops", PathBuf::from(built))]),
+            (1, None) => Ok(vec![bin("cekops", bins.next().unwrap()?)]),
+            (2, None) => Ok(vec![
+                bin("old", bins.next().unwrap()?),
+                bin("new", bins.next().unwrap()?),
+            ]),
+            (0, Some(old)) => Ok(vec![
+                bin("old", absolute(old)?),
+                bin("new", PathBuf::from(built)),
+            ]),
             _ => Err("give `--bin PATH` once or twice, or `--compare OLD` alone".into()),
         }
     }
@@ -130,17 +119,23 @@ pub fn print_ratios(bins: &[Bin], runs: usize, rows: &[Ratio]) {
 mod tests {
     use super::*;
 
+    /// The binaries for `args`: labels and paths relative to the current folder ("?" in front of
+    /// a path that is not under it, so a path left relative would show).
     fn resolve(args: &[&str]) -> Result<Vec<(&'static str, String)>, String> {
         let mut a = Args::new(args.iter().map(|s| s.to_string()).collect(), "t");
         let mut o = BinOptions::default();
         while let Some(f) = a.flag() {
             assert!(o.take(&f, &mut a)?, "{f}");
         }
-        o.resolve("built").map(|v| {
-            v.into_iter()
-                .map(|b| (b.label, b.path.display().to_string()))
-                .collect()
-        })
+        let cwd = std::env::current_dir().unwrap();
+        let bins = o.resolve(&cwd.join("built").to_string_lossy())?;
+        Ok(bins
+            .into_iter()
+            .map(|b| match b.path.strip_prefix(&cwd) {
+                Ok(rel) => (b.label, rel.display().to_string()),
+                Err(_) => (b.label, format!("?{}", b.path.display())),
+            })
+            .collect())
     }
 
     #[test]
