@@ -229,31 +229,19 @@ mod tests {
             parse_date("2000-03-01T00:00:00-05:30"),
             Some((951_888_600, -330))
         );
+        assert_eq!(parse_date("1700000000 +0900"), Some((1_700_000_000, 540)));
+        assert_eq!(
+            parse_date("2026-01-01 09:00:00 +09:00"),
+            Some((1_767_225_600, 540))
+        );
+        assert_eq!(
+            parse_date("Thu, 01 Jan 2026 09:00:00 +0900"),
+            Some((1_767_225_600, 540))
+        );
         assert_eq!(parse_date("yesterday"), None);
+        assert_eq!(parse_date("yesterday-ish"), None);
         assert_eq!(parse_date("2026-13-01T00:00:00Z"), None);
         assert_eq!(parse_date("2026-01-01T00:00:00+9"), None);
-    }
-
-    #[test]
-    fn git_date_formats() {
-        assert_eq!(parse_git_date("@0 +0000"), Some((0, 0)));
-        assert_eq!(
-            parse_git_date("1700000000 +0900"),
-            Some((1_700_000_000, 540))
-        );
-        assert_eq!(
-            parse_git_date("2026-01-01T00:00:00+00:00"),
-            Some((1_767_225_600, 0))
-        );
-        assert_eq!(
-            parse_git_date("2026-01-01 09:00:00 +09:00"),
-            Some((1_767_225_600, 540))
-        );
-        assert_eq!(
-            parse_git_date("Thu, 01 Jan 2026 09:00:00 +0900"),
-            Some((1_767_225_600, 540))
-        );
-        assert_eq!(parse_git_date("yesterday-ish"), None);
     }
 
     #[test]

@@ -85,6 +85,18 @@ fn the_cli_asks_ops_not_git() {
     );
 }
 
+/// The code of a file as the layering checks read it: without comments and without the test
+/// module at its end.
+fn code_of(text: &str) -> String {
+    text.split("#[cfg(test)]\nmod ")
+        .next()
+        .unwrap_or("")
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The module path of a library file: `ops/hooks/mod.rs` → `["ops", "hooks"]`.
 fn module_of(rel: &str) -> Vec<String> {
     let mut parts: Vec<String> = rel
@@ -135,14 +147,7 @@ fn no_import_cycle_between_library_files() {
     };
     let mut edges: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = BTreeMap::new();
     for (module, text) in &files {
-        let code: String = text
-            .split("#[cfg(test)]\nmod ")
-            .next()
-            .unwrap_or("")
-            .lines()
-            .filter(|l| !l.trim_start().starts_with("//"))
-            .collect::<Vec<_>>()
-            .join("\n");
+        let code = code_of(text);
         let parent: Vec<String> = module[..module.len().saturating_sub(1)].to_vec();
         let mut targets = BTreeSet::new();
         for p in paths_after(&code, "crate::") {
@@ -246,14 +251,7 @@ fn each_layer_only_looks_down() {
             problems.push(format!("src/{rel}: module `{top}` is not in LAYERS"));
             continue;
         };
-        let code: String = text
-            .split("#[cfg(test)]\nmod ")
-            .next()
-            .unwrap_or("")
-            .lines()
-            .filter(|l| !l.trim_start().starts_with("//"))
-            .collect::<Vec<_>>()
-            .join("\n");
+        let code = code_of(&text);
         for path in paths_after(&code, "crate::") {
             let Some(dep) = path.first().copied() else {
                 continue;
