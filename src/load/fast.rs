@@ -8,6 +8,12 @@
 //! types, any syntax error) it gives `None`, and the file goes through the `toml` parser and
 //! schema checks as before. When it gives a value, that value and every span in it are what the
 //! `toml` path would produce (the tests compare both on generated and hand-written documents).
+//!
+//! Why it exists (measured, BENCHMARKS.md → validate → "What made the difference"): these two
+//! kinds of file hold nearly all the bytes of a large repository, and parsing them through the
+//! spanned `toml` tree plus the schema check was the largest share of the 3.1 s CPU that a full
+//! `validate` of 1,000,000 utterances took before; with this reader (and the other changes
+//! listed there) the same run takes 0.78 s.
 
 use std::ops::Range;
 
