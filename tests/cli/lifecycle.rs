@@ -235,13 +235,7 @@ fn test_log_shows_requests_decisions_and_service_versions() {
         &["review", "reject", A, "-m", "add a help intent"],
     )
     .code(0);
-    commit_on(
-        &env,
-        &format!("test/{A}"),
-        &format!("extensions/{A}/interaction-model/intents/HelpIntent.toml"),
-        "utterances = [\"도와줘\"]\n",
-        "help",
-    );
+    commit_help_intent(&env, A, "help");
     env.cekops(&["review", "request", A, "-m", "added help"])
         .code(0);
     as_(&env, &ALICE, &["review", "approve", A]).code(0);
@@ -394,13 +388,7 @@ fn test_log_and_audit_output() {
         &["review", "reject", A, "-m", "add a help intent"],
     )
     .code(0);
-    commit_on(
-        &env,
-        &format!("test/{A}"),
-        &format!("extensions/{A}/interaction-model/intents/HelpIntent.toml"),
-        "utterances = [\"도와줘\"]\n",
-        "help",
-    );
+    commit_help_intent(&env, A, "help");
     env.cekops(&["review", "request", A, "-m", "added help"])
         .code(0);
     as_(&env, &ALICE, &["review", "approve", A]).code(0);

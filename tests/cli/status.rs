@@ -14,13 +14,7 @@ const C: &str = "com.example.charlie";
 fn busy_repo(env: &TestEnv) {
     setup(env, CONFIG);
     in_service(env, A, "알파봇");
-    commit_on(
-        env,
-        &format!("test/{A}"),
-        &format!("extensions/{A}/interaction-model/intents/HelpIntent.toml"),
-        "utterances = [\"도와줘\"]\n",
-        "help",
-    );
+    commit_help_intent(env, A, "help");
     env.cekops(&["review", "request", A, "-m", "add help"])
         .code(0);
     new_extension(env, B, "브라보봇");
