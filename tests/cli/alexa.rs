@@ -38,6 +38,27 @@ fn service_repo(env: &TestEnv) -> String {
     env.git(&["rev-parse", "service"])
 }
 
+/// [`service_repo`] with the adventure-game sample model copied in as `en-US.json`.
+fn adventure_repo(env: &TestEnv) {
+    service_repo(env);
+    let model = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/alexa-samples/adventure-game/en-US.json");
+    std::fs::copy(&model, env.path("en-US.json")).unwrap();
+}
+
+/// Import the model of [`adventure_repo`] as `com.example.adventure`, "Text Adventure", ko-KR.
+const IMPORT_ADVENTURE: [&str; 9] = [
+    "import",
+    "alexa",
+    "en-US.json",
+    "--id",
+    "com.example.adventure",
+    "--language",
+    "ko-KR",
+    "--name",
+    "Text Adventure",
+];
+
 fn branches(env: &TestEnv) -> String {
     env.git(&["for-each-ref", "--format=%(refname) %(objectname)"])
 }
@@ -116,21 +137,8 @@ fn test_every_sample_model_imports_and_validates() {
 #[test]
 fn test_import_report_lists_every_mapping_and_drop() {
     let env = TestEnv::new();
-    service_repo(&env);
-    let model = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/alexa-samples/adventure-game/en-US.json");
-    std::fs::copy(&model, env.path("en-US.json")).unwrap();
-    let out = env.cekops(&[
-        "import",
-        "alexa",
-        "en-US.json",
-        "--id",
-        "com.example.adventure",
-        "--language",
-        "ko-KR",
-        "--name",
-        "Text Adventure",
-    ]);
+    adventure_repo(&env);
+    let out = env.cekops(&IMPORT_ADVENTURE);
     out.code(0);
     let report: Vec<&str> = out
         .stdout
@@ -441,26 +449,13 @@ fn test_imported_files_are_in_the_canonical_fmt_layout() {
 #[test]
 fn test_import_alexa_output() {
     let env = TestEnv::new();
-    service_repo(&env);
-    let model = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/alexa-samples/adventure-game/en-US.json");
-    std::fs::copy(&model, env.path("en-US.json")).unwrap();
+    adventure_repo(&env);
     let mut t = Transcript::new(&env);
-    let import = [
-        "import",
-        "alexa",
-        "en-US.json",
-        "--id",
-        "com.example.adventure",
-        "--language",
-        "ko-KR",
-        "--name",
-        "Text Adventure",
-    ];
-    t.cekops(&[&import[..], &["--dry-run"]].concat()).code(0);
-    t.cekops(&import).code(0);
+    t.cekops(&[&IMPORT_ADVENTURE[..], &["--dry-run"]].concat())
+        .code(0);
+    t.cekops(&IMPORT_ADVENTURE).code(0);
     t.note("refusals");
-    t.cekops(&import).code(1);
+    t.cekops(&IMPORT_ADVENTURE).code(1);
     t.cekops(&[
         "import",
         "alexa",

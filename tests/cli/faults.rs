@@ -282,13 +282,7 @@ fn test_shallow_clone_refuses_history_checks() {
     let env = TestEnv::new();
     setup(&env, CONFIG);
     in_service(&env, ID, "피자봇");
-    commit_on(
-        &env,
-        &format!("test/{ID}"),
-        &format!("extensions/{ID}/interaction-model/intents/HelpIntent.toml"),
-        "utterances = [\"도와줘\"]\n",
-        "help",
-    );
+    commit_help_intent(&env, ID, "help");
     let shallow = env.tmp.path().join("shallow");
     let url = format!("file://{}", env.root.display());
     env.git_in(

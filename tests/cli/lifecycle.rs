@@ -222,29 +222,28 @@ fn test_delete_refused_in_service() {
     assert_eq!(all_refs(&env), refs);
 }
 
-#[test]
-fn test_log_shows_requests_decisions_and_service_versions() {
-    let env = TestEnv::new();
-    setup(&env, CONFIG);
-    new_extension(&env, A, "알파봇");
+/// A's review history: request, rejected by Bob, a help intent added, request, approved by Alice.
+fn rejected_then_approved(env: &TestEnv) {
+    setup(env, CONFIG);
+    new_extension(env, A, "알파봇");
     env.cekops(&["review", "request", A, "-m", "first try"])
         .code(0);
     as_(
-        &env,
+        env,
         &BOB,
         &["review", "reject", A, "-m", "add a help intent"],
     )
     .code(0);
-    commit_on(
-        &env,
-        &format!("test/{A}"),
-        &format!("extensions/{A}/interaction-model/intents/HelpIntent.toml"),
-        "utterances = [\"도와줘\"]\n",
-        "help",
-    );
+    commit_help_intent(env, A, "help");
     env.cekops(&["review", "request", A, "-m", "added help"])
         .code(0);
-    as_(&env, &ALICE, &["review", "approve", A]).code(0);
+    as_(env, &ALICE, &["review", "approve", A]).code(0);
+}
+
+#[test]
+fn test_log_shows_requests_decisions_and_service_versions() {
+    let env = TestEnv::new();
+    rejected_then_approved(&env);
     let service = rev(&env, "service");
     let out = env.cekops(&["log", A]);
     out.code(0)
@@ -384,26 +383,7 @@ fn test_stop_delete_and_restore_output() {
 #[test]
 fn test_log_and_audit_output() {
     let env = TestEnv::new();
-    setup(&env, CONFIG);
-    new_extension(&env, A, "알파봇");
-    env.cekops(&["review", "request", A, "-m", "first try"])
-        .code(0);
-    as_(
-        &env,
-        &BOB,
-        &["review", "reject", A, "-m", "add a help intent"],
-    )
-    .code(0);
-    commit_on(
-        &env,
-        &format!("test/{A}"),
-        &format!("extensions/{A}/interaction-model/intents/HelpIntent.toml"),
-        "utterances = [\"도와줘\"]\n",
-        "help",
-    );
-    env.cekops(&["review", "request", A, "-m", "added help"])
-        .code(0);
-    as_(&env, &ALICE, &["review", "approve", A]).code(0);
+    rejected_then_approved(&env);
     let mut t = Transcript::new(&env);
     t.cekops(&["log", A]).code(0);
     t.cekops(&["audit"]).code(0);

@@ -171,13 +171,7 @@ fn test_review_reject_shows_feedback_and_cancel_returns_to_previous_status() {
         .contains("review #1 of `com.example.pizza`: rejected")
         .contains("feedback: the store description lacks a phone number");
     // Fix, request again, cancel: back to Confirmation required (the previous status).
-    commit_on(
-        &env,
-        &format!("test/{ID}"),
-        &format!("extensions/{ID}/interaction-model/intents/HelpIntent.toml"),
-        "utterances = [\"도와줘\"]\n",
-        "add help",
-    );
+    commit_help_intent(&env, ID, "add help");
     env.cekops(&["review", "request", ID, "-m", "fixed"])
         .code(0);
     env.cekops(&["status", ID]).code(0).contains("Under review");
@@ -230,13 +224,7 @@ fn test_review_stale_when_the_locked_branch_moves_anyway() {
     env.cekops(&["review", "request", ID, "-m", "first"])
         .code(0);
     // A plain git commit bypasses the lock (hooks enforce it later).
-    commit_on(
-        &env,
-        &format!("test/{ID}"),
-        &format!("extensions/{ID}/interaction-model/intents/HelpIntent.toml"),
-        "utterances = [\"도와줘\"]\n",
-        "sneaky",
-    );
+    commit_help_intent(&env, ID, "sneaky");
     let refs = all_refs(&env);
     as_(&env, &ALICE, &["review", "approve", ID])
         .code(1)
@@ -408,13 +396,7 @@ fn test_review_output() {
     .code(0);
     t.cekops(&["review", "show", ID]).code(0);
     t.note("request again, cancel");
-    commit_on(
-        &env,
-        &format!("test/{ID}"),
-        &format!("extensions/{ID}/interaction-model/intents/HelpIntent.toml"),
-        "utterances = [\"도와줘\"]\n",
-        "add help",
-    );
+    commit_help_intent(&env, ID, "add help");
     t.cekops(&["review", "request", ID, "-m", "fixed"]).code(0);
     t.cekops(&["review", "cancel", ID]).code(0);
     t.cekops(&["review", "cancel", ID]).code(1);

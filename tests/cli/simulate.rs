@@ -454,6 +454,15 @@ speech = "불고기 피자를 주문"
 end_session = true
 "#;
 
+/// [`SCENARIO`] made to fail: the launch should end the session, turn 2 expects another
+/// pizza, and a third turn comes after the session has ended.
+fn failing_scenario() -> String {
+    SCENARIO
+        .replace("불고기 피자를 주문", "치즈 피자를 주문")
+        .replace("end_session = false", "end_session = true")
+        + "\n[[turn]]\nutterance = \"응\"\n"
+}
+
 #[test]
 fn simulate_scenario_passes_and_fails() {
     let env = pizzabot();
@@ -468,13 +477,7 @@ fn simulate_scenario_passes_and_fails() {
         "scenario.toml",
     ]);
     out.code(0).contains("\nscenario scenario.toml: ok\n");
-    env.write(
-        "scenario.toml",
-        SCENARIO
-            .replace("불고기 피자를 주문", "치즈 피자를 주문")
-            .replace("end_session = false", "end_session = true")
-            + "\n[[turn]]\nutterance = \"응\"\n",
-    );
+    env.write("scenario.toml", failing_scenario());
     let out = env.cekops(&[
         "simulate",
         ID,
@@ -669,13 +672,7 @@ fn simulate_output() {
         "scenario.toml",
     ];
     t.cekops(&scenario).code(0);
-    env.write(
-        "scenario.toml",
-        SCENARIO
-            .replace("불고기 피자를 주문", "치즈 피자를 주문")
-            .replace("end_session = false", "end_session = true")
-            + "\n[[turn]]\nutterance = \"응\"\n",
-    );
+    env.write("scenario.toml", failing_scenario());
     t.cekops(&scenario).code(1);
     t.note("the server fails");
     let failing = Server::start(|_, _| Reply(500, "{\"error\":\"boom\"}".into()));

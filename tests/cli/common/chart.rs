@@ -104,6 +104,18 @@ pub fn commit_on(env: &TestEnv, branch: &str, path: &str, content: &str, msg: &s
     sha
 }
 
+/// Commit a `HelpIntent` (`utterances = ["도와줘"]`) to the extension on `test/<id>`; returns the
+/// new commit.
+pub fn commit_help_intent(env: &TestEnv, id: &str, msg: &str) -> String {
+    commit_on(
+        env,
+        &format!("test/{id}"),
+        &format!("extensions/{id}/interaction-model/intents/HelpIntent.toml"),
+        "utterances = [\"도와줘\"]\n",
+        msg,
+    )
+}
+
 /// The checked-out branch (or the commit when detached).
 pub fn current(env: &TestEnv) -> String {
     let out = env.git_try_in(&env.root, &["symbolic-ref", "-q", "--short", "HEAD"], &[]);
