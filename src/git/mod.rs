@@ -209,8 +209,3 @@ pub fn try_discover(dir: &Path) -> Option<Repository> {
 pub fn workdir(repo: &Repository) -> Option<std::path::PathBuf> {
     repo.workdir().map(Path::to_path_buf)
 }
-
-/// Resolve a revision (branch, tag, `HEAD~2`, commit id) to a commit.
-pub fn resolve_commit(repo: &Repository, rev: &str) -> Result<Oid> {
-    repo.resolve_commit(rev)
-}

@@ -9,7 +9,6 @@ use serde::Serialize;
 
 use super::chart::Chart;
 use crate::error::usage;
-use crate::git;
 use crate::git::Oid;
 use crate::git::objects;
 use crate::git::short;
@@ -137,7 +136,10 @@ pub fn audit(dir: &Path, rev: Option<&str>) -> Result<AuditReport> {
 pub fn audit_chart(chart: &Chart, rev: Option<&str>, stop_at: Option<Oid>) -> Result<AuditReport> {
     chart.require_full_history()?;
     let rev_name = rev.unwrap_or(chart.service_name()).to_string();
-    let tip = git::resolve_commit(&chart.repo, &rev_name).map_err(|e| usage(e.to_string()))?;
+    let tip = chart
+        .repo
+        .resolve_commit(&rev_name)
+        .map_err(|e| usage(e.to_string()))?;
     // Every approval that moved service, by the commit it produced.
     let mut moves: HashMap<Oid, (Record, Oid)> = HashMap::new();
     let mut findings = Vec::new();

@@ -50,8 +50,8 @@ pub struct DiffOutcome {
 /// `service` branch); the defaults when neither has a readable one.
 fn branches(repo: &Repository) -> Branches {
     let default = Branches::default();
-    let commit = resolve_quiet(repo, &default.service.value)
-        .or_else(|| git::resolve_commit(repo, "HEAD").ok());
+    let commit =
+        resolve_quiet(repo, &default.service.value).or_else(|| repo.resolve_commit("HEAD").ok());
     let Some(commit) = commit else {
         return default;
     };
@@ -62,14 +62,15 @@ fn branches(repo: &Repository) -> Branches {
 
 /// A revision, or the same name on `origin` (a fresh clone has only one local branch).
 fn resolve_quiet(repo: &Repository, rev: &str) -> Option<Oid> {
-    git::resolve_commit(repo, rev)
-        .ok()
-        .or_else(|| git::resolve_commit(repo, &format!("refs/remotes/origin/{rev}")).ok())
+    repo.resolve_commit(rev).ok().or_else(|| {
+        repo.resolve_commit(&format!("refs/remotes/origin/{rev}"))
+            .ok()
+    })
 }
 
 /// The name a default branch resolved to (`service` or `origin/service`).
 fn resolved_name(repo: &Repository, rev: &str) -> String {
-    if git::resolve_commit(repo, rev).is_ok() {
+    if repo.resolve_commit(rev).is_ok() {
         rev.to_string()
     } else {
         format!("origin/{rev}")
@@ -117,7 +118,7 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffOutcome> {
                 }
             }
         }
-        (None, None) => match git::resolve_commit(&repo, "HEAD") {
+        (None, None) => match repo.resolve_commit("HEAD") {
             Ok(c) => ("HEAD".to_string(), c),
             Err(_) => {
                 return Err(refused("`HEAD` does not point at a commit yet")
@@ -215,7 +216,7 @@ fn has_extension(tree: &Tree, id: &str) -> bool {
 
 /// Resolve a revision the user gave.
 fn explicit(repo: &Repository, rev: &str, flag: &str) -> Result<Oid> {
-    git::resolve_commit(repo, rev).map_err(|e| {
+    repo.resolve_commit(rev).map_err(|e| {
         refused(format!("{flag}: {e}"))
             .hint("give a branch, tag or commit that `git rev-parse` knows (see `git branch -a`)")
             .into()

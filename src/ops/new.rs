@@ -175,7 +175,7 @@ pub fn new(opts: &NewOptions) -> Result<NewReport> {
     let want = folder.clone();
     let load_fn =
         move |p: &str| p == "cekops.toml" || p.ends_with("/extension.toml") || p.starts_with(&want);
-    let service_c = git::resolve_commit(&repo, &service_commit.to_string())?;
+    let service_c = repo.resolve_commit(&service_commit.to_string())?;
     let mut snapshot = git::snapshot::tree_from_commit(&repo, service_c, &load_fn)?;
     check_invocation_clash(&snapshot, &invocation)?;
 

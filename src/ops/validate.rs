@@ -105,7 +105,7 @@ pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome> {
         }
         Source::Rev(path, rev) => {
             let repo = git::discover(path)?;
-            let commit = git::resolve_commit(&repo, rev)?;
+            let commit = repo.resolve_commit(rev)?;
             let branch = repo.branch_name_of(rev);
             (
                 git::snapshot::tree_from_commit(&repo, commit, &|_| true)?,
