@@ -14,7 +14,7 @@
 //! Comments are kept. Keys, strings and numbers keep their spelling (quotes, escapes, digits).
 //!
 //! The formatter works on `toml_edit`'s document, where every comment lives in the whitespace
-//! ("decor") around keys, values and headers, and only rewrites that whitespace. [`format`] then
+//! ("decor") around keys, values and headers, and only rewrites that whitespace. [`format()`] then
 //! checks its own result: the data must be unchanged, every comment present in the same order
 //! (counted by the TOML lexer, independently of `toml_edit`) and a second run must change
 //! nothing. A file that fails a check is never written.

@@ -601,7 +601,7 @@ pub fn slot_type_tsv(st: &SlotType) -> String {
 // Reading files from disk
 
 /// Custom intents and slot types read from console TSV files, shaped like the interaction model
-/// of a [`model::Extension`]: `file` is the path as given, spans point into the TSV texts (kept in
+/// of a [`crate::model::Extension`]: `file` is the path as given, spans point into the TSV texts (kept in
 /// the sink's sources).
 #[derive(Clone, Debug, Default)]
 pub struct TsvModel {

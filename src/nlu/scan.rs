@@ -151,7 +151,7 @@ fn build<'a>(
 }
 
 /// Call `f` with each sample utterance's pattern (samples with malformed tags are skipped).
-/// Collects the values tagged in samples into `types` (so match with [`matches`] after the
+/// Collects the values tagged in samples into `types` (so match with [`matches()`] after the
 /// pass).
 pub fn for_each_sample<'a>(
     ext: &'a Extension,

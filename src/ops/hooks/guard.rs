@@ -111,8 +111,8 @@ pub fn pre_commit(dir: &Path) -> Result<PreCommit> {
 }
 
 /// `reference-transaction`: refuse, in the `prepared` state, any move or deletion of the service
-/// branch that cekops did not make. Moves cekops makes itself go through the git library (which runs no
-/// hooks) or carry [`INTERNAL_ENV`]. A fast-forward of `service` to a commit a remote's
+/// branch that cekops did not make. Moves cekops makes itself go through the git library (which
+/// runs no hooks) or carry [`INTERNAL_ENV`]. A fast-forward of `service` to a commit a remote's
 /// `service` already has (`git pull` on `service`) is allowed: it was approved there.
 pub fn reference_transaction(dir: &Path, state: &str, input: &str) -> Result<Vec<Refusal>> {
     if state != "prepared" || std::env::var_os(INTERNAL_ENV).is_some_and(|v| v == "1") {

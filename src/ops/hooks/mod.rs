@@ -1,5 +1,5 @@
-//! The git hooks: [`install`] writes and removes them (`cekops hooks install|uninstall`), [`guard`]
-//! holds the checks they run (`cekops hook <name>`).
+//! The git hooks: [`install`](mod@install) writes and removes them (`cekops hooks
+//! install|uninstall`), [`guard`](mod@guard) holds the checks they run (`cekops hook <name>`).
 //!
 //! Hook files are small POSIX sh scripts that exec the cekops binary which installed them (with
 //! `cekops` on PATH as the fallback). A hook the user already had is renamed to `<name>.local` and
