@@ -58,12 +58,7 @@ fn parse_args() -> Result<Options, String> {
         params: Params {
             extensions: 100,
             utterances: 1_000_000,
-            max_utterances_per_intent: 1_000,
-            slot_types_per_extension: 8,
-            values_per_type: 200,
-            synonyms_per_value: 2,
-            japanese_every: 4,
-            seed: 1,
+            ..Params::default()
         },
         runs: 5,
         dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-repo"),

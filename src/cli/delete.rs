@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 
 use cekops::ops::delete;
-use cekops::ops::short;
 
 /// Delete an extension's test branch (only when it is neither in service nor under review).
 ///
@@ -20,7 +19,7 @@ pub fn run(ctx: &super::Context, args: &DeleteArgs) -> anyhow::Result<ExitCode> 
     super::out(&format!(
         "deleted `{}` (was {}; record #{}); `cekops restore {}` brings it back\n",
         d.record.branch,
-        short(d.commit),
+        d.commit.short(),
         d.record.number,
         args.id
     ));

@@ -10,7 +10,6 @@ use cekops::ops::Oid;
 use cekops::ops::review;
 use cekops::ops::review::Checked;
 use cekops::ops::review::RecordView;
-use cekops::ops::short;
 use cekops::ops::short_text;
 
 /// The review workflow: request, cancel, approve (fast-forwards `service`), reject, show, list.
@@ -87,7 +86,7 @@ fn invalid(ctx: &super::Context, report: &cekops::diag::Report, commit: Oid) -> 
     super::err(&render::human(report, ctx.color_for(false)));
     refused(format!(
         "commit {} does not pass `validate` with service rules ({} errors); nothing was recorded",
-        short(commit),
+        commit.short(),
         report.errors()
     ))
     .hint(format!(
@@ -167,7 +166,7 @@ pub fn run(ctx: &super::Context, args: &ReviewArgs) -> anyhow::Result<ExitCode> 
                             if d.resumed {
                                 s.push_str("finished an interrupted approval: ");
                             }
-                            s.push_str(&format!("{what} ({}..{})\n", short(before), short(after)));
+                            s.push_str(&format!("{what} ({}..{})\n", before.short(), after.short()));
                         }
                     }
                     for p in &d.updated_checkouts {

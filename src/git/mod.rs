@@ -88,11 +88,6 @@ pub fn short_text(id: &str) -> &str {
     id.get(..ABBREV).unwrap_or(id)
 }
 
-/// The short form of an object id: its first [`ABBREV`] hex digits.
-pub fn short(id: Oid) -> String {
-    id.short()
-}
-
 /// Process-wide libgit2 settings, applied once before the first repository is opened: objects
 /// are not re-hashed on every read (git itself checks hashes in `fsck` and on transfer, not on
 /// each read; re-hashing costs `validate --staged` a tenth of its time).
@@ -142,8 +137,11 @@ impl Repository {
     }
     /// The checked-out branch when it has a commit (`None`: detached HEAD or no commit yet).
     pub fn current_branch(&self) -> Option<String> {
-        self.head_commit()?;
-        self.head_branch()
+        let head = self.raw.head().ok()?;
+        if !head.is_branch() {
+            return None;
+        }
+        head.shorthand().ok().map(str::to_string)
     }
     /// A short description of HEAD: the branch name, or the short commit id when detached.
     pub fn head_name(&self) -> Option<String> {
@@ -151,7 +149,7 @@ impl Repository {
         if head.is_branch() {
             return head.shorthand().ok().map(str::to_string);
         }
-        head.target().map(|o| short(o.into()))
+        head.target().map(|o| Oid(o).short())
     }
     /// The short branch name `rev` names, when it is a local branch (or `HEAD` on one).
     pub fn branch_name_of(&self, rev: &str) -> Option<String> {
@@ -203,9 +201,4 @@ pub fn discover(dir: &Path) -> Result<Repository> {
 pub fn try_discover(dir: &Path) -> Option<Repository> {
     init();
     git2::Repository::discover(dir).ok().map(Repository::wrap)
-}
-
-/// The work-tree root of a non-bare repository.
-pub fn workdir(repo: &Repository) -> Option<std::path::PathBuf> {
-    repo.workdir().map(Path::to_path_buf)
 }

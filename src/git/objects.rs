@@ -82,11 +82,6 @@ pub fn merge_base(repo: &Repository, a: Oid, b: Oid) -> Result<Option<Oid>> {
     }
 }
 
-/// Parse a full hexadecimal object id.
-pub fn parse_oid(text: &str) -> Option<Oid> {
-    Oid::parse(text)
-}
-
 /// The id of the tree at `path` (a folder) in a commit, `None` when there is no such folder.
 pub fn subtree(repo: &Repository, commit: Oid, path: &str) -> Result<Option<Oid>> {
     let root = find_commit(repo, commit)?.tree()?;

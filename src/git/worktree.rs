@@ -39,16 +39,6 @@ pub fn init(dir: &Path, initial_branch: &str) -> Result<Repository> {
         .with_context(|| format!("cannot create a git repository in `{}`", dir.display()))
 }
 
-/// The commit HEAD points at (`None` in a repository without commits).
-pub fn head_commit(repo: &Repository) -> Option<Oid> {
-    repo.head_commit()
-}
-
-/// A short description of HEAD: the branch name, or the commit for a detached HEAD.
-pub fn head_name(repo: &Repository) -> Option<String> {
-    repo.head_name()
-}
-
 /// Uncommitted work in the work tree, in the form `git status --short` shows it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Changes {

@@ -504,42 +504,23 @@ mod tests {
         assert_eq!(days_from_monday(d(2026, 1, 1)), 3);
         assert_eq!(days_from_monday(d(2026, 1, 5)), 0);
         assert_eq!(days_from_monday(d(2026, 1, 4)), 6);
-        assert_eq!(
-            add_days(d(2024, 2, 29), 1).map(iso_date).unwrap(),
-            "2024-03-01"
-        );
-        assert_eq!(
-            add_days(d(2025, 2, 28), 1).map(iso_date).unwrap(),
-            "2025-03-01"
-        );
-        assert_eq!(
-            add_days(d(2025, 12, 31), 1).map(iso_date).unwrap(),
-            "2026-01-01"
-        );
-        assert_eq!(
-            add_days(d(2026, 1, 1), -1).map(iso_date).unwrap(),
-            "2025-12-31"
-        );
-        assert_eq!(
-            add_months(d(2026, 1, 31), 1).map(iso_date).unwrap(),
-            "2026-02-28"
-        );
-        assert_eq!(
-            add_months(d(2024, 1, 31), 1).map(iso_date).unwrap(),
-            "2024-02-29"
-        );
-        assert_eq!(
-            add_months(d(2024, 2, 29), 12).map(iso_date).unwrap(),
-            "2025-02-28"
-        );
-        assert_eq!(
-            add_months(d(2026, 3, 31), -1).map(iso_date).unwrap(),
-            "2026-02-28"
-        );
-        assert_eq!(
-            add_months(d(2025, 12, 15), 1).map(iso_date).unwrap(),
-            "2026-01-15"
-        );
+        for ((y, m, day), n, want) in [
+            ((2024, 2, 29), 1, "2024-03-01"),
+            ((2025, 2, 28), 1, "2025-03-01"),
+            ((2025, 12, 31), 1, "2026-01-01"),
+            ((2026, 1, 1), -1, "2025-12-31"),
+        ] {
+            assert_eq!(add_days(d(y, m, day), n).map(iso_date).unwrap(), want);
+        }
+        for ((y, m, day), n, want) in [
+            ((2026, 1, 31), 1, "2026-02-28"),
+            ((2024, 1, 31), 1, "2024-02-29"),
+            ((2024, 2, 29), 12, "2025-02-28"),
+            ((2026, 3, 31), -1, "2026-02-28"),
+            ((2025, 12, 15), 1, "2026-01-15"),
+        ] {
+            assert_eq!(add_months(d(y, m, day), n).map(iso_date).unwrap(), want);
+        }
         assert_eq!(iso_date(d(1, 1, 1)), "0001-01-01");
         assert!(date(2025, 2, 29).is_none());
         assert!(date(1900, 2, 29).is_none());

@@ -11,7 +11,6 @@ use super::chart::Chart;
 use crate::error::usage;
 use crate::git::Oid;
 use crate::git::objects;
-use crate::git::short;
 use crate::model::Action;
 use crate::model::Record;
 use crate::model::RecordKind;
@@ -94,7 +93,7 @@ fn check_policy(chart: &Chart, r: &Record, before: Oid, out: &mut Vec<Finding>, 
                     r.extension,
                     r.number,
                     a.email,
-                    short(before)
+                    before.short()
                 ),
             });
             continue;
@@ -119,7 +118,7 @@ fn check_policy(chart: &Chart, r: &Record, before: Oid, out: &mut Vec<Finding>, 
                 "record {}/{} has {count} valid approvals; the policy at {} requires {required}",
                 r.extension,
                 r.number,
-                short(before)
+                before.short()
             ),
         });
     }
@@ -162,8 +161,8 @@ pub fn audit_chart(chart: &Chart, rev: Option<&str>, stop_at: Option<Oid>) -> Re
             let Some(ev) = r.events.iter().rev().find(|e| e.action == Action::Approve) else {
                 continue;
             };
-            let before = ev.service_before.as_deref().and_then(objects::parse_oid);
-            let after = ev.service_after.as_deref().and_then(objects::parse_oid);
+            let before = ev.service_before.as_deref().and_then(Oid::parse);
+            let after = ev.service_after.as_deref().and_then(Oid::parse);
             if let (Some(b), Some(a)) = (before, after) {
                 moves.insert(a, (r, b));
             }
@@ -183,7 +182,7 @@ pub fn audit_chart(chart: &Chart, rev: Option<&str>, stop_at: Option<Oid>) -> Re
                     "record {}/{} approved {} but `{rev_name}` does not contain it (an interrupted approval, or `{rev_name}` was reset)",
                     r.extension,
                     r.number,
-                    short(*after)
+                    after.short()
                 ),
             });
         }
@@ -222,9 +221,9 @@ pub fn audit_chart(chart: &Chart, rev: Option<&str>, stop_at: Option<Oid>) -> Re
                         commit: Some(c.to_string()),
                         message: format!(
                             "stop commit {} does more than remove `extensions/{}/` from {}",
-                            short(c),
+                            c.short(),
                             r.extension,
-                            short(before)
+                            before.short()
                         ),
                     });
                 }
@@ -252,8 +251,8 @@ pub fn audit_chart(chart: &Chart, rev: Option<&str>, stop_at: Option<Oid>) -> Re
                     commit: Some(c.to_string()),
                     message: format!(
                         "approved commit {} is not a fast-forward of {} (the service commit recorded before it)",
-                        short(c),
-                        short(before)
+                        c.short(),
+                        before.short()
                     ),
                 });
                 cur = info.parents.first().copied();
@@ -274,7 +273,7 @@ pub fn audit_chart(chart: &Chart, rev: Option<&str>, stop_at: Option<Oid>) -> Re
             commit: Some(c.to_string()),
             message: format!(
                 "commit {} (\"{}\" by {author}) is on `{rev_name}` without an approved review or stop",
-                short(c),
+                c.short(),
                 info.summary
             ),
         });

@@ -52,29 +52,50 @@ pub enum Scope {
     Mixed(Vec<String>),
 }
 
-fn read_config_at(repo: &Repository, commit: Oid, branch: &str) -> Result<Option<RepoConfig>> {
+// ---------------------------------------------------------------------------------------------
+// Repository settings (`cekops.toml`) as git holds them: this module is their only reader from
+// git objects. Each reader names its fallback; all but `config_at_checked` share `parse_at`.
+
+/// Why a commit's `cekops.toml` is not usable settings.
+enum Invalid {
+    NotUtf8,
+    /// The TOML parser's message.
+    Toml(String),
+}
+
+/// `cekops.toml` in a commit: `None` when there is no such file, else the settings or why they
+/// cannot be read.
+fn parse_at(repo: &Repository, commit: Oid) -> Result<Option<Result<RepoConfig, Invalid>>> {
     let Some(bytes) = objects::read_file(repo, commit, "cekops.toml")? else {
         return Ok(None);
     };
-    let text = String::from_utf8(bytes).map_err(|_| {
-        refused(format!("`cekops.toml` on `{branch}` is not UTF-8 text"))
-            .hint("fix it through a config review (a test branch that changes only repository-level files)")
-    })?;
-    let cfg: RepoConfig = toml::from_str(&text).map_err(|e| {
-        refused(format!(
-            "`cekops.toml` on `{branch}` is not valid: {}",
-            e.message().trim()
+    let Ok(text) = String::from_utf8(bytes) else {
+        return Ok(Some(Err(Invalid::NotUtf8)));
+    };
+    Ok(Some(toml::from_str(&text).map_err(|e| {
+        Invalid::Toml(e.message().trim().to_string())
+    })))
+}
+
+/// The settings in a commit of `branch`, strictly: a file that is not valid settings is refused.
+fn read_config_at(repo: &Repository, commit: Oid, branch: &str) -> Result<Option<RepoConfig>> {
+    match parse_at(repo, commit)? {
+        None => Ok(None),
+        Some(Ok(cfg)) => Ok(Some(cfg)),
+        Some(Err(Invalid::NotUtf8)) => Err(refused(format!(
+            "`cekops.toml` on `{branch}` is not UTF-8 text"
+        ))
+        .hint("fix it through a config review (a test branch that changes only repository-level files)")
+        .into()),
+        Some(Err(Invalid::Toml(message))) => Err(refused(format!(
+            "`cekops.toml` on `{branch}` is not valid: {message}"
         ))
         .hint(format!(
             "run `cekops validate --rev {branch}` for details; fix it through a config review"
         ))
-    })?;
-    Ok(Some(cfg))
+        .into()),
+    }
 }
-
-// ---------------------------------------------------------------------------------------------
-// Repository settings (`cekops.toml`) as git holds them: this module is their only reader from
-// git objects. Each reader names its fallback.
 
 /// The repository settings in a commit, checked against the schema like `validate` checks them
 /// (`None`: no file, not UTF-8, or not valid).
@@ -93,24 +114,22 @@ pub fn config_at_checked(repo: &Repository, commit: Oid) -> Option<RepoConfig> {
 /// The settings on the service branch's commit for registering an extension: the defaults when
 /// there is no `cekops.toml`, refused when it is not valid.
 pub fn config_for_new(repo: &Repository, commit: Oid, service: &str) -> Result<RepoConfig> {
-    Ok(match objects::read_file(repo, commit, "cekops.toml")? {
-        Some(bytes) => String::from_utf8(bytes)
-            .ok()
-            .and_then(|t| toml::from_str::<RepoConfig>(&t).ok())
-            .ok_or_else(|| {
-                refused(format!("`cekops.toml` on `{service}` is not valid"))
-                    .hint(format!("run `cekops validate --rev {service}` to see why"))
-            })?,
-        None => RepoConfig::default(),
-    })
+    match parse_at(repo, commit)? {
+        None => Ok(RepoConfig::default()),
+        Some(Ok(cfg)) => Ok(cfg),
+        Some(Err(_)) => Err(
+            refused(format!("`cekops.toml` on `{service}` is not valid"))
+                .hint(format!("run `cekops validate --rev {service}` to see why"))
+                .into(),
+        ),
+    }
 }
 
 /// The repository settings in a commit, leniently: `None` when the commit has no `cekops.toml`
 /// or it is not valid (callers then fall back to the defaults). [`Chart`] reads the settings
 /// on `service` strictly instead.
 pub fn config_at(repo: &Repository, commit: Oid) -> Option<RepoConfig> {
-    let bytes = objects::read_file(repo, commit, "cekops.toml").ok()??;
-    toml::from_str(std::str::from_utf8(&bytes).ok()?).ok()
+    parse_at(repo, commit).ok()??.ok()
 }
 
 impl Chart {

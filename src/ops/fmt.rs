@@ -227,7 +227,7 @@ fn targets(path: &Path) -> Result<Vec<PathBuf>> {
         path
     } else {
         git::try_discover(&path)
-            .and_then(|r| git::workdir(&r))
+            .and_then(|r| r.workdir().map(Path::to_path_buf))
             .and_then(|w| w.canonicalize().ok())
             .unwrap_or(path)
     };

@@ -36,7 +36,7 @@ pub fn work_root(dir: &Path) -> Result<PathBuf> {
         }
     }
     if let Some(repo) = git::try_discover(&canon)
-        && let Some(wd) = git::workdir(&repo)
+        && let Some(wd) = repo.workdir().map(Path::to_path_buf)
     {
         return Ok(wd);
     }
@@ -265,7 +265,7 @@ pub struct AlexaDone {
 
 /// Branch names from the work tree's `cekops.toml` (defaults when there is none).
 fn config(repo: &git::Repository) -> Result<RepoConfig> {
-    let Some(wd) = git::workdir(repo) else {
+    let Some(wd) = repo.workdir().map(Path::to_path_buf) else {
         return Ok(RepoConfig::default());
     };
     let path = wd.join("cekops.toml");

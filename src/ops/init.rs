@@ -189,7 +189,7 @@ pub fn init(opts: &InitOptions) -> Result<InitReport> {
         .hint("nothing was written; if this is already a cekops repository, run `cekops validate`, otherwise move those files away first")
         .into());
     }
-    let head = repo.as_ref().and_then(worktree::head_commit);
+    let head = repo.as_ref().and_then(crate::git::Repository::head_commit);
     if let Some(repo) = &repo {
         if refs::branch_exists(repo, service) {
             return Err(refused(format!("branch `{service}` already exists"))
@@ -252,7 +252,7 @@ pub fn init(opts: &InitOptions) -> Result<InitReport> {
         Some(r) => r,
         None => worktree::init(dir, service)?,
     };
-    let based_on = head.and_then(|_| worktree::head_name(&repo));
+    let based_on = head.and_then(|_| repo.head_name());
     let base_tree = match head {
         Some(h) => Some(objects::tree_of(&repo, h)?),
         None => None,

@@ -27,7 +27,5 @@ pub mod watch;
 
 /// Commit ids as the operations report them (the CLI shows them with `Oid::short`).
 pub use crate::git::Oid;
-/// The short form of a commit id.
-pub use crate::git::short;
 /// The short form of a commit id held as text (a record's `commit`).
 pub use crate::git::short_text;

@@ -89,7 +89,7 @@ fn id_problem(id: &str) -> Option<(String, String)> {
 /// The service branch name: from `cekops.toml` in the checked-out commit when it names one, else
 /// `service`.
 fn service_branch_name(repo: &git::Repository) -> String {
-    worktree::head_commit(repo)
+    repo.head_commit()
         .and_then(|h| super::chart::config_at(repo, h))
         .map(|c| c.branches.service.value)
         .unwrap_or_else(|| "service".to_string())

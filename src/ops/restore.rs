@@ -50,7 +50,7 @@ pub fn restore(dir: &Path, id: &str) -> Result<Restored> {
                 .into(),
         );
     };
-    let commit = del.commit.as_deref().and_then(objects::parse_oid);
+    let commit = del.commit.as_deref().and_then(Oid::parse);
     let Some(commit) = commit.filter(|c| objects::has_commit(&chart.repo, *c)) else {
         return Err(refused(format!(
             "the commit deleted by record #{} of `{id}` is not in this repository",

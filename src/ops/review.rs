@@ -18,7 +18,6 @@ use crate::git::Oid;
 use crate::git::identity::Identity;
 use crate::git::objects;
 use crate::git::refs::RefUpdate;
-use crate::git::short;
 use crate::git::short_text;
 use crate::git::worktree;
 use crate::model::Action;
@@ -497,7 +496,7 @@ fn stop_commit(chart: &Chart, record: &Record, actor: &Identity) -> Result<Oid> 
 fn check_reviewable(chart: &Chart, record: &Record) -> Result<Oid> {
     let id = &record.extension;
     let branch = chart.test_name(id);
-    let pinned = record.commit.as_deref().and_then(objects::parse_oid);
+    let pinned = record.commit.as_deref().and_then(Oid::parse);
     let Some(pinned) = pinned else {
         return Err(refused(format!(
             "record `{id}/{}.toml` names no valid commit",
@@ -523,7 +522,7 @@ fn check_reviewable(chart: &Chart, record: &Record) -> Result<Oid> {
         return Err(refused(format!(
             "`{}` already points at the reviewed commit {}, but no approval moved it there",
             chart.service_name(),
-            short(tip)
+            tip.short()
         ))
         .hint(format!(
             "it was moved outside cekops: run `cekops audit`, then cancel this review (`cekops review cancel {id}`)"
@@ -570,8 +569,8 @@ fn stale_error(chart: &Chart, record: &Record, pinned: Oid, tip: Oid) -> anyhow:
         "review #{} of `{id}` is stale: `{}` moved from the reviewed commit {} to {} while under review",
         record.number,
         chart.test_name(id),
-        short(pinned),
-        short(tip)
+        pinned.short(),
+        tip.short()
     ))
     .hint(format!(
         "cancel the review (`cekops review cancel {id}`) and request a new one for the current commit"
@@ -591,8 +590,8 @@ fn resume_interrupted(chart: &Chart, id: &str, actor: &Identity) -> Result<Optio
     let Some(last) = record.events.last() else {
         return Ok(None);
     };
-    let before = last.service_before.as_deref().and_then(objects::parse_oid);
-    let after = last.service_after.as_deref().and_then(objects::parse_oid);
+    let before = last.service_before.as_deref().and_then(Oid::parse);
+    let after = last.service_after.as_deref().and_then(Oid::parse);
     let (Some(before), Some(after)) = (before, after) else {
         return Ok(None);
     };
@@ -675,7 +674,7 @@ fn view(chart: &Chart, record: Record) -> Result<RecordView> {
         && matches!(record.kind, RecordKind::Review | RecordKind::ConfigReview)
     {
         let tip = chart.test_tip(&record.extension)?;
-        let pinned = record.commit.as_deref().and_then(objects::parse_oid);
+        let pinned = record.commit.as_deref().and_then(Oid::parse);
         stale = tip.is_none() || tip != pinned;
         if let Some(t) = tip
             && !stale

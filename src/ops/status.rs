@@ -200,8 +200,8 @@ fn moved_pair(r: &Record) -> Option<(Oid, Oid)> {
         .rev()
         .find(|e| e.action == Action::Approve)?;
     Some((
-        objects::parse_oid(e.service_before.as_deref()?)?,
-        objects::parse_oid(e.service_after.as_deref()?)?,
+        Oid::parse(e.service_before.as_deref()?)?,
+        Oid::parse(e.service_after.as_deref()?)?,
     ))
 }
 
@@ -330,7 +330,7 @@ pub fn status(dir: &Path, only: Option<&str>) -> Result<StatusReport> {
         let review = match &h.open {
             Some(r) => {
                 let req = r.request();
-                let pinned = r.commit.as_deref().and_then(objects::parse_oid);
+                let pinned = r.commit.as_deref().and_then(Oid::parse);
                 let reviewable = matches!(r.kind, RecordKind::Review | RecordKind::ConfigReview);
                 let stale = reviewable && (tip.is_none() || tip != pinned);
                 let needs_sync = reviewable
@@ -458,7 +458,7 @@ fn consistency_notes(
             message: format!(
                 "approval #{number} of `{id}` is recorded but `{}` did not move to {} (the approval was interrupted)",
                 chart.service_name(),
-                crate::git::short(*after)
+                after.short()
             ),
             hint: Some(format!(
                 "a reviewer finishes it with `cekops review approve {id}`"
@@ -484,7 +484,7 @@ fn consistency_notes(
                 None => format!(
                     "`{}` is at {}, which no approval record explains",
                     chart.service_name(),
-                    crate::git::short(chart.service)
+                    chart.service.short()
                 ),
             },
             hint: Some(

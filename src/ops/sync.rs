@@ -68,7 +68,7 @@ pub fn sync(dir: &Path, id: &str) -> Result<Synced> {
         if c.parents.len() > 1 {
             return Err(refused(format!(
                 "`{branch}` contains a merge commit ({}); sync replays linear history only; nothing was changed",
-                crate::git::short(c.id)
+                c.id.short()
             ))
             .hint(format!(
                 "rebase it by hand: `git rebase {} {branch}`",

@@ -77,7 +77,7 @@ fn resolve_dir(path: &Path, ids: &mut Vec<String>) -> Result<PathBuf> {
         return Ok(canon);
     }
     if let Some(repo) = git::try_discover(&canon) {
-        return match git::workdir(&repo) {
+        return match repo.workdir().map(Path::to_path_buf) {
             Some(wd) => Ok(wd),
             None => Err(bare(path).into()),
         };
@@ -114,7 +114,7 @@ pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome> {
         }
         Source::Staged(path) => {
             let repo = git::discover(path)?;
-            if git::workdir(&repo).is_none() {
+            if repo.workdir().is_none() {
                 return Err(bare(path).into());
             }
             let staged = git::snapshot::staged_paths(&repo)?;

@@ -108,7 +108,7 @@ impl Watch {
     /// no `extensions/` folder.
     pub fn open(opts: &WatchOptions) -> Result<Watch> {
         let dir = &opts.dir;
-        let root = match git::try_discover(dir).and_then(|r| git::workdir(&r)) {
+        let root = match git::try_discover(dir).and_then(|r| r.workdir().map(Path::to_path_buf)) {
             Some(wd) if !dir.join("cekops.toml").exists() && !dir.join("extensions").is_dir() => wd,
             _ => dir.canonicalize()?,
         };

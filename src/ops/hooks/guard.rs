@@ -26,10 +26,6 @@ use crate::ops::validate::validate;
 // ---------------------------------------------------------------------------------------------
 // The checks.
 
-fn short(id: Oid) -> String {
-    crate::git::short(id)
-}
-
 /// A ref value as git writes it in hook input: an object id, the zero id for "none", or
 /// `ref:<target>` for a symbolic ref.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -158,7 +154,7 @@ pub fn reference_transaction(dir: &Path, state: &str, input: &str) -> Result<Vec
                 (!(ff && upstream)).then(|| {
                     Refusal::new(
                         name,
-                        format!("{} (refused {} -> {})", protected(), short(cur), short(n)),
+                        format!("{} (refused {} -> {})", protected(), cur.short(), n.short()),
                     )
                     .hint(format!(
                         "commit on a test branch and run `cekops review request <ID>`; `cekops review approve <ID>` moves `{service}`, and `cekops fetch` follows the remote's"
@@ -288,8 +284,8 @@ pub fn pre_push(dir: &Path, input: &str) -> Result<Vec<Refusal>> {
                         l.remote_ref,
                         format!(
                             "`{protected}` on the remote would not be fast-forwarded ({} -> {})",
-                            short(remote),
-                            short(local)
+                            remote.short(),
+                            local.short()
                         ),
                     )
                     .hint("fetch first (`cekops fetch`): history on the remote is never rewritten"),
@@ -435,8 +431,8 @@ fn check_records_move(
                 l.name,
                 format!(
                     "`{records}` is append-only: {} does not contain {} (history would be rewritten)",
-                    short(new),
-                    short(old)
+                    new.short(),
+                    old.short()
                 ),
             )
             .hint("fetch the records branch and add to it (`cekops fetch`, then run the command again)"),
@@ -479,8 +475,8 @@ fn check_service_move(chart: &Chart, l: &ReceiveLine<'_>) -> Result<Option<Refus
                 l.name,
                 format!(
                     "`{service}` moves only by fast-forward: {} does not contain {}",
-                    short(new),
-                    short(old)
+                    new.short(),
+                    old.short()
                 ),
             )
             .hint(format!(
