@@ -96,19 +96,39 @@ mod tests {
 
     use super::*;
 
-    /// Every library value has a spelling here and back (a new library variant fails to compile
-    /// in the `From` impls; this checks the names stay the ones the library prints).
+    /// The spelling of each value is the library variant it maps to (`reference-transaction` →
+    /// `ReferenceTransaction`), so a swapped arm in a `From` impl fails here; a new library
+    /// variant fails to compile in the `From` impls.
+    fn spelled_as(name: &str, library: impl std::fmt::Debug) {
+        let camel: String = name
+            .split('-')
+            .map(|w| w[..1].to_uppercase() + &w[1..])
+            .collect();
+        assert_eq!(camel, format!("{library:?}"), "`{name}`");
+    }
+
     #[test]
     fn spellings_match_the_library() {
-        for h in Hook::value_variants() {
-            let name = h.to_possible_value().unwrap().get_name().to_string();
-            assert_eq!(ops::hooks::Hook::from(*h).name(), name);
+        let name = |v: clap::builder::PossibleValue| v.get_name().to_string();
+        for v in Stage::value_variants() {
+            spelled_as(
+                &name(v.to_possible_value().unwrap()),
+                rules::Stage::from(*v),
+            );
         }
-        for c in Ci::value_variants() {
-            let name = c.to_possible_value().unwrap().get_name().to_string();
-            assert!(ops::ci::Ci::from(*c).path().contains(&name));
+        for v in Format::value_variants() {
+            spelled_as(
+                &name(v.to_possible_value().unwrap()),
+                render::Format::from(*v),
+            );
         }
-        assert_eq!(Stage::value_variants().len(), 2);
-        assert_eq!(Format::value_variants().len(), 4);
+        for v in Ci::value_variants() {
+            spelled_as(&name(v.to_possible_value().unwrap()), ops::ci::Ci::from(*v));
+        }
+        for v in Hook::value_variants() {
+            let n = name(v.to_possible_value().unwrap());
+            assert_eq!(ops::hooks::Hook::from(*v).name(), n);
+            spelled_as(&n, ops::hooks::Hook::from(*v));
+        }
     }
 }
