@@ -7,6 +7,10 @@ use cekops::error::usage;
 
 /// Print or write the JSON Schemas of every file kind (generated from cekops's own types).
 ///
+/// Printed, they form one JSON document: an object from each schema's file name
+/// (`extension.schema.json`, …) to the schema, e.g. `cekops schema | jq '."store.schema.json"'`.
+/// `--write` writes one file per schema.
+///
 /// Editors (taplo / Even Better TOML) use them through a `#:schema` comment at the top of a file.
 #[derive(Debug, clap::Args)]
 pub struct SchemaArgs {
@@ -55,10 +59,6 @@ pub fn run(ctx: &super::Context, args: &SchemaArgs) -> anyhow::Result<ExitCode> 
         ));
         return Ok(ExitCode::from(1));
     }
-    let mut s = String::new();
-    for (name, text) in &all {
-        s.push_str(&format!("// {name}\n{text}"));
-    }
-    super::out(&s);
+    super::out(&cekops::ops::schema::document());
     Ok(ExitCode::SUCCESS)
 }

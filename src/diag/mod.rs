@@ -17,12 +17,14 @@ pub use files::Position;
 pub use files::SourceMap;
 use serde::Serialize;
 
-/// How serious a finding is. Errors make `validate` exit 1; warnings do not.
+/// How serious a finding is. Errors make `validate` exit 1; warnings and information do not.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
     Warning,
+    /// Guidance that never fails a build (e.g. the design guide's utterance counts).
+    Info,
 }
 
 impl Severity {
@@ -30,6 +32,7 @@ impl Severity {
         match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Info => "info",
         }
     }
 }
@@ -136,7 +139,17 @@ impl Report {
         self.diagnostics.iter().filter(|d| d.is_error()).count()
     }
     pub fn warnings(&self) -> usize {
-        self.diagnostics.len() - self.errors()
+        self.count(Severity::Warning)
+    }
+    /// Information-level findings (guidance; they never fail a build).
+    pub fn infos(&self) -> usize {
+        self.count(Severity::Info)
+    }
+    fn count(&self, severity: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
     }
     /// Sort by file, position, code: the order every renderer prints in.
     pub fn sort(&mut self) {

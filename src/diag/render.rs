@@ -45,6 +45,7 @@ fn level(sev: Severity) -> Level<'static> {
     match sev {
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
+        Severity::Info => Level::INFO,
     }
 }
 
@@ -153,11 +154,11 @@ pub fn human(report: &Report, color: bool) -> String {
         let _ = writeln!(out, "{}", renderer.render(&[group]));
         out.push('\n');
     }
-    let (e, w) = (report.errors(), report.warnings());
+    let (e, w, i) = (report.errors(), report.warnings(), report.infos());
     if e == 0 && w == 0 {
-        out.push_str("no problems found\n");
+        out.push_str("no problems found");
     } else {
-        let _ = writeln!(
+        let _ = write!(
             out,
             "{} error{}, {} warning{}",
             e,
@@ -166,6 +167,10 @@ pub fn human(report: &Report, color: bool) -> String {
             if w == 1 { "" } else { "s" }
         );
     }
+    if i > 0 {
+        let _ = write!(out, " ({i} info)");
+    }
+    out.push('\n');
     out
 }
 
@@ -181,7 +186,7 @@ fn position_json(report: &Report, loc: &Location) -> serde_json::Value {
     })
 }
 
-/// The json format: `{version, diagnostics: [...], summary: {errors, warnings}}`.
+/// The json format: `{version, diagnostics: [...], summary: {errors, warnings, infos}}`.
 pub fn json(report: &Report) -> String {
     let diags: Vec<_> = report
         .diagnostics
@@ -211,7 +216,7 @@ pub fn json(report: &Report) -> String {
         "version": JSON_VERSION,
         "tool": "cekops",
         "diagnostics": diags,
-        "summary": { "errors": report.errors(), "warnings": report.warnings() },
+        "summary": { "errors": report.errors(), "warnings": report.warnings(), "infos": report.infos() },
     });
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
@@ -234,6 +239,7 @@ pub fn github(report: &Report) -> String {
         let cmd = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Info => "notice",
         };
         let mut props = Vec::new();
         if let Some(loc) = &d.location {
@@ -263,6 +269,14 @@ pub fn github(report: &Report) -> String {
     out
 }
 
+/// SARIF levels: `note` is SARIF's name for information.
+fn sarif_level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Info => "note",
+        other => other.as_str(),
+    }
+}
+
 /// The sarif format: a SARIF 2.1.0 log with one run and one rule per code.
 pub fn sarif(report: &Report) -> String {
     let mut used: Vec<Code> = report.diagnostics.iter().map(|d| d.code).collect();
@@ -275,7 +289,7 @@ pub fn sarif(report: &Report) -> String {
                 "id": c.as_str(),
                 "name": c.as_str(),
                 "shortDescription": { "text": c.summary() },
-                "defaultConfiguration": { "level": c.severity().as_str() },
+                "defaultConfiguration": { "level": sarif_level(c.severity()) },
             })
         })
         .collect();
@@ -291,7 +305,7 @@ pub fn sarif(report: &Report) -> String {
             let mut r = json!({
                 "ruleId": d.code.as_str(),
                 "ruleIndex": used.iter().position(|c| *c == d.code).unwrap_or(0),
-                "level": d.severity.as_str(),
+                "level": sarif_level(d.severity),
                 "message": { "text": text },
             });
             if let Some(loc) = &d.location {

@@ -187,8 +187,107 @@ fn schema_diagnostic(
             }
             sink.push(d);
         }
-        _ => {
+        K::AnyOf { context } | K::OneOfNotValid { context } => {
+            // An optional table (`Option<T>` is `anyOf: [T, null]`) or an enum (`oneOf` of
+            // constants): report what is wrong inside the branch that was meant, at its key or
+            // value, rather than one error at the table header with the table dumped as JSON.
+            let same_place = |e: &jsonschema::ValidationError<'_>| {
+                e.instance_path().as_str() == err.instance_path().as_str()
+            };
+            let meant: Vec<&Vec<jsonschema::ValidationError<'static>>> = context
+                .iter()
+                .filter(|branch| {
+                    !branch.iter().all(|e| {
+                        same_place(e) && matches!(e.kind(), K::Type { .. } | K::Constant { .. })
+                    })
+                })
+                .collect();
+            if let [branch] = meant.as_slice() {
+                for e in branch.iter() {
+                    schema_diagnostic(kind, path, _text, table, e, sink);
+                }
+                return;
+            }
+            let choices: Vec<String> = context
+                .iter()
+                .flatten()
+                .filter_map(|e| match e.kind() {
+                    K::Constant { expected_value } => Some(format!("`{}`", display_json(expected_value))),
+                    K::Enum { options } => options.as_array().map(|a| {
+                        a.iter()
+                            .map(|v| format!("`{}`", display_json(v)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }),
+                    _ => None,
+                })
+                .collect();
+            if choices.is_empty() {
+                other_diagnostic(kind, path, table, &segments, err, sink);
+                return;
+            }
             let span = locate(table, &segments, false).unwrap_or(0..0);
+            let got = display_json(err.instance());
+            let mut d = Diagnostic::new(
+                Code::SchemaViolation,
+                format!("`{}`: `{got}` is not one of {}", segments.join("."), choices.join(", ")),
+            )
+            .at(path, span)
+            .label("not an allowed value");
+            let cands: Vec<String> = choices.iter().map(|c| c.trim_matches('`').to_string()).collect();
+            if let Some(best) = closest(&got, &cands) {
+                d = d.hint(format!("did you mean `{best}`?"));
+            } else if let Some(desc) = describe(kind.schema(), &segments) {
+                d = d.hint(first_sentence(&desc));
+            }
+            sink.push(d);
+        }
+        K::Enum { options } => {
+            let span = locate(table, &segments, false).unwrap_or(0..0);
+            let got = display_json(err.instance());
+            let cands: Vec<String> = options
+                .as_array()
+                .map(|a| a.iter().map(display_json).collect())
+                .unwrap_or_default();
+            let mut d = Diagnostic::new(
+                Code::SchemaViolation,
+                format!(
+                    "`{}`: `{got}` is not one of {}",
+                    segments.join("."),
+                    cands.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+                ),
+            )
+            .at(path, span)
+            .label("not an allowed value");
+            if let Some(best) = closest(&got, &cands) {
+                d = d.hint(format!("did you mean `{best}`?"));
+            }
+            sink.push(d);
+        }
+        _ => other_diagnostic(kind, path, table, &segments, err, sink),
+    }
+}
+
+/// A JSON value as the user wrote it: strings without quotes.
+fn display_json(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Any other schema error, located at the value it concerns.
+fn other_diagnostic(
+    kind: FileKind,
+    path: &str,
+    table: &DeTable<'_>,
+    segments: &[String],
+    err: &jsonschema::ValidationError<'_>,
+    sink: &mut Report,
+) {
+    {
+        {
+            let span = locate(table, segments, false).unwrap_or(0..0);
             let key = if segments.is_empty() {
                 String::new()
             } else {
@@ -199,7 +298,7 @@ fn schema_diagnostic(
                 format!("{key}{}", schema_message(err)),
             )
             .at(path, span);
-            if let Some(desc) = describe(kind.schema(), &segments) {
+            if let Some(desc) = describe(kind.schema(), segments) {
                 d = d.hint(first_sentence(&desc));
             }
             sink.push(d);

@@ -21,3 +21,16 @@ pub fn all() -> Vec<(&'static str, String)> {
     ));
     out
 }
+
+/// Every schema as one JSON document (what `cekops schema` prints): an object from each file name
+/// to its schema, in the order of [`all`], pretty-printed with a final newline.
+pub fn document() -> String {
+    let mut map = serde_json::Map::new();
+    for (name, text) in all() {
+        let value: serde_json::Value = serde_json::from_str(&text).expect("generated schema is JSON");
+        map.insert(name.to_string(), value);
+    }
+    let mut text = serde_json::to_string_pretty(&serde_json::Value::Object(map)).expect("schema serializes");
+    text.push('\n');
+    text
+}

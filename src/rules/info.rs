@@ -96,6 +96,19 @@ pub fn check(ctx: &mut Ctx<'_>) {
             .hint("remove it, or set `language = \"ja-JP\"`"),
         );
     }
+    check_name_reading(ctx, &path);
+    // §1.1: the extension name obeys the naming rules too.
+    if let Some(word) = naming_violation(lang, &info.name.value) {
+        ctx.push(
+            Diagnostic::new(
+                Code::NameReserved,
+                format!("extension name `{}` contains `{word}`", info.name.value),
+            )
+            .at(path.clone(), info.name.span.clone())
+            .label("wake word, start/stop word, built-in-skill phrase or particle")
+            .hint("the skill name follows the invocation-name rules: no Clova wake word, start/stop phrases, built-in-skill phrases or connecting particles"),
+        );
+    }
     // invocation names
     let names = &info.invocation_names;
     let max = lang::max_invocation_names(lang);
@@ -142,6 +155,29 @@ pub fn check(ctx: &mut Ctx<'_>) {
                 .hint("a name must not contain Clova's wake word, start/stop phrases or the particles used around it; it must read naturally in \"ask <name> to …\""),
             );
         }
+        if let Some(phrase) = builtin_skill_phrase(lang, &n.value) {
+            ctx.push(
+                Diagnostic::new(
+                    Code::InvocationNameBuiltinSkill,
+                    format!("invocation name `{}` contains `{phrase}`, which starts a built-in skill", n.value),
+                )
+                .at(path.clone(), n.span.clone())
+                .hint("Clova answers such phrases itself (weather, news, music, alarms); choose a name of your own (spec §1.1)"),
+            );
+        }
+        if let Some(particle) = trailing_particle(lang, &n.value) {
+            ctx.push(
+                Diagnostic::new(
+                    Code::InvocationNameParticle,
+                    format!("invocation name `{}` ends in the particle `{particle}`", n.value),
+                )
+                .at(path.clone(), n.span.clone())
+                .hint(format!(
+                    "users add the particle themselves (\"{}{particle} …\"); drop it from the name (spec §1.1)",
+                    n.value.trim().trim_end_matches(particle).trim_end()
+                )),
+            );
+        }
         if let Some((_, first)) = seen.iter().find(|(s, _)| *s == sq) {
             ctx.push(
                 Diagnostic::new(
@@ -154,6 +190,27 @@ pub fn check(ctx: &mut Ctx<'_>) {
             );
         } else {
             seen.push((sq, n.span.clone()));
+        }
+    }
+    if lang == Language::Japanese
+        && let Some((main, subs)) = names.value.split_first()
+        && !main.value.trim().is_empty()
+    {
+        for sub in subs {
+            if !sub.value.trim().is_empty() && !is_variant(&main.value, &sub.value) {
+                ctx.push(
+                    Diagnostic::new(
+                        Code::InvocationNameVariant,
+                        format!(
+                            "sub invocation name `{}` is not a variant of the main name `{}`",
+                            sub.value, main.value
+                        ),
+                    )
+                    .at(path.clone(), sub.span.clone())
+                    .related(path.clone(), main.span.clone(), "main invocation name")
+                    .hint("sub names absorb speech-recognition spelling variants of the main name (kana, kanji, width); a different name needs its own extension (spec §1.1)"),
+                );
+            }
         }
     }
     match &info.provider {
@@ -266,5 +323,135 @@ pub fn check(ctx: &mut Ctx<'_>) {
             }
             ctx.push(d);
         }
+    }
+}
+
+/// JP skill-name reading (spec §1 #3b): kana only, and required under service rules.
+fn check_name_reading(ctx: &mut Ctx<'_>, path: &str) {
+    let Some(info) = &ctx.ext.info else { return };
+    if info.language.value != Language::Japanese {
+        return;
+    }
+    match &info.name_reading {
+        Some(r) if !r.value.trim().is_empty() && !is_kana(&r.value) => {
+            let bad: String = r.value.chars().filter(|c| !is_kana_char(*c)).take(5).collect();
+            ctx.push(
+                Diagnostic::new(
+                    Code::NameReading,
+                    format!("skill-name reading `{}` is not kana (`{bad}`)", r.value),
+                )
+                .at(path, r.span.clone())
+                .hint("write how the name is read aloud in hiragana or katakana, e.g. `らーめんてちょう`"),
+            );
+        }
+        Some(r) if !r.value.trim().is_empty() => {}
+        other if ctx.stage == super::Stage::Service => {
+            let span = other.as_ref().map_or(info.name.span.clone(), |r| r.span.clone());
+            ctx.push(
+                Diagnostic::new(Code::NameReading, "JP skill-name reading (`name_reading`) is missing")
+                    .at(path, span)
+                    .hint(format!(
+                        "add `name_reading = \"<kana>\"`: the TTS pronunciation of `{}`",
+                        info.name.value
+                    )),
+            );
+        }
+        _ => {}
+    }
+}
+
+/// Hiragana, katakana (full and half width), the prolonged-sound mark, middle dot and spaces.
+fn is_kana_char(c: char) -> bool {
+    matches!(c,
+        '\u{3041}'..='\u{309F}'
+        | '\u{30A0}'..='\u{30FF}'
+        | '\u{31F0}'..='\u{31FF}'
+        | '\u{FF66}'..='\u{FF9F}'
+        | '\u{3000}'
+        | '〜'
+    ) || c == ' '
+}
+
+fn is_kana(s: &str) -> bool {
+    s.chars().all(is_kana_char)
+}
+
+/// The wake word, start/stop word, built-in-skill phrase or particle a name contains (§1.1).
+fn naming_violation(lang: Language, name: &str) -> Option<String> {
+    let sq = squash(name);
+    if sq.is_empty() {
+        return None;
+    }
+    lang::reserved_invocation_words(lang)
+        .iter()
+        .find(|w| sq.contains(&squash(w)))
+        .map(|w| w.to_string())
+        .or_else(|| builtin_skill_phrase(lang, name).map(str::to_string))
+        .or_else(|| trailing_particle(lang, name).map(str::to_string))
+}
+
+fn builtin_skill_phrase(lang: Language, name: &str) -> Option<&'static str> {
+    let sq = squash(name);
+    lang::builtin_skill_phrases(lang)
+        .iter()
+        .copied()
+        .find(|p| sq.contains(&squash(p)))
+}
+
+fn trailing_particle(lang: Language, name: &str) -> Option<&'static str> {
+    if lang != Language::Korean {
+        return None;
+    }
+    let name = name.trim();
+    lang::KR_PARTICLES
+        .iter()
+        .copied()
+        .find(|p| name.ends_with(p) && name.chars().count() > p.chars().count())
+}
+
+/// Whether a JP sub invocation name is a spelling variant of the main name: after folding (width,
+/// case, katakana → hiragana) one contains the other, or they share a run of two or more
+/// characters ("拉麺手帳" / "ラーメン手帳" share "手帳"; "らーめんてちょう" / "らーめん手帳"
+/// share "らーめん").
+fn is_variant(main: &str, sub: &str) -> bool {
+    let a: Vec<char> = crate::nlu::normalize::fold(main).chars().filter(|c| !c.is_whitespace()).collect();
+    let b: Vec<char> = crate::nlu::normalize::fold(sub).chars().filter(|c| !c.is_whitespace()).collect();
+    if a.is_empty() || b.is_empty() {
+        return true;
+    }
+    let shorter = a.len().min(b.len());
+    let run = 2.min(shorter);
+    b.windows(run).any(|w| a.windows(run).any(|v| v == w))
+}
+
+#[cfg(test)]
+mod naming {
+    use super::*;
+
+    #[test]
+    fn variants() {
+        assert!(is_variant("ラーメン手帳", "らーめん手帳"));
+        assert!(is_variant("ラーメン手帳", "拉麺手帳"));
+        assert!(is_variant("ラーメン手帳", "ラーメンてちょう"));
+        assert!(!is_variant("ラーメン手帳", "寿司ノート"));
+    }
+
+    #[test]
+    fn kana() {
+        assert!(is_kana("らーめんてちょう"));
+        assert!(is_kana("ラーメン テチョウ"));
+        assert!(!is_kana("Ramen Notebook"));
+        assert!(!is_kana("ラーメン手帳"));
+    }
+
+    #[test]
+    fn particles_and_phrases() {
+        assert_eq!(trailing_particle(Language::Korean, "피자봇에서"), Some("에서"));
+        assert_eq!(trailing_particle(Language::Korean, "피자봇"), None);
+        assert_eq!(trailing_particle(Language::Korean, "에서"), None);
+        assert_eq!(builtin_skill_phrase(Language::Korean, "오늘 날씨 봇"), Some("오늘 날씨"));
+        assert_eq!(builtin_skill_phrase(Language::Japanese, "今日の天気ナビ"), Some("今日の天気"));
+        assert_eq!(naming_violation(Language::Korean, "예제피자 주문하기"), None);
+        assert!(naming_violation(Language::Korean, "클로바 피자").is_some());
     }
 }

@@ -151,3 +151,36 @@ pub fn max_invocation_names(lang: Language) -> usize {
         Language::Japanese => 5,
     }
 }
+
+/// Phrases that trigger Clova's built-in skills (weather, news, music, alarms…): a name that
+/// contains one is rejected at review (spec §1.1, "phrases that trigger built-in skills (\"today's
+/// weather\")"). Compared on lower-case text without spaces.
+pub fn builtin_skill_phrases(lang: Language) -> &'static [&'static str] {
+    match lang {
+        Language::Korean => &[
+            "오늘 날씨",
+            "내일 날씨",
+            "날씨 알려줘",
+            "뉴스 들려줘",
+            "음악 틀어줘",
+            "노래 틀어줘",
+            "알람 맞춰줘",
+            "타이머 맞춰줘",
+            "today's weather",
+        ],
+        Language::Japanese => &[
+            "今日の天気",
+            "明日の天気",
+            "天気を教えて",
+            "ニュースを読んで",
+            "音楽をかけて",
+            "アラームをセット",
+            "タイマーをセット",
+            "today's weather",
+        ],
+    }
+}
+
+/// KR connecting particles said right after a name ("피자봇에서 …", "피자봇한테 …"): a name must
+/// not end in one (spec §1.1, "the connecting particles used with the name").
+pub const KR_PARTICLES: &[&str] = &["한테서", "에게서", "한테", "에게", "에서"];

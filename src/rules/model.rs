@@ -70,6 +70,11 @@ pub fn check(ctx: &mut Ctx<'_>) {
         .sum();
     let mut all_utts: NormTable<Seen<'_>> = NormTable::with_capacity(total);
     let mut segs: Vec<utterance::Segment<'_>> = Vec::new();
+    // §3.2: slot name → (type, intent, file, span) where first declared
+    let mut slot_names: HashMap<&str, (&str, &str, &str, Range<usize>)> = HashMap::new();
+    // §3.2 (JP): the first intent using `CLOVA.DATETIME` / `CLOVA.DATETIME_RECENT`
+    let mut dt_first: Option<(&str, &str, Range<usize>)> = None;
+    let mut dt_recent_first: Option<(&str, &str, Range<usize>)> = None;
     for (intent_index, intent) in ext.intents.iter().enumerate() {
         let file = intent.file.as_str();
         if intent.name.starts_with("Clova.") {
@@ -111,6 +116,31 @@ pub fn check(ctx: &mut Ctx<'_>) {
         let mut has_dt_recent = None;
         for (slot, ty) in &def.slots.value {
             used_types.insert(ty.value.as_str());
+            match slot_names.get(slot.value.as_str()) {
+                None => {
+                    slot_names.insert(
+                        slot.value.as_str(),
+                        (ty.value.as_str(), intent.name.as_str(), file, ty.span.clone()),
+                    );
+                }
+                Some((first_ty, first_intent, first_file, first_span))
+                    if *first_ty != ty.value.as_str() && *first_intent != intent.name.as_str() =>
+                {
+                    ctx.push(
+                        Diagnostic::new(
+                            Code::SlotNameType,
+                            format!(
+                                "slot `{}` is `{}` here but `{first_ty}` in intent `{first_intent}`",
+                                slot.value, ty.value
+                            ),
+                        )
+                        .at(file, ty.span.clone())
+                        .related(*first_file, first_span.clone(), format!("`{first_ty}` here"))
+                        .hint("keep one slot name per slot type in every intent; give different names only to different roles (spec §3.2)"),
+                    );
+                }
+                Some(_) => {}
+            }
             let custom = ext.slot_type(&ty.value).is_some()
                 || [".toml", ".tsv"].iter().any(|suffix| {
                     ext.unreadable.contains(&ext.path(&format!(
@@ -157,6 +187,12 @@ pub fn check(ctx: &mut Ctx<'_>) {
                 ctx.push(d);
             }
         }
+        if let Some(span) = &has_dt {
+            dt_first.get_or_insert((intent.name.as_str(), file, span.clone()));
+        }
+        if let Some(span) = &has_dt_recent {
+            dt_recent_first.get_or_insert((intent.name.as_str(), file, span.clone()));
+        }
         if let (Some(a), Some(b)) = (has_dt, has_dt_recent) {
             ctx.push(
                 Diagnostic::new(
@@ -195,7 +231,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
         }
         let source = ctx.sources.get(file).unwrap_or("");
         // declared slots (by position) that some utterance tags
-        let mut used_slots = vec![false; def.slots.value.len()];
+        let mut used_slots = vec![0usize; def.slots.value.len()];
         for u in &utts.value {
             let text = u.value.as_str();
             let at = |off: usize| utterance::source_offset(source, &u.span, text, off);
@@ -220,7 +256,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
             for seg in &segs {
                 if let utterance::Segment::Slot { name, span, .. } = seg {
                     if let Some(k) = def.slots.value.keys().position(|k| k.value == *name) {
-                        used_slots[k] = true;
+                        used_slots[k] += 1;
                     } else {
                         let cands: Vec<String> =
                             def.slots.value.keys().map(|k| k.value.clone()).collect();
@@ -284,8 +320,9 @@ pub fn check(ctx: &mut Ctx<'_>) {
                 .hint("the same words cannot lead to two intents; keep it in one"),
             );
         }
+        guidance(ctx, intent);
         for ((slot, _), used) in def.slots.value.iter().zip(used_slots) {
-            if !used && !utts.value.is_empty() {
+            if used == 0 && !utts.value.is_empty() {
                 ctx.push(
                     Diagnostic::new(
                         Code::UnusedSlot,
@@ -299,6 +336,19 @@ pub fn check(ctx: &mut Ctx<'_>) {
                 );
             }
         }
+    }
+    if let (Some((a, a_file, a_span)), Some((b, b_file, b_span))) = (dt_first, dt_recent_first)
+        && a != b
+    {
+        ctx.push(
+            Diagnostic::new(
+                Code::DatetimeMixed,
+                format!("intent `{b}` uses `CLOVA.DATETIME_RECENT` and intent `{a}` `CLOVA.DATETIME`"),
+            )
+            .at(b_file, b_span)
+            .related(a_file, a_span, "`CLOVA.DATETIME` here")
+            .hint("using both in one extension is discouraged (spec §3.2): pick DATETIME (now or later) or DATETIME_RECENT (now or earlier) for the whole extension"),
+        );
     }
     // An intent that could not be read may use any slot type.
     let intents_unknown = ext
@@ -316,6 +366,49 @@ pub fn check(ctx: &mut Ctx<'_>) {
                 .hint("use it in an intent's `slots`, or remove the file"),
             );
         }
+    }
+}
+
+/// Utterances the design guide asks for (spec §3.3): at least 30 in an intent with slots (100
+/// when a slot's dictionary is huge: song titles, company names), about 10 in a simple intent.
+/// Information only: it never fails a build.
+const PER_SLOT_INTENT: usize = 30;
+const PER_HUGE_SLOT_INTENT: usize = 100;
+/// A custom slot type with this many entries counts as a huge dictionary.
+const HUGE_DICTIONARY: usize = 1_000;
+const PER_SIMPLE_INTENT: usize = 10;
+
+fn guidance(ctx: &mut Ctx<'_>, intent: &crate::model::Intent) {
+    let def = &intent.def;
+    let total = def.utterances.value.len();
+    if total == 0 {
+        return; // `no-utterances`
+    }
+    let huge = def.slots.value.values().find(|ty| {
+        ctx.ext
+            .slot_type(&ty.value)
+            .is_some_and(|st| st.entry_count() >= HUGE_DICTIONARY)
+    });
+    let (want, why) = match (def.slots.value.is_empty(), huge) {
+        (true, _) => (PER_SIMPLE_INTENT, "about 10 for a simple intent".to_string()),
+        (false, None) => (PER_SLOT_INTENT, "at least 30 for an intent with slots".to_string()),
+        (false, Some(ty)) => (
+            PER_HUGE_SLOT_INTENT,
+            format!("at least 100 for an intent with a slot of a huge dictionary (`{}`)", ty.value),
+        ),
+    };
+    if total < want {
+        ctx.push(
+            Diagnostic::new(
+                Code::UtteranceGuidance,
+                format!(
+                    "intent `{}` has {total} sample utterances; the design guide suggests {why}",
+                    intent.name
+                ),
+            )
+            .at(intent.file.as_str(), def.utterances.span.clone())
+            .hint("add distinct patterns (no repeated slot-value combinations), and keep adding from test logs"),
+        );
     }
 }
 

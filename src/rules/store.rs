@@ -4,7 +4,9 @@ use super::Ctx;
 use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::model::Language;
+use crate::model::ProviderType;
 use crate::model::Sp;
+use super::parse_url;
 
 pub fn check(ctx: &mut Ctx<'_>) {
     let ext = ctx.ext;
@@ -141,10 +143,14 @@ pub fn check(ctx: &mut Ctx<'_>) {
             .hint("give three utterances that actually work by voice; the first appears on Skill Store home"),
         );
     }
+    // §5.3: the first representative utterance must be a launch phrase
+    // ("ねぇCLOVA、<name>を起動して" / "<name>を開いて"), not a request to the skill.
     if lang == Language::Japanese
         && let (Some(first), Some(info)) = (phrases.value.first(), &ext.info)
         && let Some(main) = info.invocation_names.value.first()
-        && !super::info::squash(&first.value).contains(&super::info::squash(&main.value))
+        && (!super::info::squash(&first.value).contains(&super::info::squash(&main.value))
+            || crate::nlu::launch::split(&first.value, lang, std::slice::from_ref(&main.value))
+                != crate::nlu::launch::Spoken::Launch)
     {
         ctx.push(
             Diagnostic::new(
@@ -213,8 +219,48 @@ pub fn check(ctx: &mut Ctx<'_>) {
             &ta.value.password,
         );
     }
-    if let Some(icon) = &s.small_icon {
+    // JP has one icon: a small icon is reported once, as `store-field-not-supported`.
+    if let Some(icon) = &s.small_icon
+        && lang == Language::Korean
+    {
         check_icon(ctx, &path, "small_icon", icon, 108);
+    }
+    check_country(ctx, &path, lang, &s.countries);
+    if lang == Language::Korean
+        && let Some(d) = &s.description
+        && !d.value.trim().is_empty()
+        && !has_contact(&d.value)
+    {
+        // §5.1: "Must include customer-support contact details" (screenshot).
+        ctx.push_review(
+            Diagnostic::new(
+                Code::StoreSupportContact,
+                "the Skill Store description gives no customer-support contact",
+            )
+            .at(path.clone(), d.span.clone())
+            .hint("add an e-mail address, phone number or support URL (e.g. \"고객센터: help@example.com\"); the review may reject it otherwise"),
+        );
+    }
+    // §5.2 / §5.3: privacy-policy and terms URLs are links on the Extension page.
+    for (name, url) in [
+        ("privacy.privacy_policy_url", &p.privacy_policy_url),
+        ("privacy.terms_url", &p.terms_url),
+    ] {
+        if let Some(u) = url
+            && parse_url(u.value.trim()).is_none_or(|x| x.scheme != "https")
+        {
+            ctx.push(
+                Diagnostic::new(
+                    Code::PrivacyUrl,
+                    format!("`{name}` `{}` is not a well-formed https URL", u.value),
+                )
+                .at(path.clone(), u.span.clone())
+                .hint("give the full address of the page, e.g. `https://example.com/privacy`"),
+            );
+        }
+    }
+    if ctx.stage == super::Stage::Service {
+        check_review_stage(ctx, &path, lang);
     }
     if let Some(icon) = &s.large_icon {
         check_icon(ctx, &path, "large_icon", icon, 512);
@@ -274,5 +320,114 @@ fn check_icon(ctx: &mut Ctx<'_>, path: &str, name: &str, icon: &Sp<String>, px: 
             )
             .at(path, icon.span.clone()),
         ),
+    }
+}
+
+/// §5.1 / §5.3: the service country is one fixed choice per console: KR on the NAVER console,
+/// JP on the LINE console.
+fn check_country(ctx: &mut Ctx<'_>, path: &str, lang: Language, countries: &Option<Sp<String>>) {
+    let Some(c) = countries else { return };
+    let want = lang.variant();
+    if c.value.trim() != want {
+        ctx.push(
+            Diagnostic::new(
+                Code::StoreCountry,
+                format!(
+                    "`{}` is not a service country of the {want} console; its only choice is `{want}`",
+                    c.value
+                ),
+            )
+            .at(path, c.span.clone())
+            .label("not an allowed value")
+            .hint(format!("write `countries = \"{want}\"`")),
+        );
+    }
+}
+
+/// Whether a text gives a way to reach customer support: an e-mail address, a web address or a
+/// phone number (8 or more digits, dashes allowed).
+fn has_contact(text: &str) -> bool {
+    let is_sep = |c: char| c.is_whitespace() || "()[]{}<>,;:\"'「」（）：、。".contains(c);
+    text.split(is_sep).any(|w| {
+        let w = w.trim_matches(|c: char| c == '.' || c == '!' || c == '?');
+        super::is_email(w) || w.starts_with("http://") || w.starts_with("https://")
+    }) || {
+        let mut digits = 0;
+        let mut best = 0;
+        for c in text.chars() {
+            if c.is_ascii_digit() {
+                digits += 1;
+                best = best.max(digits);
+            } else if !(c == '-' || c == '+' || c == ' ' && digits > 0) {
+                digits = 0;
+            }
+        }
+        best >= 8
+    }
+}
+
+/// Rules of the review itself (service stage only): the JP corporation fields (§5.4) and a
+/// reviewer test account when account linking is used (§5.1 / §5.4).
+fn check_review_stage(ctx: &mut Ctx<'_>, path: &str, lang: Language) {
+    let ext = ctx.ext;
+    let Some(store) = &ext.store else { return };
+    let r = &store.review.value;
+    if lang == Language::Japanese
+        && let Some(t) = &r.provider_type
+        && t.value == ProviderType::Corporation
+    {
+        let filled = |v: &Option<Sp<String>>| v.as_ref().is_some_and(|v| !v.value.trim().is_empty());
+        let missing: Vec<&str> = [
+            ("address", filled(&r.address)),
+            ("phone", filled(&r.phone)),
+            ("representative", filled(&r.representative)),
+            ("website", filled(&r.website)),
+        ]
+        .into_iter()
+        .filter(|(_, ok)| !ok)
+        .map(|(n, _)| n)
+        .collect();
+        if !missing.is_empty() {
+            ctx.push(
+                Diagnostic::new(
+                    Code::CorporationInfoMissing,
+                    format!(
+                        "a corporation must give {} under `[review]`",
+                        missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+                .at(path, t.span.clone())
+                .label("provider type")
+                .hint("corporations give the head-office address, main phone, representative name and corporate site (not shown to users)"),
+            );
+        }
+    }
+    let linked = ext.server.as_ref().and_then(|s| s.account_linking.as_ref());
+    if let Some(al) = linked
+        && r.test_account.is_none()
+    {
+        let server = ext.path("server.toml");
+        ctx.push(
+            Diagnostic::new(
+                Code::TestAccountRequired,
+                "account linking is used but `[review.test_account]` is missing",
+            )
+            .at(path, store.review.span.clone())
+            .related(server, al.span.clone(), "account linking is on here")
+            .hint("reviewers log in with it: add `[review.test_account]` with `id` and `password = { env = \"NAME\" }`"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod unit {
+    use super::has_contact;
+
+    #[test]
+    fn contacts() {
+        assert!(has_contact("문의: support@example.com"));
+        assert!(has_contact("고객센터 1588-0000"));
+        assert!(has_contact("お問い合わせ: https://example.jp/help"));
+        assert!(!has_contact("피자를 주문합니다. 3판까지 가능합니다."));
     }
 }

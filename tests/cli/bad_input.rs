@@ -7,6 +7,7 @@ use crate::common::Out;
 use crate::common::TestEnv;
 use crate::common::fixtures::copy_overlay;
 use crate::common::fixtures::fixtures_dir;
+use crate::common::snap::snapshot;
 
 const EXT: &str = "extensions/com.example.base";
 
@@ -473,4 +474,87 @@ fn test_non_utf8_file_names() {
         found.iter().any(|(_, f)| f.contains('\u{FFFD}')),
         "the bad names are reported: {found:?}"
     );
+}
+
+/// Insert `line` into `rel` right after the line `after` (which must exist); returns the
+/// 1-based line number of the inserted line.
+fn insert_after(env: &TestEnv, rel: &str, after: &str, line: &str) -> u64 {
+    let text = env.read(rel);
+    let mut lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| *l == after)
+        .unwrap_or_else(|| panic!("{rel} has no line `{after}`"));
+    lines.insert(at + 1, line);
+    env.write(rel, lines.join("\n") + "\n");
+    at as u64 + 2
+}
+
+#[test]
+fn test_a_misspelt_key_in_every_table_is_located_at_the_key() {
+    // (file, line after which the key goes, misspelt key, the key it should suggest)
+    let ext = |f: &str| format!("{EXT}/{f}");
+    let turns = ext("tests/turns.toml");
+    let cases: Vec<(String, &str, &str, &str)> = vec![
+        ("cekops.toml".into(), "[branches]", "servce", "service"),
+        ("cekops.toml".into(), "[review]", "reviewrs", "reviewers"),
+        (ext("extension.toml"), "id = \"com.example.base\"", "contact_emial", "contact_email"),
+        (ext("server.toml"), "trusted_certificate = true", "endpont", "endpoint"),
+        (ext("server.toml"), "[account_linking]", "client_secrte", "client_secret"),
+        (ext("store.toml"), "[store]", "categroy", "category"),
+        (ext("store.toml"), "[privacy]", "terms_ulr", "terms_url"),
+        (ext("store.toml"), "[review]", "descripton", "description"),
+        (ext("store.toml"), "[review.test_account]", "pasword", "password"),
+        (ext("interaction-model/intents/OrderCoffee.toml"), "description = \"Order a coffee\"", "utterancs", "utterances"),
+        (ext("interaction-model/slot-types/COFFEE_TYPE.toml"), "description = \"Coffee drinks\"", "descripion", "description"),
+        (ext("tests/order.toml"), "[[case]]", "utterence", "utterance"),
+        (turns.clone(), "[[case.turns]]", "intnet", "intent"),
+    ];
+    for (file, after, key, want) in cases {
+        let env = base();
+        env.write(
+            &turns,
+            "[[case]]\nname = \"two turns\"\n\n[[case.turns]]\nutterance = \"아메리카노 주문해줘\"\nintent = \"OrderCoffee\"\n",
+        );
+        let line = insert_after(&env, &file, after, &format!("{key} = \"x\""));
+        let out = env.cekops(&["validate", "--format", "json"]);
+        out.code(1);
+        let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        let diags = doc["diagnostics"].as_array().unwrap();
+        assert_eq!(diags.len(), 1, "{file} {after}: {}", out.stdout);
+        let d = &diags[0];
+        assert_eq!(d["code"], "unknown-key", "{file} {after}: {d}");
+        assert_eq!(d["message"], format!("unknown key `{key}`"));
+        assert_eq!(d["location"]["file"], file.as_str());
+        assert_eq!(d["location"]["start"]["line"], line, "{file} {after}: {d}");
+        assert_eq!(d["location"]["start"]["column"], 1, "{file} {after}: {d}");
+        assert_eq!(
+            d["location"]["end"]["column"],
+            key.len() as u64 + 1,
+            "{file} {after}: the key exactly: {d}"
+        );
+        assert_eq!(d["hint"], format!("did you mean `{want}`?"), "{file} {after}");
+    }
+}
+
+#[test]
+fn test_a_bad_enum_value_in_a_nested_table_is_located_at_the_value() {
+    let env = base();
+    let server = format!("{EXT}/server.toml");
+    env.write(
+        &server,
+        env.read(&server)
+            .replace("grant_type = \"code\"", "grant_type = \"implict\""),
+    );
+    let store = format!("{EXT}/store.toml");
+    env.write(
+        &store,
+        env.read(&store).replace(
+            "[review]\n",
+            "[review]\nprovider_type = \"corporatoin\"\n",
+        ),
+    );
+    let out = env.cekops(&["validate"]);
+    out.code(1);
+    snapshot!(&env, "bad_enum_values", out.both());
 }

@@ -292,3 +292,20 @@ fn test_schema_output() {
     t.cekops(&["schema", "--check"]).code(1);
     snapshot!(&env, "schema", t.text());
 }
+
+#[test]
+fn test_schema_stdout_is_one_json_document() {
+    let env = TestEnv::new();
+    let out = env.cekops(&["schema"]);
+    out.code(0);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("`cekops schema` stdout is not JSON: {e}\n{}", out.stdout));
+    let names: Vec<&str> = doc.as_object().unwrap().keys().map(String::as_str).collect();
+    let files: Vec<&str> = cekops::ops::schema::all().iter().map(|(n, _)| *n).collect();
+    assert_eq!(names, files, "one entry per schema file, in order");
+    for (name, text) in cekops::ops::schema::all() {
+        let on_disk: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(doc[name], on_disk, "{name} printed as written by --write");
+    }
+    assert_eq!(doc["store.schema.json"]["title"], "store.toml");
+}
