@@ -117,7 +117,11 @@ fn run_tsv(ctx: &super::Context, args: &ImportTsvArgs) -> anyhow::Result<ExitCod
             super::err("error: nothing imported: fix the files above and run again\n");
             Ok(ExitCode::from(1))
         }
-        TsvImport::Written { files, report } => {
+        TsvImport::Written {
+            files,
+            declared,
+            report,
+        } => {
             let mut s = String::new();
             for f in &files {
                 let plural = if f.count == 1 { "" } else { "s" };
@@ -131,6 +135,20 @@ fn run_tsv(ctx: &super::Context, args: &ImportTsvArgs) -> anyhow::Result<ExitCod
                     f.change.as_str(),
                     f.path,
                     f.from
+                );
+            }
+            if !declared.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "{:<9} extensions/{}/extension.toml (declared built-in slot type{} {})",
+                    "updated",
+                    args.id,
+                    if declared.len() == 1 { "" } else { "s" },
+                    declared
+                        .iter()
+                        .map(|d| format!("`{d}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 );
             }
             super::out(&s);

@@ -94,6 +94,9 @@ pub enum TsvImport {
     /// Files written, and what `validate` finds in the extension afterwards.
     Written {
         files: Vec<Imported>,
+        /// Built-in slot types the imported intents use that `extension.toml` did not declare:
+        /// now added to its `builtin_slot_types` (spec §3.2, "tick them … → Save").
+        declared: Vec<String>,
         report: Report,
     },
     /// Nothing written: a file did not parse.
@@ -150,12 +153,31 @@ pub fn import_tsv(opts: &ImportTsvOptions) -> Result<TsvImport> {
         report.sort();
         return Ok(TsvImport::Refused(report));
     }
-    // Everything parsed: compute every target file, then write.
+    // Everything parsed: check what the console would refuse, before anything is written.
+    let info_rel = format!("{ext_rel}/extension.toml");
+    let info_text = std::fs::read_to_string(root.join(&info_rel))
+        .map_err(|e| usage(format!("cannot read `{info_rel}`: {e}")))?;
+    let info: crate::model::ExtensionInfo = toml::from_str(&info_text).map_err(|e| {
+        refused(format!("`{info_rel}` is invalid: {}", e.message()))
+            .hint(format!("run `cekops validate {}` and fix it first", opts.id))
+    })?;
+    let (declared, refusals) = builtin_types_to_declare(&model, &info);
+    let mut refusals = refusals;
+    refusals.extend(oversized_slot_types(&model));
+    if !refusals.is_empty() {
+        let mut report = Report {
+            diagnostics: refusals,
+            sources: sink.sources,
+        };
+        report.sort();
+        return Ok(TsvImport::Refused(report));
+    }
+    // Compute every target file, then write.
     let mut plan: Vec<(Imported, String)> = Vec::new();
     for intent in &model.intents {
         let rel = format!("{ext_rel}/interaction-model/intents/{}.toml", intent.name);
         let existing = std::fs::read_to_string(root.join(&rel)).ok();
-        let text = tsv::intent_toml(intent, existing.as_deref());
+        let text = crate::tomlfmt::canonical(tsv::intent_toml(intent, existing.as_deref()));
         plan.push((
             Imported {
                 change: change(existing.as_deref(), &text),
@@ -178,7 +200,7 @@ pub fn import_tsv(opts: &ImportTsvOptions) -> Result<TsvImport> {
         } else {
             let rel = format!("{base}.toml");
             let existing = std::fs::read_to_string(root.join(&rel)).ok();
-            let text = tsv::slot_type_toml(st, existing.as_deref());
+            let text = crate::tomlfmt::canonical(tsv::slot_type_toml(st, existing.as_deref()));
             (rel, text, existing)
         };
         plan.push((
@@ -193,6 +215,11 @@ pub fn import_tsv(opts: &ImportTsvOptions) -> Result<TsvImport> {
             text,
         ));
     }
+    let info_new = if declared.is_empty() {
+        None
+    } else {
+        Some(declare_builtin_types(&info_text, &declared)?)
+    };
     for (imp, text) in &plan {
         if imp.change == Change::Unchanged {
             continue;
@@ -204,15 +231,107 @@ pub fn import_tsv(opts: &ImportTsvOptions) -> Result<TsvImport> {
         }
         write_atomic(&path, text.as_bytes())?;
     }
+    if let Some(text) = &info_new {
+        write_atomic(&root.join(&info_rel), text.as_bytes())?;
+    }
     let outcome = crate::ops::validate::validate(&crate::ops::validate::ValidateOptions {
         source: crate::ops::validate::Source::Dir(root),
         ids: vec![opts.id.clone()],
         stage: Some(Stage::Test),
     })?;
+    let files: Vec<Imported> = plan.into_iter().map(|(i, _)| i).collect();
     Ok(TsvImport::Written {
-        files: plan.into_iter().map(|(i, _)| i).collect(),
+        files,
+        declared,
         report: outcome.report,
     })
+}
+
+/// Built-in slot types (`CLOVA.*`) that imported intents use: those the extension's language
+/// has but `extension.toml` does not declare yet (to declare), and refusals for names that are
+/// no built-in type of the language (the console would reject the upload).
+fn builtin_types_to_declare(
+    model: &tsv::TsvModel,
+    info: &crate::model::ExtensionInfo,
+) -> (Vec<String>, Vec<diag::Diagnostic>) {
+    let lang = info.language.value;
+    let mut declare: Vec<String> = Vec::new();
+    let mut refusals = Vec::new();
+    for intent in &model.intents {
+        for (slot, ty) in &intent.def.slots.value {
+            let t = ty.value.as_str();
+            let custom = model.slot_types.iter().any(|st| st.name == t);
+            if custom
+                || !t.starts_with("CLOVA.")
+                || info.builtin_slot_types.value.iter().any(|d| d.value == t)
+                || declare.iter().any(|d| d == t)
+            {
+                continue;
+            }
+            if rules::lang::is_builtin_slot_type(lang, t) {
+                declare.push(t.to_string());
+            } else {
+                let cands: Vec<String> = rules::lang::builtin_slot_types(lang)
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect();
+                let mut d = diag::Diagnostic::new(
+                    diag::Code::BuiltinSlotTypeUnknown,
+                    format!(
+                        "slot `{}` has type `{t}`, which is not a built-in slot type of {}",
+                        slot.value,
+                        lang.variant()
+                    ),
+                )
+                .at(intent.file.clone(), ty.span.clone());
+                if let Some(best) = diag::closest(t, &cands) {
+                    d = d.hint(format!("did you mean `{best}`?"));
+                }
+                refusals.push(d);
+            }
+        }
+    }
+    (declare, refusals)
+}
+
+/// §3.2: "200,000 entries per slot type … The same cap applies to TSV upload": refused before
+/// anything is written.
+fn oversized_slot_types(model: &tsv::TsvModel) -> Vec<diag::Diagnostic> {
+    model
+        .slot_types
+        .iter()
+        .filter(|st| st.entry_count() > 200_000)
+        .map(|st| {
+            diag::Diagnostic::new(
+                diag::Code::SlotTypeSize,
+                format!(
+                    "slot type `{}` has {} entries; at most 200,000 (values and synonyms together)",
+                    st.name,
+                    st.entry_count()
+                ),
+            )
+            .at(st.file.clone(), 0..0)
+            .hint("the console refuses larger uploads; split the dictionary or keep the common values")
+        })
+        .collect()
+}
+
+/// `extension.toml` with `names` appended to `builtin_slot_types` (created when absent), in the
+/// canonical layout.
+fn declare_builtin_types(text: &str, names: &[String]) -> Result<String> {
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e| refused(format!("cannot edit `extension.toml`: {e}")))?;
+    let item = doc
+        .entry("builtin_slot_types")
+        .or_insert(toml_edit::value(toml_edit::Array::new()));
+    let Some(array) = item.as_array_mut() else {
+        return Err(refused("`builtin_slot_types` in `extension.toml` is not an array").into());
+    };
+    for n in names {
+        array.push(n.as_str());
+    }
+    Ok(crate::tomlfmt::canonical(doc.to_string()))
 }
 
 fn change(existing: Option<&str>, new: &str) -> Change {
