@@ -211,61 +211,57 @@ fn schema_diagnostic(
             let choices: Vec<String> = context
                 .iter()
                 .flatten()
-                .filter_map(|e| match e.kind() {
-                    K::Constant { expected_value } => Some(format!("`{}`", display_json(expected_value))),
-                    K::Enum { options } => options.as_array().map(|a| {
-                        a.iter()
-                            .map(|v| format!("`{}`", display_json(v)))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    }),
-                    _ => None,
+                .flat_map(|e| match e.kind() {
+                    K::Constant { expected_value } => vec![display_json(expected_value)],
+                    K::Enum { options } => options
+                        .as_array()
+                        .map(|a| a.iter().map(display_json).collect())
+                        .unwrap_or_default(),
+                    _ => Vec::new(),
                 })
                 .collect();
             if choices.is_empty() {
                 other_diagnostic(kind, path, table, &segments, err, sink);
                 return;
             }
-            let span = locate(table, &segments, false).unwrap_or(0..0);
-            let got = display_json(err.instance());
-            let mut d = Diagnostic::new(
-                Code::SchemaViolation,
-                format!("`{}`: `{got}` is not one of {}", segments.join("."), choices.join(", ")),
-            )
-            .at(path, span)
-            .label("not an allowed value");
-            let cands: Vec<String> = choices.iter().map(|c| c.trim_matches('`').to_string()).collect();
-            if let Some(best) = closest(&got, &cands) {
-                d = d.hint(format!("did you mean `{best}`?"));
-            } else if let Some(desc) = describe(kind.schema(), &segments) {
-                d = d.hint(first_sentence(&desc));
-            }
-            sink.push(d);
+            not_one_of(kind, path, table, &segments, err, &choices, sink);
         }
         K::Enum { options } => {
-            let span = locate(table, &segments, false).unwrap_or(0..0);
-            let got = display_json(err.instance());
-            let cands: Vec<String> = options
+            let choices: Vec<String> = options
                 .as_array()
                 .map(|a| a.iter().map(display_json).collect())
                 .unwrap_or_default();
-            let mut d = Diagnostic::new(
-                Code::SchemaViolation,
-                format!(
-                    "`{}`: `{got}` is not one of {}",
-                    segments.join("."),
-                    cands.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
-                ),
-            )
-            .at(path, span)
-            .label("not an allowed value");
-            if let Some(best) = closest(&got, &cands) {
-                d = d.hint(format!("did you mean `{best}`?"));
-            }
-            sink.push(d);
+            not_one_of(kind, path, table, &segments, err, &choices, sink);
         }
         _ => other_diagnostic(kind, path, table, &segments, err, sink),
     }
+}
+
+/// A value outside a fixed set of choices, located at the value, with the closest choice.
+fn not_one_of(
+    kind: FileKind,
+    path: &str,
+    table: &DeTable<'_>,
+    segments: &[String],
+    err: &jsonschema::ValidationError<'_>,
+    choices: &[String],
+    sink: &mut Report,
+) {
+    let span = locate(table, segments, false).unwrap_or(0..0);
+    let got = display_json(err.instance());
+    let listed: Vec<String> = choices.iter().map(|c| format!("`{c}`")).collect();
+    let mut d = Diagnostic::new(
+        Code::SchemaViolation,
+        format!("`{}`: `{got}` is not one of {}", segments.join("."), listed.join(", ")),
+    )
+    .at(path, span)
+    .label("not an allowed value");
+    if let Some(best) = closest(&got, choices) {
+        d = d.hint(format!("did you mean `{best}`?"));
+    } else if let Some(desc) = describe(kind.schema(), segments) {
+        d = d.hint(first_sentence(&desc));
+    }
+    sink.push(d);
 }
 
 /// A JSON value as the user wrote it: strings without quotes.
@@ -285,25 +281,21 @@ fn other_diagnostic(
     err: &jsonschema::ValidationError<'_>,
     sink: &mut Report,
 ) {
-    {
-        {
-            let span = locate(table, segments, false).unwrap_or(0..0);
-            let key = if segments.is_empty() {
-                String::new()
-            } else {
-                format!("`{}`: ", segments.join("."))
-            };
-            let mut d = Diagnostic::new(
-                Code::SchemaViolation,
-                format!("{key}{}", schema_message(err)),
-            )
-            .at(path, span);
-            if let Some(desc) = describe(kind.schema(), segments) {
-                d = d.hint(first_sentence(&desc));
-            }
-            sink.push(d);
-        }
+    let span = locate(table, segments, false).unwrap_or(0..0);
+    let key = if segments.is_empty() {
+        String::new()
+    } else {
+        format!("`{}`: ", segments.join("."))
+    };
+    let mut d = Diagnostic::new(
+        Code::SchemaViolation,
+        format!("{key}{}", schema_message(err)),
+    )
+    .at(path, span);
+    if let Some(desc) = describe(kind.schema(), segments) {
+        d = d.hint(first_sentence(&desc));
     }
+    sink.push(d);
 }
 
 fn first_sentence(s: &str) -> String {

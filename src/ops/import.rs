@@ -334,10 +334,14 @@ fn declare_builtin_types(text: &str, names: &[String]) -> Result<String> {
     Ok(crate::tomlfmt::canonical(doc.to_string()))
 }
 
+/// How a target file changes. A file that holds the same data in another layout (one `cekops fmt`
+/// would rewrite to exactly the new text) is left alone: an unchanged download is a no-op.
 fn change(existing: Option<&str>, new: &str) -> Change {
     match existing {
         None => Change::Created,
-        Some(e) if e == new => Change::Unchanged,
+        Some(e) if e == new || crate::tomlfmt::canonical(e.to_string()) == new => {
+            Change::Unchanged
+        }
         Some(_) => Change::Updated,
     }
 }

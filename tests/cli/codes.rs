@@ -153,3 +153,63 @@ fn test_each_overlay_yields_exactly_its_code() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// A JP variant of the base fixture (the `name-reading` overlay with a kana reading), with
+/// `edit(store.toml, extension.toml)` applied; returns the codes `validate --stage STAGE` reports.
+fn jp_codes(stage: &str, edit: impl Fn(String, String) -> (String, String)) -> BTreeSet<String> {
+    let (env, _) = env_with_overlay("name-reading");
+    let ext = "extensions/com.example.base";
+    let info = env
+        .read(&format!("{ext}/extension.toml"))
+        .replace("name_reading = \"Base Coffee\"", "name_reading = \"べーすこーひー\"");
+    let (store, info) = edit(env.read(&format!("{ext}/store.toml")), info);
+    env.write(&format!("{ext}/store.toml"), store);
+    env.write(&format!("{ext}/extension.toml"), info);
+    codes_above_info(&env.cekops(&["validate", "--format", "json", "--stage", stage]))
+}
+
+#[test]
+fn test_jp_name_reading_is_required_under_service_rules_only() {
+    let without = |s: String, i: String| {
+        let i = i.replace("name_reading = \"べーすこーひー\"\n", "");
+        (s, i)
+    };
+    assert!(!jp_codes("test", without).contains("name-reading"));
+    assert!(jp_codes("service", without).contains("name-reading"));
+    assert!(!jp_codes("service", |s, i| (s, i)).contains("name-reading"));
+}
+
+#[test]
+fn test_jp_first_store_phrase_must_be_a_launch_phrase() {
+    let first = |phrase: &'static str| {
+        move |s: String, i: String| {
+            let s = s.replace(
+                "example_phrases = [\"ねぇCLOVA、ベースコーヒーを起動して\"]",
+                &format!("example_phrases = [\"{phrase}\"]"),
+            );
+            (s, i)
+        }
+    };
+    assert_eq!(jp_codes("test", first("ねぇCLOVA、ベースコーヒーを起動して")), BTreeSet::new());
+    assert_eq!(jp_codes("test", first("ベースコーヒーを開いて")), BTreeSet::new());
+    // names the skill, but asks it for something: not a launch phrase (spec §5.3); the base's
+    // Korean model does not understand it either
+    assert_eq!(
+        jp_codes("test", first("ベースコーヒーでコーヒーを注文して")),
+        ["store-example-phrases".to_string(), "store-phrase-unmatched".to_string()].into()
+    );
+}
+
+#[test]
+fn test_jp_small_icon_is_one_finding() {
+    // A JP extension has one icon: a small icon is `store-field-not-supported`, not also
+    // size-checked against the KR 108×108 (this one is 512×512).
+    let codes = jp_codes("test", |s, i| {
+        let s = s.replace(
+            "large_icon = \"assets/large.png\"",
+            "large_icon = \"assets/large.png\"\nsmall_icon = \"assets/large.png\"",
+        );
+        (s, i)
+    });
+    assert_eq!(codes, ["store-field-not-supported".to_string()].into());
+}

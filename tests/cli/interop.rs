@@ -13,8 +13,8 @@ pub const ID: &str = "com.example.pizzabot";
 const INTENT: &str = r#"#:schema ../../../../schemas/intent.schema.json
 description = "Order a pizza"
 utterances = [
-    "<pizzaType>페퍼로니</pizzaType> 피자 <pizzaAmount>두 판</pizzaAmount> 주문해줘",
-    "<pizzaType>바베큐</pizzaType> 피자 주문",
+  "<pizzaType>페퍼로니</pizzaType> 피자 <pizzaAmount>두 판</pizzaAmount> 주문해줘",
+  "<pizzaType>바베큐</pizzaType> 피자 주문",
 ]
 
 [slots]
@@ -70,6 +70,10 @@ minors = true
 
 [review]
 description = "피자 주문: OrderPizza (페퍼로니 피자 두 판 주문해줘), ChooseSize (라지로 주세요)"
+
+[review.test_account]
+id = "review@example.com"
+password = { env = "PIZZABOT_REVIEW_PASSWORD" }
 "#,
     );
     env.write(&format!("{d}/assets/small.png"), png(108, 108));
@@ -80,7 +84,7 @@ description = "피자 주문: OrderPizza (페퍼로니 피자 두 판 주문해�
     );
     env.write(
         &format!("{d}/interaction-model/intents/ChooseSize.toml"),
-        "utterances = [\n    \"<size>라지</size>로 주세요\",\n]\n\n[slots]\nsize = \"SIZE\"\n",
+        "utterances = [\n  \"<size>라지</size>로 주세요\",\n]\n\n[slots]\nsize = \"SIZE\"\n",
     );
     env.write(
         &format!("{d}/interaction-model/slot-types/PIZZA_TYPE.toml"),
@@ -298,7 +302,7 @@ fn test_import_tsv_updates_keep_description_and_comments() {
                 && !l.starts_with("---")
         })
         .collect();
-    assert_eq!(changed, ["+    \"<pizzaType>페퍼로니</pizzaType> 한 판\","]);
+    assert_eq!(changed, ["+  \"<pizzaType>페퍼로니</pizzaType> 한 판\","]);
     env.cekops(&["validate"]).code(0);
 }
 
@@ -338,7 +342,7 @@ fn test_import_tsv_reads_console_downloads() {
         env.read(&format!(
             "extensions/{ID}/interaction-model/intents/DeliveryTime.toml"
         )),
-        "utterances = [\n    \"<when>30</when>분 뒤에 배달해줘\",\n]\n\n[slots]\nwhen = \"CLOVA.NUMBER\"\n"
+        "utterances = [\n  \"<when>30</when>분 뒤에 배달해줘\",\n]\n\n[slots]\nwhen = \"CLOVA.NUMBER\"\n"
     );
     assert_eq!(
         env.read(&format!(
@@ -357,6 +361,67 @@ fn test_import_tsv_reads_console_downloads() {
             "extensions/{ID}/interaction-model/slot-types/SIZE.toml"
         ))
         .exists()
+    );
+}
+
+#[test]
+fn test_import_tsv_writes_the_fmt_layout_and_declares_builtin_types() {
+    let env = TestEnv::new();
+    pizza_repo(&env);
+    env.git_init_commit("service", "pizzabot");
+    // The guide's own example: a built-in type the extension does not declare yet.
+    env.write(
+        "../dl/OrderPizza.tsv",
+        "[INTENT SLOT]\npizzaType\tPIZZA_TYPE\npizzaAmount\tCLOVA.NUMBER\nwhen\tCLOVA.DATETIME\n\n[INTENT EXPRESSION]\n<pizzaType>바베큐</pizzaType> 피자 <pizzaAmount>두 판</pizzaAmount> <when>저녁 7시</when>에 주문해줘\n",
+    );
+    env.write("../dl/TOPPING.tsv", "치즈\t치즈 추가\t더블 치즈\n올리브\n");
+    let out = env.cekops(&["import", "tsv", ID, "../dl/OrderPizza.tsv", "../dl/TOPPING.tsv"]);
+    out.code(0)
+        .contains(&format!(
+            "updated   extensions/{ID}/extension.toml (declared built-in slot type `CLOVA.DATETIME`)"
+        ))
+        .lacks("unknown-slot-type");
+    assert!(
+        env.read(&format!("extensions/{ID}/extension.toml"))
+            .contains("builtin_slot_types = [\"CLOVA.NUMBER\", \"CLOVA.DATETIME\"]"),
+        "{}",
+        env.read(&format!("extensions/{ID}/extension.toml"))
+    );
+    // What import writes is what `fmt` writes.
+    let ext = format!("extensions/{ID}");
+    env.cekops(&["fmt", "--check", &format!("{ext}/extension.toml")])
+        .code(0);
+    env.cekops(&["fmt", "--check", &format!("{ext}/interaction-model")])
+        .code(0);
+    // The same download again changes nothing.
+    let again = env.cekops(&["import", "tsv", ID, "../dl/OrderPizza.tsv", "../dl/TOPPING.tsv"]);
+    again.code(0).lacks("extension.toml");
+    assert_eq!(again.stdout.matches("unchanged ").count(), 2, "{}", again.stdout);
+}
+
+#[test]
+fn test_import_tsv_refuses_a_type_that_is_no_builtin_of_the_language() {
+    import_fails(
+        "History.tsv",
+        "[INTENT SLOT]\nsince\tCLOVA.DATETIME_RECENT\n\n[INTENT EXPRESSION]\n<since>어제</since>부터 주문 내역\n",
+        &[
+            "error[builtin-slot-type-unknown]: slot `since` has type `CLOVA.DATETIME_RECENT`, which is not a built-in slot type of KR",
+            "../dl/History.tsv:2:7",
+        ],
+    );
+}
+
+#[test]
+fn test_import_tsv_refuses_a_slot_type_over_200000_entries() {
+    let mut big = String::new();
+    for n in 0..100_000 {
+        big.push_str(&format!("값{n}\t동의어{n}\n"));
+    }
+    big.push_str("마지막\n"); // 200,001 entries
+    import_fails(
+        "HUGE.tsv",
+        big,
+        &["error[slot-type-size]: slot type `HUGE` has 200001 entries; at most 200,000"],
     );
 }
 

@@ -7,7 +7,7 @@ use cekops::diag::Code;
 
 use crate::common::TestEnv;
 
-fn project_file(rel: &str) -> String {
+pub fn project_file(rel: &str) -> String {
     std::fs::read_to_string(crate::common::project_path(rel))
         .unwrap_or_else(|e| panic!("cannot read {rel}: {e}"))
 }
@@ -179,4 +179,143 @@ fn test_readme_file_format_reference_names_every_key() {
             kind.schema_file()
         );
     }
+}
+
+/// Every fenced block of `text` with its info string: (info, lines).
+pub fn code_blocks(text: &str) -> Vec<(&str, Vec<&str>)> {
+    let mut out = Vec::new();
+    let mut lines = text.lines();
+    while let Some(l) = lines.next() {
+        let Some(info) = l.strip_prefix("```") else {
+            continue;
+        };
+        let body: Vec<&str> = lines.by_ref().take_while(|l| !l.starts_with("```")).collect();
+        out.push((info.trim(), body));
+    }
+    out
+}
+
+/// Split a shell-like command line (double quotes only, as the README writes them).
+pub fn words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut any = false;
+    for c in line.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                any = true;
+            }
+            c if c.is_whitespace() && !quoted => {
+                if any {
+                    out.push(std::mem::take(&mut cur));
+                    any = false;
+                }
+            }
+            c => {
+                cur.push(c);
+                any = true;
+            }
+        }
+    }
+    if any {
+        out.push(cur);
+    }
+    out
+}
+
+/// The `console` blocks that are not runnable here, each with why.
+const NOT_RUN: &[(&str, &str)] = &[
+    (
+        "$ git show cekops/records:",
+        "a record with real commit ids and times: its format is checked by the records tests",
+    ),
+    (
+        "$ cekops simulate ",
+        "needs a server: `simulate::test_readme_simulate_example_runs_as_shown` runs it",
+    ),
+];
+
+#[test]
+fn test_readme_console_examples_run_as_shown() {
+    // Every ```console block: `$ cekops …` runs in a copy of example-repo (committed on
+    // `service`) and prints exactly the lines below it.
+    let readme = project_file("README.md");
+    let mut ran = 0;
+    for (info, body) in code_blocks(&readme) {
+        if info != "console" {
+            continue;
+        }
+        let command = body.first().copied().unwrap_or_default();
+        if NOT_RUN.iter().any(|(prefix, _)| command.starts_with(prefix)) {
+            continue;
+        }
+        let args = words(command.strip_prefix("$ cekops ").unwrap_or_else(|| {
+            panic!("README console example `{command}` is neither `$ cekops …` nor listed in NOT_RUN")
+        }));
+        let env = TestEnv::new();
+        env.copy_from_project("example-repo");
+        env.git_init_commit("service", "example extensions");
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = env.cekops(&args);
+        out.code(0);
+        let want = body[1..].join("\n") + "\n";
+        assert_eq!(
+            out.stdout, want,
+            "README example `{command}` prints something else; update README.md"
+        );
+        ran += 1;
+    }
+    assert!(ran >= 1, "no runnable console example found");
+}
+
+/// Replace the first `from` in the project-copy file `rel` (which must contain it).
+fn replace_once(env: &TestEnv, rel: &str, from: &str, to: &str) {
+    let text = env.read(rel);
+    assert!(text.contains(from), "{rel} no longer contains `{from}`");
+    env.write(rel, text.replacen(from, to, 1));
+}
+
+/// example-repo with the two mistakes the `## Output formats` samples show.
+fn example_with_mistakes(env: &TestEnv) {
+    env.copy_from_project("example-repo");
+    replace_once(
+        env,
+        "extensions/com.example.pizzabot/interaction-model/intents/OrderPizza.toml",
+        "\"<pizzaType>쉬림프</pizzaType> 피자 부탁해\"",
+        "\"<pizzaTpye>쉬림프</pizzaTpye> 피자 부탁해\"",
+    );
+    replace_once(
+        env,
+        "extensions/com.example.pizzabot/server.toml",
+        "client_secret = { env = \"PIZZABOT_CLIENT_SECRET\" }",
+        "client_secret = \"s3cr3t\"",
+    );
+}
+
+#[test]
+fn test_readme_output_format_samples_are_real_output() {
+    let readme = project_file("README.md");
+    let blocks = code_blocks(section(&readme, "Output formats"));
+    let env = TestEnv::new();
+    example_with_mistakes(&env);
+    // human (stderr), exactly
+    let human = env.cekops(&["validate"]);
+    human.code(1);
+    assert_eq!(blocks[0].0, "");
+    assert_eq!(human.stderr, blocks[0].1.join("\n") + "\n", "README human sample");
+    // json: the same document (the README lays objects out more compactly); the sample shows
+    // the inline-secret finding only
+    let json = env.cekops(&["validate", "--format", "json"]);
+    let mut got: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let diags = got["diagnostics"].as_array_mut().unwrap();
+    diags.retain(|d| d["code"] == "inline-secret");
+    got["summary"]["errors"] = 1.into();
+    assert_eq!(blocks[1].0, "json");
+    let want: serde_json::Value = serde_json::from_str(&blocks[1].1.join("\n")).unwrap();
+    assert_eq!(got, want, "README json sample");
+    // github, exactly
+    let github = env.cekops(&["validate", "--format", "github"]);
+    assert_eq!(github.stdout, blocks[2].1.join("\n") + "\n", "README github sample");
 }

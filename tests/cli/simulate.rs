@@ -680,3 +680,40 @@ fn simulate_output() {
         .code(1);
     snapshot!(&env, "simulate", t.text());
 }
+
+#[test]
+fn test_readme_simulate_example_runs_as_shown() {
+    // The README's `cekops simulate` session, against a server that answers what the README
+    // shows (the `< ` lines, the last one ending the session) on 127.0.0.1.
+    let readme = crate::readme::project_file("README.md");
+    let (_, block) = crate::readme::code_blocks(&readme)
+        .into_iter()
+        .find(|(info, body)| {
+            *info == "console" && body.first().is_some_and(|l| l.starts_with("$ cekops simulate "))
+        })
+        .expect("README shows a `cekops simulate` session");
+    let replies: Vec<String> = block
+        .iter()
+        .filter_map(|l| l.strip_prefix("< "))
+        .map(str::to_string)
+        .collect();
+    let n = replies.len();
+    assert!(n >= 2, "{block:?}");
+    let server = Server::start(move |_, i| say(&replies[i.min(n - 1)], json!({}), i + 1 >= n));
+    let command = block[0]
+        .strip_prefix("$ cekops ")
+        .unwrap()
+        .replace("http://127.0.0.1:8080/cek", &server.url);
+    let args = crate::readme::words(&command);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let env = TestEnv::new();
+    env.copy_from_project("example-repo");
+    let out = env.cekops(&args);
+    out.code(0);
+    assert_eq!(
+        out.stdout,
+        block[1..].join("\n") + "\n",
+        "README `cekops simulate` example prints something else; update README.md"
+    );
+    assert_eq!(server.requests().len(), n);
+}
