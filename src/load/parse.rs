@@ -252,7 +252,11 @@ fn not_one_of(
     let listed: Vec<String> = choices.iter().map(|c| format!("`{c}`")).collect();
     let mut d = Diagnostic::new(
         Code::SchemaViolation,
-        format!("`{}`: `{got}` is not one of {}", segments.join("."), listed.join(", ")),
+        format!(
+            "`{}`: `{got}` is not one of {}",
+            segments.join("."),
+            listed.join(", ")
+        ),
     )
     .at(path, span)
     .label("not an allowed value");

@@ -158,8 +158,10 @@ pub fn import_tsv(opts: &ImportTsvOptions) -> Result<TsvImport> {
     let info_text = std::fs::read_to_string(root.join(&info_rel))
         .map_err(|e| usage(format!("cannot read `{info_rel}`: {e}")))?;
     let info: crate::model::ExtensionInfo = toml::from_str(&info_text).map_err(|e| {
-        refused(format!("`{info_rel}` is invalid: {}", e.message()))
-            .hint(format!("run `cekops validate {}` and fix it first", opts.id))
+        refused(format!("`{info_rel}` is invalid: {}", e.message())).hint(format!(
+            "run `cekops validate {}` and fix it first",
+            opts.id
+        ))
     })?;
     let (declared, refusals) = builtin_types_to_declare(&model, &info);
     let mut refusals = refusals;
@@ -339,9 +341,7 @@ fn declare_builtin_types(text: &str, names: &[String]) -> Result<String> {
 fn change(existing: Option<&str>, new: &str) -> Change {
     match existing {
         None => Change::Created,
-        Some(e) if e == new || crate::tomlfmt::canonical(e.to_string()) == new => {
-            Change::Unchanged
-        }
+        Some(e) if e == new || crate::tomlfmt::canonical(e.to_string()) == new => Change::Unchanged,
         Some(_) => Change::Updated,
     }
 }

@@ -27,10 +27,12 @@ pub fn all() -> Vec<(&'static str, String)> {
 pub fn document() -> String {
     let mut map = serde_json::Map::new();
     for (name, text) in all() {
-        let value: serde_json::Value = serde_json::from_str(&text).expect("generated schema is JSON");
+        let value: serde_json::Value =
+            serde_json::from_str(&text).expect("generated schema is JSON");
         map.insert(name.to_string(), value);
     }
-    let mut text = serde_json::to_string_pretty(&serde_json::Value::Object(map)).expect("schema serializes");
+    let mut text =
+        serde_json::to_string_pretty(&serde_json::Value::Object(map)).expect("schema serializes");
     text.push('\n');
     text
 }

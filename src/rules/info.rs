@@ -334,7 +334,12 @@ fn check_name_reading(ctx: &mut Ctx<'_>, path: &str) {
     }
     match &info.name_reading {
         Some(r) if !r.value.trim().is_empty() && !is_kana(&r.value) => {
-            let bad: String = r.value.chars().filter(|c| !is_kana_char(*c)).take(5).collect();
+            let bad: String = r
+                .value
+                .chars()
+                .filter(|c| !is_kana_char(*c))
+                .take(5)
+                .collect();
             ctx.push(
                 Diagnostic::new(
                     Code::NameReading,
@@ -346,14 +351,19 @@ fn check_name_reading(ctx: &mut Ctx<'_>, path: &str) {
         }
         Some(r) if !r.value.trim().is_empty() => {}
         other if ctx.stage == super::Stage::Service => {
-            let span = other.as_ref().map_or(info.name.span.clone(), |r| r.span.clone());
+            let span = other
+                .as_ref()
+                .map_or(info.name.span.clone(), |r| r.span.clone());
             ctx.push(
-                Diagnostic::new(Code::NameReading, "JP skill-name reading (`name_reading`) is missing")
-                    .at(path, span)
-                    .hint(format!(
-                        "add `name_reading = \"<kana>\"`: the TTS pronunciation of `{}`",
-                        info.name.value
-                    )),
+                Diagnostic::new(
+                    Code::NameReading,
+                    "JP skill-name reading (`name_reading`) is missing",
+                )
+                .at(path, span)
+                .hint(format!(
+                    "add `name_reading = \"<kana>\"`: the TTS pronunciation of `{}`",
+                    info.name.value
+                )),
             );
         }
         _ => {}
@@ -414,8 +424,14 @@ fn trailing_particle(lang: Language, name: &str) -> Option<&'static str> {
 /// characters ("拉麺手帳" / "ラーメン手帳" share "手帳"; "らーめんてちょう" / "らーめん手帳"
 /// share "らーめん").
 fn is_variant(main: &str, sub: &str) -> bool {
-    let a: Vec<char> = crate::nlu::normalize::fold(main).chars().filter(|c| !c.is_whitespace()).collect();
-    let b: Vec<char> = crate::nlu::normalize::fold(sub).chars().filter(|c| !c.is_whitespace()).collect();
+    let a: Vec<char> = crate::nlu::normalize::fold(main)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let b: Vec<char> = crate::nlu::normalize::fold(sub)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     if a.is_empty() || b.is_empty() {
         return true;
     }
@@ -446,12 +462,24 @@ mod naming {
 
     #[test]
     fn particles_and_phrases() {
-        assert_eq!(trailing_particle(Language::Korean, "피자봇에서"), Some("에서"));
+        assert_eq!(
+            trailing_particle(Language::Korean, "피자봇에서"),
+            Some("에서")
+        );
         assert_eq!(trailing_particle(Language::Korean, "피자봇"), None);
         assert_eq!(trailing_particle(Language::Korean, "에서"), None);
-        assert_eq!(builtin_skill_phrase(Language::Korean, "오늘 날씨 봇"), Some("오늘 날씨"));
-        assert_eq!(builtin_skill_phrase(Language::Japanese, "今日の天気ナビ"), Some("今日の天気"));
-        assert_eq!(naming_violation(Language::Korean, "예제피자 주문하기"), None);
+        assert_eq!(
+            builtin_skill_phrase(Language::Korean, "오늘 날씨 봇"),
+            Some("오늘 날씨")
+        );
+        assert_eq!(
+            builtin_skill_phrase(Language::Japanese, "今日の天気ナビ"),
+            Some("今日の天気")
+        );
+        assert_eq!(
+            naming_violation(Language::Korean, "예제피자 주문하기"),
+            None
+        );
         assert!(naming_violation(Language::Korean, "클로바 피자").is_some());
     }
 }

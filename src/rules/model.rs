@@ -120,7 +120,12 @@ pub fn check(ctx: &mut Ctx<'_>) {
                 None => {
                     slot_names.insert(
                         slot.value.as_str(),
-                        (ty.value.as_str(), intent.name.as_str(), file, ty.span.clone()),
+                        (
+                            ty.value.as_str(),
+                            intent.name.as_str(),
+                            file,
+                            ty.span.clone(),
+                        ),
                     );
                 }
                 Some((first_ty, first_intent, first_file, first_span))
@@ -390,11 +395,20 @@ fn guidance(ctx: &mut Ctx<'_>, intent: &crate::model::Intent) {
             .is_some_and(|st| st.entry_count() >= HUGE_DICTIONARY)
     });
     let (want, why) = match (def.slots.value.is_empty(), huge) {
-        (true, _) => (PER_SIMPLE_INTENT, "about 10 for a simple intent".to_string()),
-        (false, None) => (PER_SLOT_INTENT, "at least 30 for an intent with slots".to_string()),
+        (true, _) => (
+            PER_SIMPLE_INTENT,
+            "about 10 for a simple intent".to_string(),
+        ),
+        (false, None) => (
+            PER_SLOT_INTENT,
+            "at least 30 for an intent with slots".to_string(),
+        ),
         (false, Some(ty)) => (
             PER_HUGE_SLOT_INTENT,
-            format!("at least 100 for an intent with a slot of a huge dictionary (`{}`)", ty.value),
+            format!(
+                "at least 100 for an intent with a slot of a huge dictionary (`{}`)",
+                ty.value
+            ),
         ),
     };
     if total < want {

@@ -1,12 +1,12 @@
 //! `store.toml` rules (spec §5) and icons.
 
 use super::Ctx;
+use super::parse_url;
 use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::model::Language;
 use crate::model::ProviderType;
 use crate::model::Sp;
-use super::parse_url;
 
 pub fn check(ctx: &mut Ctx<'_>) {
     let ext = ctx.ext;
@@ -376,7 +376,8 @@ fn check_review_stage(ctx: &mut Ctx<'_>, path: &str, lang: Language) {
         && let Some(t) = &r.provider_type
         && t.value == ProviderType::Corporation
     {
-        let filled = |v: &Option<Sp<String>>| v.as_ref().is_some_and(|v| !v.value.trim().is_empty());
+        let filled =
+            |v: &Option<Sp<String>>| v.as_ref().is_some_and(|v| !v.value.trim().is_empty());
         let missing: Vec<&str> = [
             ("address", filled(&r.address)),
             ("phone", filled(&r.phone)),

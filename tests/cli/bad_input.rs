@@ -498,16 +498,51 @@ fn test_a_misspelt_key_in_every_table_is_located_at_the_key() {
     let cases: Vec<(String, &str, &str, &str)> = vec![
         ("cekops.toml".into(), "[branches]", "servce", "service"),
         ("cekops.toml".into(), "[review]", "reviewrs", "reviewers"),
-        (ext("extension.toml"), "id = \"com.example.base\"", "contact_emial", "contact_email"),
-        (ext("server.toml"), "trusted_certificate = true", "endpont", "endpoint"),
-        (ext("server.toml"), "[account_linking]", "client_secrte", "client_secret"),
+        (
+            ext("extension.toml"),
+            "id = \"com.example.base\"",
+            "contact_emial",
+            "contact_email",
+        ),
+        (
+            ext("server.toml"),
+            "trusted_certificate = true",
+            "endpont",
+            "endpoint",
+        ),
+        (
+            ext("server.toml"),
+            "[account_linking]",
+            "client_secrte",
+            "client_secret",
+        ),
         (ext("store.toml"), "[store]", "categroy", "category"),
         (ext("store.toml"), "[privacy]", "terms_ulr", "terms_url"),
         (ext("store.toml"), "[review]", "descripton", "description"),
-        (ext("store.toml"), "[review.test_account]", "pasword", "password"),
-        (ext("interaction-model/intents/OrderCoffee.toml"), "description = \"Order a coffee\"", "utterancs", "utterances"),
-        (ext("interaction-model/slot-types/COFFEE_TYPE.toml"), "description = \"Coffee drinks\"", "descripion", "description"),
-        (ext("tests/order.toml"), "[[case]]", "utterence", "utterance"),
+        (
+            ext("store.toml"),
+            "[review.test_account]",
+            "pasword",
+            "password",
+        ),
+        (
+            ext("interaction-model/intents/OrderCoffee.toml"),
+            "description = \"Order a coffee\"",
+            "utterancs",
+            "utterances",
+        ),
+        (
+            ext("interaction-model/slot-types/COFFEE_TYPE.toml"),
+            "description = \"Coffee drinks\"",
+            "descripion",
+            "description",
+        ),
+        (
+            ext("tests/order.toml"),
+            "[[case]]",
+            "utterence",
+            "utterance",
+        ),
         (turns.clone(), "[[case.turns]]", "intnet", "intent"),
     ];
     for (file, after, key, want) in cases {
@@ -533,7 +568,11 @@ fn test_a_misspelt_key_in_every_table_is_located_at_the_key() {
             key.len() as u64 + 1,
             "{file} {after}: the key exactly: {d}"
         );
-        assert_eq!(d["hint"], format!("did you mean `{want}`?"), "{file} {after}");
+        assert_eq!(
+            d["hint"],
+            format!("did you mean `{want}`?"),
+            "{file} {after}"
+        );
     }
 }
 
@@ -549,10 +588,8 @@ fn test_a_bad_enum_value_in_a_nested_table_is_located_at_the_value() {
     let store = format!("{EXT}/store.toml");
     env.write(
         &store,
-        env.read(&store).replace(
-            "[review]\n",
-            "[review]\nprovider_type = \"corporatoin\"\n",
-        ),
+        env.read(&store)
+            .replace("[review]\n", "[review]\nprovider_type = \"corporatoin\"\n"),
     );
     let out = env.cekops(&["validate"]);
     out.code(1);

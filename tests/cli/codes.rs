@@ -159,9 +159,10 @@ fn test_each_overlay_yields_exactly_its_code() {
 fn jp_codes(stage: &str, edit: impl Fn(String, String) -> (String, String)) -> BTreeSet<String> {
     let (env, _) = env_with_overlay("name-reading");
     let ext = "extensions/com.example.base";
-    let info = env
-        .read(&format!("{ext}/extension.toml"))
-        .replace("name_reading = \"Base Coffee\"", "name_reading = \"べーすこーひー\"");
+    let info = env.read(&format!("{ext}/extension.toml")).replace(
+        "name_reading = \"Base Coffee\"",
+        "name_reading = \"べーすこーひー\"",
+    );
     let (store, info) = edit(env.read(&format!("{ext}/store.toml")), info);
     env.write(&format!("{ext}/store.toml"), store);
     env.write(&format!("{ext}/extension.toml"), info);
@@ -190,13 +191,23 @@ fn test_jp_first_store_phrase_must_be_a_launch_phrase() {
             (s, i)
         }
     };
-    assert_eq!(jp_codes("test", first("ねぇCLOVA、ベースコーヒーを起動して")), BTreeSet::new());
-    assert_eq!(jp_codes("test", first("ベースコーヒーを開いて")), BTreeSet::new());
+    assert_eq!(
+        jp_codes("test", first("ねぇCLOVA、ベースコーヒーを起動して")),
+        BTreeSet::new()
+    );
+    assert_eq!(
+        jp_codes("test", first("ベースコーヒーを開いて")),
+        BTreeSet::new()
+    );
     // names the skill, but asks it for something: not a launch phrase (spec §5.3); the base's
     // Korean model does not understand it either
     assert_eq!(
         jp_codes("test", first("ベースコーヒーでコーヒーを注文して")),
-        ["store-example-phrases".to_string(), "store-phrase-unmatched".to_string()].into()
+        [
+            "store-example-phrases".to_string(),
+            "store-phrase-unmatched".to_string()
+        ]
+        .into()
     );
 }
 

@@ -375,7 +375,13 @@ fn test_import_tsv_writes_the_fmt_layout_and_declares_builtin_types() {
         "[INTENT SLOT]\npizzaType\tPIZZA_TYPE\npizzaAmount\tCLOVA.NUMBER\nwhen\tCLOVA.DATETIME\n\n[INTENT EXPRESSION]\n<pizzaType>바베큐</pizzaType> 피자 <pizzaAmount>두 판</pizzaAmount> <when>저녁 7시</when>에 주문해줘\n",
     );
     env.write("../dl/TOPPING.tsv", "치즈\t치즈 추가\t더블 치즈\n올리브\n");
-    let out = env.cekops(&["import", "tsv", ID, "../dl/OrderPizza.tsv", "../dl/TOPPING.tsv"]);
+    let out = env.cekops(&[
+        "import",
+        "tsv",
+        ID,
+        "../dl/OrderPizza.tsv",
+        "../dl/TOPPING.tsv",
+    ]);
     out.code(0)
         .contains(&format!(
             "updated   extensions/{ID}/extension.toml (declared built-in slot type `CLOVA.DATETIME`)"
@@ -394,9 +400,20 @@ fn test_import_tsv_writes_the_fmt_layout_and_declares_builtin_types() {
     env.cekops(&["fmt", "--check", &format!("{ext}/interaction-model")])
         .code(0);
     // The same download again changes nothing.
-    let again = env.cekops(&["import", "tsv", ID, "../dl/OrderPizza.tsv", "../dl/TOPPING.tsv"]);
+    let again = env.cekops(&[
+        "import",
+        "tsv",
+        ID,
+        "../dl/OrderPizza.tsv",
+        "../dl/TOPPING.tsv",
+    ]);
     again.code(0).lacks("extension.toml");
-    assert_eq!(again.stdout.matches("unchanged ").count(), 2, "{}", again.stdout);
+    assert_eq!(
+        again.stdout.matches("unchanged ").count(),
+        2,
+        "{}",
+        again.stdout
+    );
 }
 
 #[test]

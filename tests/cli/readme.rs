@@ -189,7 +189,10 @@ pub fn code_blocks(text: &str) -> Vec<(&str, Vec<&str>)> {
         let Some(info) = l.strip_prefix("```") else {
             continue;
         };
-        let body: Vec<&str> = lines.by_ref().take_while(|l| !l.starts_with("```")).collect();
+        let body: Vec<&str> = lines
+            .by_ref()
+            .take_while(|l| !l.starts_with("```"))
+            .collect();
         out.push((info.trim(), body));
     }
     out
@@ -248,11 +251,16 @@ fn test_readme_console_examples_run_as_shown() {
             continue;
         }
         let command = body.first().copied().unwrap_or_default();
-        if NOT_RUN.iter().any(|(prefix, _)| command.starts_with(prefix)) {
+        if NOT_RUN
+            .iter()
+            .any(|(prefix, _)| command.starts_with(prefix))
+        {
             continue;
         }
         let args = words(command.strip_prefix("$ cekops ").unwrap_or_else(|| {
-            panic!("README console example `{command}` is neither `$ cekops …` nor listed in NOT_RUN")
+            panic!(
+                "README console example `{command}` is neither `$ cekops …` nor listed in NOT_RUN"
+            )
         }));
         let env = TestEnv::new();
         env.copy_from_project("example-repo");
@@ -304,7 +312,11 @@ fn test_readme_output_format_samples_are_real_output() {
     let human = env.cekops(&["validate"]);
     human.code(1);
     assert_eq!(blocks[0].0, "");
-    assert_eq!(human.stderr, blocks[0].1.join("\n") + "\n", "README human sample");
+    assert_eq!(
+        human.stderr,
+        blocks[0].1.join("\n") + "\n",
+        "README human sample"
+    );
     // json: the same document (the README lays objects out more compactly); the sample shows
     // the inline-secret finding only
     let json = env.cekops(&["validate", "--format", "json"]);
@@ -317,5 +329,9 @@ fn test_readme_output_format_samples_are_real_output() {
     assert_eq!(got, want, "README json sample");
     // github, exactly
     let github = env.cekops(&["validate", "--format", "github"]);
-    assert_eq!(github.stdout, blocks[2].1.join("\n") + "\n", "README github sample");
+    assert_eq!(
+        github.stdout,
+        blocks[2].1.join("\n") + "\n",
+        "README github sample"
+    );
 }

@@ -300,7 +300,12 @@ fn test_schema_stdout_is_one_json_document() {
     out.code(0);
     let doc: serde_json::Value = serde_json::from_str(&out.stdout)
         .unwrap_or_else(|e| panic!("`cekops schema` stdout is not JSON: {e}\n{}", out.stdout));
-    let names: Vec<&str> = doc.as_object().unwrap().keys().map(String::as_str).collect();
+    let names: Vec<&str> = doc
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     let files: Vec<&str> = cekops::ops::schema::all().iter().map(|(n, _)| *n).collect();
     assert_eq!(names, files, "one entry per schema file, in order");
     for (name, text) in cekops::ops::schema::all() {

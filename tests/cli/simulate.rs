@@ -689,7 +689,10 @@ fn test_readme_simulate_example_runs_as_shown() {
     let (_, block) = crate::readme::code_blocks(&readme)
         .into_iter()
         .find(|(info, body)| {
-            *info == "console" && body.first().is_some_and(|l| l.starts_with("$ cekops simulate "))
+            *info == "console"
+                && body
+                    .first()
+                    .is_some_and(|l| l.starts_with("$ cekops simulate "))
         })
         .expect("README shows a `cekops simulate` session");
     let replies: Vec<String> = block
