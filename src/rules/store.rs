@@ -347,10 +347,11 @@ fn check_country(ctx: &mut Ctx<'_>, path: &str, lang: Language, countries: &Opti
 /// Whether a text gives a way to reach customer support: an e-mail address, a web address or a
 /// phone number (8 or more digits, dashes allowed).
 fn has_contact(text: &str) -> bool {
-    let is_sep = |c: char| c.is_whitespace() || "()[]{}<>,;:\"'「」（）：、。".contains(c);
+    let is_sep = |c: char| c.is_whitespace() || "()[]{}<>,;\"'「」（）：、。".contains(c);
     text.split(is_sep).any(|w| {
         let w = w.trim_matches(|c: char| c == '.' || c == '!' || c == '?');
-        super::is_email(w) || w.starts_with("http://") || w.starts_with("https://")
+        let after_colon = w.rsplit(':').next().unwrap_or(w); // "문의:help@example.com"
+        super::is_email(after_colon) || w.contains("http://") || w.contains("https://")
     }) || {
         let mut digits = 0;
         let mut best = 0;
@@ -427,6 +428,7 @@ mod unit {
     #[test]
     fn contacts() {
         assert!(has_contact("문의: support@example.com"));
+        assert!(has_contact("문의:support@example.com"));
         assert!(has_contact("고객센터 1588-0000"));
         assert!(has_contact("お問い合わせ: https://example.jp/help"));
         assert!(!has_contact("피자를 주문합니다. 3판까지 가능합니다."));
