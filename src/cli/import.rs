@@ -219,9 +219,13 @@ fn run_alexa(ctx: &super::Context, args: &ImportAlexaArgs) -> anyhow::Result<Exi
     if r.diagnostics.is_empty() {
         s.push_str("validate: no problems found\n");
     } else {
+        let info = match r.infos() {
+            0 => String::new(),
+            n => format!(", {n} info"),
+        };
         let _ = writeln!(
             s,
-            "validate: {} error{}, {} warning{} (listed on stderr)",
+            "validate: {} error{}, {} warning{}{info} (listed on stderr)",
             r.errors(),
             if r.errors() == 1 { "" } else { "s" },
             r.warnings(),

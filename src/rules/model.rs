@@ -416,11 +416,16 @@ fn guidance(ctx: &mut Ctx<'_>, intent: &crate::model::Intent) {
             Diagnostic::new(
                 Code::UtteranceGuidance,
                 format!(
-                    "intent `{}` has {total} sample utterances; the design guide suggests {why}",
-                    intent.name
+                    "intent `{}` has {total} sample utterance{}; the design guide suggests {why}",
+                    intent.name,
+                    if total == 1 { "" } else { "s" }
                 ),
             )
-            .at(intent.file.as_str(), def.utterances.span.clone())
+            // the opening bracket: one line, not the whole list
+            .at(
+                intent.file.as_str(),
+                def.utterances.span.start..def.utterances.span.start + 1,
+            )
             .hint("add distinct patterns (no repeated slot-value combinations), and keep adding from test logs"),
         );
     }

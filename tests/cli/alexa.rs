@@ -174,7 +174,7 @@ fn test_import_report_lists_every_mapping_and_drop() {
             "  file      extensions/com.example.adventure/interaction-model/slot-types/LIST_OF_DIRECTIONS.toml",
             "  file      extensions/com.example.adventure/interaction-model/slot-types/LIST_OF_NON_PLAYING_CHARACTERS.toml",
             "9 custom intents, 2 custom slot types",
-            "validate: 0 errors, 1 warning (listed on stderr)",
+            "validate: 0 errors, 1 warning, 9 info (listed on stderr)",
         ]
     );
     out.contains("warning[missing-file]: extension `com.example.adventure` has no `store.toml`");

@@ -55,6 +55,8 @@ fn findings(out: &Out) -> BTreeSet<(String, String)> {
     assert_eq!(out.code, i32::from(errors > 0));
     diags
         .iter()
+        // information-level guidance (few utterances in a small test intent) is not the subject
+        .filter(|d| d["severity"] != "info")
         .map(|d| {
             (
                 d["code"].as_str().unwrap().to_string(),

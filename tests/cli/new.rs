@@ -101,7 +101,9 @@ fn test_new_creates_test_branch_from_service_with_valid_scaffold() {
     // validate passes: only what a scaffold cannot know (store texts, icons) is a warning.
     let found = codes(&env, &[]);
     assert!(
-        found.iter().all(|c| c == "warning store-field-missing"),
+        found
+            .iter()
+            .all(|c| c == "warning store-field-missing" || c == "info utterance-guidance"),
         "{found:?}"
     );
     assert_eq!(codes(&env, &["--rev", &format!("test/{ID}")]), found);
@@ -129,7 +131,9 @@ fn test_new_japanese_scaffold_validates() {
     assert!(info.contains("builtin_intents = [\"Clova.GuideIntent\"]"));
     let found = codes(&env, &[]);
     assert!(
-        found.iter().all(|c| c == "warning store-field-missing"),
+        found
+            .iter()
+            .all(|c| c == "warning store-field-missing" || c == "info utterance-guidance"),
         "{found:?}"
     );
     env.cekops(&["fmt", "--check"]).code(0);
@@ -305,6 +309,19 @@ fn test_new_refuses_reserved_and_duplicate_invocation_names() {
         "ko-KR",
         "--invocation-name",
         "초시계",
+    ])
+    .code(2)
+    // the extension name (from the ID) obeys the naming rules too (spec §1.1)
+    .contains("extension name `Stopwatch` contains `stop` [name-reserved]");
+    env.cekops(&[
+        "new",
+        "com.example.stopwatch",
+        "--language",
+        "ko-KR",
+        "--invocation-name",
+        "초시계",
+        "--name",
+        "초시계 타이머",
     ])
     .code(0);
     // `초시계` goes into service; a second extension cannot take the name.

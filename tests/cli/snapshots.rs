@@ -45,7 +45,9 @@ fn test_validate_json_output() {
     let diags = doc["diagnostics"].as_array().unwrap();
     let errors = diags.iter().filter(|d| d["severity"] == "error").count();
     assert_eq!(doc["summary"]["errors"], errors);
-    assert_eq!(doc["summary"]["warnings"], diags.len() - errors);
+    let infos = diags.iter().filter(|d| d["severity"] == "info").count();
+    assert_eq!(doc["summary"]["warnings"], diags.len() - errors - infos);
+    assert_eq!(doc["summary"]["infos"], infos);
     settings(&env).bind(|| insta::assert_snapshot!("validate_json", out.stdout));
 }
 
@@ -55,7 +57,9 @@ fn test_validate_github_output() {
     let out = run(&env, "github");
     for line in out.stdout.lines() {
         assert!(
-            line.starts_with("::error ") || line.starts_with("::warning "),
+            line.starts_with("::error ")
+                || line.starts_with("::warning ")
+                || line.starts_with("::notice "),
             "not a workflow command: {line}"
         );
         // One command per line: messages with line breaks are escaped.
@@ -145,7 +149,8 @@ fn test_formats_agree_on_the_findings() {
         .filter_map(|l| {
             let rest = l
                 .strip_prefix("error[")
-                .or_else(|| l.strip_prefix("warning["))?;
+                .or_else(|| l.strip_prefix("warning["))
+                .or_else(|| l.strip_prefix("info["))?;
             Some(rest[..rest.find(']')?].to_string())
         })
         .collect();
@@ -162,6 +167,7 @@ fn test_formats_agree_on_the_findings() {
         "unknown-file",
         "unknown-key",
         "unknown-slot",
+        "utterance-guidance",
         "utterance-tag",
     ]
     .into();

@@ -322,7 +322,8 @@ fn test_validate_reports_unmatched_store_phrase_and_ambiguous_pattern() {
     let out = env.cekops(&["validate", "--format", "json"]);
     out.code(1);
     let v = json_of(&out);
-    let diags = v["diagnostics"].as_array().unwrap();
+    let mut diags = v["diagnostics"].as_array().unwrap().clone();
+    diags.retain(|d| d["severity"] != "info"); // guidance on the pizzabot's short intents
     let codes: Vec<&str> = diags.iter().map(|d| d["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["ambiguous-pattern", "store-phrase-unmatched"]);
     let amb = &diags[0];

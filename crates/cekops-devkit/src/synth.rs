@@ -1289,7 +1289,8 @@ impl ExtGen {
         let _ = writeln!(s, "language = {}", toml_str(self.lang.code()));
         let _ = writeln!(s, "name = {}", toml_str(&self.name));
         if self.lang == Language::Japanese {
-            let _ = writeln!(s, "name_reading = {}", toml_str(&self.invocation));
+            // The reading must be kana (spec §1 #3b); the generated names mix in kanji.
+            let _ = writeln!(s, "name_reading = \"ごうせいすきる\"");
         }
         let _ = writeln!(
             s,
