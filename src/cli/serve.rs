@@ -12,7 +12,7 @@ use cekops::error::usage;
 use cekops::ops::serve::ServeOptions;
 use cekops::ops::serve::Server;
 
-/// Browse the repository as the developer console shows it, in a local web page (read-only).
+/// Browse extensions, reviews and the branch chart in a local, read-only web console.
 ///
 /// Serves the extension list (Commercial use and Test rows, status, open review, last feedback,
 /// validation counts), each extension by console category with its findings beside the fields,

@@ -66,7 +66,8 @@ pub fn page(title: &str, version: &str, main: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<title>{t} · cekops</title><link rel=\"stylesheet\" href=\"/static/app.css\">\
+<title>{t} · cekops</title><link rel=\"icon\" href=\"/static/icon.svg\" type=\"image/svg+xml\">\
+<link rel=\"stylesheet\" href=\"/static/app.css\">\
 <script src=\"/static/app.js\" defer></script></head>\
 <body data-version=\"{v}\"><header><a class=\"brand\" href=\"/\">cekops console</a>\
 <nav><a href=\"/\">Extensions</a> <a href=\"/reviews\">Reviews</a></nav>\

@@ -40,6 +40,7 @@ connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 const APP_CSS: &str = include_str!("assets/app.css");
 const APP_JS: &str = include_str!("assets/app.js");
+const ICON_SVG: &str = include_str!("assets/icon.svg");
 
 /// What to serve and where.
 #[derive(Clone, Debug)]
@@ -283,6 +284,11 @@ impl Site {
                 status: 200,
                 content_type: "text/javascript; charset=utf-8",
                 body: APP_JS.as_bytes().to_vec(),
+            },
+            ["static", "icon.svg"] | ["favicon.ico"] => Response {
+                status: 200,
+                content_type: "image/svg+xml",
+                body: ICON_SVG.as_bytes().to_vec(),
             },
             ["api", "version"] => Response::text(200, self.version()),
             ["reviews"] => self.page(200, pages::reviews(self)),

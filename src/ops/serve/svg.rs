@@ -99,7 +99,7 @@ data-extension=\"{}\"><title>Branch chart of {}</title>",
             s,
             "<text class=\"lane-label\" x=\"8\" y=\"{}\">{}</text>\
 <line class=\"lane lane-{}\" x1=\"{}\" y1=\"{y}\" x2=\"{}\" y2=\"{y}\"/>",
-            y(test) + 4,
+            y(test) - 8,
             esc(label),
             if test { "test" } else { "service" },
             LEFT - 20,
@@ -160,7 +160,8 @@ data-extension=\"{}\"><title>Branch chart of {}</title>",
     ] {
         if let Some(i) = tip.and_then(|t| by_id.get(&t.to_string())) {
             let n = &nodes[*i];
-            let ty = if test { y(test) + 30 } else { y(test) - 24 };
+            // Between the lines: markers stack above `service` and below the test line.
+            let ty = if test { y(test) - 14 } else { y(test) + 24 };
             let _ = write!(
                 s,
                 "<text class=\"tip\" x=\"{}\" y=\"{ty}\" text-anchor=\"middle\">{}</text>",
@@ -170,12 +171,19 @@ data-extension=\"{}\"><title>Branch chart of {}</title>",
         }
     }
     // Markers: one per event, stacked on its commit.
+    // An event without a commit of its own (a rejection, a cancel) concerns the commit its
+    // record last named.
     let mut stacked: HashMap<usize, usize> = HashMap::new();
+    let mut record_commit: HashMap<(RecordKind, u32), &str> = HashMap::new();
     for e in log {
+        if let Some(c) = e.commit.as_deref() {
+            record_commit.insert((e.kind, e.number), c);
+        }
         let at = match e.action {
             Action::Approve => e.service_after.as_deref().or(e.commit.as_deref()),
             _ => e.commit.as_deref().or(e.service_after.as_deref()),
-        };
+        }
+        .or_else(|| record_commit.get(&(e.kind, e.number)).copied());
         let Some(i) = at.and_then(|c| by_id.get(c)) else {
             continue;
         };
@@ -191,8 +199,9 @@ data-extension=\"{}\"><title>Branch chart of {}</title>",
         let _ = write!(
             s,
             "<rect class=\"marker {action}{stop}\" data-action=\"{action}\" data-kind=\"{kind}\" \
-data-record=\"{num}\" x=\"{}\" y=\"{}\" width=\"10\" height=\"10\" rx=\"2\">\
+data-record=\"{num}\" data-commit=\"{}\" x=\"{}\" y=\"{}\" width=\"10\" height=\"10\" rx=\"2\">\
 <title>#{num} {kind} {action} by {} at {}{}</title></rect>",
+            n.info.id.short(),
             n.x - 5,
             my - 5,
             esc(&e.name),
