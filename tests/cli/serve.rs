@@ -38,12 +38,18 @@ fn review_repo(env: &TestEnv) -> String {
     }
     env.git(&["commit", "-q", "-am", "real icons"]);
     env.git(&["checkout", "-q", &back]);
-    env.cekops(&["review", "request", ID, "-m", "icons"]).code(0);
+    env.cekops(&["review", "request", ID, "-m", "icons"])
+        .code(0);
     as_(env, &ALICE, &["review", "approve", ID]).code(0);
     let help = chart::commit_help_intent(env, ID, "help intent");
     env.cekops(&["review", "request", ID, "-m", "add help"])
         .code(0);
-    as_(env, &BOB, &["review", "reject", ID, "-m", "say <b>more</b> than 도와줘"]).code(0);
+    as_(
+        env,
+        &BOB,
+        &["review", "reject", ID, "-m", "say <b>more</b> than 도와줘"],
+    )
+    .code(0);
     help
 }
 
@@ -109,12 +115,24 @@ fn test_serve_escapes_extension_data_and_is_read_only() {
     }
     let g = web::get(&s.at(&format!("/ext/{ID}")));
     assert_eq!(g.status, 200);
-    assert!(g.body.contains("&lt;script&gt;window.__xss=1&lt;/script&gt;"), "{}", g.body);
-    assert!(g.body.contains("&quot;&gt;&lt;img src=x onerror=&quot;window.__xss=2&quot;&gt;"));
+    assert!(
+        g.body
+            .contains("&lt;script&gt;window.__xss=1&lt;/script&gt;"),
+        "{}",
+        g.body
+    );
+    assert!(
+        g.body
+            .contains("&quot;&gt;&lt;img src=x onerror=&quot;window.__xss=2&quot;&gt;")
+    );
     // The tag syntax highlights `<script>` as a (bad) slot name, escaped.
     assert!(g.body.contains("data-slot=\"script\""), "{}", g.body);
     let g = web::get(&s.at(&format!("/ext/{ID}/test?u=%3Cscript%3Ex%3C%2Fscript%3E")));
-    assert!(g.body.contains("value=\"&lt;script&gt;x&lt;/script&gt;\""), "{}", g.body);
+    assert!(
+        g.body.contains("value=\"&lt;script&gt;x&lt;/script&gt;\""),
+        "{}",
+        g.body
+    );
     // Read-only, and only for this machine's names.
     let g = web::post(&s.url, "x=1");
     assert_eq!(g.status, 405);
@@ -124,7 +142,10 @@ fn test_serve_escapes_extension_data_and_is_read_only() {
     assert_eq!(web::get(&s.at("/ext/nope")).status, 404);
     assert_eq!(web::get(&s.at("/nothing/here")).status, 404);
     let g = web::get(&s.at(&format!("/ext/{ID}/asset?path=assets/large.png")));
-    assert_eq!((g.status, g.header("content-type")), (200, Some("image/png")));
+    assert_eq!(
+        (g.status, g.header("content-type")),
+        (200, Some("image/png"))
+    );
     let g = web::get(&s.at(&format!("/ext/{ID}/asset?path=extension.toml")));
     assert_eq!(g.status, 404);
     assert_eq!(s.stop(), Some(0));
@@ -148,7 +169,9 @@ fn test_serve_warns_when_exposed() {
     hostile_repo(&env);
     let s = Served::start(&env, &env.root, &["--bind", "0.0.0.0"]);
     assert!(
-        s.stderr.iter().any(|l| l.starts_with("warning: listening on 0.0.0.0:")),
+        s.stderr
+            .iter()
+            .any(|l| l.starts_with("warning: listening on 0.0.0.0:")),
         "{:?}",
         s.stderr
     );
@@ -188,8 +211,15 @@ fn test_serve_in_a_browser_shows_what_git_holds_and_follows_it() {
     let row = |css: &str| b.text(&format!("tr[data-id=\"{ID}\"] {css}"));
     assert_eq!(row(".name"), "피자가게");
     assert_eq!(row(".status"), "In service");
-    assert_eq!(b.text(&format!("tr.ext-more[data-id=\"{ID}\"] .status")), "Confirmation required");
-    assert!(row(".feedback").contains("say <b>more</b> than 도와줘"), "{}", row(".feedback"));
+    assert_eq!(
+        b.text(&format!("tr.ext-more[data-id=\"{ID}\"] .status")),
+        "Confirmation required"
+    );
+    assert!(
+        row(".feedback").contains("say <b>more</b> than 도와줘"),
+        "{}",
+        row(".feedback")
+    );
     assert_eq!(row(".validation"), "0 error(s) 0 warning(s)");
 
     // The extension page: the model and the rendered icons.
@@ -231,7 +261,10 @@ fn test_serve_in_a_browser_shows_what_git_holds_and_follows_it() {
     let mut expected: Vec<String> = env
         .git(&["rev-list", "--first-parent", "service"])
         .lines()
-        .chain(env.git(&["rev-list", &format!("service..test/{ID}")]).lines())
+        .chain(
+            env.git(&["rev-list", &format!("service..test/{ID}")])
+                .lines(),
+        )
         .map(|c| c[..12].to_string())
         .collect();
     expected.sort();
@@ -287,7 +320,11 @@ fn test_serve_in_a_browser_shows_what_git_holds_and_follows_it() {
         "return document.querySelector('tr.ext .name').textContent === '새 피자가게';",
         json!([]),
     );
-    assert_eq!(b.js("return window.__stay;", json!([])), json!(42), "the page reloaded");
+    assert_eq!(
+        b.js("return window.__stay;", json!([])),
+        json!(42),
+        "the page reloaded"
+    );
     assert!(b.console_errors().is_empty());
     b.screenshot("reviews-list-live");
 }
@@ -302,7 +339,10 @@ fn test_serve_example_repo_in_a_browser() {
     let s = Served::start(&env, &env.root, &[]);
     visit(&b, &s, "example-list", "/");
     assert_eq!(b.count("tr.ext"), 2);
-    assert_eq!(b.text("tr[data-id=\"com.example.pizzabot\"] .name"), "예제피자 주문하기");
+    assert_eq!(
+        b.text("tr[data-id=\"com.example.pizzabot\"] .name"),
+        "예제피자 주문하기"
+    );
     visit(&b, &s, "example-extension", "/ext/com.example.pizzabot");
     assert_eq!(b.count("article.intent"), 4);
     assert!(b.count("mark.slot[data-slot=\"pizzaType\"]") > 5);
@@ -321,7 +361,10 @@ fn test_serve_example_repo_in_a_browser() {
     let env = TestEnv::new();
     hostile_repo(&env);
     let s = Served::start(&env, &env.root, &[]);
-    for (name, path) in [("hostile-list", "/".to_string()), ("hostile-extension", format!("/ext/{ID}"))] {
+    for (name, path) in [
+        ("hostile-list", "/".to_string()),
+        ("hostile-extension", format!("/ext/{ID}")),
+    ] {
         visit(&b, &s, name, &path);
         assert_eq!(b.js("return window.__xss === undefined && document.scripts.length === 1 && document.querySelectorAll('[onerror]').length === 0;", json!([])), json!(true), "{name}");
     }

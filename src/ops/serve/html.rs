@@ -118,7 +118,10 @@ mod tests {
             esc("\"><img src=x onerror=alert(1)>"),
             "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"
         );
-        assert_eq!(esc("<script>'&'</script>"), "&lt;script&gt;&#39;&amp;&#39;&lt;/script&gt;");
+        assert_eq!(
+            esc("<script>'&'</script>"),
+            "&lt;script&gt;&#39;&amp;&#39;&lt;/script&gt;"
+        );
         assert_eq!(esc("피자 주문"), "피자 주문");
     }
 

@@ -105,7 +105,9 @@ impl Site {
             None => dir.canonicalize()?,
         };
         // A plain folder may be a repository of extension files without git.
-        let root = if repo.is_some() && (dir.join("extensions").is_dir() || dir.join("cekops.toml").exists()) {
+        let root = if repo.is_some()
+            && (dir.join("extensions").is_dir() || dir.join("cekops.toml").exists())
+        {
             dir.canonicalize()?
         } else {
             root
@@ -270,7 +272,10 @@ impl Site {
         }
         let page = |r: Result<Option<pages::Page>>, id: &str| match r {
             Ok(Some(p)) => self.page(200, p),
-            Ok(None) => self.not_found(&format!("There is no extension `{id}` in {}.", self.source_label())),
+            Ok(None) => self.not_found(&format!(
+                "There is no extension `{id}` in {}.",
+                self.source_label()
+            )),
             Err(e) => self.failed(&e),
         };
         match segs.as_slice() {
@@ -294,7 +299,9 @@ impl Site {
             ["reviews"] => self.page(200, pages::reviews(self)),
             ["ext", id] => page(pages::extension(self, id), id),
             ["ext", id, "test"] => page(pages::test_page(self, id, param("u")), id),
-            ["ext", id, "diff"] => self.page(200, pages::diff_page(self, id, param("from"), param("to"))),
+            ["ext", id, "diff"] => {
+                self.page(200, pages::diff_page(self, id, param("from"), param("to")))
+            }
             ["ext", id, "history"] => self.page(200, pages::history(self, id)),
             ["ext", id, "review", n] => match n.parse::<u32>() {
                 Ok(n) => self.page(200, pages::review_page(self, id, n)),
@@ -312,11 +319,7 @@ impl Site {
             Err(e) => return self.failed(&e),
         };
         let full = format!("extensions/{id}/{rel}");
-        let Some(asset) = outcome
-            .repo
-            .extension(id)
-            .and_then(|e| e.assets.get(&full))
-        else {
+        let Some(asset) = outcome.repo.extension(id).and_then(|e| e.assets.get(&full)) else {
             return Response::text(404, "no such asset\n");
         };
         let content_type = match asset.bytes.get(..4) {
@@ -475,14 +478,24 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let ext = tmp.path().join("extensions/x");
         std::fs::create_dir_all(&ext).unwrap();
+        std::fs::write(
+            ext.join("extension.toml"),
+            "id = \"x\"\nlanguage = \"ja-JP\"\nname = \"<X>\"\ninvocation_names = [\"エックス\"]\n",
+        )
+        .unwrap();
         let site = Site::open(tmp.path(), None).unwrap();
         let r = site.get("/");
         assert_eq!(r.status, 200);
         let body = String::from_utf8(r.body).unwrap();
         assert!(body.contains("data-id=\"x\""), "{body}");
+        assert!(body.contains(">&lt;X&gt;</a>"), "{body}");
+        assert!(body.contains("is not inside a git repository"), "{body}");
         assert_eq!(site.get("/nope").status, 404);
         assert_eq!(site.get("/ext/y").status, 404);
-        assert_eq!(site.get("/static/app.js").content_type, "text/javascript; charset=utf-8");
+        assert_eq!(
+            site.get("/static/app.js").content_type,
+            "text/javascript; charset=utf-8"
+        );
         let v = site.version();
         site.touch();
         assert_ne!(site.version(), v);

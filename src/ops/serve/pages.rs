@@ -53,18 +53,10 @@ struct Findings<'r> {
 
 impl<'r> Findings<'r> {
     fn of_extension(&self, id: &str) -> Vec<&'r Diagnostic> {
-        let dir = format!("extensions/{id}");
         self.report
             .diagnostics
             .iter()
-            .filter(|d| {
-                d.location.as_ref().is_some_and(|l| {
-                    l.file == dir
-                        || l.file
-                            .strip_prefix(dir.as_str())
-                            .is_some_and(|r| r.starts_with('/'))
-                })
-            })
+            .filter(|d| test::is_about(d, id))
             .collect()
     }
 
@@ -124,6 +116,17 @@ impl<'r> Findings<'r> {
     fn at_sp<T>(&self, file: &str, sp: &Sp<T>) -> String {
         self.at(file, &sp.span)
     }
+
+    fn at_opt<T>(&self, file: &str, sp: &Option<Sp<T>>) -> String {
+        sp.as_ref()
+            .map(|sp| self.at_sp(file, sp))
+            .unwrap_or_default()
+    }
+}
+
+/// An optional text value, escaped.
+fn opt_sp(v: &Option<Sp<String>>) -> String {
+    opt(v.as_ref().map(|x| x.value.as_str()))
 }
 
 /// An utterance with its slot tags highlighted.
@@ -153,19 +156,17 @@ fn ext_nav(id: &str, here: &str) -> String {
         ("/history", "History"),
     ] {
         let cls = if path == here { " class=\"here\"" } else { "" };
-        let _ = write!(
-            s,
-            "<a{cls} href=\"/ext/{}{path}\">{}</a>",
-            url(id),
-            label
-        );
+        let _ = write!(s, "<a{cls} href=\"/ext/{}{path}\">{}</a>", url(id), label);
     }
     s.push_str("</nav>");
     s
 }
 
 fn error_box(e: &anyhow::Error) -> String {
-    format!("<p class=\"error\" role=\"alert\">{}</p>", esc(&format!("{e:#}")))
+    format!(
+        "<p class=\"error\" role=\"alert\">{}</p>",
+        esc(&format!("{e:#}"))
+    )
 }
 
 fn counts_cell(errors: usize, warnings: usize) -> String {
@@ -297,12 +298,18 @@ pub fn list(site: &Site) -> Result<Page> {
             counts = counts_cell(errors, warnings),
         );
         for r in &rows[1..] {
-            let _ = write!(main, "<tr class=\"ext-more\" data-id=\"{}\">{r}</tr>", esc(id));
+            let _ = write!(
+                main,
+                "<tr class=\"ext-more\" data-id=\"{}\">{r}</tr>",
+                esc(id)
+            );
         }
     }
     main.push_str("</tbody></table>");
     if ids.is_empty() {
-        main.push_str("<p class=\"note\">No extensions yet (create one with <code>cekops new ID</code>).</p>");
+        main.push_str(
+            "<p class=\"note\">No extensions yet (create one with <code>cekops new ID</code>).</p>",
+        );
     }
     Ok(Page {
         title: "Extensions".into(),
@@ -359,10 +366,25 @@ pub fn extension(site: &Site, id: &str) -> Result<Option<Page>> {
     match &ext.info {
         Some(i) => {
             m.push_str("<dl>");
-            field(&mut m, "Extension ID", &format!("<code>{}</code>", esc(&i.id.value)), &f.at_sp(&file, &i.id));
+            field(
+                &mut m,
+                "Extension ID",
+                &format!("<code>{}</code>", esc(&i.id.value)),
+                &f.at_sp(&file, &i.id),
+            );
             field(&mut m, "Type", &esc(&word(&i.kind)), "");
-            field(&mut m, "Language", &esc(&word(&i.language.value)), &f.at_sp(&file, &i.language));
-            field(&mut m, "Extension name", &esc(&i.name.value), &f.at_sp(&file, &i.name));
+            field(
+                &mut m,
+                "Language",
+                &esc(&word(&i.language.value)),
+                &f.at_sp(&file, &i.language),
+            );
+            field(
+                &mut m,
+                "Extension name",
+                &esc(&i.name.value),
+                &f.at_sp(&file, &i.name),
+            );
             if let Some(r) = &i.name_reading {
                 field(&mut m, "Name reading", &esc(&r.value), &f.at_sp(&file, r));
             }
@@ -372,13 +394,35 @@ pub fn extension(site: &Site, id: &str) -> Result<Option<Page>> {
                 &items(i.invocation_names.value.iter().map(|s| s.value.as_str())),
                 &f.at_sp(&file, &i.invocation_names),
             );
-            field(&mut m, "Provider", &opt(i.provider.as_ref().map(|p| p.value.as_str())), &i.provider.as_ref().map(|p| f.at_sp(&file, p)).unwrap_or_default());
-            field(&mut m, "AudioPlayer", if i.audio_player { "used" } else { "not used" }, "");
-            field(&mut m, "Contact e-mail", &opt(i.contact_email.as_ref().map(|p| p.value.as_str())), &i.contact_email.as_ref().map(|p| f.at_sp(&file, p)).unwrap_or_default());
-            field(&mut m, "Testers", &items(i.testers.value.iter().map(|s| s.value.as_str())), &f.at_sp(&file, &i.testers));
+            field(
+                &mut m,
+                "Provider",
+                &opt_sp(&i.provider),
+                &f.at_opt(&file, &i.provider),
+            );
+            field(
+                &mut m,
+                "AudioPlayer",
+                if i.audio_player { "used" } else { "not used" },
+                "",
+            );
+            field(
+                &mut m,
+                "Contact e-mail",
+                &opt_sp(&i.contact_email),
+                &f.at_opt(&file, &i.contact_email),
+            );
+            field(
+                &mut m,
+                "Testers",
+                &items(i.testers.value.iter().map(|s| s.value.as_str())),
+                &f.at_sp(&file, &i.testers),
+            );
             m.push_str("</dl>");
         }
-        None => m.push_str("<p class=\"error\">extension.toml is missing or does not load (see Validation).</p>"),
+        None => m.push_str(
+            "<p class=\"error\">extension.toml is missing or does not load (see Validation).</p>",
+        ),
     }
     m.push_str("</section>");
 
@@ -388,28 +432,88 @@ pub fn extension(site: &Site, id: &str) -> Result<Option<Page>> {
     match &ext.server {
         Some(s) => {
             m.push_str("<dl>");
-            field(&mut m, "Extension server URL", &format!("<code>{}</code>", esc(&s.endpoint.value)), &f.at_sp(&file, &s.endpoint));
-            field(&mut m, "Trusted certificate", if s.trusted_certificate.value { "yes" } else { "no" }, &f.at_sp(&file, &s.trusted_certificate));
+            field(
+                &mut m,
+                "Extension server URL",
+                &format!("<code>{}</code>", esc(&s.endpoint.value)),
+                &f.at_sp(&file, &s.endpoint),
+            );
+            field(
+                &mut m,
+                "Trusted certificate",
+                if s.trusted_certificate.value {
+                    "yes"
+                } else {
+                    "no"
+                },
+                &f.at_sp(&file, &s.trusted_certificate),
+            );
             match &s.account_linking {
                 Some(al) => {
                     let a = &al.value;
-                    let o = |v: &Option<Sp<String>>| opt(v.as_ref().map(|x| x.value.as_str()));
-                    let at = |v: &Option<Sp<String>>| v.as_ref().map(|x| f.at_sp(&file, x)).unwrap_or_default();
                     field(&mut m, "Account linking", "used", &f.at_sp(&file, al));
-                    field(&mut m, "Authorization URL", &o(&a.authorization_uri), &at(&a.authorization_uri));
-                    field(&mut m, "Account settings URL", &o(&a.account_config_url), &at(&a.account_config_url));
-                    field(&mut m, "Client ID", &o(&a.client_id), &at(&a.client_id));
-                    field(&mut m, "Privacy policy URL", &o(&a.privacy_policy_url), &at(&a.privacy_policy_url));
-                    field(&mut m, "Domains", &items(a.domains.value.iter().map(|s| s.value.as_str())), &f.at_sp(&file, &a.domains));
-                    field(&mut m, "Scopes", &items(a.scopes.value.iter().map(|s| s.value.as_str())), &f.at_sp(&file, &a.scopes));
-                    field(&mut m, "Grant type", &esc(&word(&a.grant_type.value)), &f.at_sp(&file, &a.grant_type));
-                    field(&mut m, "Access token URI", &o(&a.access_token_uri), &at(&a.access_token_uri));
-                    field(&mut m, "Refresh token URI", &o(&a.refresh_token_uri), &at(&a.refresh_token_uri));
+                    field(
+                        &mut m,
+                        "Authorization URL",
+                        &opt_sp(&a.authorization_uri),
+                        &f.at_opt(&file, &a.authorization_uri),
+                    );
+                    field(
+                        &mut m,
+                        "Account settings URL",
+                        &opt_sp(&a.account_config_url),
+                        &f.at_opt(&file, &a.account_config_url),
+                    );
+                    field(
+                        &mut m,
+                        "Client ID",
+                        &opt_sp(&a.client_id),
+                        &f.at_opt(&file, &a.client_id),
+                    );
+                    field(
+                        &mut m,
+                        "Privacy policy URL",
+                        &opt_sp(&a.privacy_policy_url),
+                        &f.at_opt(&file, &a.privacy_policy_url),
+                    );
+                    field(
+                        &mut m,
+                        "Domains",
+                        &items(a.domains.value.iter().map(|s| s.value.as_str())),
+                        &f.at_sp(&file, &a.domains),
+                    );
+                    field(
+                        &mut m,
+                        "Scopes",
+                        &items(a.scopes.value.iter().map(|s| s.value.as_str())),
+                        &f.at_sp(&file, &a.scopes),
+                    );
+                    field(
+                        &mut m,
+                        "Grant type",
+                        &esc(&word(&a.grant_type.value)),
+                        &f.at_sp(&file, &a.grant_type),
+                    );
+                    field(
+                        &mut m,
+                        "Access token URI",
+                        &opt_sp(&a.access_token_uri),
+                        &f.at_opt(&file, &a.access_token_uri),
+                    );
+                    field(
+                        &mut m,
+                        "Refresh token URI",
+                        &opt_sp(&a.refresh_token_uri),
+                        &f.at_opt(&file, &a.refresh_token_uri),
+                    );
                     field(
                         &mut m,
                         "Client secret",
-                        &a.client_secret.as_ref().map(|s| secret(&s.value)).unwrap_or_else(|| opt(None)),
-                        &a.client_secret.as_ref().map(|x| f.at_sp(&file, x)).unwrap_or_default(),
+                        &a.client_secret
+                            .as_ref()
+                            .map(|s| secret(&s.value))
+                            .unwrap_or_else(|| opt(None)),
+                        &f.at_opt(&file, &a.client_secret),
                     );
                     field(
                         &mut m,
@@ -430,8 +534,16 @@ pub fn extension(site: &Site, id: &str) -> Result<Option<Page>> {
     m.push_str("<section id=\"model\"><h2>Interaction model</h2>");
     let (bi, bs): (Vec<&str>, Vec<&str>) = match &ext.info {
         Some(i) => (
-            i.builtin_intents.value.iter().map(|s| s.value.as_str()).collect(),
-            i.builtin_slot_types.value.iter().map(|s| s.value.as_str()).collect(),
+            i.builtin_intents
+                .value
+                .iter()
+                .map(|s| s.value.as_str())
+                .collect(),
+            i.builtin_slot_types
+                .value
+                .iter()
+                .map(|s| s.value.as_str())
+                .collect(),
         ),
         None => (Vec::new(), Vec::new()),
     };
@@ -441,13 +553,19 @@ pub fn extension(site: &Site, id: &str) -> Result<Option<Page>> {
         &mut m,
         "Built-in intents",
         &items(bi),
-        &ext.info.as_ref().map(|i| f.at_sp(&efile, &i.builtin_intents)).unwrap_or_default(),
+        &ext.info
+            .as_ref()
+            .map(|i| f.at_sp(&efile, &i.builtin_intents))
+            .unwrap_or_default(),
     );
     field(
         &mut m,
         "Built-in slot types",
         &items(bs),
-        &ext.info.as_ref().map(|i| f.at_sp(&efile, &i.builtin_slot_types)).unwrap_or_default(),
+        &ext.info
+            .as_ref()
+            .map(|i| f.at_sp(&efile, &i.builtin_slot_types))
+            .unwrap_or_default(),
     );
     m.push_str("</dl>");
     let _ = write!(m, "<h3>Custom intents ({})</h3>", ext.intents.len());
@@ -459,7 +577,12 @@ pub fn extension(site: &Site, id: &str) -> Result<Option<Page>> {
             n = esc(&intent.name)
         );
         if let Some(desc) = &d.description {
-            let _ = write!(m, "<p class=\"desc\">{}</p>{}", esc(&desc.value), f.at_sp(&intent.file, desc));
+            let _ = write!(
+                m,
+                "<p class=\"desc\">{}</p>{}",
+                esc(&desc.value),
+                f.at_sp(&intent.file, desc)
+            );
         }
         if !d.slots.value.is_empty() {
             m.push_str("<table class=\"slots\"><thead><tr><th>Slot</th><th>Slot type</th></tr></thead><tbody>");
@@ -474,9 +597,18 @@ pub fn extension(site: &Site, id: &str) -> Result<Option<Page>> {
             }
             m.push_str("</tbody></table>");
         }
-        let _ = write!(m, "<p class=\"count\">{} sample utterance(s)</p><ul class=\"utterances\">", d.utterances.value.len());
+        let _ = write!(
+            m,
+            "<p class=\"count\">{} sample utterance(s)</p><ul class=\"utterances\">",
+            d.utterances.value.len()
+        );
         for u in &d.utterances.value {
-            let _ = write!(m, "<li class=\"utterance\">{}{}</li>", utterance_html(&u.value), f.at_sp(&intent.file, u));
+            let _ = write!(
+                m,
+                "<li class=\"utterance\">{}{}</li>",
+                utterance_html(&u.value),
+                f.at_sp(&intent.file, u)
+            );
         }
         m.push_str("</ul></article>");
     }
@@ -490,7 +622,11 @@ pub fn extension(site: &Site, id: &str) -> Result<Option<Page>> {
         if let Some(desc) = &st.description {
             let _ = write!(m, "<p class=\"desc\">{}</p>", esc(desc));
         }
-        let _ = write!(m, "<p class=\"count\">{} entr(ies)</p><table class=\"values\"><thead><tr><th>Representative value</th><th>Synonyms</th></tr></thead><tbody>", st.entry_count());
+        let _ = write!(
+            m,
+            "<p class=\"count\">{} entr(ies)</p><table class=\"values\"><thead><tr><th>Representative value</th><th>Synonyms</th></tr></thead><tbody>",
+            st.entry_count()
+        );
         for v in &st.values {
             let _ = write!(
                 m,
@@ -509,17 +645,48 @@ pub fn extension(site: &Site, id: &str) -> Result<Option<Page>> {
     m.push_str("<section id=\"deploy\"><h2>Deployment information</h2>");
     match &ext.store {
         Some(s) => {
-            let o = |v: &Option<Sp<String>>| opt(v.as_ref().map(|x| x.value.as_str()));
-            let at = |v: &Option<Sp<String>>| v.as_ref().map(|x| f.at_sp(&file, x)).unwrap_or_default();
             let st = &s.store.value;
             m.push_str("<dl>");
-            field(&mut m, "Category", &o(&st.category), &at(&st.category));
-            field(&mut m, "Countries", &o(&st.countries), &at(&st.countries));
-            field(&mut m, "Short description", &o(&st.short_description), &at(&st.short_description));
-            field(&mut m, "Description", &o(&st.description), &at(&st.description));
-            field(&mut m, "Example phrases", &items(st.example_phrases.value.iter().map(|s| s.value.as_str())), &f.at_sp(&file, &st.example_phrases));
-            field(&mut m, "Keywords", &items(st.keywords.value.iter().map(|s| s.value.as_str())), &f.at_sp(&file, &st.keywords));
-            for (label, icon) in [("Small icon", &st.small_icon), ("Large icon", &st.large_icon)] {
+            field(
+                &mut m,
+                "Category",
+                &opt_sp(&st.category),
+                &f.at_opt(&file, &st.category),
+            );
+            field(
+                &mut m,
+                "Countries",
+                &opt_sp(&st.countries),
+                &f.at_opt(&file, &st.countries),
+            );
+            field(
+                &mut m,
+                "Short description",
+                &opt_sp(&st.short_description),
+                &f.at_opt(&file, &st.short_description),
+            );
+            field(
+                &mut m,
+                "Description",
+                &opt_sp(&st.description),
+                &f.at_opt(&file, &st.description),
+            );
+            field(
+                &mut m,
+                "Example phrases",
+                &items(st.example_phrases.value.iter().map(|s| s.value.as_str())),
+                &f.at_sp(&file, &st.example_phrases),
+            );
+            field(
+                &mut m,
+                "Keywords",
+                &items(st.keywords.value.iter().map(|s| s.value.as_str())),
+                &f.at_sp(&file, &st.keywords),
+            );
+            for (label, icon) in [
+                ("Small icon", &st.small_icon),
+                ("Large icon", &st.large_icon),
+            ] {
                 let html = match icon {
                     Some(p) => {
                         let full = ext.path(&p.value);
@@ -532,40 +699,91 @@ pub fn extension(site: &Site, id: &str) -> Result<Option<Page>> {
                                 l = esc(label),
                             )
                         } else {
-                            format!("<code>{}</code> <span class=\"bad\">(no such file)</span>", esc(&p.value))
+                            format!(
+                                "<code>{}</code> <span class=\"bad\">(no such file)</span>",
+                                esc(&p.value)
+                            )
                         }
                     }
                     None => opt(None),
                 };
-                field(&mut m, label, &html, &at(icon));
+                field(&mut m, label, &html, &f.at_opt(&file, icon));
             }
-            field(&mut m, "Target devices", &items(st.target_devices.value.iter().map(|s| s.value.as_str())), &f.at_sp(&file, &st.target_devices));
+            field(
+                &mut m,
+                "Target devices",
+                &items(st.target_devices.value.iter().map(|s| s.value.as_str())),
+                &f.at_sp(&file, &st.target_devices),
+            );
             let p = &s.privacy.value;
-            let yn = |b: &Option<Sp<bool>>| opt(b.as_ref().map(|b| if b.value { "yes" } else { "no" }));
+            let yn =
+                |b: &Option<Sp<bool>>| opt(b.as_ref().map(|b| if b.value { "yes" } else { "no" }));
             field(&mut m, "In-app purchases", &yn(&p.purchase), "");
-            field(&mut m, "Collects personal information", &yn(&p.personal_info), "");
+            field(
+                &mut m,
+                "Collects personal information",
+                &yn(&p.personal_info),
+                "",
+            );
             field(&mut m, "For minors", &yn(&p.minors), "");
-            field(&mut m, "Privacy policy URL", &o(&p.privacy_policy_url), &at(&p.privacy_policy_url));
-            field(&mut m, "Terms of use URL", &o(&p.terms_url), &at(&p.terms_url));
+            field(
+                &mut m,
+                "Privacy policy URL",
+                &opt_sp(&p.privacy_policy_url),
+                &f.at_opt(&file, &p.privacy_policy_url),
+            );
+            field(
+                &mut m,
+                "Terms of use URL",
+                &opt_sp(&p.terms_url),
+                &f.at_opt(&file, &p.terms_url),
+            );
             let r = &s.review.value;
-            field(&mut m, "Note to reviewers", &o(&r.description), &at(&r.description));
+            field(
+                &mut m,
+                "Note to reviewers",
+                &opt_sp(&r.description),
+                &f.at_opt(&file, &r.description),
+            );
             if let Some(ta) = &r.test_account {
                 field(
                     &mut m,
                     "Test account",
-                    &format!("<code>{}</code> / password: {}", esc(&ta.value.id.value), secret(&ta.value.password.value)),
+                    &format!(
+                        "<code>{}</code> / password: {}",
+                        esc(&ta.value.id.value),
+                        secret(&ta.value.password.value)
+                    ),
                     &f.at_sp(&file, ta),
                 );
             }
-            field(&mut m, "Provider type", &opt(r.provider_type.as_ref().map(|t| word(&t.value)).as_deref()), "");
-            field(&mut m, "Provider name", &o(&r.provider_name), &at(&r.provider_name));
-            field(&mut m, "Website", &o(&r.website), &at(&r.website));
+            field(
+                &mut m,
+                "Provider type",
+                &opt(r.provider_type.as_ref().map(|t| word(&t.value)).as_deref()),
+                "",
+            );
+            field(
+                &mut m,
+                "Provider name",
+                &opt_sp(&r.provider_name),
+                &f.at_opt(&file, &r.provider_name),
+            );
+            field(
+                &mut m,
+                "Website",
+                &opt_sp(&r.website),
+                &f.at_opt(&file, &r.website),
+            );
             m.push_str("</dl>");
         }
         None => m.push_str("<p class=\"none\">store.toml is missing or does not load.</p>"),
     }
     m.push_str("</section>");
-    Ok(Some(Page { title: name, main: m }))
+    Ok(Some(Page {
+        title: name,
+        main: m,
+    }))
 }
 
 /// `/ext/<id>/test?u=…`: the console's Test page, with the offline matcher.
@@ -599,7 +817,12 @@ pub fn test_page(site: &Site, id: &str, utterance: Option<&str>) -> Result<Optio
             intent = esc(&a.intent)
         );
         field(&mut m, "Utterance", &esc(&a.utterance), "");
-        field(&mut m, "Intent", &format!("<code id=\"result-intent\">{}</code>", esc(&a.intent)), "");
+        field(
+            &mut m,
+            "Intent",
+            &format!("<code id=\"result-intent\">{}</code>", esc(&a.intent)),
+            "",
+        );
         field(&mut m, "Match", &esc(&word(&a.kind)), "");
         field(&mut m, "Confidence", &format!("{:.2}", a.confidence), "");
         m.push_str("</dl>");
@@ -611,7 +834,10 @@ pub fn test_page(site: &Site, id: &str, utterance: Option<&str>) -> Result<Optio
                     "<tr data-slot=\"{n}\"><td>{n}</td><td><code>{}</code></td><td class=\"value\">{}{}</td><td>{}</td></tr>",
                     esc(&s.slot_type),
                     esc(&s.value),
-                    s.unit.as_deref().map(|u| format!(" ({})", esc(u))).unwrap_or_default(),
+                    s.unit
+                        .as_deref()
+                        .map(|u| format!(" ({})", esc(u)))
+                        .unwrap_or_default(),
                     esc(&s.text),
                     n = esc(&s.name),
                 );
@@ -697,10 +923,7 @@ fn signature(_event: &Event) -> String {
 
 fn timeline(v: &RecordView) -> String {
     let r = &v.record;
-    let mut m = format!(
-        "<ol class=\"timeline\" data-record=\"{}\">",
-        r.number
-    );
+    let mut m = format!("<ol class=\"timeline\" data-record=\"{}\">", r.number);
     for e in &r.events {
         let _ = write!(
             m,
@@ -727,7 +950,11 @@ fn timeline(v: &RecordView) -> String {
         r.state.as_str(),
         v.approvals,
         v.required_approvals,
-        if v.stale { " · stale (the branch moved)" } else { "" },
+        if v.stale {
+            " · stale (the branch moved)"
+        } else {
+            ""
+        },
         if v.needs_sync { " · needs sync" } else { "" },
     );
     m
@@ -819,10 +1046,12 @@ pub fn history(site: &Site, id: &str) -> Page {
         Ok(svg) => {
             m.push_str("<div class=\"chart-box\">");
             m.push_str(&svg);
-            m.push_str("</div><p class=\"legend\"><span class=\"key request\">request</span> \
+            m.push_str(
+                "</div><p class=\"legend\"><span class=\"key request\">request</span> \
 <span class=\"key approve\">approve</span> <span class=\"key reject\">reject</span> \
 <span class=\"key sync\">sync</span> <span class=\"key cancel\">cancel</span> \
-<span class=\"key stop\">stop</span> <span class=\"key delete\">delete / restore</span></p>");
+<span class=\"key stop\">stop</span> <span class=\"key delete\">delete / restore</span></p>",
+            );
         }
         Err(e) => m.push_str(&error_box(&e)),
     }
@@ -850,7 +1079,11 @@ pub fn history(site: &Site, id: &str) -> Page {
                 a = e.action.as_str(),
                 who = esc(&e.name),
                 at = esc(&e.at),
-                c = e.commit.as_deref().map(|c| esc(crate::git::short_text(c))).unwrap_or_default(),
+                c = e
+                    .commit
+                    .as_deref()
+                    .map(|c| esc(crate::git::short_text(c)))
+                    .unwrap_or_default(),
                 msg = opt(e.message.as_deref()),
             );
         }

@@ -109,7 +109,12 @@ data-extension=\"{}\"><title>Branch chart of {}</title>",
     }
     // Edges: each commit to its first parent when that is drawn.
     for n in &nodes {
-        if let Some(p) = n.info.parents.first().and_then(|p| by_id.get(&p.to_string())) {
+        if let Some(p) = n
+            .info
+            .parents
+            .first()
+            .and_then(|p| by_id.get(&p.to_string()))
+        {
             let p = &nodes[*p];
             let _ = write!(
                 s,
@@ -195,7 +200,11 @@ data-extension=\"{}\"><title>Branch chart of {}</title>",
             y(false) - 16 - *k * 12
         };
         *k += 1;
-        let stop = if e.kind == RecordKind::Stop { " stop" } else { "" };
+        let stop = if e.kind == RecordKind::Stop {
+            " stop"
+        } else {
+            ""
+        };
         let _ = write!(
             s,
             "<rect class=\"marker {action}{stop}\" data-action=\"{action}\" data-kind=\"{kind}\" \
