@@ -293,7 +293,17 @@ fn test_serve_in_a_browser_shows_what_git_holds_and_follows_it() {
             format!("reject#3@{}", &help[..12]),
         ])
     );
-    assert_eq!(b.count("svg.chart line.replace"), 2);
+    // Each approval replaced `service`: an arc from the commit it held to the approved one.
+    assert_eq!(
+        b.js(
+            "return [...document.querySelectorAll('svg.chart path.replace')].map(p => p.dataset.from + '>' + p.dataset.to);",
+            json!([])
+        ),
+        json!([
+            format!("{}>{first}", short(&env, "service~2")),
+            format!("{first}>{service}"),
+        ])
+    );
 
     // Live: a commit on the test branch and an edit of the work tree show up without reload.
     visit(&b, &s, "reviews-list", "/");

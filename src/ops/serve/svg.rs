@@ -126,22 +126,30 @@ data-extension=\"{}\"><title>Branch chart of {}</title>",
             );
         }
     }
-    // Approvals: service replaced by the approved test commit.
+    // Approvals: `service` replaced, an arc from the commit it held to the approved one.
     for e in log.iter().filter(|e| e.action == Action::Approve) {
         let (Some(from), Some(to)) = (
-            e.commit.as_deref().and_then(|c| by_id.get(c)),
+            e.service_before.as_deref().and_then(|c| by_id.get(c)),
             e.service_after.as_deref().and_then(|c| by_id.get(c)),
         ) else {
             continue;
         };
         let (a, b) = (&nodes[*from], &nodes[*to]);
+        let (ya, yb) = (y(a.test), y(b.test));
         let _ = write!(
             s,
-            "<line class=\"replace\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>",
+            "<path class=\"replace\" data-from=\"{}\" data-to=\"{}\" d=\"M {} {ya} C {} {} {} {} {} {yb}\"><title>#{} approved: {} replaced by {}</title></path>",
+            a.info.id.short(),
+            b.info.id.short(),
             a.x,
-            y(a.test),
+            a.x,
+            ya.min(yb) - 70,
             b.x,
-            y(b.test)
+            ya.min(yb) - 70,
+            b.x,
+            e.number,
+            esc(&service_name),
+            b.info.id.short(),
         );
     }
     for n in &nodes {
