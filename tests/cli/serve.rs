@@ -182,6 +182,8 @@ fn test_serve_warns_when_exposed() {
 /// Open a page, check it loaded without a console error, and keep a screenshot.
 #[track_caller]
 fn visit(b: &Browser, s: &Served, name: &str, path: &str) {
+    let g = web::get(&s.at(path));
+    assert_eq!(g.status, 200, "{name}: {}", g.body);
     b.goto(&s.at(path));
     b.wait_until(
         "the page script",

@@ -427,7 +427,10 @@ impl Server {
         } else if !matches!(method, tiny_http::Method::Get | tiny_http::Method::Head) {
             Response::text(405, "read-only: only GET and HEAD\n")
         } else {
-            self.site.get(req.url())
+            // A bug in one page must not take a worker thread down with it.
+            let url = req.url().to_string();
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.site.get(&url)))
+                .unwrap_or_else(|_| Response::text(500, "internal error: this page failed\n"))
         };
         let mut out = tiny_http::Response::from_data(response.body)
             .with_status_code(response.status)

@@ -20,8 +20,8 @@ use crate::ops::log::LogEntry;
 const LIMIT: usize = 40;
 const STEP: usize = 44;
 const LEFT: usize = 150;
-const SERVICE_Y: usize = 60;
-const TEST_Y: usize = 150;
+const SERVICE_Y: usize = 80;
+const TEST_Y: usize = 170;
 
 struct Node {
     info: CommitInfo,
@@ -143,9 +143,9 @@ data-extension=\"{}\"><title>Branch chart of {}</title>",
             b.info.id.short(),
             a.x,
             a.x,
-            ya.min(yb) - 70,
+            ya.min(yb).saturating_sub(70),
             b.x,
-            ya.min(yb) - 70,
+            ya.min(yb).saturating_sub(70),
             b.x,
             e.number,
             esc(&service_name),

@@ -326,7 +326,11 @@ impl Browser {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        panic!("timed out waiting for {what}");
+        let state = self.js(
+            "return location.href + ' ' + document.readyState + ' ' + document.title;",
+            json!([]),
+        );
+        panic!("timed out waiting for {what} (page: {state})");
     }
 
     /// The browser console's messages at level SEVERE since the last call (CSP violations,
