@@ -164,6 +164,34 @@ fn test_serve_refuses_what_it_cannot_show() {
 }
 
 #[test]
+fn test_serve_rev_shows_a_revision_and_the_version_follows_refs() {
+    let env = TestEnv::new();
+    review_repo(&env);
+    // The work tree (`service`) has no help intent; the test branch has.
+    let s = Served::start(&env, &env.root, &[]);
+    let page = web::get(&s.at(&format!("/ext/{ID}")));
+    assert!(!page.body.contains("data-intent=\"HelpIntent\""));
+    let before = web::get(&s.at("/api/version")).body;
+    // A fetch moves only remote-tracking refs: the version changes all the same.
+    env.git(&["update-ref", "refs/remotes/origin/service", "service"]);
+    let after = web::get(&s.at("/api/version")).body;
+    assert_ne!(before, after);
+    assert_eq!(after, web::get(&s.at("/api/version")).body);
+    drop(s);
+    let s = Served::start(&env, &env.root, &["--rev", &format!("test/{ID}")]);
+    let page = web::get(&s.at(&format!("/ext/{ID}")));
+    assert!(
+        page.body.contains("data-intent=\"HelpIntent\""),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(&format!("Files from revision `test/{ID}`."))
+    );
+}
+
+#[test]
 fn test_serve_warns_when_exposed() {
     let env = TestEnv::new();
     hostile_repo(&env);
@@ -177,6 +205,14 @@ fn test_serve_warns_when_exposed() {
     );
     // Exposed on purpose: any Host is answered.
     assert_eq!(web::get_with_host(&s.url, "box.example:1").status, 200);
+}
+
+/// The natural widths of the icons on the page (0 for an image that did not decode).
+fn icon_widths(b: &Browser) -> serde_json::Value {
+    b.js(
+        "return [...document.querySelectorAll('img.icon')].map(i => i.complete && i.naturalWidth);",
+        json!([]),
+    )
 }
 
 /// Open a page, check it loaded without a console error, and keep a screenshot.
@@ -228,13 +264,7 @@ fn test_serve_in_a_browser_shows_what_git_holds_and_follows_it() {
     visit(&b, &s, "reviews-extension", &format!("/ext/{ID}"));
     assert_eq!(b.count("article.intent"), 1);
     assert_eq!(b.count("li.utterance"), 2);
-    assert_eq!(
-        b.js(
-            "return [...document.querySelectorAll('img.icon')].map(i => i.complete && i.naturalWidth);",
-            json!([])
-        ),
-        json!([108, 512])
-    );
+    assert_eq!(icon_widths(&b), json!([108, 512]));
 
     // The Test box answers a typed utterance.
     visit(&b, &s, "reviews-test", &format!("/ext/{ID}/test"));
@@ -359,13 +389,7 @@ fn test_serve_example_repo_in_a_browser() {
     assert_eq!(b.count("article.intent"), 4);
     assert!(b.count("mark.slot[data-slot=\"pizzaType\"]") > 5);
     assert_eq!(b.count("article.slot-type"), 2);
-    assert_eq!(
-        b.js(
-            "return [...document.querySelectorAll('img.icon')].map(i => i.complete && i.naturalWidth);",
-            json!([])
-        ),
-        json!([108, 512])
-    );
+    assert_eq!(icon_widths(&b), json!([108, 512]));
     visit(&b, &s, "example-test", "/ext/com.example.ramen.jp/test");
     visit(&b, &s, "example-ramen", "/ext/com.example.ramen.jp");
 
