@@ -18,6 +18,7 @@ mod push;
 mod restore;
 mod review;
 mod schema;
+mod serve;
 mod simulate;
 mod status;
 mod stop;
@@ -89,6 +90,7 @@ pub enum Command {
     #[command(hide = true)]
     Hook(hooks::HookArgs),
     Watch(watch::WatchArgs),
+    Serve(serve::ServeArgs),
     Schema(schema::SchemaArgs),
     Completions(completions::CompletionsArgs),
     Man(completions::ManArgs),
@@ -141,6 +143,7 @@ pub fn main() -> ExitCode {
         Command::Validate(a) => validate::run(&ctx, a),
         Command::Schema(a) => schema::run(&ctx, a),
         Command::Watch(a) => watch::run(&ctx, a),
+        Command::Serve(a) => serve::run(&ctx, a),
         Command::Completions(a) => completions::run(&ctx, a),
         Command::Man(a) => completions::run_man(&ctx, a),
         Command::Init(a) => init::run(&ctx, a),

@@ -189,6 +189,19 @@ pub fn commits_between(repo: &Repository, base: Oid, tip: Oid) -> Result<Vec<Com
     Ok(out)
 }
 
+/// The first-parent history of `tip`, newest first, at most `limit` commits (the line a branch
+/// drew: merges contribute their first parent only).
+pub fn first_parent_log(repo: &Repository, tip: Oid, limit: usize) -> Result<Vec<CommitInfo>> {
+    let mut walk = repo.raw.revwalk()?;
+    walk.push(tip.0)?;
+    walk.simplify_first_parent()?;
+    let mut out = Vec::new();
+    for id in walk.take(limit) {
+        out.push(commit_info(repo, id?.into())?);
+    }
+    Ok(out)
+}
+
 /// First parent of a commit.
 pub fn first_parent(repo: &Repository, id: Oid) -> Result<Option<Oid>> {
     let c = find_commit(repo, id)?;

@@ -17,6 +17,7 @@ pub mod push;
 pub mod restore;
 pub mod review;
 pub mod schema;
+pub mod serve;
 pub mod simulate;
 pub mod status;
 pub mod stop;

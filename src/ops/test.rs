@@ -45,22 +45,23 @@ pub fn load(source: &Source, ids: &[String]) -> Result<ValidateOutcome> {
     })
 }
 
+/// Whether a finding is about one extension (its folder or a file in it).
+pub fn is_about(d: &crate::diag::Diagnostic, id: &str) -> bool {
+    d.location.as_ref().is_some_and(|l| {
+        l.file
+            .strip_prefix("extensions/")
+            .and_then(|r| r.strip_prefix(id))
+            .is_some_and(|r| r.is_empty() || r.starts_with('/'))
+    })
+}
+
 /// Validation errors reported for files of one extension.
 pub fn model_errors(outcome: &ValidateOutcome, id: &str) -> usize {
-    let dir = format!("extensions/{id}");
     outcome
         .report
         .diagnostics
         .iter()
-        .filter(|d| d.is_error())
-        .filter(|d| {
-            d.location.as_ref().is_some_and(|l| {
-                l.file == dir
-                    || l.file
-                        .strip_prefix(dir.as_str())
-                        .is_some_and(|r| r.starts_with('/'))
-            })
-        })
+        .filter(|d| d.is_error() && is_about(d, id))
         .count()
 }
 

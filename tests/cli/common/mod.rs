@@ -5,6 +5,7 @@
 pub mod chart;
 pub mod fixtures;
 pub mod snap;
+pub mod web;
 
 use std::path::Path;
 use std::path::PathBuf;
