@@ -411,6 +411,9 @@ mod tests {
         );
         assert_eq!(resolve_link("extensions/a/x", "/etc/passwd"), None);
         assert_eq!(resolve_link("extensions/a/x", "../../.git/config"), None);
-        assert_eq!(resolve_link("extensions/a/x", "../../.GIT/hooks/pre-commit"), None);
+        assert_eq!(
+            resolve_link("extensions/a/x", "../../.GIT/hooks/pre-commit"),
+            None
+        );
     }
 }

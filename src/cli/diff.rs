@@ -19,10 +19,10 @@ use cekops::semdiff::render;
 /// mostly the same utterances appears is shown as renamed. Secrets are shown only as references
 /// (keys written beside `env` as `<hidden, N bytes>`).
 ///
-/// Every other file that differs is shown as a plain file diff under "repository files": with an
-/// ID, everything outside `extensions/<ID>/` (a review of the test branch brings it to service
-/// too); without one, everything outside `extensions/`. CI workflows, hooks, `cekops.toml` and
-/// other extensions' files are flagged with `!`: they run code or change the review policy.
+/// Every repository-level file that differs (outside the `extensions/<ID>/` folders) is shown as a
+/// plain file diff under "repository files", with or without an ID: a review of the test branch
+/// brings it to service too. CI workflows, hooks and `cekops.toml` are flagged with `!`: they run
+/// code or change the review policy.
 ///
 /// Destructive changes are flagged (`!` in text, ⚠️ in Markdown, `"destructive": true` in JSON):
 /// removed or renamed intents, removed slots, slot values, synonyms, slot types, built-in

@@ -221,7 +221,14 @@ pub fn check_advance(path: &Path, old: Oid, new: Oid) -> Result<()> {
     refresh_index(path)?;
     super::cli::run(
         path,
-        &["read-tree", "-m", "-u", "-n", &old.to_string(), &new.to_string()],
+        &[
+            "read-tree",
+            "-m",
+            "-u",
+            "-n",
+            &old.to_string(),
+            &new.to_string(),
+        ],
     )
     .map(|_| ())
 }

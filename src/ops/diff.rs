@@ -115,9 +115,11 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffOutcome> {
     let (to_label, to_commit) = match (&opts.to, &opts.id) {
         _ if opts.work_tree => {
             if workdir.is_none() {
-                return Err(refused("`--work-tree`: this repository has no work tree (bare)")
-                    .hint("compare commits with `--to REV`")
-                    .into());
+                return Err(
+                    refused("`--work-tree`: this repository has no work tree (bare)")
+                        .hint("compare commits with `--to REV`")
+                        .into(),
+                );
             }
             ("work tree".to_string(), None)
         }

@@ -251,7 +251,11 @@ fn refuse_uncommitted_edits(root: &Path, plan: &[(Imported, String)]) -> Result<
     Err(refused(format!(
         "import would overwrite uncommitted edits in {} file(s): {}",
         dirty.len(),
-        dirty.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+        dirty
+            .iter()
+            .map(|p| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
     ))
     .hint("nothing was written; commit the edits (or `git stash` them) first, then import again")
     .into())

@@ -10,7 +10,6 @@ use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::utterance;
 
-
 pub fn check(ctx: &mut Ctx<'_>) {
     let ext = ctx.ext;
     let lang = ext.language();

@@ -419,7 +419,10 @@ impl FileKind {
             || lower.starts_with(".husky/")
             || lower.starts_with("hooks/")
             || lower.contains("/hooks/")
-            || matches!(name, ".pre-commit-config.yaml" | ".pre-commit-hooks.yaml" | "lefthook.yml")
+            || matches!(
+                name,
+                ".pre-commit-config.yaml" | ".pre-commit-hooks.yaml" | "lefthook.yml"
+            )
         {
             FileKind::Hook
         } else if lower == "cekops.toml" {

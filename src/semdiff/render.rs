@@ -670,9 +670,23 @@ pub fn markdown(diff: &RepoDiff, sides: &Sides) -> String {
         out.push_str("#### Repository files (outside the extension)\n\n");
         for f in &diff.files {
             let warn = if f.flagged { "⚠️ " } else { "" };
-            let why = f.kind.flag().map(|w| format!(" — {}", md_text(w))).unwrap_or_default();
-            writeln!(out, "- {warn}{} ({}){why}\n", md_code(&f.path), f.status.as_str()).ok();
-            let fence = if f.patch.contains("```") { "~~~~" } else { "```" };
+            let why = f
+                .kind
+                .flag()
+                .map(|w| format!(" — {}", md_text(w)))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "- {warn}{} ({}){why}\n",
+                md_code(&f.path),
+                f.status.as_str()
+            )
+            .ok();
+            let fence = if f.patch.contains("```") {
+                "~~~~"
+            } else {
+                "```"
+            };
             writeln!(out, "{fence}diff\n{}{fence}\n", f.patch).ok();
         }
     }

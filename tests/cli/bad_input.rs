@@ -288,7 +288,11 @@ fn test_symlinks_into_dot_git_are_never_followed() {
     env.git_init_commit("service", "base");
     // `.git/config` may hold credentials (remote URLs with tokens); a link must not pull it in,
     // neither from the work tree nor from a commit.
-    env.git(&["config", "remote.origin.url", "https://x:GIT-SECRET@example.com/r.git"]);
+    env.git(&[
+        "config",
+        "remote.origin.url",
+        "https://x:GIT-SECRET@example.com/r.git",
+    ]);
     let intent = format!("{EXT}/interaction-model/intents/Config.toml");
     symlink("../../../../.git/config", env.path(&intent)).unwrap();
     let out = env.cekops(&["validate", "--format", "json"]);

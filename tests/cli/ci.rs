@@ -67,14 +67,18 @@ fn test_init_ci_github_commits_a_workflow_with_validate_diff_and_audit() {
         "cargo install --locked --git \"$CEKOPS_GIT\" cekops"
     );
     // No URL known (no CEKOPS_GIT_URL): a placeholder the install step refuses.
-    assert_eq!(wf["env"]["CEKOPS_GIT"], "REPLACE-ME with the git URL of cekops");
+    assert_eq!(
+        wf["env"]["CEKOPS_GIT"],
+        "REPLACE-ME with the git URL of cekops"
+    );
 
     let validate = &wf["jobs"]["validate"];
     assert_eq!(validate["if"], "github.event_name == 'pull_request'");
     let r = runs(validate);
     assert!(r[0].ends_with("eval \"$CEKOPS_INSTALL\"\n"), "{}", r[0]);
     assert!(
-        r[1].contains("stage=service") && r[1].ends_with("cekops validate --stage \"$stage\" --format github\n"),
+        r[1].contains("stage=service")
+            && r[1].ends_with("cekops validate --stage \"$stage\" --format github\n"),
         "{}",
         r[1]
     );
@@ -143,7 +147,12 @@ fn test_init_ci_in_an_initialised_repository_writes_only_the_workflow() {
     let install = wf["default"]["before_script"][0].as_str().unwrap();
     assert!(install.ends_with("eval \"$CEKOPS_INSTALL\"\n"), "{install}");
     let validate = wf["cekops-validate"]["script"].as_array().unwrap();
-    assert!(validate[0].as_str().unwrap().contains("cekops validate --stage \"$stage\""));
+    assert!(
+        validate[0]
+            .as_str()
+            .unwrap()
+            .contains("cekops validate --stage \"$stage\"")
+    );
     assert_eq!(validate[1], "cekops fmt --check");
     assert_eq!(validate[2], "cekops test");
     assert_eq!(
@@ -294,17 +303,28 @@ fn fake_cargo(env: &TestEnv) -> std::path::PathBuf {
 
 /// Run the `run:` steps of a GitHub job in order, as the runner would (bash -e, the workflow's
 /// and the step's `env`); returns the output of the first failing step, or of the last one.
-fn run_job(env: &TestEnv, wf: &Value, job: &str, vars: &[(&str, &str)], bin: &Path) -> (Out, String) {
+fn run_job(
+    env: &TestEnv,
+    wf: &Value,
+    job: &str,
+    vars: &[(&str, &str)],
+    bin: &Path,
+) -> (Out, String) {
     let path = std::env::join_paths(
-        std::iter::once(bin.to_path_buf()).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+        std::iter::once(bin.to_path_buf())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
     )
     .unwrap();
     let mut last = None;
     for step in wf["jobs"][job]["steps"].as_array().unwrap() {
-        let Some(script) = step["run"].as_str() else { continue };
+        let Some(script) = step["run"].as_str() else {
+            continue;
+        };
         let mut cmd = Command::new("bash");
         env.apply(&mut cmd);
-        cmd.env("PATH", &path).current_dir(&env.root).args(["-e", "-c", script]);
+        cmd.env("PATH", &path)
+            .current_dir(&env.root)
+            .args(["-e", "-c", script]);
         for (k, v) in wf["env"].as_object().unwrap() {
             cmd.env(k, v.as_str().unwrap());
         }
@@ -316,7 +336,10 @@ fn run_job(env: &TestEnv, wf: &Value, job: &str, vars: &[(&str, &str)], bin: &Pa
                 // `${{ github.base_ref }}` and friends come from `vars`
                 let v = v.as_str().unwrap();
                 let name = v.trim_start_matches("${{ github.").trim_end_matches(" }}");
-                let given = vars.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| *v);
+                let given = vars
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| *v);
                 cmd.env(k, given.unwrap_or(v));
             }
         }
@@ -336,10 +359,23 @@ fn test_generated_github_workflow_steps_run_for_real() {
     // the "source repository" of cekops the workflow installs from
     let src = env.tmp.path().join("cekops-src.git");
     env.git(&["init", "-q", "--bare", src.to_str().unwrap()]);
-    env.git_in(env.tmp.path(), &["--git-dir", src.to_str().unwrap(), "symbolic-ref", "HEAD", "refs/heads/main"]);
+    env.git_in(
+        env.tmp.path(),
+        &[
+            "--git-dir",
+            src.to_str().unwrap(),
+            "symbolic-ref",
+            "HEAD",
+            "refs/heads/main",
+        ],
+    );
     let url = format!("file://{}", src.display());
-    env.cekops_in(&env.root, &["init", "--ci", "github", "--reviewer", "alice@example.com"], &[("CEKOPS_GIT_URL", &url)])
-        .code(0);
+    env.cekops_in(
+        &env.root,
+        &["init", "--ci", "github", "--reviewer", "alice@example.com"],
+        &[("CEKOPS_GIT_URL", &url)],
+    )
+    .code(0);
     let wf = yaml(&env.path(".github/workflows/cekops.yml"));
     assert_eq!(wf["env"]["CEKOPS_GIT"], url.as_str());
     // something to install from
@@ -351,12 +387,22 @@ fn test_generated_github_workflow_steps_run_for_real() {
 
     // a test branch with an extension that passes the test-stage rules, not the service-stage ones
     env.git(&["checkout", "-q", "-b", "test/com.example.pizzabot"]);
-    common::copy_dir(&common::project_path("example-repo/extensions"), &env.path("extensions"));
+    common::copy_dir(
+        &common::project_path("example-repo/extensions"),
+        &env.path("extensions"),
+    );
     env.git(&["add", "-A"]);
     env.git(&["commit", "-q", "-m", "pizzabot"]);
-    let vars = [("BASE_REF", "feature"), ("HEAD_REF", "test/com.example.pizzabot")];
+    let vars = [
+        ("BASE_REF", "feature"),
+        ("HEAD_REF", "test/com.example.pizzabot"),
+    ];
     let (out, name) = run_job(&env, &wf, "validate", &vars, &bin);
-    assert_eq!(name, "Semantic diff into the job summary", "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        name, "Semantic diff into the job summary",
+        "{}\n{}",
+        out.stdout, out.stderr
+    );
     out.code(0);
 
     let server = format!("extensions/com.example.pizzabot/server.toml");
@@ -367,11 +413,15 @@ fn test_generated_github_workflow_steps_run_for_real() {
     let (out, _) = run_job(&env, &wf, "validate", &vars, &bin);
     out.code(0);
     // into service: the service-stage rules `review request` applies, so CI fails as it would
-    let vars = [("BASE_REF", "service"), ("HEAD_REF", "test/com.example.pizzabot")];
+    let vars = [
+        ("BASE_REF", "service"),
+        ("HEAD_REF", "test/com.example.pizzabot"),
+    ];
     let (out, name) = run_job(&env, &wf, "validate", &vars, &bin);
     assert_eq!(name, "Validate");
     out.code(1).contains("endpoint-scheme");
-    env.cekops(&["review", "request", "com.example.pizzabot", "-m", "x"]).code(1);
+    env.cekops(&["review", "request", "com.example.pizzabot", "-m", "x"])
+        .code(1);
     env.write(&server, text);
     env.git(&["commit", "-q", "-am", "https again"]);
 
@@ -392,7 +442,8 @@ fn test_generated_github_workflow_steps_run_for_real() {
     let bin = fake_cargo(&other);
     let (out, name) = run_job(&other, &wf, "validate", &vars, &bin);
     assert_eq!(name, "Install cekops");
-    out.code(1).contains("set CEKOPS_GIT in this workflow to the git URL of cekops");
+    out.code(1)
+        .contains("set CEKOPS_GIT in this workflow to the git URL of cekops");
 }
 
 #[test]
@@ -405,18 +456,27 @@ fn test_init_ci_is_not_blocked_by_an_interrupted_run_and_leaves_nothing_on_a_ful
     env.apply(&mut cmd);
     cmd.current_dir(&env.root).args([
         "-c",
-        &format!("trap '' XFSZ; ulimit -f 0; exec {} init --ci github", env!("CARGO_BIN_EXE_cekops")),
+        &format!(
+            "trap '' XFSZ; ulimit -f 0; exec {} init --ci github",
+            env!("CARGO_BIN_EXE_cekops")
+        ),
     ]);
     let out = common::run(cmd);
     out.code(1).contains("nothing was written");
     assert!(!wf.exists());
-    assert_eq!(env.git(&["status", "--porcelain", "--untracked-files=all"]), "");
+    assert_eq!(
+        env.git(&["status", "--porcelain", "--untracked-files=all"]),
+        ""
+    );
     // killed while writing (SIGXFSZ kills like kill -9 does)
     let mut cmd = Command::new("sh");
     env.apply(&mut cmd);
     cmd.current_dir(&env.root).args([
         "-c",
-        &format!("ulimit -f 0; exec {} init --ci github", env!("CARGO_BIN_EXE_cekops")),
+        &format!(
+            "ulimit -f 0; exec {} init --ci github",
+            env!("CARGO_BIN_EXE_cekops")
+        ),
     ]);
     let out = common::run(cmd);
     assert_ne!(out.code, 0);
@@ -424,7 +484,10 @@ fn test_init_ci_is_not_blocked_by_an_interrupted_run_and_leaves_nothing_on_a_ful
     std::fs::create_dir_all(wf.parent().unwrap()).unwrap();
     std::fs::write(&wf, "").unwrap();
     env.cekops(&["init", "--ci", "github"]).code(0);
-    assert!(env.read(".github/workflows/cekops.yml").contains("cekops validate"));
+    assert!(
+        env.read(".github/workflows/cekops.yml")
+            .contains("cekops validate")
+    );
     assert_eq!(
         env.git(&["status", "--porcelain", "--untracked-files=all"]),
         "?? .github/workflows/cekops.yml"

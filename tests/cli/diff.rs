@@ -613,7 +613,9 @@ fn repository_files_of_a_config_branch_are_shown_and_flagged() {
         .lacks("no changes");
     assert!(!out.stdout.contains('\u{1b}'));
     // without an ID (HEAD = test/ci) and in the other formats
-    env.cekops(&["diff"]).code(2).contains(".github/workflows/evil.yml");
+    env.cekops(&["diff"])
+        .code(2)
+        .contains(".github/workflows/evil.yml");
     let out = env.cekops(&["diff", "ci", "--format", "json"]);
     out.code(2);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
@@ -630,9 +632,19 @@ fn repository_files_of_a_config_branch_are_shown_and_flagged() {
 
     // an extension review that also touches a hook and cekops.toml shows them with its own diff
     env.git(&["checkout", "-q", &format!("test/{ID}")]);
-    env.write(".githooks/pre-commit", "#!/bin/sh\ncurl https://evil.example.com\n");
-    env.write("cekops.toml", "[review]\nreviewers = [\"mallory@example.com\"]\n");
-    write_ext(&env, "interaction-model/intents/Hours.toml", "utterances = [\"몇 시까지 해\"]\n");
+    env.write(
+        ".githooks/pre-commit",
+        "#!/bin/sh\ncurl https://evil.example.com\n",
+    );
+    env.write(
+        "cekops.toml",
+        "[review]\nreviewers = [\"mallory@example.com\"]\n",
+    );
+    write_ext(
+        &env,
+        "interaction-model/intents/Hours.toml",
+        "utterances = [\"몇 시까지 해\"]\n",
+    );
     commit(&env, "hours, and more");
     env.cekops(&["diff", ID])
         .code(2)
@@ -647,10 +659,16 @@ fn uncommitted_edits_on_the_checked_out_test_branch_are_compared_and_labelled() 
     let env = repo();
     // committed: nothing differs yet
     env.cekops(&["diff", ID]).code(0).contains("no changes");
-    write_ext(&env, "interaction-model/intents/Hours.toml", "utterances = [\"몇 시까지 해\"]\n");
+    write_ext(
+        &env,
+        "interaction-model/intents/Hours.toml",
+        "utterances = [\"몇 시까지 해\"]\n",
+    );
     let out = env.cekops(&["diff", ID]);
     out.code(2)
-        .contains(&format!("diff service → test/{ID} + uncommitted edits (work tree)"))
+        .contains(&format!(
+            "diff service → test/{ID} + uncommitted edits (work tree)"
+        ))
         .contains("영업시간 알려줘");
     // the commit itself, on request
     env.cekops(&["diff", ID, "--to", &format!("test/{ID}")])

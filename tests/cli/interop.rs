@@ -292,7 +292,9 @@ fn test_import_tsv_never_overwrites_uncommitted_edits() {
     let before = env.git(&["status", "--porcelain"]);
     let out = env.cekops(&["import", "tsv", ID, "../upload"]);
     out.code(1)
-        .contains(&format!("import would overwrite uncommitted edits in 1 file(s): `{rel}`"))
+        .contains(&format!(
+            "import would overwrite uncommitted edits in 1 file(s): `{rel}`"
+        ))
         .contains("nothing was written");
     assert_eq!(env.read(&rel), mine);
     assert_eq!(env.git(&["status", "--porcelain"]), before);

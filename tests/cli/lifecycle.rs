@@ -422,19 +422,33 @@ fn test_sync_and_approve_after_a_stat_only_change_keep_the_index_in_step() {
     let order = format!("extensions/{A}/interaction-model/intents/OrderIntent.toml");
     // A changes an existing file and goes live while test/B (branched earlier) is checked out.
     env.git(&["checkout", "-q", &format!("test/{B}")]);
-    commit_on(&env, &format!("test/{A}"), &order, "utterances = [\"주문해줘\", \"알파봇 시켜줘\", \"주문할래\"]\n", "more");
+    commit_on(
+        &env,
+        &format!("test/{A}"),
+        &order,
+        "utterances = [\"주문해줘\", \"알파봇 시켜줘\", \"주문할래\"]\n",
+        "more",
+    );
     env.cekops(&["review", "request", A, "-m", "more"]).code(0);
     as_(&env, &ALICE, &["review", "approve", A]).code(0);
     // The checked-out copy of A's file is only touched: same content, new mtime.
     touch(&env, &order);
-    env.cekops(&["sync", B]).code(0).contains("rebased `test/com.example.bravo`");
+    env.cekops(&["sync", B])
+        .code(0)
+        .contains("rebased `test/com.example.bravo`");
     assert_eq!(rev(&env, "HEAD"), rev(&env, &format!("test/{B}")));
     clean_at_head(&env);
     assert!(env.read(&order).contains("주문할래"));
 
     // approve with `service` checked out and the file it changes only touched
     env.git(&["checkout", "-q", "service"]);
-    commit_on(&env, &format!("test/{A}"), &order, "utterances = [\"주문해줘\", \"알파봇 시켜줘\", \"주문할게\"]\n", "again");
+    commit_on(
+        &env,
+        &format!("test/{A}"),
+        &order,
+        "utterances = [\"주문해줘\", \"알파봇 시켜줘\", \"주문할게\"]\n",
+        "again",
+    );
     env.cekops(&["review", "request", A, "-m", "again"]).code(0);
     touch(&env, &order);
     as_(&env, &ALICE, &["review", "approve", A])
@@ -458,7 +472,8 @@ fn test_approve_shows_what_goes_live_with_destructive_flags() {
         "endpoint = \"https://other.example.com/clova\"\n",
         "move the endpoint",
     );
-    env.cekops(&["review", "request", A, "-m", "new endpoint"]).code(0);
+    env.cekops(&["review", "request", A, "-m", "new endpoint"])
+        .code(0);
     let out = as_(&env, &ALICE, &["review", "approve", A]);
     out.code(0)
         .contains("service fast-forwarded")
@@ -494,7 +509,10 @@ fn test_review_show_lists_the_files_a_config_review_brings() {
     let out = env.cekops(&["review", "show", "ci", "--format", "json"]);
     out.code(0);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    assert_eq!(v["changes"]["files"][0]["path"], ".github/workflows/evil.yml");
+    assert_eq!(
+        v["changes"]["files"][0]["path"],
+        ".github/workflows/evil.yml"
+    );
     assert_eq!(v["changes"]["files"][0]["kind"], "ci-workflow");
     let out = as_(&env, &ALICE, &["review", "approve", "ci"]);
     out.code(0)

@@ -685,7 +685,8 @@ fn simulate_output() {
 fn simulate_hides_the_access_token_and_escapes_what_the_server_sends() {
     let env = pizzabot();
     // a hostile server: clears the screen, sets the window title, and hides text with a bidi override
-    let server = Server::start(|_, _| say("\u{1b}[2J\u{1b}]0;owned\u{7}hi\u{202e}", json!({}), true));
+    let server =
+        Server::start(|_, _| say("\u{1b}[2J\u{1b}]0;owned\u{7}hi\u{202e}", json!({}), true));
     let out = env.cekops(&[
         "simulate",
         ID,
@@ -701,9 +702,13 @@ fn simulate_hides_the_access_token_and_escapes_what_the_server_sends() {
     // the token was sent to the server...
     let sent = &server.bodies()[0];
     assert_eq!(sent["session"]["user"]["accessToken"], "tok-SECRET-123");
-    assert_eq!(sent["context"]["System"]["user"]["accessToken"], "tok-SECRET-123");
+    assert_eq!(
+        sent["context"]["System"]["user"]["accessToken"],
+        "tok-SECRET-123"
+    );
     // ...but never printed
-    out.lacks("tok-SECRET-123").contains("\"accessToken\": \"<hidden>\"");
+    out.lacks("tok-SECRET-123")
+        .contains("\"accessToken\": \"<hidden>\"");
     assert!(!out.stdout.contains('\u{1b}'), "{:?}", out.stdout);
     assert!(!out.stdout.contains('\u{7}'), "{:?}", out.stdout);
     assert!(!out.stdout.contains('\u{202e}'), "{:?}", out.stdout);
@@ -735,8 +740,16 @@ fn simulate_hides_the_access_token_and_escapes_what_the_server_sends() {
 fn simulate_timeout_out_of_range_is_a_usage_error_not_a_panic() {
     let env = pizzabot();
     for t in ["1e300", "inf", "NaN", "0", "86401"] {
-        env.cekops(&["simulate", ID, "--endpoint", "http://127.0.0.1:9/cek", "--timeout", t, "x"])
-            .code(2)
-            .contains("--timeout must be a positive number of seconds, at most 86400");
+        env.cekops(&[
+            "simulate",
+            ID,
+            "--endpoint",
+            "http://127.0.0.1:9/cek",
+            "--timeout",
+            t,
+            "x",
+        ])
+        .code(2)
+        .contains("--timeout must be a positive number of seconds, at most 86400");
     }
 }
