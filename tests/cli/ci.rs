@@ -405,9 +405,9 @@ fn test_generated_github_workflow_steps_run_for_real() {
     );
     out.code(0);
 
-    let server = format!("extensions/com.example.pizzabot/server.toml");
-    let text = env.read(&server);
-    env.write(&server, text.replacen("https://", "http://", 1));
+    let server = "extensions/com.example.pizzabot/server.toml";
+    let text = env.read(server);
+    env.write(server, text.replacen("https://", "http://", 1));
     env.git(&["commit", "-q", "-am", "plain http"]);
     // into a feature branch: test rules, fine
     let (out, _) = run_job(&env, &wf, "validate", &vars, &bin);
@@ -422,7 +422,7 @@ fn test_generated_github_workflow_steps_run_for_real() {
     out.code(1).contains("endpoint-scheme");
     env.cekops(&["review", "request", "com.example.pizzabot", "-m", "x"])
         .code(1);
-    env.write(&server, text);
+    env.write(server, text);
     env.git(&["commit", "-q", "-am", "https again"]);
 
     // fmt --check and the utterance tests run too

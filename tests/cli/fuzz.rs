@@ -255,6 +255,7 @@ pub fn run(cases: usize, seed: u64) -> Counts {
 }
 
 #[test]
+#[allow(clippy::print_stderr)] // the counts are the report of `scripts/fuzz.sh`
 fn test_fuzz_every_file_kind_no_panic_documented_exit_codes() {
     let cases = std::env::var("CEKOPS_FUZZ_CASES")
         .ok()
