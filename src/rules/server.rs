@@ -183,14 +183,13 @@ pub fn check_secret(ctx: &mut Ctx<'_>, path: &str, name: &str, s: &Sp<Secret>) {
         ),
         Secret::Env { env, extra } => {
             if !extra.is_empty() {
-                let keys: Vec<String> = extra.keys().map(|k| format!("`{k}`")).collect();
                 ctx.push(
                     Diagnostic::new(
                         Code::SecretExtraKey,
                         format!(
                             "`{name}` has {} beside `env`: {}",
-                            if keys.len() == 1 { "a key" } else { "keys" },
-                            keys.join(", ")
+                            if extra.len() == 1 { "a key" } else { "keys" },
+                            code_list(extra.keys())
                         ),
                     )
                     .at(path, s.span.clone())
@@ -212,6 +211,15 @@ pub fn check_secret(ctx: &mut Ctx<'_>, path: &str, name: &str, s: &Sp<Secret>) {
             }
         }
     }
+}
+
+/// Names in backticks, comma-separated.
+fn code_list<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> String {
+    names
+        .into_iter()
+        .map(|n| format!("`{}`", n.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A portable environment variable name (POSIX: `[A-Za-z_][A-Za-z0-9_]*`).
@@ -284,13 +292,12 @@ pub fn check_url_secrets(ctx: &mut Ctx<'_>, path: &str, name: &str, u: &Sp<Strin
         })
         .collect();
     if !leaked.is_empty() {
-        let keys: Vec<String> = leaked.iter().map(|k| format!("`{k}`")).collect();
         ctx.push(
             Diagnostic::new(
                 Code::UrlToken,
                 format!(
                     "`{name}` carries a credential in its query string ({})",
-                    keys.join(", ")
+                    code_list(leaked)
                 ),
             )
             .at(path, u.span.clone())

@@ -451,35 +451,30 @@ fn test_init_ci_is_not_blocked_by_an_interrupted_run_and_leaves_nothing_on_a_ful
     let env = TestEnv::new();
     env.cekops(&["init"]).code(0);
     let wf = env.path(".github/workflows/cekops.yml");
-    // a full disk (file size limit 0, SIGXFSZ ignored: writes fail with EFBIG)
-    let mut cmd = Command::new("sh");
-    env.apply(&mut cmd);
-    cmd.current_dir(&env.root).args([
-        "-c",
-        &format!(
-            "trap '' XFSZ; ulimit -f 0; exec {} init --ci github",
-            env!("CARGO_BIN_EXE_cekops")
-        ),
-    ]);
-    let out = common::run(cmd);
+    // `init --ci github` with a file size limit of 0: with SIGXFSZ ignored, writes fail with EFBIG
+    // (a full disk); without, the first write kills the process (like kill -9).
+    let limited = |full_disk: bool| {
+        let trap = if full_disk { "trap '' XFSZ; " } else { "" };
+        let mut cmd = Command::new("sh");
+        env.apply(&mut cmd);
+        cmd.current_dir(&env.root).args([
+            "-c",
+            &format!(
+                "{trap}ulimit -f 0; exec {} init --ci github",
+                env!("CARGO_BIN_EXE_cekops")
+            ),
+        ]);
+        common::run(cmd)
+    };
+    let out = limited(true);
     out.code(1).contains("nothing was written");
     assert!(!wf.exists());
     assert_eq!(
         env.git(&["status", "--porcelain", "--untracked-files=all"]),
         ""
     );
-    // killed while writing (SIGXFSZ kills like kill -9 does)
-    let mut cmd = Command::new("sh");
-    env.apply(&mut cmd);
-    cmd.current_dir(&env.root).args([
-        "-c",
-        &format!(
-            "ulimit -f 0; exec {} init --ci github",
-            env!("CARGO_BIN_EXE_cekops")
-        ),
-    ]);
-    let out = common::run(cmd);
-    assert_ne!(out.code, 0);
+    // killed while writing
+    assert_ne!(limited(false).code, 0);
     // an empty workflow left by an older, interrupted run
     std::fs::create_dir_all(wf.parent().unwrap()).unwrap();
     std::fs::write(&wf, "").unwrap();

@@ -274,8 +274,9 @@ fn test_import_tsv_round_trip_changes_nothing() {
     );
 }
 
-#[test]
-fn test_import_tsv_never_overwrites_uncommitted_edits() {
+/// The pizzabot committed on `service`, exported to `../upload`, with one utterance added to the
+/// download's `OrderPizza.tsv`.
+fn exported_with_a_new_utterance() -> TestEnv {
     let env = TestEnv::new();
     pizza_repo(&env);
     env.git_init_commit("service", "pizzabot");
@@ -285,6 +286,12 @@ fn test_import_tsv_never_overwrites_uncommitted_edits() {
     let mut text = std::fs::read_to_string(&dl).unwrap();
     text.push_str("<pizzaType>페퍼로니</pizzaType> 한 판\n");
     std::fs::write(&dl, text).unwrap();
+    env
+}
+
+#[test]
+fn test_import_tsv_never_overwrites_uncommitted_edits() {
+    let env = exported_with_a_new_utterance();
     // An edit in progress, not committed yet.
     let rel = format!("extensions/{ID}/interaction-model/intents/OrderPizza.toml");
     let mine = format!("{}# my edit in progress\n", env.read(&rel));
@@ -311,15 +318,7 @@ fn test_import_tsv_never_overwrites_uncommitted_edits() {
 
 #[test]
 fn test_import_tsv_updates_keep_description_and_comments() {
-    let env = TestEnv::new();
-    pizza_repo(&env);
-    env.git_init_commit("service", "pizzabot");
-    env.cekops(&["export", "tsv", ID, "--out", "../upload"])
-        .code(0);
-    let dl = env.tmp.path().join("upload/intents/OrderPizza.tsv");
-    let mut text = std::fs::read_to_string(&dl).unwrap();
-    text.push_str("<pizzaType>페퍼로니</pizzaType> 한 판\n");
-    std::fs::write(&dl, text).unwrap();
+    let env = exported_with_a_new_utterance();
     let out = env.cekops(&["import", "tsv", ID, "../upload/intents/OrderPizza.tsv"]);
     out.code(0).contains(&format!(
         "updated   extensions/{ID}/interaction-model/intents/OrderPizza.toml (intent `OrderPizza`, 3 utterances)"

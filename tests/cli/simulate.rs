@@ -687,17 +687,21 @@ fn simulate_hides_the_access_token_and_escapes_what_the_server_sends() {
     // a hostile server: clears the screen, sets the window title, and hides text with a bidi override
     let server =
         Server::start(|_, _| say("\u{1b}[2J\u{1b}]0;owned\u{7}hi\u{202e}", json!({}), true));
-    let out = env.cekops(&[
-        "simulate",
-        ID,
-        "--endpoint",
-        &server.url,
-        "--access-token",
-        "tok-SECRET-123",
-        "--show-json",
-        "--one-shot",
-        "도움말",
-    ]);
+    let with_token = |format: &[&str]| {
+        let mut args = vec![
+            "simulate",
+            ID,
+            "--endpoint",
+            &server.url,
+            "--access-token",
+            "tok-SECRET-123",
+            "--one-shot",
+            "도움말",
+        ];
+        args.extend_from_slice(format);
+        env.cekops(&args)
+    };
+    let out = with_token(&["--show-json"]);
     out.code(0);
     // the token was sent to the server...
     let sent = &server.bodies()[0];
@@ -714,18 +718,7 @@ fn simulate_hides_the_access_token_and_escapes_what_the_server_sends() {
     assert!(!out.stdout.contains('\u{202e}'), "{:?}", out.stdout);
     out.contains("< \\u{1b}[2J\\u{1b}]0;owned\\u{7}hi\\u{202e}");
 
-    let out = env.cekops(&[
-        "simulate",
-        ID,
-        "--endpoint",
-        &server.url,
-        "--access-token",
-        "tok-SECRET-123",
-        "--format",
-        "json",
-        "--one-shot",
-        "도움말",
-    ]);
+    let out = with_token(&["--format", "json"]);
     out.code(0).lacks("tok-SECRET-123").contains("<hidden>");
     assert!(!out.stdout.contains('\u{1b}'));
 
