@@ -778,9 +778,11 @@ pub fn show(dir: &Path, id: &str, number: Option<u32>) -> Result<RecordView> {
             v.record.commit.as_deref().and_then(Oid::parse),
         )
     {
-        let outcome = going_live(&chart, v.record.kind, &v.record.extension, base, commit)?;
-        v.changes = Some(outcome.diff);
-        v.sides = Some(outcome.sides);
+        // A shallow clone may lack the base: the record is still shown.
+        if let Ok(outcome) = going_live(&chart, v.record.kind, &v.record.extension, base, commit) {
+            v.changes = Some(outcome.diff);
+            v.sides = Some(outcome.sides);
+        }
     }
     Ok(v)
 }

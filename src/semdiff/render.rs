@@ -682,11 +682,9 @@ pub fn markdown(diff: &RepoDiff, sides: &Sides) -> String {
                 f.status.as_str()
             )
             .ok();
-            let fence = if f.patch.contains("```") {
-                "~~~~"
-            } else {
-                "```"
-            };
+            // A fence longer than any run of backticks in the file: its content cannot close it.
+            let longest = f.patch.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+            let fence = "`".repeat(longest.max(2) + 1);
             writeln!(out, "{fence}diff\n{}{fence}\n", f.patch).ok();
         }
     }
