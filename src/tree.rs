@@ -306,6 +306,10 @@ pub fn resolve_link(link_path: &str, target: &str) -> Option<String> {
             s => parts.push(s),
         }
     }
+    // `.git/` holds the repository's own files (config, hooks, objects): never read through a link.
+    if parts.iter().any(|p| p.eq_ignore_ascii_case(".git")) {
+        return None;
+    }
     Some(parts.join("/"))
 }
 
@@ -331,10 +335,10 @@ pub fn read_text(tree: &Tree, path: &str, sink: &mut Report) -> Option<Arc<str>>
             sink.push(
                 Diagnostic::new(
                     Code::SymlinkEscape,
-                    format!("symbolic link points outside the repository: `{target}`"),
+                    format!("symbolic link points outside the repository's files: `{target}`"),
                 )
                 .at(path, 0..0)
-                .hint("replace the link with the file itself; cekops never follows links out of the repository"),
+                .hint("replace the link with the file itself; cekops never follows links out of the repository or into `.git/`"),
             );
             return None;
         }
@@ -406,5 +410,10 @@ mod tests {
             None
         );
         assert_eq!(resolve_link("extensions/a/x", "/etc/passwd"), None);
+        assert_eq!(resolve_link("extensions/a/x", "../../.git/config"), None);
+        assert_eq!(
+            resolve_link("extensions/a/x", "../../.GIT/hooks/pre-commit"),
+            None
+        );
     }
 }

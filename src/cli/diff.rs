@@ -16,7 +16,13 @@ use cekops::semdiff::render;
 /// built-in intents and slot types) and deployment information (store.toml). Order and whitespace
 /// do not count: utterances, slot values, synonyms and invocation names are compared normalised
 /// (case, full-width characters and spaces folded). An intent that disappears while another with
-/// mostly the same utterances appears is shown as renamed. Secrets are shown only as references.
+/// mostly the same utterances appears is shown as renamed. Secrets are shown only as references
+/// (keys written beside `env` as `<hidden, N bytes>`).
+///
+/// Every repository-level file that differs (outside the `extensions/<ID>/` folders) is shown as a
+/// plain file diff under "repository files", with or without an ID: a review of the test branch
+/// brings it to service too. CI workflows, hooks and `cekops.toml` are flagged with `!`: they run
+/// code or change the review policy.
 ///
 /// Destructive changes are flagged (`!` in text, ⚠️ in Markdown, `"destructive": true` in JSON):
 /// removed or renamed intents, removed slots, slot values, synonyms, slot types, built-in
@@ -36,9 +42,15 @@ pub struct DiffArgs {
     /// The old revision [default: the service branch].
     #[arg(long, value_name = "REV")]
     pub from: Option<String>,
-    /// The new revision [default: `test/<ID>` with an ID, else `HEAD`].
+    /// The new revision [default: `test/<ID>` with an ID, else `HEAD`]. With an ID and its test
+    /// branch checked out with uncommitted edits in the extension's folder, the default new side
+    /// is the work tree (the header says so); `--to test/<ID>` compares the commit.
     #[arg(long, value_name = "REV")]
     pub to: Option<String>,
+    /// Compare with the work tree: the files on disk, uncommitted edits and untracked files
+    /// included.
+    #[arg(long, conflicts_with_all = ["to", "against_tsv"])]
+    pub work_tree: bool,
     /// Compare the interaction model in git with a console TSV download in DIR (`intents/*.tsv`,
     /// `slot-types/*.tsv`) instead of two revisions: shows what uploading the git version would
     /// add and delete (a console upload replaces everything). Needs an ID; `--to` picks the git
@@ -66,6 +78,7 @@ pub fn run(ctx: &super::Context, args: &DiffArgs) -> anyhow::Result<ExitCode> {
         id: args.id.clone(),
         from: args.from.clone(),
         to: args.to.clone(),
+        work_tree: args.work_tree,
     };
     let result = match &args.against_tsv {
         Some(folder) => against_tsv(&opts, &ctx.dir.join(folder)),

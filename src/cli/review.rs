@@ -11,6 +11,7 @@ use cekops::ops::review;
 use cekops::ops::review::Checked;
 use cekops::ops::review::RecordView;
 use cekops::ops::short_text;
+use cekops::semdiff::render as render_diff;
 
 /// The review workflow: request, cancel, approve (fast-forwards `service`), reject, show, list.
 ///
@@ -167,6 +168,12 @@ pub fn run(ctx: &super::Context, args: &ReviewArgs) -> anyhow::Result<ExitCode> 
                                 s.push_str("finished an interrupted approval: ");
                             }
                             s.push_str(&format!("{what} ({}..{})\n", before.short(), after.short()));
+                            if let Some(c) = &d.changes {
+                                // What went live, destructive changes and files to read flagged.
+                                s.push_str(&format!("live now: {}\n\n", render_diff::summary(&c.diff)));
+                                s.push_str(&render_diff::text(&c.diff, &c.sides, ctx.color_for(true)));
+                                s.push('\n');
+                            }
                         }
                     }
                     for p in &d.updated_checkouts {
@@ -194,7 +201,14 @@ pub fn run(ctx: &super::Context, args: &ReviewArgs) -> anyhow::Result<ExitCode> 
             let v = review::show(&ctx.dir, id, *number)?;
             match format {
                 Format::Json => super::out(&json(&v)?),
-                Format::Human => super::out(&show_human(&v)),
+                Format::Human => {
+                    let mut s = show_human(&v);
+                    if let (Some(diff), Some(sides)) = (&v.changes, &v.sides) {
+                        s.push_str("\nwhat the reviewed commit brings to service:\n");
+                        s.push_str(&render_diff::text(diff, sides, ctx.color_for(true)));
+                    }
+                    super::out(&s);
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -87,6 +87,9 @@ pub struct SimulateArgs {
     pub format: SimFormat,
 }
 
+/// The longest `--timeout`: a day (a larger value is surely a typo, and would overflow timers).
+const MAX_TIMEOUT: Duration = Duration::from_secs(86_400);
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum SimFormat {
     Human,
@@ -112,8 +115,12 @@ fn indent(text: &str, pad: &str) -> String {
     text.lines().map(|l| format!("{pad}{l}\n")).collect()
 }
 
-/// One exchange, as the human format prints it.
+/// One exchange, as the human format prints it; what the server sent is made terminal-safe.
 pub fn exchange_human(x: &Exchange, show_json: bool) -> String {
+    cekops::diag::printable(&exchange_text(x, show_json))
+}
+
+fn exchange_text(x: &Exchange, show_json: bool) -> String {
     let mut s = String::new();
     match x.kind {
         RequestKind::IntentRequest => {
@@ -193,9 +200,16 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
         .iter()
         .map(|h| parse_header(h))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
-        return Err(usage("--timeout must be a positive number of seconds").into());
-    }
+    let timeout = match Duration::try_from_secs_f64(args.timeout) {
+        Ok(t) if !t.is_zero() && t <= MAX_TIMEOUT => t,
+        _ => {
+            return Err(usage(format!(
+                "--timeout must be a positive number of seconds, at most {}",
+                MAX_TIMEOUT.as_secs()
+            ))
+            .into());
+        }
+    };
     let now = super::test::parse_now(args.now.as_deref())?;
     let scenario = match &args.scenario {
         Some(p) => Some(simulate::read_scenario(&ctx.dir, p)?),
@@ -217,7 +231,7 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
     let model = Model::compile(ext);
     let opts = SimOptions {
         endpoint: endpoint.clone(),
-        timeout: Duration::from_secs_f64(args.timeout),
+        timeout,
         one_shot: args.one_shot || scenario.as_ref().is_some_and(|s| s.one_shot),
         caller: Caller {
             application_id: args.id.clone(),

@@ -20,7 +20,7 @@ use cekops::ops::watch::WatchOptions;
 /// only the extensions whose files changed and prints fresh findings.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  cekops watch\n  cekops watch com.example.pizzabot\n\nExit status: 0 after Ctrl-C, 2 when the folder cannot be watched."
+    after_help = "Examples:\n  cekops watch\n  cekops watch com.example.pizzabot\n\nExit status: 0 after Ctrl-C, 2 when the folder cannot be watched or an ID names no extension."
 )]
 pub struct WatchArgs {
     /// Only watch these extensions.

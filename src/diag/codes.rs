@@ -74,6 +74,10 @@ codes! {
     AccountLinkingScopesCount = "account-linking-scopes-count", Error, "more than 15 account-linking scopes";
     AccountLinkingGrantType = "account-linking-grant-type", Error, "a grant type other than the authorization-code grant";
     InlineSecret = "inline-secret", Error, "a secret written inline instead of by reference";
+    SecretExtraKey = "secret-extra-key", Error, "a secret reference with keys beside `env` (e.g. the value itself)";
+    SecretEnvName = "secret-env-name", Error, "a secret reference that does not name a valid environment variable";
+    UrlCredentials = "url-credentials", Error, "a URL field with `user:password@` credentials";
+    UrlToken = "url-token", Error, "a URL field with a token or key in its query string";
     // interaction model
     BuiltinIntentMissing = "builtin-intent-missing", Error, "a built-in intent the language requires is not declared";
     BuiltinIntentUnknown = "builtin-intent-unknown", Error, "a built-in intent that does not exist for the language";
@@ -92,6 +96,7 @@ codes! {
     AmbiguousUtterance = "ambiguous-utterance", Error, "the same sample utterance in two intents";
     AmbiguousPattern = "ambiguous-pattern", Error, "the same utterance pattern (slot values aside) in two intents";
     SlotTypeSize = "slot-type-size", Error, "more than 200,000 entries in one slot type";
+    SlotValueControl = "slot-value-control", Error, "a slot value or synonym with a NUL byte or another control character";
     SynonymConflict = "synonym-conflict", Error, "a synonym that belongs to two representative values";
     DuplicateSlotType = "duplicate-slot-type", Error, "a slot type defined twice (.toml and .tsv, or in different case)";
     UnusedSlotType = "unused-slot-type", Warning, "a custom slot type that no intent uses";

@@ -169,3 +169,25 @@ impl Report {
         self.diagnostics.dedup();
     }
 }
+
+/// Text from outside (a server's answer, a file in a commit) made safe for a terminal: control characters (except newline and tab) and
+/// bidirectional-override characters are shown as `\u{..}` escapes, so that text cannot carry
+/// escape sequences that rewrite the screen, the title or the clipboard.
+pub fn printable(text: &str) -> String {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if unsafe_char(c) {
+                format!("\\u{{{:x}}}", u32::from(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}

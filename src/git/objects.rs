@@ -160,6 +160,138 @@ pub fn changed_paths(repo: &Repository, from: Option<Oid>, to: Oid) -> Result<Ve
     Ok(out)
 }
 
+/// One file's plain diff between two commits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FilePatch {
+    pub path: String,
+    /// `A` added, `D` deleted, `M` anything else.
+    pub status: char,
+    /// The hunks in `git diff` form (`@@` lines, then ` `/`+`/`-` lines), without file headers;
+    /// `Binary file differs` for binary content; cut after [`MAX_PATCH_LINES`] lines.
+    pub patch: String,
+}
+
+/// The most lines of one file's patch that [`file_patches`] keeps.
+pub const MAX_PATCH_LINES: usize = 400;
+
+/// Every path that differs between a commit and the work tree (staged and unstaged changes and
+/// untracked files; ignored files left out), sorted.
+pub fn changed_paths_to_workdir(repo: &Repository, from: Oid) -> Result<Vec<String>> {
+    let old = find_commit(repo, from)?.tree()?;
+    let mut opts = git2::DiffOptions::new();
+    opts.include_untracked(true).recurse_untracked_dirs(true);
+    let diff = repo
+        .raw
+        .diff_tree_to_workdir_with_index(Some(&old), Some(&mut opts))?;
+    let mut out = Vec::new();
+    for d in diff.deltas() {
+        for f in [d.old_file(), d.new_file()] {
+            if let Some(p) = f.path().and_then(|p| p.to_str()) {
+                out.push(p.replace('\\', "/"));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// The plain diffs of `paths` (repository paths) between commit `from` and commit `to` (the work
+/// tree when `None`, untracked files included), like `git diff FROM [TO] -- PATHS`, in path order.
+pub fn file_patches(
+    repo: &Repository,
+    from: Oid,
+    to: Option<Oid>,
+    paths: &[String],
+) -> Result<Vec<FilePatch>> {
+    if paths.is_empty() {
+        return Ok(Vec::new());
+    }
+    let old = find_commit(repo, from)?.tree()?;
+    let mut opts = git2::DiffOptions::new();
+    opts.disable_pathspec_match(true);
+    for p in paths {
+        opts.pathspec(p);
+    }
+    let diff = match to {
+        Some(to) => {
+            let new = find_commit(repo, to)?.tree()?;
+            repo.raw
+                .diff_tree_to_tree(Some(&old), Some(&new), Some(&mut opts))?
+        }
+        None => {
+            opts.include_untracked(true)
+                .recurse_untracked_dirs(true)
+                .show_untracked_content(true);
+            repo.raw
+                .diff_tree_to_workdir_with_index(Some(&old), Some(&mut opts))?
+        }
+    };
+    let mut out = Vec::new();
+    for i in 0..diff.deltas().len() {
+        let Some(delta) = diff.get_delta(i) else {
+            continue;
+        };
+        let path = delta
+            .new_file()
+            .path()
+            .or_else(|| delta.old_file().path())
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default();
+        let status = match delta.status() {
+            git2::Delta::Added | git2::Delta::Untracked => 'A',
+            git2::Delta::Deleted => 'D',
+            _ => 'M',
+        };
+        let mut text = String::new();
+        let mut lines = 0usize;
+        let mut cut = 0usize;
+        if let Some(mut patch) = git2::Patch::from_diff(&diff, i)? {
+            if patch.delta().flags().is_binary() {
+                text.push_str("Binary file differs\n");
+            } else {
+                patch.print(&mut |_, _, line| {
+                    let content = String::from_utf8_lossy(line.content());
+                    match line.origin() {
+                        'F' => return true,
+                        '+' | '-' | ' ' => {
+                            lines += 1;
+                            if lines > MAX_PATCH_LINES {
+                                cut += 1;
+                                return true;
+                            }
+                            text.push(line.origin());
+                            text.push_str(&content);
+                        }
+                        _ => {
+                            if lines <= MAX_PATCH_LINES {
+                                text.push_str(&content);
+                            }
+                        }
+                    }
+                    if !text.ends_with('\n') {
+                        text.push('\n');
+                    }
+                    true
+                })?;
+            }
+        }
+        if cut > 0 {
+            let to = to.map(Oid::short).unwrap_or_default();
+            text.push_str(&format!(
+                "… {cut} more lines (see `git diff {} {to} -- {path}`)\n",
+                from.short()
+            ));
+        }
+        out.push(FilePatch {
+            path,
+            status,
+            patch: text,
+        });
+    }
+    Ok(out)
+}
+
 /// Paths present in `old`'s tree and missing from `new`'s (files only).
 pub fn removed_files(repo: &Repository, old: Oid, new: Oid) -> Result<Vec<String>> {
     let a = find_commit(repo, old)?.tree()?;

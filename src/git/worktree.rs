@@ -208,9 +208,35 @@ pub fn index_matches(path: &Path, commit: Oid) -> Result<bool> {
     Ok(diff.deltas().len() == 0)
 }
 
+/// Refresh the index's cached file stats (`git update-index -q --refresh`): a file that was only
+/// touched (same content, new mtime) would otherwise look modified to `read-tree` and make it
+/// refuse. Real modifications stay modified; the exit code (1 when some remain) is not an error.
+fn refresh_index(path: &Path) -> Result<()> {
+    super::cli::run_any(path, &["update-index", "-q", "--refresh"]).map(|_| ())
+}
+
+/// Whether [`advance`] from `old` to `new` would succeed, changing nothing (`read-tree -n`): run
+/// it before moving the branch, so that a refusal leaves the branch, index and files as they were.
+pub fn check_advance(path: &Path, old: Oid, new: Oid) -> Result<()> {
+    refresh_index(path)?;
+    super::cli::run(
+        path,
+        &[
+            "read-tree",
+            "-m",
+            "-u",
+            "-n",
+            &old.to_string(),
+            &new.to_string(),
+        ],
+    )
+    .map(|_| ())
+}
+
 /// After the checked-out branch moved from `old` to `new`: update the index and files with a
 /// two-tree merge (`git read-tree -m -u old new`), which refuses instead of overwriting changes.
 pub fn advance(path: &Path, old: Oid, new: Oid) -> Result<()> {
+    refresh_index(path)?;
     super::cli::run(
         path,
         &["read-tree", "-m", "-u", &old.to_string(), &new.to_string()],

@@ -19,6 +19,7 @@ use serde_json::Value;
 use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::model::Language;
+use crate::rules;
 use crate::rules::lang;
 use crate::toml_write;
 use crate::utterance;
@@ -281,13 +282,6 @@ enum Fill {
     },
     /// Cannot be converted, for this reason.
     No(String),
-}
-
-fn valid_model_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.')
 }
 
 /// A piece of an Alexa sample.
@@ -603,7 +597,7 @@ pub fn convert(model: &Model, opts: &Options) -> Conversion {
                 ),
             );
         }
-        if !valid_model_name(&name) || name.starts_with("CLOVA.") {
+        if !rules::valid_model_name(&name) || name.starts_with("CLOVA.") {
             conv.note(
                 NoteKind::Dropped,
                 format!("slot type `{}`: not a valid Clova slot type name", t.name),
@@ -614,8 +608,10 @@ pub fn convert(model: &Model, opts: &Options) -> Conversion {
             );
             continue;
         }
-        // value -> synonyms, in order, duplicates merged
+        // value -> synonyms, in order, duplicates merged (an index keeps this linear: models with
+        // hundreds of thousands of values exist)
         let mut values: Vec<(String, Vec<String>)> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::with_capacity(t.values.len());
         for v in &t.values {
             let value = v.name.value.trim().to_string();
             if let Some(id) = &v.id {
@@ -641,7 +637,7 @@ pub fn convert(model: &Model, opts: &Options) -> Conversion {
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
                 .collect();
-            match values.iter_mut().find(|(x, _)| *x == value) {
+            match index.get(&value).map(|&i| &mut values[i]) {
                 Some((_, syns)) => {
                     conv.note(
                         NoteKind::Converted,
@@ -656,7 +652,10 @@ pub fn convert(model: &Model, opts: &Options) -> Conversion {
                         }
                     }
                 }
-                None => values.push((value, synonyms)),
+                None => {
+                    index.insert(value.clone(), values.len());
+                    values.push((value, synonyms));
+                }
             }
         }
         let taggable: Vec<String> = values
@@ -763,7 +762,7 @@ pub fn convert(model: &Model, opts: &Options) -> Conversion {
             );
             name = plain;
         }
-        if !valid_model_name(&name) {
+        if !rules::valid_model_name(&name) {
             conv.note(
                 NoteKind::Dropped,
                 format!("intent `{}`: not a valid Clova intent name", intent.name),

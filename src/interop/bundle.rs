@@ -360,7 +360,7 @@ pub struct TestAccount {
 pub enum BundleError {
     /// A file that the bundle needs did not load.
     Missing { id: String, what: &'static str },
-    /// A secret is written inline.
+    /// A secret is written inline, or has keys beside `env`.
     InlineSecret { id: String, field: &'static str },
 }
 
@@ -389,8 +389,8 @@ fn vs(v: &Sp<Vec<Sp<String>>>) -> Vec<String> {
 
 fn secret(id: &str, field: &'static str, v: &Sp<Secret>) -> Result<SecretRef, BundleError> {
     match &v.value {
-        Secret::Env { env } => Ok(SecretRef { env: env.clone() }),
-        Secret::Inline(_) => Err(BundleError::InlineSecret {
+        Secret::Env { env, extra } if extra.is_empty() => Ok(SecretRef { env: env.clone() }),
+        Secret::Env { .. } | Secret::Inline(_) => Err(BundleError::InlineSecret {
             id: id.to_string(),
             field,
         }),

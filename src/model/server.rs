@@ -1,5 +1,7 @@
 //! `extensions/<id>/server.toml`: server connection and account linking (spec §2).
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::Serialize;
@@ -37,6 +39,11 @@ pub enum Secret {
     Env {
         /// Name of the environment variable holding the secret.
         env: String,
+        /// Any other key written beside `env` (e.g. `value = "..."`): always an error
+        /// (`secret-extra-key`), since such a key usually holds the secret itself. Kept so that
+        /// `validate` can report it and `diff` can show that it changed, never its value.
+        #[serde(flatten, default, skip_serializing_if = "BTreeMap::is_empty")]
+        extra: BTreeMap<String, serde_json::Value>,
     },
     /// An inline secret. Accepted by the parser only so that `validate` can point at it: it is
     /// always an error (`inline-secret`).
@@ -47,7 +54,16 @@ impl Secret {
     /// How the secret is shown in diffs and bundles: the reference, never a value.
     pub fn display(&self) -> String {
         match self {
-            Secret::Env { env } => format!("{{ env = \"{env}\" }}"),
+            Secret::Env { env, extra } => {
+                let mut out = format!("{{ env = \"{env}\"");
+                for (key, value) in extra {
+                    // The value is never shown; its length tells a reviewer that it changed.
+                    let len = value.to_string().len();
+                    out.push_str(&format!(", {key} = <hidden, {len} bytes>"));
+                }
+                out.push_str(" }");
+                out
+            }
             Secret::Inline(_) => "<inline secret>".to_string(),
         }
     }

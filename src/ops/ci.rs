@@ -1,11 +1,16 @@
 //! CI workflow templates written by `cekops init --ci github|gitlab`.
 //!
-//! Both run the same three things: `cekops validate` on every pull (merge) request, the semantic
-//! `cekops diff` of a test branch against `service` for requests from a test branch into
-//! `service` (exit 2 = "there are changes" is not a failure), and `cekops audit` on every push to
-//! `service`. Branch names come from `cekops.toml` and reach the scripts through variables, never
-//! spliced into shell code. How cekops itself is installed is one variable, `CEKOPS_INSTALL`
-//! (`cargo install --locked cekops` by default), so a team with its own build changes one line.
+//! Both run the same things: on every pull (merge) request `cekops validate` (with the
+//! service-stage rules when the request goes into `service`, exactly as `cekops review request`
+//! checks it), `cekops fmt --check` and `cekops test`; the semantic `cekops diff` of a test branch
+//! against `service` for requests from a test branch into `service` (exit 2 = "there are changes"
+//! is not a failure); and `cekops audit` on every push to `service`. Branch names come from
+//! `cekops.toml` and reach the scripts through variables, never spliced into shell code.
+//!
+//! cekops is built from its git repository: `CEKOPS_GIT` holds the URL (from the environment
+//! variable `CEKOPS_GIT_URL` when `init --ci` runs, else the one this binary was built with, else a
+//! placeholder that makes the install step fail with a message saying what to set), and
+//! `CEKOPS_INSTALL` the command, so a team with its own build or package changes one line.
 
 use std::path::Path;
 use std::path::PathBuf;
@@ -35,8 +40,27 @@ impl Ci {
     }
 }
 
-/// The default way the workflows install cekops.
-pub const DEFAULT_INSTALL: &str = "cargo install --locked cekops";
+/// The way the workflows install cekops: built from its git repository at `$CEKOPS_GIT`.
+pub const DEFAULT_INSTALL: &str = "cargo install --locked --git \"$CEKOPS_GIT\" cekops";
+
+/// `CEKOPS_GIT` when no URL is known: the install step refuses it with a message.
+pub const GIT_PLACEHOLDER: &str = "REPLACE-ME with the git URL of cekops";
+
+/// Where the generated workflows build cekops from: `$CEKOPS_GIT_URL` when `init --ci` runs,
+/// else the URL this binary was built with (`CEKOPS_GIT_URL` at build time), else
+/// [`GIT_PLACEHOLDER`].
+pub fn source_url() -> String {
+    std::env::var("CEKOPS_GIT_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .or_else(|| option_env!("CEKOPS_GIT_URL").map(str::to_string))
+        .unwrap_or_else(|| GIT_PLACEHOLDER.to_string())
+}
+
+/// A shell single-quoted word.
+fn shell_str(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
 
 /// A YAML double-quoted scalar.
 fn yaml_str(s: &str) -> String {
@@ -55,9 +79,11 @@ fn yaml_str(s: &str) -> String {
 
 const GITHUB: &str = r#"# cekops for GitHub Actions (written by `cekops init --ci github`).
 #
-# - pull requests: `cekops validate` with findings as annotations on the changed files; for a
-#   pull request from a test branch into the service branch, the semantic diff of the extension
-#   goes into the job summary.
+# - pull requests: `cekops validate` with findings as annotations on the changed files (with the
+#   service-stage rules for a pull request into the service branch, as `cekops review request`
+#   applies them), `cekops fmt --check` and the utterance tests `cekops test`; for a pull request
+#   from a test branch into the service branch, the semantic diff of the extension goes into the
+#   job summary.
 # - pushes to the service branch: `cekops audit` proves every step of its history was an
 #   approved fast-forward (or an approved stop).
 #
@@ -75,8 +101,9 @@ permissions:
   contents: read
 
 env:
-  # How cekops is installed. The default builds the released crate; replace it with your own
-  # build or package if you have one.
+  # Where cekops is built from: the git URL of its source repository (README "Hooks and CI").
+  CEKOPS_GIT: @GIT@
+  # How cekops is installed; replace it with your own build or package if you have one.
   CEKOPS_INSTALL: @INSTALL@
   SERVICE_BRANCH: @SERVICE@
   RECORDS_BRANCH: @RECORDS@
@@ -95,9 +122,26 @@ jobs:
           ref: ${{ github.event.pull_request.head.sha }}
           fetch-depth: 0
       - name: Install cekops
-        run: $CEKOPS_INSTALL
+        run: |
+          if [ "$CEKOPS_GIT" = @PLACEHOLDER@ ]; then
+            echo "::error::set CEKOPS_GIT in this workflow to the git URL of cekops (README \"Hooks and CI\")"
+            exit 1
+          fi
+          eval "$CEKOPS_INSTALL"
       - name: Validate
-        run: cekops validate --format github
+        env:
+          BASE_REF: ${{ github.base_ref }}
+        run: |
+          # Bound for the service branch: the rules `cekops review request` applies.
+          stage=test
+          if [ "$BASE_REF" = "$SERVICE_BRANCH" ]; then
+            stage=service
+          fi
+          cekops validate --stage "$stage" --format github
+      - name: Formatting
+        run: cekops fmt --check
+      - name: Utterance tests
+        run: cekops test
       - name: Semantic diff into the job summary
         env:
           HEAD_REF: ${{ github.head_ref }}
@@ -125,7 +169,12 @@ jobs:
         with:
           fetch-depth: 0
       - name: Install cekops
-        run: $CEKOPS_INSTALL
+        run: |
+          if [ "$CEKOPS_GIT" = @PLACEHOLDER@ ]; then
+            echo "::error::set CEKOPS_GIT in this workflow to the git URL of cekops (README \"Hooks and CI\")"
+            exit 1
+          fi
+          eval "$CEKOPS_INSTALL"
       - name: Local service and records branches
         run: |
           git branch --force "$SERVICE_BRANCH" "$GITHUB_SHA" 2>/dev/null || test "$(git rev-parse HEAD)" = "$GITHUB_SHA"
@@ -139,8 +188,10 @@ jobs:
 
 const GITLAB: &str = r#"# cekops for GitLab CI/CD (written by `cekops init --ci gitlab`).
 #
-# - merge requests: `cekops validate`; for a merge request from a test branch into the service
-#   branch, the semantic diff of the extension is kept as the artifact `cekops-diff.md`.
+# - merge requests: `cekops validate` (with the service-stage rules for a merge request into the
+#   service branch, as `cekops review request` applies them), `cekops fmt --check` and the
+#   utterance tests `cekops test`; for a merge request from a test branch into the service branch,
+#   the semantic diff of the extension is kept as the artifact `cekops-diff.md`.
 # - pushes to the service branch: `cekops audit` proves every step of its history was an
 #   approved fast-forward (or an approved stop).
 #
@@ -148,8 +199,9 @@ const GITLAB: &str = r#"# cekops for GitLab CI/CD (written by `cekops init --ci 
 # `cekops review approve` + `cekops push`, allowed to merge = no one, force push off.
 
 variables:
-  # How cekops is installed. The default builds the released crate; replace it with your own
-  # build or package if you have one.
+  # Where cekops is built from: the git URL of its source repository (README "Hooks and CI").
+  CEKOPS_GIT: @GIT@
+  # How cekops is installed; replace it with your own build or package if you have one.
   CEKOPS_INSTALL: @INSTALL@
   SERVICE_BRANCH: @SERVICE@
   RECORDS_BRANCH: @RECORDS@
@@ -162,13 +214,26 @@ variables:
 default:
   image: rust:latest
   before_script:
-    - $CEKOPS_INSTALL
+    - |
+      if [ "$CEKOPS_GIT" = @PLACEHOLDER@ ]; then
+        echo "set CEKOPS_GIT in .gitlab-ci.yml to the git URL of cekops (README \"Hooks and CI\")"
+        exit 1
+      fi
+      eval "$CEKOPS_INSTALL"
 
 cekops-validate:
   rules:
     - if: $CI_PIPELINE_SOURCE == "merge_request_event"
   script:
-    - cekops validate
+    - |
+      # Bound for the service branch: the rules `cekops review request` applies.
+      stage=test
+      if [ "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME" = "$SERVICE_BRANCH" ]; then
+        stage=service
+      fi
+      cekops validate --stage "$stage"
+    - cekops fmt --check
+    - cekops test
 
 cekops-diff:
   rules:
@@ -207,8 +272,9 @@ cekops-audit:
     - cekops audit --rev "$SERVICE_BRANCH"
 "#;
 
-/// The workflow text for a repository with these branch names.
-pub fn workflow(ci: Ci, branches: &Branches, install: &str) -> String {
+/// The workflow text for a repository with these branch names, building cekops from the git
+/// repository at `git_url`.
+pub fn workflow(ci: Ci, branches: &Branches, git_url: &str) -> String {
     let pattern = &branches.test.value;
     let (prefix, suffix) = pattern.split_once("{id}").unwrap_or((pattern, ""));
     let template = match ci {
@@ -216,7 +282,9 @@ pub fn workflow(ci: Ci, branches: &Branches, install: &str) -> String {
         Ci::Gitlab => GITLAB,
     };
     template
-        .replace("@INSTALL@", &yaml_str(install))
+        .replace("@INSTALL@", &yaml_str(DEFAULT_INSTALL))
+        .replace("@GIT@", &yaml_str(git_url))
+        .replace("@PLACEHOLDER@", &shell_str(GIT_PLACEHOLDER))
         .replace("@SERVICE@", &yaml_str(&branches.service.value))
         .replace("@RECORDS@", &yaml_str(&branches.records.value))
         .replace("@TEST_PREFIX@", &yaml_str(prefix))
@@ -228,6 +296,12 @@ pub fn workflow(ci: Ci, branches: &Branches, install: &str) -> String {
 pub fn write(root: &Path, ci: Ci, branches: &Branches) -> Result<PathBuf> {
     let rel = ci.path();
     let path = root.join(rel);
+    // An empty regular file is what an interrupted run (kill -9, a full disk) of an older cekops
+    // left behind: nobody's workflow, so it does not block writing one.
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file() && m.len() == 0) {
+        std::fs::remove_file(&path)
+            .with_context(|| format!("cannot remove the empty `{}`", path.display()))?;
+    }
     if std::fs::symlink_metadata(&path).is_ok() {
         return Err(refused(format!("`{rel}` already exists"))
             .hint("cekops never overwrites it; move it away to write a fresh one, or add the cekops steps to it by hand (README \"Hooks and CI\")")
@@ -237,9 +311,28 @@ pub fn write(root: &Path, ci: Ci, branches: &Branches) -> Result<PathBuf> {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create folder `{}`", parent.display()))?;
     }
-    std::fs::write(&path, workflow(ci, branches, DEFAULT_INSTALL))
-        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    write_new(&path, workflow(ci, branches, &source_url()).as_bytes()).map_err(|e| {
+        refused(format!("cannot write `{}`: {e}", path.display()))
+            .hint("nothing was written; free some space (or fix the permissions) and run it again")
+    })?;
     Ok(PathBuf::from(rel))
+}
+
+/// Write a new file all at once or not at all: the bytes go to a temporary file beside it, which
+/// is then linked into place (failing if the file exists meanwhile) and removed. A failed write
+/// (a full disk) leaves nothing behind; a killed run leaves at most the temporary
+/// `.<name>.cekops-tmp`, which the next run replaces.
+pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.cekops-tmp"));
+    let result = std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::File::open(&tmp)?.sync_all())
+        .and_then(|()| std::fs::hard_link(&tmp, path));
+    let _ = std::fs::remove_file(&tmp);
+    result
 }
 
 #[cfg(test)]

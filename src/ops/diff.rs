@@ -21,7 +21,10 @@ use crate::git::Repository;
 use crate::load;
 use crate::model::Branches;
 use crate::semdiff;
+use crate::semdiff::FileChange;
+use crate::semdiff::FileKind;
 use crate::semdiff::RepoDiff;
+use crate::semdiff::Status;
 use crate::semdiff::render::Sides;
 use crate::tree::Tree;
 use crate::tree::extension_of;
@@ -36,6 +39,10 @@ pub struct DiffOptions {
     pub from: Option<String>,
     /// New side; default: the extension's test branch with an ID, else `HEAD`.
     pub to: Option<String>,
+    /// New side: the work tree (files on disk, uncommitted edits and untracked files included).
+    /// Also the default with an ID when its test branch is checked out with uncommitted edits
+    /// in the extension's folder.
+    pub work_tree: bool,
 }
 
 #[derive(Debug)]
@@ -100,13 +107,27 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffOutcome> {
             }
         },
     };
-    // The new side.
+    // The new side: a commit, or the work tree.
+    let head_is_test = opts.id.as_ref().is_some_and(|id| {
+        repo.current_branch().as_deref() == Some(branches.test_branch(id).as_str())
+    });
+    let workdir = repo.workdir().map(std::path::Path::to_path_buf);
     let (to_label, to_commit) = match (&opts.to, &opts.id) {
-        (Some(rev), _) => (rev.clone(), explicit(&repo, rev, "--to")?),
+        _ if opts.work_tree => {
+            if workdir.is_none() {
+                return Err(
+                    refused("`--work-tree`: this repository has no work tree (bare)")
+                        .hint("compare commits with `--to REV`")
+                        .into(),
+                );
+            }
+            ("work tree".to_string(), None)
+        }
+        (Some(rev), _) => (rev.clone(), Some(explicit(&repo, rev, "--to")?)),
         (None, Some(id)) => {
             let test = branches.test_branch(id);
             match resolve_quiet(&repo, &test) {
-                Some(c) => (resolved_name(&repo, &test), c),
+                Some(c) => (resolved_name(&repo, &test), Some(c)),
                 None => {
                     return Err(missing_test_branch(
                         &repo,
@@ -119,7 +140,7 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffOutcome> {
             }
         }
         (None, None) => match repo.resolve_commit("HEAD") {
-            Ok(c) => ("HEAD".to_string(), c),
+            Ok(c) => ("HEAD".to_string(), Some(c)),
             Err(_) => {
                 return Err(refused("`HEAD` does not point at a commit yet")
                     .hint("give the new side with `--to REV`")
@@ -127,8 +148,35 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffOutcome> {
             }
         },
     };
-
-    let mut changed = git::snapshot::changed_paths(&repo, from_commit, to_commit)?;
+    // Every path that differs, repository files included.
+    let mut all = match to_commit {
+        Some(to) => git::objects::changed_paths(&repo, Some(from_commit), to)?,
+        None => git::objects::changed_paths_to_workdir(&repo, from_commit)?,
+    };
+    // The test branch checked out with uncommitted edits of the extension: those are what the
+    // user is looking at, so they are compared (and the sides say so).
+    let (to_label, to_commit) = match (&opts.id, to_commit) {
+        (Some(id), Some(tip)) if opts.to.is_none() && head_is_test && workdir.is_some() => {
+            let prefix = format!("extensions/{id}/");
+            let edits = git::objects::changed_paths_to_workdir(&repo, tip)?;
+            if edits.iter().any(|p| p.starts_with(&prefix)) {
+                all = git::objects::changed_paths_to_workdir(&repo, from_commit)?;
+                (format!("{to_label} + uncommitted edits (work tree)"), None)
+            } else {
+                (to_label, Some(tip))
+            }
+        }
+        (_, to) => (to_label, to),
+    };
+    let relevant = |p: &str| p == "cekops.toml" || p.starts_with("extensions/");
+    let mut changed: BTreeSet<String> = all.iter().filter(|p| relevant(p)).cloned().collect();
+    // Every repository-level file (outside `extensions/<id>/` folders) is shown as a plain file
+    // diff, with or without an ID: a review of a test branch would bring it to `service` too.
+    let outside: Vec<String> = all
+        .iter()
+        .filter(|p| extension_of(p).is_none())
+        .cloned()
+        .collect();
     if let Some(id) = &opts.id {
         let prefix = format!("extensions/{id}/");
         changed.retain(|p| p.starts_with(&prefix));
@@ -148,10 +196,21 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffOutcome> {
                         .is_some_and(|r| r == "/extension.toml" || r == "/store.toml")
             })
     };
-    let (old_tree, new_tree) =
-        git::snapshot::trees_from_commits(&repo, from_commit, to_commit, &want)?;
+    let (old_tree, new_tree) = match (to_commit, &workdir) {
+        (Some(to), _) => git::snapshot::trees_from_commits(&repo, from_commit, to, &want)?,
+        (None, Some(wd)) => (
+            git::snapshot::tree_from_commit(&repo, from_commit, &want)?,
+            Tree::from_dir(wd, &want)?,
+        ),
+        (None, None) => {
+            return Err(refused("this repository has no work tree (bare)")
+                .hint("compare commits with `--to REV`")
+                .into());
+        }
+    };
 
     if let Some(id) = &opts.id
+        && outside.is_empty()
         && !has_extension(&old_tree, id)
         && !has_extension(&new_tree, id)
     {
@@ -178,6 +237,7 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffOutcome> {
     if !settings_changed {
         diff.settings.clear();
     }
+    diff.files = file_changes(&repo, from_commit, to_commit, &outside)?;
     let mut warnings = Vec::new();
     for (sink, label) in [(&old_sink, &from_label), (&new_sink, &to_label)] {
         for d in &sink.diagnostics {
@@ -203,11 +263,39 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffOutcome> {
             from: from_label,
             to: to_label,
             from_commit: Some(from_commit.to_string()),
-            to_commit: Some(to_commit.to_string()),
+            to_commit: to_commit.map(|c| c.to_string()),
         },
         diff,
         warnings,
     })
+}
+
+/// The plain diffs of files outside the compared extensions, classified and terminal-safe.
+pub fn file_changes(
+    repo: &Repository,
+    from: Oid,
+    to: Option<Oid>,
+    paths: &[String],
+) -> Result<Vec<FileChange>> {
+    let mut patches = git::objects::file_patches(repo, from, to, paths)?;
+    patches.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(patches
+        .into_iter()
+        .map(|p| {
+            let kind = FileKind::of(&p.path);
+            FileChange {
+                status: match p.status {
+                    'A' => Status::Added,
+                    'D' => Status::Removed,
+                    _ => Status::Modified,
+                },
+                flagged: kind.flag().is_some(),
+                kind,
+                patch: diag::printable(&p.patch),
+                path: diag::printable(&p.path),
+            }
+        })
+        .collect())
 }
 
 fn has_extension(tree: &Tree, id: &str) -> bool {
@@ -347,6 +435,7 @@ pub fn against_tsv(opts: &DiffOptions, folder: &std::path::Path) -> Result<Again
             to_commit: Some(commit.to_string()),
         },
         diff: RepoDiff {
+            files: Vec::new(),
             settings: Vec::new(),
             extensions: if ext_diff.is_empty() {
                 Vec::new()

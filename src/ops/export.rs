@@ -195,8 +195,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.cekops-tmp"));
-    std::fs::write(&tmp, bytes)
-        .map_err(|e| usage(format!("cannot write `{}`: {e}", path.display())))?;
+    std::fs::write(&tmp, bytes).map_err(|e| {
+        // A full disk: leave no half-written temporary file behind.
+        let _ = std::fs::remove_file(&tmp);
+        usage(format!("cannot write `{}`: {e}", path.display()))
+    })?;
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         usage(format!("cannot write `{}`: {e}", path.display()))

@@ -222,6 +222,7 @@ pub fn import_tsv(opts: &ImportTsvOptions) -> Result<TsvImport> {
     } else {
         Some(declare_builtin_types(&info_text, &declared)?)
     };
+    refuse_uncommitted_edits(&root, &plan)?;
     for (imp, text) in &plan {
         if imp.change == Change::Unchanged {
             continue;
@@ -247,6 +248,51 @@ pub fn import_tsv(opts: &ImportTsvOptions) -> Result<TsvImport> {
         declared,
         report: outcome.report,
     })
+}
+
+/// Refuse to overwrite a file whose work-tree content is not the one committed at `HEAD`
+/// (uncommitted or staged edits, or an untracked file): the edits would be lost without a trace.
+/// Outside a git repository every file is the user's own and is rewritten as asked.
+fn refuse_uncommitted_edits(root: &Path, plan: &[(Imported, String)]) -> Result<()> {
+    let Some(repo) = git::try_discover(root) else {
+        return Ok(());
+    };
+    let Some(wd) = repo.workdir().and_then(|w| w.canonicalize().ok()) else {
+        return Ok(());
+    };
+    let head = repo.head_commit();
+    let mut dirty = Vec::new();
+    for (imp, _) in plan {
+        if imp.change != Change::Updated {
+            continue;
+        }
+        let full = root.join(&imp.path);
+        let Ok(rel) = full.strip_prefix(&wd) else {
+            continue;
+        };
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        let committed = match head {
+            Some(h) => git::objects::read_file(&repo, h, &rel)?,
+            None => None,
+        };
+        if committed != std::fs::read(&full).ok() {
+            dirty.push(imp.path.clone());
+        }
+    }
+    if dirty.is_empty() {
+        return Ok(());
+    }
+    Err(refused(format!(
+        "import would overwrite uncommitted edits in {} file(s): {}",
+        dirty.len(),
+        dirty
+            .iter()
+            .map(|p| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+    .hint("nothing was written; commit the edits (or `git stash` them) first, then import again")
+    .into())
 }
 
 /// Built-in slot types (`CLOVA.*`) that imported intents use: those the extension's language

@@ -230,7 +230,7 @@ pub fn init(opts: &InitOptions) -> Result<InitReport> {
         branches.service.value = service.to_string();
         files.push(objects::NewFile::new(
             c.path(),
-            ci::workflow(c, &branches, ci::DEFAULT_INSTALL),
+            ci::workflow(c, &branches, &ci::source_url()),
         ));
     }
     let mut kept = Vec::new();

@@ -288,6 +288,33 @@ pub struct Decided {
     pub checkout_problems: Vec<String>,
     /// This run finished an approval that an earlier, interrupted run had recorded.
     pub resumed: bool,
+    /// What went live when `service` moved: computed before it moved.
+    pub changes: Option<super::diff::DiffOutcome>,
+}
+
+/// What moving `service` from `from` to `to` brings for record `id`: the semantic diff of the
+/// extension and the plain diffs of every other file.
+fn going_live(
+    chart: &Chart,
+    kind: RecordKind,
+    id: &str,
+    from: Oid,
+    to: Oid,
+) -> Result<super::diff::DiffOutcome> {
+    let mut outcome = super::diff::diff(&super::diff::DiffOptions {
+        dir: chart.git_dir().to_path_buf(),
+        id: Some(id.to_string()),
+        from: Some(from.to_string()),
+        to: Some(to.to_string()),
+        work_tree: false,
+    })?;
+    outcome.sides.from = chart.service_name().to_string();
+    outcome.sides.to = if kind == RecordKind::Stop {
+        format!("{} without `{id}`", chart.service_name())
+    } else {
+        "the reviewed commit".to_string()
+    };
+    Ok(outcome)
 }
 
 /// Refuse when a checked-out `service` work tree has changes the update would overwrite.
@@ -306,6 +333,16 @@ fn service_checkouts(chart: &Chart, new: Oid) -> Result<Vec<PathBuf>> {
             .hint("commit them on a test branch, stash or discard them, then approve again")
             .into());
         }
+        // The work tree must be able to follow before `service` moves (a touched file, a
+        // half-staged index): refuse now rather than report success with a stale index.
+        worktree::check_advance(&c.path, chart.service, new).map_err(|e| {
+            refused(format!(
+                "`{}` is checked out in `{}`, whose files cannot be updated ({e}); nothing was changed",
+                chart.service_name(),
+                c.path.display()
+            ))
+            .hint("commit them on a test branch, stash or discard them, then approve again")
+        })?;
         out.push(c.path);
     }
     Ok(out)
@@ -410,6 +447,7 @@ pub fn approve(dir: &Path, id: &str, message: Option<String>) -> Result<Checked<
             updated_checkouts: Vec::new(),
             checkout_problems: Vec::new(),
             resumed: false,
+            changes: None,
         }));
     }
     // The last approval moves service.
@@ -419,6 +457,7 @@ pub fn approve(dir: &Path, id: &str, message: Option<String>) -> Result<Checked<
         target
     };
     let checkouts = service_checkouts(&chart, after)?;
+    let changes = Some(going_live(&chart, record.kind, id, before, after)?);
     ev.service_before = Some(before.to_string());
     ev.service_after = Some(after.to_string());
     record.events.push(ev);
@@ -454,6 +493,7 @@ pub fn approve(dir: &Path, id: &str, message: Option<String>) -> Result<Checked<
         updated_checkouts: Vec::new(),
         checkout_problems: Vec::new(),
         resumed: false,
+        changes,
     };
     advance_checkouts(&checkouts, before, after, &mut d);
     Ok(Checked::Done(d))
@@ -602,6 +642,7 @@ fn resume_interrupted(chart: &Chart, id: &str, actor: &Identity) -> Result<Optio
         return Ok(None);
     }
     let checkouts = service_checkouts(chart, after)?;
+    let changes = Some(going_live(chart, record.kind, id, before, after)?);
     let committer = chart.committer()?;
     crate::git::refs::update(
         &chart.repo,
@@ -621,6 +662,7 @@ fn resume_interrupted(chart: &Chart, id: &str, actor: &Identity) -> Result<Optio
         updated_checkouts: Vec::new(),
         checkout_problems: Vec::new(),
         resumed: true,
+        changes,
     };
     advance_checkouts(&checkouts, before, after, &mut d);
     Ok(Some(d))
@@ -665,6 +707,12 @@ pub struct RecordView {
     pub stale: bool,
     /// Open review that needs `cekops sync` before it can be approved.
     pub needs_sync: bool,
+    /// `review show`: what the reviewed commit brings to `service` (from the record's base).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<crate::semdiff::RepoDiff>,
+    /// The sides of [`Self::changes`].
+    #[serde(skip)]
+    pub sides: Option<crate::semdiff::render::Sides>,
 }
 
 fn view(chart: &Chart, record: Record) -> Result<RecordView> {
@@ -688,6 +736,8 @@ fn view(chart: &Chart, record: Record) -> Result<RecordView> {
         record,
         stale,
         needs_sync,
+        changes: None,
+        sides: None,
     })
 }
 
@@ -719,7 +769,22 @@ pub fn show(dir: &Path, id: &str, number: Option<u32>) -> Result<RecordView> {
             }
         }
     };
-    view(&chart, record)
+    let mut v = view(&chart, record)?;
+    // What the review brings to `service`: every file, not only the extension's model.
+    if v.record.kind.is_request()
+        && v.record.kind != RecordKind::Stop
+        && let (Some(base), Some(commit)) = (
+            v.record.base.as_deref().and_then(Oid::parse),
+            v.record.commit.as_deref().and_then(Oid::parse),
+        )
+    {
+        // A shallow clone may lack the base: the record is still shown.
+        if let Ok(outcome) = going_live(&chart, v.record.kind, &v.record.extension, base, commit) {
+            v.changes = Some(outcome.diff);
+            v.sides = Some(outcome.sides);
+        }
+    }
+    Ok(v)
 }
 
 /// `review list`: open reviews and stop requests (every request with `all`).

@@ -218,7 +218,7 @@ impl<'m, 'a> Simulator<'m, 'a> {
             session_id: self.session_id.clone(),
             utterance,
             analysis,
-            request: body,
+            request: hide_access_token(body),
             status,
             response,
             checked,
@@ -278,8 +278,31 @@ impl<'m, 'a> Simulator<'m, 'a> {
     }
 }
 
+/// The request as it may be shown (`--show-json`, `--format json`): every `accessToken` replaced by
+/// `<hidden>`, so that a transcript can be shared or logged without the user's credential.
+pub fn hide_access_token(mut request: Value) -> Value {
+    fn walk(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                for (key, value) in map.iter_mut() {
+                    if key == "accessToken" && value.is_string() {
+                        *value = Value::String("<hidden>".into());
+                    } else {
+                        walk(value);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    walk(&mut request);
+    request
+}
+
 fn excerpt(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
+    let text = crate::diag::printable(&text);
     let text = text.trim();
     let cut: String = text.chars().take(200).collect();
     if cut.len() < text.len() {

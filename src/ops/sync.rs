@@ -158,6 +158,17 @@ pub fn sync(dir: &Path, id: &str) -> Result<Synced> {
             &format!("keep {id} on its test branch after the service stopped\n"),
         )?;
     }
+    // A checked-out branch must be able to follow before it moves: never move it and then leave
+    // the index at the old tree (the next commit would silently revert what `service` gained).
+    for c in &checkouts {
+        worktree::check_advance(&c.path, tip, new_tip).map_err(|e| {
+            refused(format!(
+                "`{branch}` is checked out in `{}`, whose files cannot be updated ({e}); nothing was changed",
+                c.path.display()
+            ))
+            .hint("commit or stash the changes there, then sync again")
+        })?;
+    }
     let branch_update = RefUpdate {
         name: chart.test_ref(id),
         old: Some(tip),

@@ -119,6 +119,23 @@ impl Watch {
                     .into(),
             );
         }
+        // An unknown ID would never match a change: refuse it now instead of watching forever.
+        let known: Vec<String> = std::fs::read_dir(root.join("extensions"))?
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .filter_map(|e| e.file_name().into_string().ok())
+            .collect();
+        for id in &opts.ids {
+            if !known.contains(id) {
+                let mut e = usage(format!("no extension `{id}` in `{}`", root.display()));
+                if let Some(best) = crate::diag::closest(id, &known) {
+                    e = e.hint(format!("did you mean `{best}`?"));
+                } else if !known.is_empty() {
+                    e = e.hint(format!("extensions: {}", known.join(", ")));
+                }
+                return Err(e.into());
+            }
+        }
         Ok(Watch {
             root,
             ids: opts.ids.clone(),

@@ -89,6 +89,19 @@ pub fn is_email(s: &str) -> bool {
         && !s.chars().any(char::is_whitespace)
 }
 
+/// The longest intent or slot-type name: `<name>.toml` must stay a valid file name (255 bytes on
+/// common file systems) with room for git's and editors' temporary suffixes.
+pub const MAX_MODEL_NAME_BYTES: usize = 200;
+
+/// An intent or slot-type name the console can hold and that makes a valid file name.
+pub fn valid_model_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_MODEL_NAME_BYTES
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.')
+}
+
 /// A parsed http(s) URL: scheme, host, explicit port.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Url<'a> {

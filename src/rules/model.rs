@@ -10,13 +10,6 @@ use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::utterance;
 
-fn valid_model_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.')
-}
-
 pub fn check(ctx: &mut Ctx<'_>) {
     let ext = ctx.ext;
     let lang = ext.language();
@@ -47,7 +40,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
         } else {
             by_lower.insert(st.name.to_lowercase(), st);
         }
-        if !valid_model_name(&st.name) || st.name.starts_with("CLOVA.") {
+        if !super::valid_model_name(&st.name) || st.name.starts_with("CLOVA.") {
             ctx.push(
                 Diagnostic::new(
                     Code::IntentNameInvalid,
@@ -86,7 +79,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
                 .at(file, 0..0)
                 .hint("built-in intents are declared in `extension.toml` `builtin_intents`; rename the custom intent"),
             );
-        } else if !valid_model_name(&intent.name) {
+        } else if !super::valid_model_name(&intent.name) {
             ctx.push(
                 Diagnostic::new(
                     Code::IntentNameInvalid,
@@ -441,6 +434,25 @@ fn check_slot_type(ctx: &mut Ctx<'_>, st: &crate::model::SlotType) {
             )
             .at(st.file.clone(), 0..0),
         );
+    }
+    for v in &st.values {
+        for s in std::iter::once(&v.value).chain(&v.synonyms) {
+            if let Some(c) = s.value.chars().find(|c| c.is_control()) {
+                ctx.push(
+                    Diagnostic::new(
+                        Code::SlotValueControl,
+                        format!(
+                            "slot value `{}` of `{}` holds the control character U+{:04X}",
+                            s.value.escape_debug(),
+                            st.name,
+                            u32::from(c)
+                        ),
+                    )
+                    .at(st.file.clone(), s.span.clone())
+                    .hint("the console's TSV cannot hold NUL bytes, tabs, line breaks or other control characters in a value; remove it"),
+                );
+            }
+        }
     }
     // normalized entry -> (representative value, span)
     let mut owner: NormTable<(&str, Range<usize>)> = NormTable::with_capacity(n);

@@ -16,6 +16,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
     let path = ext.path("server.toml");
     let lang = ext.language();
     let ep = &server.endpoint;
+    check_url_secrets(ctx, &path, "endpoint", ep);
     match parse_url(&ep.value) {
         None => ctx.push(
             Diagnostic::new(
@@ -97,6 +98,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
         }
     }
     if let Some(u) = &al.authorization_uri {
+        check_url_secrets(ctx, &path, "authorization_uri", u);
         check_link_url(ctx, &path, "authorization_uri", u, true);
     }
     for (name, u) in [
@@ -106,6 +108,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
         ("privacy_policy_url", &al.privacy_policy_url),
     ] {
         if let Some(u) = u {
+            check_url_secrets(ctx, &path, name, u);
             check_link_url(ctx, &path, name, u, false);
         }
     }
@@ -163,10 +166,11 @@ fn check_link_url(ctx: &mut Ctx<'_>, path: &str, name: &str, u: &Sp<String>, log
     }
 }
 
-/// Report an inline secret.
+/// Report a secret that is not a plain reference: written inline, with keys beside `env`, or
+/// naming something that cannot be an environment variable.
 pub fn check_secret(ctx: &mut Ctx<'_>, path: &str, name: &str, s: &Sp<Secret>) {
-    if let Secret::Inline(_) = &s.value {
-        ctx.push(
+    match &s.value {
+        Secret::Inline(_) => ctx.push(
             Diagnostic::new(
                 Code::InlineSecret,
                 format!("`{name}` is written inline; secrets must never be committed"),
@@ -176,6 +180,129 @@ pub fn check_secret(ctx: &mut Ctx<'_>, path: &str, name: &str, s: &Sp<Secret>) {
             .hint(format!(
                 "write `{name} = {{ env = \"NAME\" }}` and keep the value in that environment variable; rotate the leaked secret"
             )),
+        ),
+        Secret::Env { env, extra } => {
+            if !extra.is_empty() {
+                ctx.push(
+                    Diagnostic::new(
+                        Code::SecretExtraKey,
+                        format!(
+                            "`{name}` has {} beside `env`: {}",
+                            if extra.len() == 1 { "a key" } else { "keys" },
+                            code_list(extra.keys())
+                        ),
+                    )
+                    .at(path, s.span.clone())
+                    .label("possibly a secret value in the repository")
+                    .hint(format!(
+                        "a secret reference is only `{name} = {{ env = \"NAME\" }}`; remove the other keys and rotate the value if it was a secret"
+                    )),
+                );
+            }
+            if !is_env_name(env) {
+                ctx.push(
+                    Diagnostic::new(
+                        Code::SecretEnvName,
+                        format!("`{name}` names `{env}`, which is not a valid environment variable name"),
+                    )
+                    .at(path, s.span.clone())
+                    .hint("an environment variable name is letters, digits and `_`, not starting with a digit, e.g. `PIZZABOT_CLIENT_SECRET`"),
+                );
+            }
+        }
+    }
+}
+
+/// Names in backticks, comma-separated.
+fn code_list<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> String {
+    names
+        .into_iter()
+        .map(|n| format!("`{}`", n.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A portable environment variable name (POSIX: `[A-Za-z_][A-Za-z0-9_]*`).
+pub fn is_env_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Query parameters whose value is a credential: a URL that carries one leaks it to everyone who
+/// can read the repository (and to the console, logs and referrers).
+const SECRET_QUERY_KEYS: &[&str] = &[
+    "token",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "auth",
+    "auth_token",
+    "authorization",
+    "key",
+    "api_key",
+    "apikey",
+    "secret",
+    "client_secret",
+    "password",
+    "passwd",
+    "pwd",
+    "sig",
+    "signature",
+    "session",
+    "sessionid",
+    "x-api-key",
+    "x-amz-signature",
+    "x-amz-security-token",
+];
+
+/// Report credentials written into a URL field: `user:password@` in the authority, or a token in
+/// the query string. Applies to every URL field of every file, whatever its scheme.
+pub fn check_url_secrets(ctx: &mut Ctx<'_>, path: &str, name: &str, u: &Sp<String>) {
+    let s = u.value.as_str();
+    let Some((_, rest)) = s.split_once("://") else {
+        return;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.contains('@') {
+        ctx.push(
+            Diagnostic::new(
+                Code::UrlCredentials,
+                format!("`{name}` has credentials in the URL (`user:password@host`)"),
+            )
+            .at(path, u.span.clone())
+            .label("credentials in the repository")
+            .hint("remove the `user:password@` part; the server must authenticate CEK another way (e.g. the request signature); rotate the leaked password"),
+        );
+    }
+    let query = rest
+        .split('#')
+        .next()
+        .unwrap_or("")
+        .split_once('?')
+        .map_or("", |(_, q)| q);
+    let leaked: Vec<&str> = query
+        .split('&')
+        .filter_map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let lower = key.to_ascii_lowercase();
+            (!value.is_empty() && SECRET_QUERY_KEYS.contains(&lower.as_str())).then_some(key)
+        })
+        .collect();
+    if !leaked.is_empty() {
+        ctx.push(
+            Diagnostic::new(
+                Code::UrlToken,
+                format!(
+                    "`{name}` carries a credential in its query string ({})",
+                    code_list(leaked)
+                ),
+            )
+            .at(path, u.span.clone())
+            .label("token in the repository")
+            .hint("remove the parameter; secrets belong in environment variables (`{ env = \"NAME\" }`), never in a URL; rotate the leaked token"),
         );
     }
 }

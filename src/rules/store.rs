@@ -30,6 +30,15 @@ pub fn check(ctx: &mut Ctx<'_>) {
     let s = &store.store.value;
     let p = &store.privacy.value;
     let r = &store.review.value;
+    for (name, u) in [
+        ("privacy.privacy_policy_url", &p.privacy_policy_url),
+        ("privacy.terms_url", &p.terms_url),
+        ("review.website", &r.website),
+    ] {
+        if let Some(u) = u {
+            super::server::check_url_secrets(ctx, &path, name, u);
+        }
+    }
     let missing = |name: &str, present: bool| -> Option<Diagnostic> {
         (!present).then(|| {
             Diagnostic::new(

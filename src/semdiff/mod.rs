@@ -371,15 +371,111 @@ pub struct RepoDiff {
     pub settings: Vec<Change>,
     /// Extensions that differ, by Extension ID.
     pub extensions: Vec<ExtensionDiff>,
+    /// Files outside the compared extensions that differ, as plain file diffs: not part of the
+    /// console's model, but a review would bring them to `service` all the same.
+    pub files: Vec<FileChange>,
+}
+
+/// What a repository file outside the compared extensions is, for a reviewer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileKind {
+    /// A CI workflow or pipeline: runs code in CI, with the repository's secrets.
+    CiWorkflow,
+    /// A git hook or hook configuration: runs code on developers' machines.
+    Hook,
+    /// `cekops.toml`: branch names and the review policy.
+    Settings,
+    /// Any other file.
+    Other,
+}
+
+impl FileKind {
+    /// Classify a repository path.
+    pub fn of(path: &str) -> FileKind {
+        let lower = path.to_ascii_lowercase();
+        let name = lower.rsplit('/').next().unwrap_or(&lower);
+        if lower.starts_with(".github/workflows/")
+            || lower.starts_with(".github/actions/")
+            || lower.starts_with(".gitlab/")
+            || lower.starts_with(".circleci/")
+            || lower.starts_with(".buildkite/")
+            || lower.starts_with(".woodpecker")
+            || lower.starts_with(".forgejo/workflows/")
+            || lower.starts_with(".gitea/workflows/")
+            || matches!(
+                lower.as_str(),
+                ".gitlab-ci.yml"
+                    | ".gitlab-ci.yaml"
+                    | ".travis.yml"
+                    | "jenkinsfile"
+                    | "azure-pipelines.yml"
+                    | "bitbucket-pipelines.yml"
+                    | ".drone.yml"
+            )
+        {
+            FileKind::CiWorkflow
+        } else if lower.starts_with(".githooks/")
+            || lower.starts_with(".husky/")
+            || lower.starts_with("hooks/")
+            || lower.contains("/hooks/")
+            || matches!(
+                name,
+                ".pre-commit-config.yaml" | ".pre-commit-hooks.yaml" | "lefthook.yml"
+            )
+        {
+            FileKind::Hook
+        } else if lower == "cekops.toml" {
+            FileKind::Settings
+        } else {
+            FileKind::Other
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::CiWorkflow => "ci-workflow",
+            FileKind::Hook => "hook",
+            FileKind::Settings => "settings",
+            FileKind::Other => "other",
+        }
+    }
+
+    /// Why a reviewer must read this file with care; `None` for ordinary files.
+    pub fn flag(self) -> Option<&'static str> {
+        match self {
+            FileKind::CiWorkflow => Some("CI workflow: runs in CI with the repository's secrets"),
+            FileKind::Hook => Some("hook: runs on developers' machines"),
+            FileKind::Settings => Some("repository settings: branch names and the review policy"),
+            FileKind::Other => None,
+        }
+    }
+}
+
+/// One file that differs, with its plain diff (made safe for a terminal).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FileChange {
+    pub path: String,
+    pub status: Status,
+    pub kind: FileKind,
+    /// Whether a reviewer must read it with care (see [`FileKind::flag`]).
+    pub flagged: bool,
+    /// The unified diff of the file (`git diff` format, without the header lines).
+    pub patch: String,
 }
 
 impl RepoDiff {
     pub fn is_empty(&self) -> bool {
-        self.settings.is_empty() && self.extensions.is_empty()
+        self.settings.is_empty() && self.extensions.is_empty() && self.files.is_empty()
     }
-    /// Number of changes (settings and extensions).
+    /// Files that a reviewer must read with care (CI workflows, hooks, settings).
+    pub fn flagged_files(&self) -> usize {
+        self.files.iter().filter(|f| f.flagged).count()
+    }
+    /// Number of changes (settings, extensions and files).
     pub fn changes(&self) -> usize {
         self.settings.len()
+            + self.files.len()
             + self
                 .extensions
                 .iter()
@@ -410,6 +506,7 @@ pub fn diff_repo(old: &crate::model::Repo, new: &crate::model::Repo) -> RepoDiff
     RepoDiff {
         settings: diff_settings(old.config.as_ref(), new.config.as_ref()),
         extensions,
+        files: Vec::new(),
     }
 }
 

@@ -11,6 +11,7 @@ use super::Category;
 use super::Change;
 use super::Entry;
 use super::ExtensionDiff;
+use super::FileChange;
 use super::JSON_VERSION;
 use super::RepoDiff;
 use super::Status;
@@ -51,13 +52,56 @@ pub fn summary(diff: &RepoDiff) -> String {
     if !diff.settings.is_empty() {
         parts.push("repository settings changed".into());
     }
+    if !diff.files.is_empty() {
+        parts.push(format!(
+            "{} outside the extensions",
+            plural(diff.files.len(), "file", "files")
+        ));
+    }
     let mut s = parts.join(", ");
     let d = diff.destructive();
     write!(s, ", {}", plural(diff.changes(), "change", "changes")).ok();
     if d > 0 {
         write!(s, " ({d} destructive)").ok();
     }
+    let f = diff.flagged_files();
+    if f > 0 {
+        write!(s, "; {} to read with care", plural(f, "file", "files")).ok();
+    }
     s
+}
+
+/// A file's heading: sign, path, status and why it is flagged.
+fn file_head(f: &FileChange) -> String {
+    let sign = match f.status {
+        Status::Added => '+',
+        Status::Removed => '-',
+        _ => '~',
+    };
+    let mut s = format!("{sign} {} ({})", f.path, f.status.as_str());
+    if let Some(why) = f.kind.flag() {
+        write!(s, " — {why}").ok();
+    }
+    s
+}
+
+/// The plain file diffs of the files outside the compared extensions.
+fn text_files(out: &mut String, p: &Paint, diff: &RepoDiff) {
+    if diff.files.is_empty() {
+        return;
+    }
+    writeln!(
+        out,
+        "\n{}",
+        p.bold("repository files (outside the extension; a review brings them to service too)")
+    )
+    .ok();
+    for f in &diff.files {
+        writeln!(out, "{}   {}", p.marker(f.flagged), file_head(f)).ok();
+        for line in f.patch.lines() {
+            writeln!(out, "      {line}").ok();
+        }
+    }
 }
 
 fn short(commit: &Option<String>) -> String {
@@ -422,9 +466,13 @@ pub fn text(diff: &RepoDiff, sides: &Sides, color: bool) -> String {
             text_entries(&mut out, &p, ext.category(cat));
         }
     }
+    text_files(&mut out, &p, diff);
     writeln!(out, "\n{}", summary(diff)).ok();
     if diff.destructive() > 0 {
         out.push_str("destructive changes are marked with `!`\n");
+    }
+    if diff.flagged_files() > 0 {
+        out.push_str("files that run code or change the review policy are marked with `!`: read them before approving\n");
     }
     out
 }
@@ -618,6 +666,28 @@ pub fn markdown(diff: &RepoDiff, sides: &Sides) -> String {
             out.push('\n');
         }
     }
+    if !diff.files.is_empty() {
+        out.push_str("#### Repository files (outside the extension)\n\n");
+        for f in &diff.files {
+            let warn = if f.flagged { "⚠️ " } else { "" };
+            let why = f
+                .kind
+                .flag()
+                .map(|w| format!(" — {}", md_text(w)))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "- {warn}{} ({}){why}\n",
+                md_code(&f.path),
+                f.status.as_str()
+            )
+            .ok();
+            // A fence longer than any run of backticks in the file: its content cannot close it.
+            let longest = f.patch.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+            let fence = "`".repeat(longest.max(2) + 1);
+            writeln!(out, "{fence}diff\n{}{fence}\n", f.patch).ok();
+        }
+    }
     out
 }
 
@@ -661,6 +731,7 @@ struct JsonDoc<'a> {
     to: JsonSide<'a>,
     settings: &'a [Change],
     extensions: Vec<JsonExtension<'a>>,
+    files: &'a [FileChange],
     summary: JsonCount,
     warnings: &'a [String],
 }
@@ -703,6 +774,7 @@ pub fn json(diff: &RepoDiff, sides: &Sides, warnings: &[String]) -> String {
         },
         settings: &diff.settings,
         extensions,
+        files: &diff.files,
         summary: JsonCount {
             extensions: Some(diff.extensions.len()),
             changes: diff.changes(),
@@ -729,6 +801,7 @@ mod tests {
 
     fn one(changes: Vec<Entry>) -> RepoDiff {
         RepoDiff {
+            files: Vec::new(),
             settings: Vec::new(),
             extensions: vec![ExtensionDiff {
                 id: "com.example.a".into(),

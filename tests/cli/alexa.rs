@@ -482,3 +482,68 @@ fn test_import_alexa_output() {
     .code(1);
     snapshot!(&env, "import-alexa", t.text());
 }
+
+/// An Alexa model with one intent using one custom slot type of `values` values.
+fn big_model(intent: &str, slot_type: &str, values: usize) -> String {
+    let mut vals: Vec<serde_json::Value> = (0..values)
+        .map(|i| serde_json::json!({ "name": { "value": format!("value{i}"), "synonyms": [format!("syn{i}")] } }))
+        .collect();
+    // duplicates are merged (the old code searched the list for each value)
+    vals.push(serde_json::json!({ "name": { "value": "value1", "synonyms": ["again"] } }));
+    serde_json::json!({
+        "interactionModel": { "languageModel": {
+            "invocationName": "big model",
+            "intents": [
+                { "name": "AMAZON.HelpIntent", "samples": [] },
+                { "name": intent, "slots": [{ "name": "thing", "type": slot_type }],
+                  "samples": ["order {thing}", "I want {thing}"] }
+            ],
+            "types": [{ "name": slot_type, "values": vals }]
+        } }
+    })
+    .to_string()
+}
+
+#[test]
+fn test_import_alexa_is_linear_in_slot_values_and_refuses_overlong_names() {
+    let env = TestEnv::new();
+    service_repo(&env);
+    // 300,000 values: finished in seconds (it did not finish in 5 minutes when quadratic)
+    env.write("big.json", big_model("OrderIntent", "THING", 300_000));
+    let out = env.cekops(&[
+        "import",
+        "alexa",
+        "big.json",
+        "--id",
+        "com.example.big",
+        "--language",
+        "ko-KR",
+        "--dry-run",
+    ]);
+    assert!(matches!(out.code, 0 | 1), "{}", out.both());
+    out.contains("value `value1` listed twice in slot type `THING`: merged into one")
+        .contains("slot-type-size");
+
+    // names longer than a file name can be are dropped with a note, never written
+    let long_intent = format!("Order{}", "x".repeat(300));
+    let long_type = format!("THING{}", "Y".repeat(300));
+    env.write("long.json", big_model(&long_intent, &long_type, 3));
+    let out = env.cekops(&[
+        "import",
+        "alexa",
+        "long.json",
+        "--id",
+        "com.example.long",
+        "--language",
+        "ko-KR",
+    ]);
+    out.contains(&format!(
+        "slot type `{long_type}`: not a valid Clova slot type name"
+    ));
+    assert!(matches!(out.code, 0 | 1), "{}", out.both());
+    let files = env.git(&["ls-tree", "-r", "--name-only", "test/com.example.long"]);
+    for f in files.lines() {
+        let name = f.rsplit('/').next().unwrap();
+        assert!(name.len() <= 205, "file name too long: {f}");
+    }
+}

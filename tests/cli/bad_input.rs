@@ -284,6 +284,29 @@ fn test_symlinks_out_of_the_repository_are_never_followed() {
 }
 
 #[test]
+fn test_symlinks_into_dot_git_are_never_followed() {
+    let env = base();
+    env.git_init_commit("service", "base");
+    // `.git/config` may hold credentials (remote URLs with tokens); a link must not pull it in,
+    // neither from the work tree nor from a commit.
+    env.git(&[
+        "config",
+        "remote.origin.url",
+        "https://x:GIT-SECRET@example.com/r.git",
+    ]);
+    let intent = format!("{EXT}/interaction-model/intents/Config.toml");
+    symlink("../../../../.git/config", env.path(&intent)).unwrap();
+    let out = env.cekops(&["validate", "--format", "json"]);
+    assert_eq!(findings_of(&out), set(&[("symlink-escape", &intent)]));
+    out.lacks("GIT-SECRET");
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-q", "-m", "link into .git"]);
+    let out = env.cekops(&["validate", "--rev", "HEAD", "--format", "json"]);
+    assert_eq!(findings_of(&out), set(&[("symlink-escape", &intent)]));
+    out.lacks("GIT-SECRET");
+}
+
+#[test]
 fn test_symlinks_inside_the_repository_are_followed() {
     let env = base();
     // A second extension sharing the first one's slot type and icons through links.

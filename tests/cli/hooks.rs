@@ -995,3 +995,26 @@ fn test_hooks_output() {
     t.cekops_in(&bare, &["hooks", "uninstall"], &[]).code(0);
     snapshot!(&env, "hooks", t.text());
 }
+
+#[test]
+fn test_refused_rename_onto_service_keeps_the_renamed_branch() {
+    let env = repo();
+    edit_intent(&env, true);
+    env.git(&["add", INTENT]);
+    env.git(&["commit", "-q", "-m", "test change"]);
+    let tip = rev(&env, &env.root, TEST);
+    env.git(&["switch", "-q", "--detach"]);
+    let out = git(&env, &["branch", "-M", TEST, "service"]);
+    assert_ne!(out.code, 0, "{}", out.both());
+    out.contains("error: cekops reference-transaction: refs/heads/service:")
+        .contains(&format!(
+            "`{TEST}` was deleted by the rename before this refusal; cekops created it again"
+        ));
+    // the test branch is still there, at its commit; service did not move
+    assert_eq!(rev(&env, &env.root, TEST), tip);
+    assert_ne!(rev(&env, &env.root, "service"), tip);
+    assert_eq!(
+        env.git(&["branch", "--list", TEST, "--format=%(refname:short)"]),
+        TEST
+    );
+}

@@ -278,8 +278,9 @@ fn test_import_tsv_round_trip_changes_nothing() {
     );
 }
 
-#[test]
-fn test_import_tsv_updates_keep_description_and_comments() {
+/// The pizzabot committed on `service`, exported to `../upload`, with one utterance added to the
+/// download's `OrderPizza.tsv`.
+fn exported_with_a_new_utterance() -> TestEnv {
     let env = TestEnv::new();
     pizza_repo(&env);
     env.git_init_commit("service", "pizzabot");
@@ -289,6 +290,39 @@ fn test_import_tsv_updates_keep_description_and_comments() {
     let mut text = std::fs::read_to_string(&dl).unwrap();
     text.push_str("<pizzaType>페퍼로니</pizzaType> 한 판\n");
     std::fs::write(&dl, text).unwrap();
+    env
+}
+
+#[test]
+fn test_import_tsv_never_overwrites_uncommitted_edits() {
+    let env = exported_with_a_new_utterance();
+    // An edit in progress, not committed yet.
+    let rel = format!("extensions/{ID}/interaction-model/intents/OrderPizza.toml");
+    let mine = format!("{}# my edit in progress\n", env.read(&rel));
+    env.write(&rel, &mine);
+    let before = env.git(&["status", "--porcelain"]);
+    let out = env.cekops(&["import", "tsv", ID, "../upload"]);
+    out.code(1)
+        .contains(&format!(
+            "import would overwrite uncommitted edits in 1 file(s): `{rel}`"
+        ))
+        .contains("nothing was written");
+    assert_eq!(env.read(&rel), mine);
+    assert_eq!(env.git(&["status", "--porcelain"]), before);
+    // staged is not committed either
+    env.git(&["add", "-A"]);
+    env.cekops(&["import", "tsv", ID, "../upload"]).code(1);
+    assert_eq!(env.read(&rel), mine);
+    // once committed, the import goes ahead (and git keeps the edit in history)
+    env.git(&["commit", "-q", "-m", "my edit"]);
+    env.cekops(&["import", "tsv", ID, "../upload"])
+        .code(0)
+        .contains("updated   ");
+}
+
+#[test]
+fn test_import_tsv_updates_keep_description_and_comments() {
+    let env = exported_with_a_new_utterance();
     let out = env.cekops(&["import", "tsv", ID, "../upload/intents/OrderPizza.tsv"]);
     out.code(0).contains(&format!(
         "updated   extensions/{ID}/interaction-model/intents/OrderPizza.toml (intent `OrderPizza`, 3 utterances)"

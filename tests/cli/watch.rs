@@ -106,3 +106,13 @@ fn test_watch_outside_extension_repo_is_usage_error() {
         .code(2)
         .contains("has no `extensions/` folder");
 }
+
+#[test]
+fn test_watch_unknown_id_is_usage_error_not_watching_forever() {
+    let env = TestEnv::new();
+    env.copy_from_project("example-repo");
+    let out = env.cekops(&["watch", "com.example.pizzabott"]);
+    out.code(2)
+        .contains("no extension `com.example.pizzabott`")
+        .contains("did you mean `com.example.pizzabot`?");
+}

@@ -125,10 +125,18 @@ pub fn reference_transaction(dir: &Path, state: &str, input: &str) -> Result<Vec
     let mut out = Vec::new();
     for line in input.lines() {
         let mut parts = line.split(' ');
-        let (Some(_old), Some(new), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
+        let (Some(old), Some(new), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
             continue;
         };
         if name != service_ref {
+            // `git branch -m X service` deletes X before it asks to write `service`: remember
+            // deleted branches so that a refused rename can put X back.
+            if name.starts_with("refs/heads/")
+                && matches!(parse_value(new), Some(Value::None))
+                && let Some(Value::Commit(o)) = parse_value(old)
+            {
+                remember_deleted(&repo, name, o);
+            }
             continue;
         }
         let current = refs::read(&repo, &service_ref)?;
@@ -141,24 +149,32 @@ pub fn reference_transaction(dir: &Path, state: &str, input: &str) -> Result<Vec
             (Some(cur), Some(Value::Commit(n))) if cur == n => None,
             // `git pack-refs` moving the ref into `packed-refs`: the value stays.
             (Some(cur), Some(Value::None)) if refs::is_pruning_packed(&repo, name, cur) => None,
-            (Some(_), Some(Value::None)) => Some(
-                Refusal::new(name, format!("{} (refused deleting it)", protected())).hint(
-                    "stopping an extension is `cekops stop <ID>`; nothing else removes what is in service",
-                ),
-            ),
+            (Some(_), Some(Value::None)) => {
+                let mut hint = "stopping an extension is `cekops stop <ID>`; nothing else removes what is in service".to_string();
+                if let Some(note) = restore_renamed(&repo) {
+                    hint = format!("{note}\n{hint}");
+                }
+                Some(
+                    Refusal::new(name, format!("{} (refused deleting it)", protected())).hint(hint),
+                )
+            }
             (Some(cur), Some(Value::Commit(n))) => {
                 let ff = objects::has_commit(&repo, n) && objects::is_ancestor(&repo, cur, n)?;
                 let upstream = refs::remote_tracking_tips(&repo, &service)
                     .into_iter()
                     .any(|t| objects::is_ancestor(&repo, n, t).unwrap_or(false));
                 (!(ff && upstream)).then(|| {
+                    let mut hint = format!(
+                        "commit on a test branch and run `cekops review request <ID>`; `cekops review approve <ID>` moves `{service}`, and `cekops fetch` follows the remote's"
+                    );
+                    if let Some(note) = restore_renamed(&repo) {
+                        hint = format!("{note}\n{hint}");
+                    }
                     Refusal::new(
                         name,
                         format!("{} (refused {} -> {})", protected(), cur.short(), n.short()),
                     )
-                    .hint(format!(
-                        "commit on a test branch and run `cekops review request <ID>`; `cekops review approve <ID>` moves `{service}`, and `cekops fetch` follows the remote's"
-                    ))
+                    .hint(hint)
                 })
             }
             (Some(_), _) => Some(Refusal::new(name, protected())),
@@ -166,6 +182,81 @@ pub fn reference_transaction(dir: &Path, state: &str, input: &str) -> Result<Vec
         out.extend(refusal);
     }
     Ok(out)
+}
+
+/// Where the `reference-transaction` hook remembers branches deleted in the last transactions.
+fn deleted_log(repo: &crate::git::Repository) -> std::path::PathBuf {
+    repo.common_dir().join("cekops-deleted-branches")
+}
+
+/// Remember a deleted branch as `<git process id> <commit> <ref>` (the last 20 lines kept). The
+/// hook is exec'd by git, so the parent process id names the git command.
+fn remember_deleted(repo: &crate::git::Repository, name: &str, commit: Oid) {
+    let path = deleted_log(repo);
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let line = format!("{} {commit} {name}", git_process());
+    lines.push(&line);
+    let keep = lines.len().saturating_sub(20);
+    let _ = std::fs::write(&path, lines[keep..].join("\n") + "\n");
+}
+
+/// The id of the git command that runs the hook: `CEKOPS_GIT_PID`, set by the hook script to its
+/// parent (git); else this process's parent.
+fn git_process() -> String {
+    if let Some(pid) = std::env::var("CEKOPS_GIT_PID")
+        .ok()
+        .filter(|p| !p.is_empty())
+    {
+        return pid;
+    }
+    #[cfg(unix)]
+    return std::os::unix::process::parent_id().to_string();
+    #[cfg(not(unix))]
+    return "0".to_string();
+}
+
+/// `git branch -m/-M X service` deletes `X` before it asks to delete or write `service`; when the
+/// hook refuses, git does not put `X` back. Create again every branch the same git command
+/// deleted; says what was done, or exactly how to do it by hand.
+fn restore_renamed(repo: &crate::git::Repository) -> Option<String> {
+    let text = std::fs::read_to_string(deleted_log(repo)).ok()?;
+    let me = git_process();
+    let mut notes = Vec::new();
+    for line in text.lines() {
+        let mut parts = line.splitn(3, ' ');
+        let (Some(pid), Some(commit), Some(name)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        if pid != me || refs::read(repo, name).ok().flatten().is_some() {
+            continue;
+        }
+        let short = name.strip_prefix("refs/heads/").unwrap_or(name);
+        let restored = crate::git::cli::run_any(
+            repo.common_dir(),
+            &[
+                "update-ref",
+                "-m",
+                "cekops: restore a branch renamed onto the service branch",
+                name,
+                commit,
+                "",
+            ],
+        )
+        .is_ok_and(|o| o.status == 0);
+        notes.push(if restored {
+            format!(
+                "`{short}` was deleted by the rename before this refusal; cekops created it again at {} (its reflog is not restored)",
+                crate::git::short_text(commit)
+            )
+        } else {
+            format!(
+                "`{short}` was deleted by the rename before this refusal; create it again with `git branch {short} {commit}`"
+            )
+        });
+    }
+    (!notes.is_empty()).then(|| notes.join("\n"))
 }
 
 /// The audit findings about commits a push adds to `service` (`new` and its history down to

@@ -59,7 +59,10 @@ pub fn script(hook: Hook, binary: &Path) -> String {
              fi\n",
         );
         if hook == Hook::ReferenceTransaction {
-            s.push_str("[ \"$1\" = prepared ] || exit 0\n");
+            // The git command's process id: the hook tells a rename's deletion from others by it.
+            s.push_str(
+                "[ \"$1\" = prepared ] || exit 0\nCEKOPS_GIT_PID=$PPID\nexport CEKOPS_GIT_PID\n",
+            );
         }
         s.push_str(&format!("feed | \"$cekops\" hook {name} \"$@\"\n"));
     } else {
