@@ -248,12 +248,15 @@ impl DirFiles {
     }
 
     /// One extension folder as a snapshot (with the targets of its links into the rest of the
-    /// repository). Read on the calling thread: extensions are read in parallel, not their files.
-    pub fn extension(&self, id: &str) -> std::io::Result<Tree> {
+    /// repository); without `full`, only its `extension.toml` is read (the other files are
+    /// listed). Read on the calling thread: extensions are read in parallel, not their files.
+    pub fn extension(&self, id: &str, full: bool) -> std::io::Result<Tree> {
         let mut tree = Tree::default();
         let mut pending: Vec<(String, PathBuf, u64)> = Vec::new();
         let dir = self.root.join("extensions").join(id);
-        walk(&dir, &format!("extensions/{id}"), &mut tree, &mut pending, &|_| true)?;
+        let info = format!("extensions/{id}/extension.toml");
+        let load = |p: &str| full || p == info;
+        walk(&dir, &format!("extensions/{id}"), &mut tree, &mut pending, &load)?;
         for (rel, full, len) in pending {
             tree.insert(rel, read_entry(&full, len));
         }

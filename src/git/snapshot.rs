@@ -155,8 +155,8 @@ impl CommitFiles {
 
 impl CommitReader {
     /// One extension folder as a snapshot (with the targets of its links into the rest of the
-    /// commit).
-    pub fn extension(&self, id: &str) -> Result<Tree> {
+    /// commit); without `full`, only its `extension.toml` is read (the other files are listed).
+    pub fn extension(&self, id: &str, full: bool) -> Result<Tree> {
         let repo = &self.repo;
         let root = repo.find_tree(self.root)?;
         let odb = repo.odb()?;
@@ -164,7 +164,8 @@ impl CommitReader {
         let prefix = format!("extensions/{id}/");
         let entry = root.get_path(Path::new(&prefix[..prefix.len() - 1]))?;
         let sub = repo.find_tree(entry.id())?;
-        walk_into(repo, &odb, &sub, &prefix, &|_| true, &mut tree)?;
+        let info = format!("{prefix}extension.toml");
+        walk_into(repo, &odb, &sub, &prefix, &|p| full || p == info, &mut tree)?;
         tree.fetch_link_targets(&mut |rel| {
             let entry = root.get_path(Path::new(rel)).ok()?;
             blob_entry(repo, &odb, entry.id(), entry.filemode(), rel, &|_| true).ok()

@@ -144,13 +144,14 @@ impl Files {
 }
 
 impl Reader<'_> {
-    /// The snapshot holding extension `id` (all of it, or that extension's folder).
-    fn extension(&self, id: &str) -> Result<std::borrow::Cow<'_, Tree>> {
+    /// The snapshot holding extension `id` (all of it, or that extension's folder; without
+    /// `full`, only its `extension.toml` read).
+    fn extension(&self, id: &str, full: bool) -> Result<std::borrow::Cow<'_, Tree>> {
         use std::borrow::Cow;
         Ok(match self {
             Reader::Loaded(t) => Cow::Borrowed(*t),
-            Reader::Dir(d) => Cow::Owned(d.extension(id)?),
-            Reader::Commit(Ok(r)) => Cow::Owned(r.extension(id)?),
+            Reader::Dir(d) => Cow::Owned(d.extension(id, full)?),
+            Reader::Commit(Ok(r)) => Cow::Owned(r.extension(id, full)?),
             Reader::Commit(Err(e)) => return Err(anyhow::anyhow!("{e:#}")),
         })
     }
@@ -172,7 +173,7 @@ fn check_one(
     stage: Stage,
     keep: Keep,
 ) -> Result<Option<Checked>> {
-    let tree = reader.extension(id)?;
+    let tree = reader.extension(id, full)?;
     // A folder without any file (at any depth) is no extension.
     if tree.under(&format!("extensions/{id}/")).next().is_none() {
         return Ok(None);
