@@ -46,6 +46,7 @@ use cekops_devkit::args::or_exit;
 use cekops_devkit::compare::Bin;
 use cekops_devkit::compare::BinOptions;
 use cekops_devkit::compare::Ratio;
+use cekops_devkit::compare::find_program;
 use cekops_devkit::compare::interleave;
 use cekops_devkit::compare::print_ratios;
 use cekops_devkit::git::commit_all;
@@ -327,7 +328,7 @@ fn main() {
         &mut ratios,
     );
     for (name, var) in [("pre-commit", "CEKOPS_PRE_COMMIT"), ("prek", "CEKOPS_PREK")] {
-        let Some(tool) = manager(name, var) else {
+        let Some(tool) = find_program(var, name) else {
             println!("| `{name} run`: not installed (`pip install {name}`, or set {var}) | | | |");
             continue;
         };
@@ -403,15 +404,6 @@ fn main() {
     }
 }
 
-/// A hook manager's executable: `var` when set, else `name` on PATH.
-fn manager(name: &str, var: &str) -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os(var).filter(|v| !v.is_empty()) {
-        return Some(PathBuf::from(p));
-    }
-    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-}
 
 /// A hook repository holding this project's `.pre-commit-hooks.yaml` and a committed
 /// `.pre-commit-config.yaml` using its `cekops-validate-system` hook; per binary, a PATH whose

@@ -43,6 +43,7 @@ use cekops_devkit::args::or_exit;
 use cekops_devkit::compare::Bin;
 use cekops_devkit::compare::BinOptions;
 use cekops_devkit::compare::Ratio;
+use cekops_devkit::compare::find_program;
 use cekops_devkit::compare::interleave;
 use cekops_devkit::compare::print_ratios;
 use cekops_devkit::git::commit_all;
@@ -490,15 +491,6 @@ struct Tool {
     args: Vec<String>,
 }
 
-/// A peer's program: `var` when set, else `name` on PATH.
-fn peer_program(var: &str, name: &str) -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os(var).filter(|v| !v.is_empty()) {
-        return Some(PathBuf::from(p));
-    }
-    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-}
 
 /// The commands to measure on `repo` (its JSON copies in `json`); says which peers are missing.
 fn tools(o: &Options, repo: &Path, json: &Path, say_missing: bool) -> Vec<Tool> {
@@ -526,7 +518,7 @@ fn tools(o: &Options, repo: &Path, json: &Path, say_missing: bool) -> Vec<Tool> 
     });
     let intents = "extensions/*/interaction-model/intents/*";
     let slots = "extensions/*/interaction-model/slot-types/*";
-    match peer_program("CEKOPS_BENCH_TAPLO", "taplo") {
+    match find_program("CEKOPS_BENCH_TAPLO", "taplo") {
         Some(taplo) => {
             let lint = |schema: &Path, glob: &str| {
                 format!(
@@ -549,7 +541,7 @@ fn tools(o: &Options, repo: &Path, json: &Path, say_missing: bool) -> Vec<Tool> 
         ),
         None => {}
     }
-    match peer_program("CEKOPS_BENCH_AJV", "ajv") {
+    match find_program("CEKOPS_BENCH_AJV", "ajv") {
         Some(ajv) => {
             let json_s = json.display().to_string();
             let check = |schema: &Path, glob: &str| {

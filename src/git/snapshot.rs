@@ -26,10 +26,7 @@ pub fn tree_from_commit(
     let odb = repo.odb()?;
     let mut tree = Tree::default();
     walk_into(repo, &odb, &root, "", load, &mut tree)?;
-    tree.fetch_link_targets(&mut |rel| {
-        let entry = root.get_path(Path::new(rel)).ok()?;
-        blob_entry(repo, &odb, entry.id(), entry.filemode(), rel, &|_| true).ok()
-    });
+    tree.fetch_link_targets(&mut |rel| link_target(repo, &odb, &root, rel));
     Ok(tree)
 }
 
@@ -130,10 +127,7 @@ impl CommitFiles {
                 }
             }
         }
-        tree.fetch_link_targets(&mut |rel| {
-            let entry = root.get_path(Path::new(rel)).ok()?;
-            blob_entry(raw, &odb, entry.id(), entry.filemode(), rel, &|_| true).ok()
-        });
+        tree.fetch_link_targets(&mut |rel| link_target(raw, &odb, &root, rel));
         // Snapshot order: `a.b/` sorts before `a/`.
         ids.sort_by_cached_key(|id| format!("{id}/"));
         let files = CommitFiles {
@@ -166,12 +160,20 @@ impl CommitReader {
         let sub = repo.find_tree(entry.id())?;
         let info = format!("{prefix}extension.toml");
         walk_into(repo, &odb, &sub, &prefix, &|p| full || p == info, &mut tree)?;
-        tree.fetch_link_targets(&mut |rel| {
-            let entry = root.get_path(Path::new(rel)).ok()?;
-            blob_entry(repo, &odb, entry.id(), entry.filemode(), rel, &|_| true).ok()
-        });
+        tree.fetch_link_targets(&mut |rel| link_target(repo, &odb, &root, rel));
         Ok(tree)
     }
+}
+
+/// A link target of a commit (`root` is its tree), read whole.
+fn link_target(
+    repo: &git2::Repository,
+    odb: &git2::Odb<'_>,
+    root: &git2::Tree<'_>,
+    rel: &str,
+) -> Option<Entry> {
+    let entry = root.get_path(Path::new(rel)).ok()?;
+    blob_entry(repo, odb, entry.id(), entry.filemode(), rel, &|_| true).ok()
 }
 
 fn blob_entry(

@@ -77,8 +77,12 @@ pub fn check(ctx: &mut Ctx<'_>) {
                 }
             }
         }
+        if requests.is_empty() {
+            return;
+        }
+        let edges = scan::edges(s.pattern);
         for (k, (_, r)) in requests.iter().enumerate() {
-            if scan::could_match(s.pattern, r) {
+            if scan::could_match_with(s.pattern, edges, r) {
                 candidates[k].push(s.pattern.to_string());
             }
         }
