@@ -346,7 +346,13 @@ fn rows(
         };
         row(&name, utterances, changed, t, Some(git));
     }
-    row(&format!("{name}: `git diff`"), utterances, changed, git, None);
+    row(
+        &format!("{name}: `git diff`"),
+        utterances,
+        changed,
+        git,
+        None,
+    );
     if let [old, new] = t {
         ratios.push(Ratio {
             case: name.to_string(),
@@ -528,7 +534,13 @@ fn main() {
         count_changed(&old, &new),
         &t,
     );
-    let t = time(&o, &repo, &["diff", "--to", "service"], 0, ["service", "service"]);
+    let t = time(
+        &o,
+        &repo,
+        &["diff", "--to", "service"],
+        0,
+        ["service", "service"],
+    );
     rows(&o, &mut ratios, "10 extensions, no change", n, 0, &t);
     if o.bins.len() == 2 {
         print_ratios(&o.bins, o.runs, &ratios);

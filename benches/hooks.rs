@@ -404,7 +404,6 @@ fn main() {
     }
 }
 
-
 /// A hook repository holding this project's `.pre-commit-hooks.yaml` and a committed
 /// `.pre-commit-config.yaml` using its `cekops-validate-system` hook; per binary, a PATH whose
 /// first folder has `cekops` (a link to that binary).
@@ -430,7 +429,14 @@ fn manager_setup(o: &Options) -> Vec<std::ffi::OsString> {
         git(&o.dir, &["add", ".pre-commit-config.yaml"]);
         git(
             &o.dir,
-            &["-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "pre-commit config"],
+            &[
+                "-c",
+                "core.hooksPath=/dev/null",
+                "commit",
+                "-q",
+                "-m",
+                "pre-commit config",
+            ],
         );
     }
     let rest = std::env::var_os("PATH").unwrap_or_default();
@@ -441,10 +447,8 @@ fn manager_setup(o: &Options) -> Vec<std::ffi::OsString> {
             let _ = std::fs::remove_dir_all(&dir);
             std::fs::create_dir_all(&dir).expect("mkdir");
             std::os::unix::fs::symlink(&b.path, dir.join("cekops")).expect("link cekops");
-            std::env::join_paths(
-                std::iter::once(dir).chain(std::env::split_paths(&rest)),
-            )
-            .expect("PATH")
+            std::env::join_paths(std::iter::once(dir).chain(std::env::split_paths(&rest)))
+                .expect("PATH")
         })
         .collect()
 }

@@ -19,7 +19,7 @@
 //! (`ajv` on PATH or `CEKOPS_BENCH_AJV`; `npm install ajv-cli`). Both peers check the intent
 //! and `.toml` slot-type files (nearly all the bytes) against `schemas/`, schema only. A missing
 //! peer is said and left out. Each size has `max(--extensions, utterances / 10,000)` extensions
-//! (100 up to 1M, 1,000 at 10M). It prints a table (wall, CPU, peak RSS, ratio to the floor)
+//! (100 up to 1M, 300 at 3M, 1,000 at 10M). It prints a table (wall, CPU, peak RSS, ratio to the floor)
 //! and writes a plot of time and memory against size (`--plot PATH`, default
 //! `target/bench-validate-scale.svg`).
 //!
@@ -114,7 +114,9 @@ fn parse_args() -> Result<Options, String> {
                     .split(',')
                     .map(|n| n.trim().replace('_', "").parse::<usize>())
                     .collect::<Result<_, _>>()
-                    .map_err(|e| format!("--scale: {e} (give utterance counts like 10000,1000000)"))?;
+                    .map_err(|e| {
+                        format!("--scale: {e} (give utterance counts like 10000,1000000)")
+                    })?;
             }
             _ => return Err(args.unknown(&a)),
         }
@@ -450,8 +452,8 @@ fn toml_floor(root: &Path) -> usize {
     let files = toml_files(root);
     files.par_iter().for_each(|p| {
         let text = std::fs::read_to_string(p).expect("read");
-        let table: toml::Table = toml::from_str(&text)
-            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        let table: toml::Table =
+            toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
         std::hint::black_box(table);
     });
     files.len()
@@ -470,7 +472,8 @@ fn json_copies(repo: &Path, json: &Path) {
         .into_iter()
         .filter(|p| {
             let s = p.to_string_lossy();
-            s.contains("/interaction-model/intents/") || s.contains("/interaction-model/slot-types/")
+            s.contains("/interaction-model/intents/")
+                || s.contains("/interaction-model/slot-types/")
         })
         .collect();
     files.par_iter().for_each(|p| {
@@ -490,7 +493,6 @@ struct Tool {
     program: PathBuf,
     args: Vec<String>,
 }
-
 
 /// The commands to measure on `repo` (its JSON copies in `json`); says which peers are missing.
 fn tools(o: &Options, repo: &Path, json: &Path, say_missing: bool) -> Vec<Tool> {
@@ -532,7 +534,11 @@ fn tools(o: &Options, repo: &Path, json: &Path, say_missing: bool) -> Vec<Tool> 
                 program: PathBuf::from("/bin/sh"),
                 args: vec![
                     "-c".into(),
-                    format!("{} && {}", lint(&intent_schema, intents), lint(&slot_schema, slots)),
+                    format!(
+                        "{} && {}",
+                        lint(&intent_schema, intents),
+                        lint(&slot_schema, slots)
+                    ),
                 ],
             });
         }
@@ -556,7 +562,11 @@ fn tools(o: &Options, repo: &Path, json: &Path, say_missing: bool) -> Vec<Tool> 
                 program: PathBuf::from("/bin/sh"),
                 args: vec![
                     "-c".into(),
-                    format!("{} && {}", check(&intent_schema, intents), check(&slot_schema, slots)),
+                    format!(
+                        "{} && {}",
+                        check(&intent_schema, intents),
+                        check(&slot_schema, slots)
+                    ),
                 ],
             });
         }
@@ -628,11 +638,14 @@ fn scale(o: &Options) {
             if !labels.contains(&tool.label) {
                 labels.push(tool.label.clone());
             }
-            let failed = samples.iter().find(|m| !m.output.status.success()).map(|m| {
-                let text = String::from_utf8_lossy(&m.output.stderr);
-                let tail: Vec<&str> = text.lines().rev().take(3).collect();
-                format!("exit {:?}: {}", m.output.status.code(), tail.join(" / "))
-            });
+            let failed = samples
+                .iter()
+                .find(|m| !m.output.status.success())
+                .map(|m| {
+                    let text = String::from_utf8_lossy(&m.output.stderr);
+                    let tail: Vec<&str> = text.lines().rev().take(3).collect();
+                    format!("exit {:?}: {}", m.output.status.code(), tail.join(" / "))
+                });
             let mut walls: Vec<Duration> = samples.iter().map(|m| m.wall).collect();
             let mut cpu: Vec<Duration> = samples.iter().filter_map(|m| m.cpu).collect();
             let mut rss: Vec<u64> = samples.iter().filter_map(|m| m.max_rss_kib).collect();

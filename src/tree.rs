@@ -206,7 +206,13 @@ impl DirFiles {
         let mut ids = Vec::new();
         let config = root.join("cekops.toml");
         if std::fs::symlink_metadata(&config).is_ok() {
-            probe(config, "cekops.toml".into(), &|_| true, &mut tree, &mut pending);
+            probe(
+                config,
+                "cekops.toml".into(),
+                &|_| true,
+                &mut tree,
+                &mut pending,
+            );
         }
         let ext = root.join("extensions");
         if std::fs::symlink_metadata(&ext)
@@ -229,7 +235,13 @@ impl DirFiles {
                 if e.file_type()?.is_dir() {
                     ids.push(name.to_string());
                 } else {
-                    probe(e.path(), format!("extensions/{name}"), &|_| true, &mut tree, &mut pending);
+                    probe(
+                        e.path(),
+                        format!("extensions/{name}"),
+                        &|_| true,
+                        &mut tree,
+                        &mut pending,
+                    );
                 }
             }
         }
@@ -256,7 +268,13 @@ impl DirFiles {
         let dir = self.root.join("extensions").join(id);
         let info = format!("extensions/{id}/extension.toml");
         let load = |p: &str| full || p == info;
-        walk(&dir, &format!("extensions/{id}"), &mut tree, &mut pending, &load)?;
+        walk(
+            &dir,
+            &format!("extensions/{id}"),
+            &mut tree,
+            &mut pending,
+            &load,
+        )?;
         for (rel, full, len) in pending {
             tree.insert(rel, read_entry(&full, len));
         }

@@ -43,7 +43,10 @@ fn walk_into(
     start.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
         let Ok(name) = entry.name() else {
             // git2 cannot walk into a folder whose name is not UTF-8: report it, skip it.
-            let path = format!("{prefix}{dir}{}", String::from_utf8_lossy(entry.name_bytes()));
+            let path = format!(
+                "{prefix}{dir}{}",
+                String::from_utf8_lossy(entry.name_bytes())
+            );
             if is_relevant(&path) {
                 tree.insert(
                     path,
@@ -104,7 +107,14 @@ impl CommitFiles {
         for entry in root.iter() {
             if entry.name_bytes() == b"cekops.toml" && entry.kind() != Some(git2::ObjectType::Tree)
             {
-                let e = blob_entry(raw, &odb, entry.id(), entry.filemode(), "cekops.toml", &|_| true)?;
+                let e = blob_entry(
+                    raw,
+                    &odb,
+                    entry.id(),
+                    entry.filemode(),
+                    "cekops.toml",
+                    &|_| true,
+                )?;
                 tree.insert("cekops.toml".into(), e);
             }
         }
@@ -114,8 +124,12 @@ impl CommitFiles {
             let ext = raw.find_tree(ext.id())?;
             for entry in ext.iter() {
                 let Ok(name) = entry.name() else {
-                    let path = format!("extensions/{}", String::from_utf8_lossy(entry.name_bytes()));
-                    tree.insert(path, Entry::Unreadable("file name is not valid UTF-8".into()));
+                    let path =
+                        format!("extensions/{}", String::from_utf8_lossy(entry.name_bytes()));
+                    tree.insert(
+                        path,
+                        Entry::Unreadable("file name is not valid UTF-8".into()),
+                    );
                     continue;
                 };
                 if entry.kind() == Some(git2::ObjectType::Tree) {

@@ -250,7 +250,12 @@ fn run(opts: &ValidateOptions, keep: Keep) -> Result<ValidateOutcome> {
                 let tree = git::snapshot::tree_from_index(&repo, &load_fn)?;
                 changed = Some(exts);
                 let all = tree.extension_ids();
-                (Files::Loaded(tree), Tree::default(), all, repo.current_branch())
+                (
+                    Files::Loaded(tree),
+                    Tree::default(),
+                    all,
+                    repo.current_branch(),
+                )
             }
         };
     for id in &ids {

@@ -25,19 +25,26 @@ fn broken_synthetic(env: &TestEnv) -> Vec<String> {
     let ids = s.extension_ids();
     let ext = |i: usize| format!("extensions/{}", ids[i]);
     let intents = |i: usize| {
-        let mut v: Vec<String> = std::fs::read_dir(env.path(&format!("{}/interaction-model/intents", ext(i))))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
+        let mut v: Vec<String> =
+            std::fs::read_dir(env.path(&format!("{}/interaction-model/intents", ext(i))))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
         v.sort();
         v
     };
     // A copied extension that kept the original's ID and invocation names.
-    copy_dir(&env.path(&ext(0)), &env.path("extensions/com.example.copied"));
+    copy_dir(
+        &env.path(&ext(0)),
+        &env.path("extensions/com.example.copied"),
+    );
     // An intent copied under another name: every sample is in two intents.
     let first = intents(1)[0].clone();
     let text = env.read(&format!("{}/interaction-model/intents/{first}", ext(1)));
-    env.write(&format!("{}/interaction-model/intents/Copy.toml", ext(1)), &text);
+    env.write(
+        &format!("{}/interaction-model/intents/Copy.toml", ext(1)),
+        &text,
+    );
     // A broken intent file, a broken server file, an unknown file.
     let second = intents(2)[1].clone();
     let path = format!("{}/interaction-model/intents/{second}", ext(2));
@@ -63,7 +70,10 @@ fn broken_synthetic(env: &TestEnv) -> Vec<String> {
     .unwrap();
     std::os::unix::fs::symlink(
         "/etc/hostname",
-        env.path(&format!("{}/interaction-model/intents/Outside.toml", ext(5))),
+        env.path(&format!(
+            "{}/interaction-model/intents/Outside.toml",
+            ext(5)
+        )),
     )
     .unwrap();
     ids
@@ -83,7 +93,9 @@ fn findings_are_the_same_from_every_source() {
     };
     // The work tree and the commit hold the same files: the same findings.
     let tree = json(&["validate", "--format", "json", "--stage", "test"]);
-    let rev = json(&["validate", "--format", "json", "--stage", "test", "--rev", "HEAD"]);
+    let rev = json(&[
+        "validate", "--format", "json", "--stage", "test", "--rev", "HEAD",
+    ]);
     assert_eq!(tree, rev, "work tree and --rev HEAD differ");
     let mut t = Transcript::new(&env);
     t.cekops(&["validate", "--stage", "test"]).code(1);
@@ -94,7 +106,8 @@ fn findings_are_the_same_from_every_source() {
     let text = env.read(&copy);
     env.write(&copy, format!("{text}\n"));
     env.git(&["add", &copy]);
-    t.cekops(&["validate", "--staged", "--format", "json"]).code(1);
+    t.cekops(&["validate", "--staged", "--format", "json"])
+        .code(1);
     snapshot!(&env, "findings-synthetic", t.text());
 }
 
