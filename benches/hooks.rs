@@ -256,17 +256,7 @@ fn time(
             String::from_utf8_lossy(&out.stderr)
         );
         if !commits {
-            git(
-                &o.dir,
-                &[
-                    "-c",
-                    "core.hooksPath=/dev/null",
-                    "commit",
-                    "-q",
-                    "-m",
-                    "bench",
-                ],
-            );
+            commit_without_hooks(&o.dir, "bench");
         }
         took
     });
@@ -427,17 +417,7 @@ fn manager_setup(o: &Options) -> Vec<std::ffi::OsString> {
     if std::fs::read_to_string(&path).ok().as_deref() != Some(config.as_str()) {
         std::fs::write(&path, config).expect("write config");
         git(&o.dir, &["add", ".pre-commit-config.yaml"]);
-        git(
-            &o.dir,
-            &[
-                "-c",
-                "core.hooksPath=/dev/null",
-                "commit",
-                "-q",
-                "-m",
-                "pre-commit config",
-            ],
-        );
+        commit_without_hooks(&o.dir, "pre-commit config");
     }
     let rest = std::env::var_os("PATH").unwrap_or_default();
     o.bins
@@ -451,4 +431,19 @@ fn manager_setup(o: &Options) -> Vec<std::ffi::OsString> {
                 .expect("PATH")
         })
         .collect()
+}
+
+/// Commit what is staged, running no hook.
+fn commit_without_hooks(dir: &Path, message: &str) {
+    git(
+        dir,
+        &[
+            "-c",
+            "core.hooksPath=/dev/null",
+            "commit",
+            "-q",
+            "-m",
+            message,
+        ],
+    );
 }
