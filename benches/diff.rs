@@ -2,8 +2,10 @@
 //!
 //! Builds synthetic bare repositories with `git fast-import` (self-contained generator), then
 //! times the release binary end to end (process start, git object reads, TOML parsing, the
-//! semantic comparison and rendering). Run with `cargo bench --bench diff`; figures go to
-//! BENCHMARKS.md under `## diff`.
+//! semantic comparison and rendering). Every case also runs `git diff FROM TO` of the same two
+//! revisions, alternating with cekops, and prints cekops's ratio to it (wall and CPU; issue 17's
+//! target: at most 2). Run with `cargo bench --bench diff`; figures go to BENCHMARKS.md under
+//! `## diff`.
 //!
 //! ```text
 //! cargo bench --bench diff                                # 15 runs per case
@@ -247,9 +249,10 @@ struct Timing {
     bytes: usize,
 }
 
-/// Time `cekops -C repo args` with every binary (alternately when there are two), one warm-up
-/// run each; `expect` is the exit status. One timing per binary.
-fn time(o: &Options, repo: &Path, args: &[&str], expect: i32) -> Vec<Timing> {
+/// Time `cekops -C repo args` with every binary and `git diff FROM TO` of the same revisions
+/// (`git` = [FROM, TO]), all alternately, one warm-up run each; `expect` is cekops's exit
+/// status. One timing per binary, then git's.
+fn time(o: &Options, repo: &Path, args: &[&str], expect: i32, git: [&str; 2]) -> Vec<Timing> {
     // CEKOPS_BENCH_CHRT=1 runs cekops under `chrt -f 10` (real-time priority; needs root): on a
     // shared, busy machine this approximates an idle one.
     let chrt = std::env::var_os("CEKOPS_BENCH_CHRT").is_some();
@@ -283,7 +286,31 @@ fn time(o: &Options, repo: &Path, args: &[&str], expect: i32) -> Vec<Timing> {
         );
         (took, out.stdout.len(), cpu)
     };
-    let runs = interleave(o.bins.len(), 1, o.runs, |i| run(&o.bins[i].path));
+    let run_git = || {
+        let cpu_before = children_cpu();
+        let start = Instant::now();
+        let out = Command::new("git")
+            .arg("--git-dir")
+            .arg(repo)
+            .args(["diff", "--no-color", git[0], git[1]])
+            .output()
+            .expect("run git");
+        let took = start.elapsed();
+        let cpu = match (cpu_before, children_cpu()) {
+            (Some(a), Some(b)) => Some(b - a),
+            _ => None,
+        };
+        assert!(out.status.success(), "git diff {git:?} failed");
+        (took, out.stdout.len(), cpu)
+    };
+    let n = o.bins.len();
+    let runs = interleave(n + 1, 1, o.runs, |i| {
+        if i == n {
+            run_git()
+        } else {
+            run(&o.bins[i].path)
+        }
+    });
     runs.into_iter()
         .map(|samples| {
             let cpu: Option<Duration> = samples.iter().map(|s| s.2).sum();
@@ -299,7 +326,8 @@ fn time(o: &Options, repo: &Path, args: &[&str], expect: i32) -> Vec<Timing> {
         .collect()
 }
 
-/// The table rows of a case (one per binary) and, when comparing, its line of the ratio table.
+/// The table rows of a case (one per binary, then `git diff`) and, when comparing, its line of
+/// the ratio table.
 fn rows(
     o: &Options,
     ratios: &mut Vec<Ratio>,
@@ -308,14 +336,23 @@ fn rows(
     changed: usize,
     t: &[Timing],
 ) {
+    let git = &t[t.len() - 1];
+    let t = &t[..t.len() - 1];
     for (bin, t) in o.bins.iter().zip(t) {
         let name = if o.bins.len() > 1 {
             format!("{name} ({})", bin.label)
         } else {
             name.to_string()
         };
-        row(&name, utterances, changed, t);
+        row(&name, utterances, changed, t, Some(git));
     }
+    row(
+        &format!("{name}: `git diff`"),
+        utterances,
+        changed,
+        git,
+        None,
+    );
     if let [old, new] = t {
         ratios.push(Ratio {
             case: name.to_string(),
@@ -325,16 +362,29 @@ fn rows(
     }
 }
 
-fn row(name: &str, utterances: usize, changed: usize, t: &Timing) {
+/// One table row; `git`: the `git diff` timing of the same case, for the ratio column.
+fn row(name: &str, utterances: usize, changed: usize, t: &Timing, git: Option<&Timing>) {
+    let cpu = |t: &Timing| t.cpu.map(|c| c.as_secs_f64());
     println!(
-        "| {name} | {utterances} | {changed} | {} KiB | **{} ms** | {}..{} ms | {} |",
+        "| {name} | {utterances} | {changed} | {} KiB | **{} ms** | {}..{} ms | {} | {} |",
         t.bytes / 1024,
         t.median.as_millis(),
         t.min.as_millis(),
         t.max.as_millis(),
         t.cpu
             .map(|c| format!("{} ms", c.as_millis()))
-            .unwrap_or_else(|| "—".into())
+            .unwrap_or_else(|| "—".into()),
+        match git {
+            Some(g) => format!(
+                "{:.2} / {}",
+                t.median.as_secs_f64() / g.median.as_secs_f64(),
+                match (cpu(t), cpu(g)) {
+                    (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
+                    _ => "—".into(),
+                }
+            ),
+            None => "1".into(),
+        }
     );
 }
 
@@ -390,9 +440,9 @@ fn main() {
         println!("(run under `chrt -f 10`: real-time priority, approximates an idle machine)\n");
     }
     println!(
-        "| case | utterances per revision | changed files | output | median wall | min..max | CPU per run |"
+        "| case | utterances per revision | changed files | output | median wall | min..max | CPU per run | / `git diff` (wall / CPU) |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
 
     // 1. One extension, 50 intents × 2,000 utterances, 5 slot types × 2,000 values; every file
     //    of the test branch differs (the whole extension is read on both sides).
@@ -416,30 +466,35 @@ fn main() {
             ("one-intent", one_intent.clone()),
         ],
     );
-    let cases: Vec<(&str, Vec<&str>, usize)> = vec![
+    let test_branch = format!("test/{id}");
+    let cases: Vec<(&str, Vec<&str>, usize, &str)> = vec![
         (
             "1 extension, every file changed (`diff ID`)",
             vec!["diff", id],
             count_changed(&old, &new),
+            &test_branch,
         ),
         (
             "same, `--format json`",
             vec!["diff", id, "--format", "json"],
             count_changed(&old, &new),
+            &test_branch,
         ),
         (
             "1 extension, every utterance replaced (all printed)",
             vec!["diff", "--to", "replace-all"],
             count_changed(&old, &all),
+            "replace-all",
         ),
         (
             "1 extension, one intent changed",
             vec!["diff", "--to", "one-intent"],
             1,
+            "one-intent",
         ),
     ];
-    for (name, args, changed) in cases {
-        let t = time(&o, &repo, &args, 2);
+    for (name, args, changed, to) in cases {
+        let t = time(&o, &repo, &args, 2, ["service", to]);
         rows(&o, &mut ratios, name, n, changed, &t);
     }
 
@@ -470,7 +525,7 @@ fn main() {
     let n = count_utterances(&old);
     let repo = tmp.join("ten.git");
     build_repo(&repo, &old, &[("next", new.clone())]);
-    let t = time(&o, &repo, &["diff", "--to", "next"], 2);
+    let t = time(&o, &repo, &["diff", "--to", "next"], 2, ["service", "next"]);
     rows(
         &o,
         &mut ratios,
@@ -479,7 +534,13 @@ fn main() {
         count_changed(&old, &new),
         &t,
     );
-    let t = time(&o, &repo, &["diff", "--to", "service"], 0);
+    let t = time(
+        &o,
+        &repo,
+        &["diff", "--to", "service"],
+        0,
+        ["service", "service"],
+    );
     rows(&o, &mut ratios, "10 extensions, no change", n, 0, &t);
     if o.bins.len() == 2 {
         print_ratios(&o.bins, o.runs, &ratios);

@@ -10,6 +10,12 @@
 //! - `git commit`: a whole commit with every cekops hook (pre-commit and reference-transaction),
 //!   and the same commit with no hooks at all, so the difference is what the hooks cost.
 //!
+//! - `pre-commit run` and `prek run`: the same check through a hook manager reading this
+//!   project's `.pre-commit-hooks.yaml` (hook `cekops-validate-system`, the binary first on PATH),
+//!   when the manager is installed (`pre-commit` / `prek` on PATH, or `CEKOPS_PRE_COMMIT` /
+//!   `CEKOPS_PREK`; `pip install pre-commit prek`); a missing one is said and left out. What it
+//!   costs over `cekops hook pre-commit` is the manager's own.
+//!
 //! ```text
 //! cargo bench --bench hooks                              # 100 extensions, 10 x 1,000 utterances
 //! cargo bench --bench hooks -- --extensions 20 --intents 2 --utterances 50 --runs 5
@@ -40,6 +46,7 @@ use cekops_devkit::args::or_exit;
 use cekops_devkit::compare::Bin;
 use cekops_devkit::compare::BinOptions;
 use cekops_devkit::compare::Ratio;
+use cekops_devkit::compare::find_program;
 use cekops_devkit::compare::interleave;
 use cekops_devkit::compare::print_ratios;
 use cekops_devkit::git::commit_all;
@@ -249,17 +256,7 @@ fn time(
             String::from_utf8_lossy(&out.stderr)
         );
         if !commits {
-            git(
-                &o.dir,
-                &[
-                    "-c",
-                    "core.hooksPath=/dev/null",
-                    "commit",
-                    "-q",
-                    "-m",
-                    "bench",
-                ],
-            );
+            commit_without_hooks(&o.dir, "bench");
         }
         took
     });
@@ -320,6 +317,28 @@ fn main() {
         false,
         &mut ratios,
     );
+    for (name, var) in [("pre-commit", "CEKOPS_PRE_COMMIT"), ("prek", "CEKOPS_PREK")] {
+        let Some(tool) = find_program(var, name) else {
+            println!("| `{name} run`: not installed (`pip install {name}`, or set {var}) | | | |");
+            continue;
+        };
+        let path = manager_setup(&o);
+        let home = o.dir.join(format!(".git/bench-{name}-home"));
+        time(
+            &o,
+            &format!("`{name} run` (hook `cekops-validate-system`)"),
+            &|i| {
+                let mut c = command(&tool, &dir);
+                c.arg("run")
+                    .env("PATH", &path[i])
+                    .env("PRE_COMMIT_HOME", &home)
+                    .env("PREK_HOME", &home);
+                c
+            },
+            false,
+            &mut ratios,
+        );
+    }
     let head = git(&dir, &["rev-parse", "HEAD"]);
     let input = format!("{head} {head} refs/heads/test/{}\n", ext_id(0));
     time(
@@ -373,4 +392,58 @@ fn main() {
     if o.bins.len() == 2 {
         print_ratios(&o.bins, o.runs, &ratios);
     }
+}
+
+/// A hook repository holding this project's `.pre-commit-hooks.yaml` and a committed
+/// `.pre-commit-config.yaml` using its `cekops-validate-system` hook; per binary, a PATH whose
+/// first folder has `cekops` (a link to that binary).
+fn manager_setup(o: &Options) -> Vec<std::ffi::OsString> {
+    let hooks = o.dir.join(".git/bench-hook-repo");
+    if !hooks.join(".git").is_dir() {
+        std::fs::create_dir_all(&hooks).expect("mkdir");
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"),
+            hooks.join(".pre-commit-hooks.yaml"),
+        )
+        .expect("copy .pre-commit-hooks.yaml");
+        commit_all(&hooks, "main", "hooks");
+    }
+    let rev = git(&hooks, &["rev-parse", "HEAD"]);
+    let config = format!(
+        "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: cekops-validate-system\n",
+        hooks.display()
+    );
+    let path = o.dir.join(".pre-commit-config.yaml");
+    if std::fs::read_to_string(&path).ok().as_deref() != Some(config.as_str()) {
+        std::fs::write(&path, config).expect("write config");
+        git(&o.dir, &["add", ".pre-commit-config.yaml"]);
+        commit_without_hooks(&o.dir, "pre-commit config");
+    }
+    let rest = std::env::var_os("PATH").unwrap_or_default();
+    o.bins
+        .iter()
+        .map(|b| {
+            let dir = o.dir.join(".git/bench-bin").join(b.label);
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).expect("mkdir");
+            std::os::unix::fs::symlink(&b.path, dir.join("cekops")).expect("link cekops");
+            std::env::join_paths(std::iter::once(dir).chain(std::env::split_paths(&rest)))
+                .expect("PATH")
+        })
+        .collect()
+}
+
+/// Commit what is staged, running no hook.
+fn commit_without_hooks(dir: &Path, message: &str) {
+    git(
+        dir,
+        &[
+            "-c",
+            "core.hooksPath=/dev/null",
+            "commit",
+            "-q",
+            "-m",
+            message,
+        ],
+    );
 }

@@ -160,10 +160,7 @@ impl Tree {
         let read: Vec<(String, Entry)> = pending
             .into_par_iter()
             .map(|(rel, full, len)| {
-                let entry = match read_whole(&full, len) {
-                    Ok(b) => Entry::Blob(b),
-                    Err(e) => Entry::Unreadable(e.to_string()),
-                };
+                let entry = read_entry(&full, len);
                 (rel, entry)
             })
             .collect();
@@ -171,22 +168,125 @@ impl Tree {
             tree.insert(rel, entry);
         }
         let canon_root = root.canonicalize()?;
-        tree.fetch_link_targets(&mut |rel| {
-            let full = root.join(rel);
-            if std::fs::symlink_metadata(&full).ok()?.is_dir() {
-                return None;
-            }
-            // A folder on the way that is itself a link out of the repository.
-            let parent = full.parent()?.canonicalize().ok()?;
-            if !parent.starts_with(&canon_root) {
-                let name = full.file_name()?;
-                return Some(Entry::Symlink(
-                    parent.join(name).to_string_lossy().replace('\\', "/"),
-                ));
-            }
-            Some(read_disk(&full, rel, &|_| true))
-        });
+        tree.fetch_link_targets(&mut |rel| link_target_on_disk(root, &canon_root, rel));
         Ok(tree)
+    }
+}
+
+/// A link target of a work-tree folder, read from disk.
+fn link_target_on_disk(root: &Path, canon_root: &Path, rel: &str) -> Option<Entry> {
+    let full = root.join(rel);
+    if std::fs::symlink_metadata(&full).ok()?.is_dir() {
+        return None;
+    }
+    // A folder on the way that is itself a link out of the repository.
+    let parent = full.parent()?.canonicalize().ok()?;
+    if !parent.starts_with(canon_root) {
+        let name = full.file_name()?;
+        return Some(Entry::Symlink(
+            parent.join(name).to_string_lossy().replace('\\', "/"),
+        ));
+    }
+    Some(read_disk(&full, rel, &|_| true))
+}
+
+/// A work-tree folder read one extension at a time (so that only the extensions being checked
+/// are in memory): [`DirFiles::open`] reads the top, [`DirFiles::extension`] one extension folder.
+pub struct DirFiles {
+    root: PathBuf,
+    canon_root: PathBuf,
+}
+
+impl DirFiles {
+    /// The folder's `cekops.toml` and the files directly under `extensions/` as a snapshot, and
+    /// the extension folder names in snapshot order (the order [`Tree::extension_ids`] gives).
+    pub fn open(root: &Path) -> std::io::Result<(DirFiles, Tree, Vec<String>)> {
+        let mut tree = Tree::default();
+        let mut pending: Vec<(String, PathBuf, u64)> = Vec::new();
+        let mut ids = Vec::new();
+        let config = root.join("cekops.toml");
+        if std::fs::symlink_metadata(&config).is_ok() {
+            probe(
+                config,
+                "cekops.toml".into(),
+                &|_| true,
+                &mut tree,
+                &mut pending,
+            );
+        }
+        let ext = root.join("extensions");
+        if std::fs::symlink_metadata(&ext)
+            .map(|m| m.is_dir())
+            .unwrap_or(false)
+        {
+            for e in std::fs::read_dir(&ext)? {
+                let e = e?;
+                let name = e.file_name();
+                let Some(name) = name.to_str() else {
+                    tree.insert(
+                        format!("extensions/{}", name.to_string_lossy()),
+                        Entry::Unreadable("file name is not valid UTF-8".into()),
+                    );
+                    continue;
+                };
+                if name == ".git" {
+                    continue;
+                }
+                if e.file_type()?.is_dir() {
+                    ids.push(name.to_string());
+                } else {
+                    probe(
+                        e.path(),
+                        format!("extensions/{name}"),
+                        &|_| true,
+                        &mut tree,
+                        &mut pending,
+                    );
+                }
+            }
+        }
+        for (rel, full, len) in pending {
+            tree.insert(rel, read_entry(&full, len));
+        }
+        let canon_root = root.canonicalize()?;
+        tree.fetch_link_targets(&mut |rel| link_target_on_disk(root, &canon_root, rel));
+        // Snapshot order: `a.b/` sorts before `a/`.
+        ids.sort_by_cached_key(|id| format!("{id}/"));
+        let files = DirFiles {
+            root: root.to_path_buf(),
+            canon_root,
+        };
+        Ok((files, tree, ids))
+    }
+
+    /// One extension folder as a snapshot (with the targets of its links into the rest of the
+    /// repository); without `full`, only its `extension.toml` is read (the other files are
+    /// listed). Read on the calling thread: extensions are read in parallel, not their files.
+    pub fn extension(&self, id: &str, full: bool) -> std::io::Result<Tree> {
+        let mut tree = Tree::default();
+        let mut pending: Vec<(String, PathBuf, u64)> = Vec::new();
+        let dir = self.root.join("extensions").join(id);
+        let info = format!("extensions/{id}/extension.toml");
+        let load = |p: &str| full || p == info;
+        walk(
+            &dir,
+            &format!("extensions/{id}"),
+            &mut tree,
+            &mut pending,
+            &load,
+        )?;
+        for (rel, full, len) in pending {
+            tree.insert(rel, read_entry(&full, len));
+        }
+        tree.fetch_link_targets(&mut |rel| link_target_on_disk(&self.root, &self.canon_root, rel));
+        Ok(tree)
+    }
+}
+
+fn read_entry(full: &Path, len: u64) -> Entry {
+    match read_whole(full, len) {
+        Ok(b) => Entry::Blob(b),
+        Err(e) => Entry::Unreadable(e.to_string()),
     }
 }
 
@@ -264,10 +364,7 @@ fn read_disk(full: &Path, rel: &str, load: &dyn Fn(&str) -> bool) -> Entry {
         &mut pending,
     );
     match pending.pop() {
-        Some((_, full, len)) => match read_whole(&full, len) {
-            Ok(b) => Entry::Blob(b),
-            Err(e) => Entry::Unreadable(e.to_string()),
-        },
+        Some((_, full, len)) => read_entry(&full, len),
         None => one
             .files
             .remove(rel)

@@ -8,7 +8,7 @@ use super::args::Stage;
 use cekops::diag::render;
 use cekops::ops::validate::Source;
 use cekops::ops::validate::ValidateOptions;
-use cekops::ops::validate::validate;
+use cekops::ops::validate::validate_findings as validate;
 
 /// Check extensions against the file formats and every console rule; report all findings.
 ///

@@ -80,6 +80,10 @@ impl SourceMap {
     pub fn extend(&mut self, other: SourceMap) {
         self.files.extend(other.files);
     }
+    /// Keep only the files `keep` accepts.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        self.files.retain(|path, _| keep(path));
+    }
     pub fn get(&self, path: &str) -> Option<&str> {
         self.files.get(path).map(|(t, _)| &**t)
     }

@@ -25,11 +25,28 @@ pub fn tree_from_commit(
     let root = repo.find_commit(commit.0)?.tree()?;
     let odb = repo.odb()?;
     let mut tree = Tree::default();
+    walk_into(repo, &odb, &root, "", load, &mut tree)?;
+    tree.fetch_link_targets(&mut |rel| link_target(repo, &odb, &root, rel));
+    Ok(tree)
+}
+
+/// Walk a git tree whose repository path is `prefix` (empty: the root) into `tree`.
+fn walk_into(
+    repo: &git2::Repository,
+    odb: &git2::Odb<'_>,
+    start: &git2::Tree<'_>,
+    prefix: &str,
+    load: &dyn Fn(&str) -> bool,
+    tree: &mut Tree,
+) -> Result<()> {
     let mut err = None;
-    root.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+    start.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
         let Ok(name) = entry.name() else {
             // git2 cannot walk into a folder whose name is not UTF-8: report it, skip it.
-            let path = format!("{dir}{}", String::from_utf8_lossy(entry.name_bytes()));
+            let path = format!(
+                "{prefix}{dir}{}",
+                String::from_utf8_lossy(entry.name_bytes())
+            );
             if is_relevant(&path) {
                 tree.insert(
                     path,
@@ -38,7 +55,7 @@ pub fn tree_from_commit(
             }
             return git2::TreeWalkResult::Skip;
         };
-        let path = format!("{dir}{name}");
+        let path = format!("{prefix}{dir}{name}");
         if entry.kind() == Some(git2::ObjectType::Tree) {
             return if path == "extensions" || path.starts_with("extensions/") {
                 git2::TreeWalkResult::Ok
@@ -49,7 +66,7 @@ pub fn tree_from_commit(
         if !is_relevant(&path) {
             return git2::TreeWalkResult::Ok;
         }
-        match blob_entry(repo, &odb, entry.id(), entry.filemode(), &path, load) {
+        match blob_entry(repo, odb, entry.id(), entry.filemode(), &path, load) {
             Ok(e) => tree.insert(path, e),
             Err(e) => {
                 err = Some(e);
@@ -58,14 +75,119 @@ pub fn tree_from_commit(
         }
         git2::TreeWalkResult::Ok
     })?;
-    if let Some(e) = err {
-        return Err(e);
+    match err {
+        Some(e) => Err(e),
+        None => Ok(()),
     }
-    tree.fetch_link_targets(&mut |rel| {
-        let entry = root.get_path(Path::new(rel)).ok()?;
-        blob_entry(repo, &odb, entry.id(), entry.filemode(), rel, &|_| true).ok()
-    });
-    Ok(tree)
+}
+
+/// A commit read one extension at a time, on any number of threads: [`CommitFiles::open`] reads
+/// the top, and each thread reads extension folders through its own [`CommitReader`] (a git2
+/// repository handle is used by one thread at a time).
+pub struct CommitFiles {
+    git_dir: PathBuf,
+    root: git2::Oid,
+}
+
+/// One thread's handle for reading extension folders of a [`CommitFiles`].
+pub struct CommitReader {
+    repo: git2::Repository,
+    root: git2::Oid,
+}
+
+impl CommitFiles {
+    /// The commit's `cekops.toml` and the files directly under `extensions/` as a snapshot, and
+    /// the extension folder names in snapshot order.
+    pub fn open(repo: &Repository, commit: Oid) -> Result<(CommitFiles, Tree, Vec<String>)> {
+        let raw = &repo.raw;
+        let root = raw.find_commit(commit.0)?.tree()?;
+        let odb = raw.odb()?;
+        let mut tree = Tree::default();
+        let mut ids = Vec::new();
+        for entry in root.iter() {
+            if entry.name_bytes() == b"cekops.toml" && entry.kind() != Some(git2::ObjectType::Tree)
+            {
+                let e = blob_entry(
+                    raw,
+                    &odb,
+                    entry.id(),
+                    entry.filemode(),
+                    "cekops.toml",
+                    &|_| true,
+                )?;
+                tree.insert("cekops.toml".into(), e);
+            }
+        }
+        if let Some(ext) = root.get_name("extensions")
+            && ext.kind() == Some(git2::ObjectType::Tree)
+        {
+            let ext = raw.find_tree(ext.id())?;
+            for entry in ext.iter() {
+                let Ok(name) = entry.name() else {
+                    let path =
+                        format!("extensions/{}", String::from_utf8_lossy(entry.name_bytes()));
+                    tree.insert(
+                        path,
+                        Entry::Unreadable("file name is not valid UTF-8".into()),
+                    );
+                    continue;
+                };
+                if entry.kind() == Some(git2::ObjectType::Tree) {
+                    ids.push(name.to_string());
+                } else {
+                    let path = format!("extensions/{name}");
+                    let e = blob_entry(raw, &odb, entry.id(), entry.filemode(), &path, &|_| true)?;
+                    tree.insert(path, e);
+                }
+            }
+        }
+        tree.fetch_link_targets(&mut |rel| link_target(raw, &odb, &root, rel));
+        // Snapshot order: `a.b/` sorts before `a/`.
+        ids.sort_by_cached_key(|id| format!("{id}/"));
+        let files = CommitFiles {
+            git_dir: raw.path().to_path_buf(),
+            root: root.id(),
+        };
+        Ok((files, tree, ids))
+    }
+
+    /// A handle for reading on the calling thread.
+    pub fn reader(&self) -> Result<CommitReader> {
+        super::init();
+        Ok(CommitReader {
+            repo: git2::Repository::open(&self.git_dir)?,
+            root: self.root,
+        })
+    }
+}
+
+impl CommitReader {
+    /// One extension folder as a snapshot (with the targets of its links into the rest of the
+    /// commit); without `full`, only its `extension.toml` is read (the other files are listed).
+    pub fn extension(&self, id: &str, full: bool) -> Result<Tree> {
+        let repo = &self.repo;
+        let root = repo.find_tree(self.root)?;
+        let odb = repo.odb()?;
+        let mut tree = Tree::default();
+        let prefix = format!("extensions/{id}/");
+        let entry = root.get_path(Path::new(&prefix[..prefix.len() - 1]))?;
+        let sub = repo.find_tree(entry.id())?;
+        let info = format!("{prefix}extension.toml");
+        walk_into(repo, &odb, &sub, &prefix, &|p| full || p == info, &mut tree)?;
+        tree.fetch_link_targets(&mut |rel| link_target(repo, &odb, &root, rel));
+        Ok(tree)
+    }
+}
+
+/// A link target of a commit (`root` is its tree), read whole.
+fn link_target(
+    repo: &git2::Repository,
+    odb: &git2::Odb<'_>,
+    root: &git2::Tree<'_>,
+    rel: &str,
+) -> Option<Entry> {
+    let entry = root.get_path(Path::new(rel)).ok()?;
+    blob_entry(repo, odb, entry.id(), entry.filemode(), rel, &|_| true).ok()
 }
 
 fn blob_entry(

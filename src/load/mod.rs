@@ -26,12 +26,7 @@ use crate::tree::read_text;
 /// extensions get only their `extension.toml` (for repository-wide rules).
 pub fn load(tree: &Tree, full: Option<&BTreeSet<String>>) -> (Repo, Report) {
     let mut sink = Report::default();
-    let config = if tree.files.contains_key("cekops.toml") {
-        read_text(tree, "cekops.toml", &mut sink)
-            .and_then(|t| parse_toml::<RepoConfig>(FileKind::Config, "cekops.toml", &t, &mut sink))
-    } else {
-        None
-    };
+    let config = load_config(tree, &mut sink);
     let ids = tree.extension_ids();
     let results: Vec<(Extension, Report)> = ids
         .par_iter()
@@ -45,14 +40,30 @@ pub fn load(tree: &Tree, full: Option<&BTreeSet<String>>) -> (Repo, Report) {
         sink.merge(s);
         extensions.push(ext);
     }
-    // Loose files directly under extensions/ (not in a folder).
+    loose_files(tree, &mut sink);
+    (Repo { config, extensions }, sink)
+}
+
+/// Read `cekops.toml` of a snapshot (`None` when it is missing or invalid: the reason is a
+/// diagnostic).
+pub fn load_config(tree: &Tree, sink: &mut Report) -> Option<RepoConfig> {
+    if tree.files.contains_key("cekops.toml") {
+        read_text(tree, "cekops.toml", sink)
+            .and_then(|t| parse_toml::<RepoConfig>(FileKind::Config, "cekops.toml", &t, sink))
+    } else {
+        None
+    }
+}
+
+/// Report loose files directly under `extensions/` (not in an extension folder).
+pub fn loose_files(tree: &Tree, sink: &mut Report) {
     for path in tree.files.keys() {
         if let Some(rest) = path.strip_prefix("extensions/")
             && !rest.contains('/')
             && rest != ".gitkeep"
         {
             if matches!(tree.read(path), Read::Escapes(_)) {
-                let _ = read_text(tree, path, &mut sink);
+                let _ = read_text(tree, path, sink);
                 continue;
             }
             sink.push(
@@ -65,7 +76,6 @@ pub fn load(tree: &Tree, full: Option<&BTreeSet<String>>) -> (Repo, Report) {
             );
         }
     }
-    (Repo { config, extensions }, sink)
 }
 
 /// Where a file of an extension folder belongs.

@@ -193,6 +193,14 @@ fn fold_core(text: &str, out: &mut String, mut map: Option<&mut Vec<(usize, usiz
     let mut iter = text.char_indices().peekable();
     while let Some((at, raw)) = iter.next() {
         let end = at + raw.len_utf8();
+        // Hangul syllables, hiragana and CJK ideographs (most of the text) fold to themselves.
+        if matches!(raw as u32, 0xAC00..=0xD7A3 | 0x3041..=0x3096 | 0x4E00..=0x9FFF) {
+            if let Some(m) = map.as_deref_mut() {
+                m.push((out.len(), at, end));
+            }
+            out.push(raw);
+            continue;
+        }
         // width
         let mut c = match raw {
             '\u{FF01}'..='\u{FF5D}' => char::from_u32(raw as u32 - 0xFEE0).unwrap_or(raw),

@@ -199,7 +199,7 @@ pub fn plain(text: &str) -> String {
 }
 
 /// The text before the first and after the last slot of a pattern (`None`: no slot).
-fn edges(pattern: &str) -> Option<(usize, usize)> {
+pub fn edges(pattern: &str) -> Option<(usize, usize)> {
     let first = pattern.find(|c| type_of(c).is_some())?;
     let last_end = pattern
         .char_indices()
@@ -213,7 +213,12 @@ fn edges(pattern: &str) -> Option<(usize, usize)> {
 /// A cheap test: can folded `u` match `pattern` at all (same text before the first slot and
 /// after the last)?
 pub fn could_match(pattern: &str, u: &str) -> bool {
-    match edges(pattern) {
+    could_match_with(pattern, edges(pattern), u)
+}
+
+/// [`could_match`] with the pattern's [`edges`] already found (one pattern, many utterances).
+pub fn could_match_with(pattern: &str, edges: Option<(usize, usize)>, u: &str) -> bool {
+    match edges {
         None => pattern == u,
         Some((first, last_end)) => {
             let (head, tail) = (&pattern[..first], &pattern[last_end..]);

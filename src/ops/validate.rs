@@ -94,51 +94,170 @@ fn bare(path: &Path) -> crate::error::UserError {
     .hint("check a revision from git objects: `cekops validate --rev HEAD`")
 }
 
+/// What [`validate`] keeps of each extension once its rules ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Keep {
+    /// The whole model and every source text (`test` and `simulate` read them afterwards).
+    Models,
+    /// Only what repository-wide rules and rendering need: each extension's basic information
+    /// and the texts of the files findings point at. Memory stays bounded by the extensions
+    /// being checked at a time, not by the repository.
+    Findings,
+}
+
+/// Validate, keeping every extension's model in [`ValidateOutcome::repo`].
 pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome> {
+    run(opts, Keep::Models)
+}
+
+/// Validate for the findings only: extensions are read, loaded and checked one at a time per
+/// thread and dropped afterwards. [`ValidateOutcome::repo`] holds each extension's basic
+/// information (`extension.toml`) only, and the report's sources only the files findings
+/// point at (and every `extension.toml`).
+pub fn validate_findings(opts: &ValidateOptions) -> Result<ValidateOutcome> {
+    run(opts, Keep::Findings)
+}
+
+/// Where the files of each extension come from: read when that extension's turn comes.
+enum Files {
+    /// Already in memory (the index: only the extensions a change touches are read in full).
+    Loaded(Tree),
+    Dir(crate::tree::DirFiles),
+    Commit(git::snapshot::CommitFiles),
+}
+
+/// One thread's reader of [`Files`].
+enum Reader<'a> {
+    Loaded(&'a Tree),
+    Dir(&'a crate::tree::DirFiles),
+    Commit(Result<git::snapshot::CommitReader>),
+}
+
+impl Files {
+    fn reader(&self) -> Reader<'_> {
+        match self {
+            Files::Loaded(t) => Reader::Loaded(t),
+            Files::Dir(d) => Reader::Dir(d),
+            Files::Commit(c) => Reader::Commit(c.reader()),
+        }
+    }
+}
+
+impl Reader<'_> {
+    /// The snapshot holding extension `id` (all of it, or that extension's folder; without
+    /// `full`, only its `extension.toml` read).
+    fn extension(&self, id: &str, full: bool) -> Result<std::borrow::Cow<'_, Tree>> {
+        use std::borrow::Cow;
+        Ok(match self {
+            Reader::Loaded(t) => Cow::Borrowed(*t),
+            Reader::Dir(d) => Cow::Owned(d.extension(id, full)?),
+            Reader::Commit(Ok(r)) => Cow::Owned(r.extension(id, full)?),
+            Reader::Commit(Err(e)) => return Err(anyhow::anyhow!("{e:#}")),
+        })
+    }
+}
+
+/// One extension after its rules ran.
+struct Checked {
+    ext: model::Extension,
+    /// Findings while reading, and the texts read.
+    load: Report,
+    /// Findings of the rules.
+    found: Vec<Diagnostic>,
+}
+
+fn check_one(
+    reader: &Reader<'_>,
+    id: &str,
+    full: bool,
+    stage: Stage,
+    keep: Keep,
+) -> Result<Option<Checked>> {
+    let tree = reader.extension(id, full)?;
+    // A folder without any file (at any depth) is no extension.
+    if tree.under(&format!("extensions/{id}/")).next().is_none() {
+        return Ok(None);
+    }
+    let (ext, mut load) = load::load_extension(&tree, id, full);
+    drop(tree);
+    let found = rules::check_extension(&ext, &load.sources, stage);
+    if keep == Keep::Models {
+        return Ok(Some(Checked { ext, load, found }));
+    }
+    let info = ext.path("extension.toml");
+    let mut wanted: BTreeSet<&str> = BTreeSet::new();
+    wanted.insert(&info);
+    for d in load.diagnostics.iter().chain(&found) {
+        if let Some(l) = &d.location {
+            wanted.insert(&l.file);
+        }
+        for r in &d.related {
+            wanted.insert(&r.location.file);
+        }
+    }
+    load.sources.retain(|path| wanted.contains(path));
+    let compact = model::Extension {
+        id: ext.id.clone(),
+        dir: ext.dir.clone(),
+        full: ext.full,
+        info: ext.info.clone(),
+        ..Default::default()
+    };
+    Ok(Some(Checked {
+        ext: compact,
+        load,
+        found,
+    }))
+}
+
+fn run(opts: &ValidateOptions, keep: Keep) -> Result<ValidateOutcome> {
     let mut ids = opts.ids.clone();
     let mut changed: Option<BTreeSet<String>> = None;
-    let (tree, service_branch_hint): (Tree, Option<String>) = match &opts.source {
-        Source::Dir(path) => {
-            let root = resolve_dir(path, &mut ids)?;
-            let branch = git::try_discover(&root).and_then(|r| r.current_branch());
-            (Tree::from_dir(&root, &|_| true)?, branch)
-        }
-        Source::Rev(path, rev) => {
-            let repo = git::discover(path)?;
-            let commit = repo.resolve_commit(rev)?;
-            let branch = repo.branch_name_of(rev);
-            (
-                git::snapshot::tree_from_commit(&repo, commit, &|_| true)?,
-                branch,
-            )
-        }
-        Source::Staged(path) => {
-            let repo = git::discover(path)?;
-            if repo.workdir().is_none() {
-                return Err(bare(path).into());
+    let (files, top, all_ids, service_branch_hint): (Files, Tree, Vec<String>, Option<String>) =
+        match &opts.source {
+            Source::Dir(path) => {
+                let root = resolve_dir(path, &mut ids)?;
+                let branch = git::try_discover(&root).and_then(|r| r.current_branch());
+                let (files, top, all) = crate::tree::DirFiles::open(&root)?;
+                (Files::Dir(files), top, all, branch)
             }
-            let staged = git::snapshot::staged_paths(&repo)?;
-            let mut exts: BTreeSet<String> = staged
-                .iter()
-                .filter_map(|p| extension_of(p).map(str::to_string))
-                .collect();
-            if !ids.is_empty() {
-                exts.retain(|e| ids.contains(e));
+            Source::Rev(path, rev) => {
+                let repo = git::discover(path)?;
+                let commit = repo.resolve_commit(rev)?;
+                let branch = repo.branch_name_of(rev);
+                let (files, top, all) = git::snapshot::CommitFiles::open(&repo, commit)?;
+                (Files::Commit(files), top, all, branch)
             }
-            let repo_level = staged.contains("cekops.toml");
-            let want = exts.clone();
-            let load_fn = move |p: &str| {
-                p == "cekops.toml"
-                    || p.ends_with("/extension.toml")
-                    || extension_of(p).is_some_and(|id| want.contains(id))
-            };
-            let tree = git::snapshot::tree_from_index(&repo, &load_fn)?;
-            let _ = repo_level;
-            changed = Some(exts);
-            (tree, repo.current_branch())
-        }
-    };
-    let all_ids = tree.extension_ids();
+            Source::Staged(path) => {
+                let repo = git::discover(path)?;
+                if repo.workdir().is_none() {
+                    return Err(bare(path).into());
+                }
+                let staged = git::snapshot::staged_paths(&repo)?;
+                let mut exts: BTreeSet<String> = staged
+                    .iter()
+                    .filter_map(|p| extension_of(p).map(str::to_string))
+                    .collect();
+                if !ids.is_empty() {
+                    exts.retain(|e| ids.contains(e));
+                }
+                let want = exts.clone();
+                let load_fn = move |p: &str| {
+                    p == "cekops.toml"
+                        || p.ends_with("/extension.toml")
+                        || extension_of(p).is_some_and(|id| want.contains(id))
+                };
+                let tree = git::snapshot::tree_from_index(&repo, &load_fn)?;
+                changed = Some(exts);
+                let all = tree.extension_ids();
+                (
+                    Files::Loaded(tree),
+                    Tree::default(),
+                    all,
+                    repo.current_branch(),
+                )
+            }
+        };
     for id in &ids {
         if !all_ids.contains(id) {
             let mut e = usage(format!("no extension `{id}` in the repository"));
@@ -158,9 +277,14 @@ pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome> {
             None => sel,
         });
     }
-    let (repo, sink) = load::load(&tree, full.as_ref());
-    let service = repo
-        .config
+    // The index is read whole: its snapshot is also the top.
+    let top = match &files {
+        Files::Loaded(t) => t,
+        _ => &top,
+    };
+    let mut sink = Report::default();
+    let config = load::load_config(top, &mut sink);
+    let service = config
         .as_ref()
         .map(|c| c.branches.service.value.clone())
         .unwrap_or_else(|| "service".into());
@@ -171,22 +295,37 @@ pub fn validate(opts: &ValidateOptions) -> Result<ValidateOutcome> {
             Stage::Test
         },
     );
+    // Each thread reads, loads and checks one extension at a time.
+    let checked: Vec<Option<Checked>> = all_ids
+        .par_iter()
+        .map_init(
+            || files.reader(),
+            |reader, id| {
+                let is_full = full.as_ref().is_none_or(|f| f.contains(id));
+                check_one(reader, id, is_full, stage, keep)
+            },
+        )
+        .collect::<Result<_>>()?;
+    let mut extensions = Vec::with_capacity(checked.len());
+    let mut found = Vec::new();
+    for c in checked.into_iter().flatten() {
+        sink.merge(c.load);
+        found.push(c.found);
+        extensions.push(c.ext);
+    }
+    load::loose_files(top, &mut sink);
+    let repo = model::Repo { config, extensions };
     let mut report = Report {
         diagnostics: sink.diagnostics,
         sources: sink.sources,
     };
-    if !tree.files.contains_key("cekops.toml") && ids.is_empty() {
+    if !top.files.contains_key("cekops.toml") && ids.is_empty() {
         report.diagnostics.push(
             Diagnostic::new(Code::MissingConfig, "the repository has no `cekops.toml`")
                 .hint("run `cekops init` to create one with the branch names and review policy"),
         );
     }
-    let per_ext: Vec<Vec<Diagnostic>> = repo
-        .extensions
-        .par_iter()
-        .map(|e| rules::check_extension(e, &report.sources, stage))
-        .collect();
-    for d in per_ext {
+    for d in found {
         report.diagnostics.extend(d);
     }
     report.diagnostics.extend(rules::check_repo(&repo, stage));

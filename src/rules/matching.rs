@@ -6,8 +6,7 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::hash::Hash;
-use std::hash::Hasher;
+use std::hash::BuildHasher;
 
 use super::Ctx;
 use crate::diag::Code;
@@ -58,14 +57,15 @@ pub fn check(ctx: &mut Ctx<'_>) {
     }
     // One pass: patterns by hash (ambiguity), and the patterns each request could match.
     let mut types = scan::Types::new(ext);
-    let mut first: HashMap<u64, SampleRef<'_>> = HashMap::new();
+    // Keyed by a 64-bit hash of the pattern (a fixed seed: findings do not vary between runs);
+    // a clash is confirmed on the patterns themselves before it is reported.
+    let hasher = foldhash::quality::FixedState::with_seed(0x17);
+    let mut first: HashMap<u64, SampleRef<'_>, foldhash::fast::FixedState> = HashMap::default();
     let mut clashes: Vec<(SampleRef<'_>, SampleRef<'_>)> = Vec::new();
     let mut candidates: Vec<Vec<String>> = vec![Vec::new(); requests.len()];
     scan::for_each_sample(ext, &mut types, |s| {
         if s.has_slots {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            s.pattern.hash(&mut h);
-            match first.entry(h.finish()) {
+            match first.entry(hasher.hash_one(s.pattern)) {
                 Entry::Vacant(v) => {
                     v.insert((s.intent, s.utterance));
                 }
@@ -77,8 +77,12 @@ pub fn check(ctx: &mut Ctx<'_>) {
                 }
             }
         }
+        if requests.is_empty() {
+            return;
+        }
+        let edges = scan::edges(s.pattern);
         for (k, (_, r)) in requests.iter().enumerate() {
-            if scan::could_match(s.pattern, r) {
+            if scan::could_match_with(s.pattern, edges, r) {
                 candidates[k].push(s.pattern.to_string());
             }
         }

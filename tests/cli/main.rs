@@ -8,6 +8,7 @@ mod codes;
 mod common;
 mod diff;
 mod faults;
+mod findings;
 mod fmt;
 mod fuzz;
 mod git_sources;

@@ -1,5 +1,7 @@
-//! `.pre-commit-hooks.yaml` with the real `pre-commit` tool (from PyPI; `.ci/run` installs it).
-//! Without it the tests are skipped with a message, except under `CI`, where they must run.
+//! `.pre-commit-hooks.yaml` with the real hook managers that read it: the `pre-commit` framework
+//! (Python) and `prek` (its Rust re-implementation), both from PyPI (`.ci/run` installs them).
+//! Without one the tests of that manager are skipped with a message, except under `CI`, where they
+//! must run.
 
 use std::path::Path;
 use std::path::PathBuf;
@@ -13,23 +15,38 @@ use crate::common::fixtures::fixtures_dir;
 
 const INTENT: &str = "extensions/com.example.base/interaction-model/intents/OrderCoffee.toml";
 
-/// The `pre-commit` executable (`CEKOPS_PRE_COMMIT`, else the first on PATH), or `None` when
-/// it is missing outside CI (the test is skipped with a message); under CI a missing tool fails.
-fn pre_commit_or_skip(test: &str) -> Option<PathBuf> {
-    common::tool_or_skip(
-        test,
-        "pre-commit",
-        "CEKOPS_PRE_COMMIT",
-        "`pip install pre-commit`, or run `.ci/run`, which installs it from PyPI",
-    )
+/// A hook manager: its executable name, the variable naming its path, how to install it.
+struct Manager {
+    name: &'static str,
+    var: &'static str,
+    install: &'static str,
 }
 
-/// Run pre-commit in `dir` with the freshly built cekops first on PATH.
+const PRE_COMMIT: Manager = Manager {
+    name: "pre-commit",
+    var: "CEKOPS_PRE_COMMIT",
+    install: "`pip install pre-commit`, or run `.ci/run`, which installs it from PyPI",
+};
+
+const PREK: Manager = Manager {
+    name: "prek",
+    var: "CEKOPS_PREK",
+    install: "`pip install prek`, or run `.ci/run`, which installs it from PyPI",
+};
+
+/// The manager's executable (its variable, else the first on PATH), or `None` when it is
+/// missing outside CI (the test is skipped with a message); under CI a missing tool fails.
+fn manager_or_skip(m: &Manager, test: &str) -> Option<PathBuf> {
+    common::tool_or_skip(test, m.name, m.var, m.install)
+}
+
+/// Run the hook manager in `dir` with the freshly built cekops first on PATH.
 fn pre_commit(env: &TestEnv, tool: &Path, dir: &Path, args: &[&str]) -> Out {
     let mut cmd = Command::new(tool);
     env.apply(&mut cmd);
     cmd.env("PATH", path_with_cekops())
         .env("PRE_COMMIT_HOME", env.tmp.path().join("pre-commit-cache"))
+        .env("PREK_HOME", env.tmp.path().join("prek-cache"))
         .current_dir(dir)
         .args(args);
     common::run(cmd)
@@ -82,7 +99,16 @@ fn add_utterance(env: &TestEnv, line: &str) {
 
 #[test]
 fn test_try_repo_runs_validate_and_fmt_hooks() {
-    let Some(tool) = pre_commit_or_skip("test_try_repo_runs_validate_and_fmt_hooks") else {
+    try_repo_runs_validate_and_fmt_hooks(&PRE_COMMIT, "test_try_repo_runs_validate_and_fmt_hooks");
+}
+
+#[test]
+fn test_prek_try_repo_runs_validate_and_fmt_hooks() {
+    try_repo_runs_validate_and_fmt_hooks(&PREK, "test_prek_try_repo_runs_validate_and_fmt_hooks");
+}
+
+fn try_repo_runs_validate_and_fmt_hooks(m: &Manager, test: &str) {
+    let Some(tool) = manager_or_skip(m, test) else {
         return;
     };
     let env = TestEnv::new();
@@ -148,7 +174,22 @@ fn test_try_repo_runs_validate_and_fmt_hooks() {
 
 #[test]
 fn test_config_with_local_repo_blocks_a_git_commit() {
-    let Some(tool) = pre_commit_or_skip("test_config_with_local_repo_blocks_a_git_commit") else {
+    config_with_local_repo_blocks_a_git_commit(
+        &PRE_COMMIT,
+        "test_config_with_local_repo_blocks_a_git_commit",
+    );
+}
+
+#[test]
+fn test_prek_config_with_local_repo_blocks_a_git_commit() {
+    config_with_local_repo_blocks_a_git_commit(
+        &PREK,
+        "test_prek_config_with_local_repo_blocks_a_git_commit",
+    );
+}
+
+fn config_with_local_repo_blocks_a_git_commit(m: &Manager, test: &str) {
+    let Some(tool) = manager_or_skip(m, test) else {
         return;
     };
     let env = TestEnv::new();
@@ -168,11 +209,12 @@ fn test_config_with_local_repo_blocks_a_git_commit() {
     add_utterance(&env, "<size>큰</size> 커피 주문해줘");
     env.git(&["add", INTENT]);
     let head = env.git(&["rev-parse", "HEAD"]);
-    // git runs pre-commit's hook, which runs cekops (found through PATH).
+    // git runs the manager's hook, which runs cekops (found through PATH).
     let mut cmd = Command::new("git");
     env.apply(&mut cmd);
     cmd.env("PATH", path_with_cekops())
         .env("PRE_COMMIT_HOME", env.tmp.path().join("pre-commit-cache"))
+        .env("PREK_HOME", env.tmp.path().join("prek-cache"))
         .current_dir(&env.root)
         .args(["commit", "-q", "-m", "bad utterance"]);
     common::run(cmd).code(1).contains("unknown-slot");

@@ -67,6 +67,17 @@ impl BinOptions {
     }
 }
 
+/// Another program a bench runs next to cekops (a peer tool, a hook runner): the path in `var`
+/// when set, else `name` on PATH; `None` when neither.
+pub fn find_program(var: &str, name: &str) -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os(var).filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
 /// Run `run(i)` for every binary `i` of `count`: `warmups` rounds whose results are dropped,
 /// then `runs` rounds; in each round every binary runs once, the order turned around from one
 /// round to the next. The kept results, per binary.

@@ -21,7 +21,7 @@ use super::*;
 use crate::ops::validate::Source;
 use crate::ops::validate::ValidateOptions;
 use crate::ops::validate::ValidateOutcome;
-use crate::ops::validate::validate;
+use crate::ops::validate::validate_findings as validate;
 
 // ---------------------------------------------------------------------------------------------
 // The checks.

@@ -323,7 +323,13 @@ fn find<'o>(outcome: &'o ValidateOutcome, id: &str) -> Option<&'o Extension> {
 
 fn secret(s: &Secret) -> String {
     match s {
-        Secret::Env { env } => format!("<span class=\"secret\">environment variable <code>{}</code></span>", esc(env)),
+        Secret::Env { env, extra } if extra.is_empty() => format!("<span class=\"secret\">environment variable <code>{}</code></span>", esc(env)),
+        Secret::Env { env, extra } => format!(
+            "<span class=\"secret\">environment variable <code>{}</code></span> \
+<span class=\"bad\">and {} more key(s) beside <code>env</code>, not shown (secret-extra-key)</span>",
+            esc(env),
+            extra.len()
+        ),
         Secret::Inline(_) => "<span class=\"secret bad\">inline secret (not shown; keep it in an environment variable)</span>".to_string(),
     }
 }
@@ -892,6 +898,7 @@ pub fn diff_page(site: &Site, id: &str, from: Option<&str>, to: Option<&str>) ->
         id: Some(id.to_string()),
         from: nonempty(from),
         to: nonempty(to),
+        work_tree: false,
     }) {
         Ok(o) => {
             for w in &o.warnings {
