@@ -15,6 +15,7 @@ use super::html::url;
 use super::svg;
 use crate::diag::Diagnostic;
 use crate::diag::Report;
+use crate::diag::Severity;
 use crate::model::Event;
 use crate::model::Extension;
 use crate::model::Secret;
@@ -60,10 +61,11 @@ impl<'r> Findings<'r> {
             .collect()
     }
 
-    fn counts(&self, id: &str) -> (usize, usize) {
+    /// Errors, warnings and information-level findings (guidance that never fails a build).
+    fn counts(&self, id: &str) -> (usize, usize, usize) {
         let all = self.of_extension(id);
-        let errors = all.iter().filter(|d| d.is_error()).count();
-        (errors, all.len() - errors)
+        let of = |s: Severity| all.iter().filter(|d| d.severity == s).count();
+        (of(Severity::Error), of(Severity::Warning), of(Severity::Info))
     }
 
     fn item(&self, d: &Diagnostic) -> String {
@@ -169,13 +171,17 @@ fn error_box(e: &anyhow::Error) -> String {
     )
 }
 
-fn counts_cell(errors: usize, warnings: usize) -> String {
-    format!(
+fn counts_cell((errors, warnings, infos): (usize, usize, usize)) -> String {
+    let mut cell = format!(
         "<span class=\"count errors{}\">{errors} error(s)</span> \
 <span class=\"count warnings{}\">{warnings} warning(s)</span>",
         if errors > 0 { " some" } else { "" },
         if warnings > 0 { " some" } else { "" },
-    )
+    );
+    if infos > 0 {
+        let _ = write!(cell, " <span class=\"count infos\">{infos} info</span>");
+    }
+    cell
 }
 
 /// `/`: the extension list, like the console's.
@@ -280,7 +286,7 @@ pub fn list(site: &Site) -> Result<Page> {
                 esc(&f.message)
             )
         });
-        let (errors, warnings) = findings.counts(id);
+        let counts = findings.counts(id);
         let span = rows.len();
         let _ = write!(
             main,
@@ -295,7 +301,7 @@ pub fn list(site: &Site) -> Result<Page> {
             first = rows[0],
             review = review.unwrap_or_else(|| opt(None)),
             feedback = feedback.unwrap_or_else(|| opt(None)),
-            counts = counts_cell(errors, warnings),
+            counts = counts_cell(counts),
         );
         for r in &rows[1..] {
             let _ = write!(
@@ -351,11 +357,11 @@ pub fn extension(site: &Site, id: &str) -> Result<Option<Page>> {
     let mut m = format!("<h1>{}</h1>{}", esc(&name), ext_nav(id, ""));
     m.push_str(&site.source_note());
     let all = f.of_extension(id);
-    let (errors, warnings) = f.counts(id);
+    let counts = f.counts(id);
     let _ = write!(
         m,
         "<section id=\"validation\"><h2>Validation</h2><p>{}</p>",
-        counts_cell(errors, warnings)
+        counts_cell(counts)
     );
     if !all.is_empty() {
         m.push_str("<ul class=\"findings all\">");
