@@ -367,17 +367,8 @@ pub fn rebase(chart: &Chart, remote_records: Oid, remote_service: Oid) -> Result
         return Err(anyhow!("no local records branch to rebase"));
     };
     let repo = &chart.repo;
-    if objects::merge_base(repo, local, remote_records)?.is_none() {
-        return Err(crate::error::refused(format!(
-            "the local `{0}` and the remote's share no history; nothing was changed",
-            chart.records_name()
-        ))
-        .hint(format!(
-            "one of them was created separately; keep the remote's (`git branch -f {0} origin/{0}`) after saving yours",
-            chart.records_name()
-        ))
-        .into());
-    }
+    // Two clones that each wrote the first record share no records history: every local
+    // commit is then unpublished, and the replay puts them all on the remote's.
     let commits = unpublished(repo, local, remote_records)?;
     let mut view = Chart::from_repo(repo.reopen()?)?;
     view.records = git::records::list(repo, Some(remote_records))?;

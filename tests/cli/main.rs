@@ -24,6 +24,7 @@ mod schema;
 mod simulate;
 mod snapshots;
 mod status;
+mod team;
 mod test_cmd;
 mod validate;
 mod watch;
