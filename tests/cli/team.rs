@@ -372,6 +372,12 @@ fn test_concurrent_review_requests_both_land() {
     let list = team.run(P::Alice, &["review", "list"]);
     list.code(0).contains(A).contains(B);
     team.run(P::Alice, &["review", "approve", A]).code(0);
+    team.push(P::Alice).unwrap();
+    // `service` moved: Carol syncs B (recorded on her review), then Alice approves it.
+    team.run(P::Carol, &["fetch"]).code(0);
+    team.run(P::Carol, &["sync", B]).code(0);
+    team.push(P::Carol).unwrap();
+    team.run(P::Alice, &["fetch"]).code(0);
     team.run(P::Alice, &["review", "approve", B]).code(0);
     team.push(P::Alice).unwrap();
     team.env
@@ -594,15 +600,31 @@ fn owned(p: P) -> &'static [(&'static str, &'static str)] {
     }
 }
 
-/// One random action by one person; the command may legitimately refuse, never panic.
+/// One random action by one person, usually with the routine around it (`cekops fetch` before,
+/// `cekops push` after; sometimes skipped, so that actions interleave between fetches). The
+/// command itself may legitimately refuse; it must never panic.
 fn step(team: &mut Team, rng: &mut Rng, n: u64) -> Result<(), String> {
     let p = PEOPLE[rng.below(3)];
+    if rng.below(10) < 7 {
+        let f = team.run(p, &["fetch"]);
+        if f.code != 0 {
+            return Err(format!("fetch failed:\n{}", f.both()));
+        }
+    }
+    act(team, rng, p, n)?;
+    if rng.below(10) < 7 {
+        team.push(p)?;
+    }
+    Ok(())
+}
+
+fn act(team: &mut Team, rng: &mut Rng, p: P, n: u64) -> Result<(), String> {
     if p == P::Alice {
         let id = [A, B, C][rng.below(3)];
-        let out = match rng.below(4) {
-            0 => team.run(p, &["review", "approve", id]),
-            1 => team.run(p, &["review", "reject", id, "-m", "not yet"]),
-            2 => team.run(p, &["fetch"]),
+        let out = match rng.below(10) {
+            0..=5 => team.run(p, &["review", "approve", id]),
+            6 => team.run(p, &["review", "reject", id, "-m", "not yet"]),
+            7 => team.run(p, &["fetch"]),
             _ => return team.push(p),
         };
         return assert_no_panic(&out, "a reviewer's command");
@@ -610,8 +632,12 @@ fn step(team: &mut Team, rng: &mut Rng, n: u64) -> Result<(), String> {
     let mine = owned(p);
     let (id, invocation) = mine[rng.below(mine.len())];
     let has_branch = team.rev_in(&team.dir(p), &format!("test/{id}")).is_some();
-    let out = match rng.below(11) {
-        0 if !has_branch => {
+    let ever = team
+        .rev_in(&team.dir(p), &format!("refs/remotes/origin/test/{id}"))
+        .is_some()
+        || has_branch;
+    let out = match rng.below(16) {
+        _ if !ever && rng.below(2) == 0 => {
             let out = team.run(p, &["new", id, "--language", "ko-KR", "--name", invocation]);
             if out.code == 0 {
                 // Make it a complete extension, as a developer would.
@@ -622,24 +648,25 @@ fn step(team: &mut Team, rng: &mut Rng, n: u64) -> Result<(), String> {
             team.git(p, &["checkout", "-q", "--detach"]);
             out
         }
-        0 | 1 => {
+        0..=2 => {
             // No commits on a branch under review: the owner knows it is locked.
             let open = team
-                .run(p, &["status", id, "--format", "json"])
+                .run(p, &["review", "list"])
                 .stdout
-                .contains("\"open\"");
+                .lines()
+                .any(|l| l.starts_with(&format!("{id}#")));
             if !open {
                 team.commit(p, id, n);
             }
             return Ok(());
         }
-        2 => team.run(p, &["review", "request", id, "-m", "please"]),
-        3 => team.run(p, &["review", "cancel", id]),
-        4 => team.run(p, &["sync", id]),
-        5 => team.run(p, &["stop", id, "--reason", "retired"]),
-        6 => team.run(p, &["delete", id]),
-        7 => team.run(p, &["restore", id]),
-        8 => team.run(p, &["fetch"]),
+        3..=6 => team.run(p, &["review", "request", id, "-m", "please"]),
+        7 => team.run(p, &["review", "cancel", id]),
+        8..=9 => team.run(p, &["sync", id]),
+        10 => team.run(p, &["stop", id, "--reason", "retired"]),
+        11 => team.run(p, &["delete", id]),
+        12 => team.run(p, &["restore", id]),
+        13 => team.run(p, &["fetch"]),
         _ => return team.push(p),
     };
     assert_no_panic(&out, "a developer's command")
@@ -733,7 +760,7 @@ fn replaced_by_sync(team: &Team, c: &str, tip: &str, id: &str) -> bool {
     list.lines().any(|x| key(x) == want)
 }
 
-fn simulate(seed: u64, steps: u64) -> Result<(), (String, Vec<String>)> {
+fn simulate(seed: u64, steps: u64) -> Result<Vec<String>, (String, Vec<String>)> {
     let mut team = Team::new();
     let mut rng = Rng(seed);
     let mut seen = Seen::new();
@@ -750,7 +777,32 @@ fn simulate(seed: u64, steps: u64) -> Result<(), (String, Vec<String>)> {
         check(&team, &mut seen)
     };
     let result = go();
-    result.map_err(|e| (e, team.log.clone()))
+    match result {
+        Ok(()) => Ok(team.log.clone()),
+        Err(e) => Err((e, team.log.clone())),
+    }
+}
+
+/// Successful commands of the action log by kind (`review approve`, `push`...), to show that
+/// the simulation did real work.
+fn successes(log: &[String]) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for line in log {
+        let Some((_, cmd)) = line.split_once(": cekops ") else {
+            continue;
+        };
+        if !cmd.ends_with("-> 0") {
+            continue;
+        }
+        let w: Vec<&str> = cmd.split(' ').collect();
+        let kind = if w[0] == "review" {
+            format!("review {}", w[1])
+        } else {
+            w[0].to_string()
+        };
+        *out.entry(kind).or_insert(0) += 1;
+    }
+    out
 }
 
 /// Seeds from `CEKOPS_SIM_SEEDS` (`7`, `1-1000`), else a few fixed ones.
@@ -771,26 +823,44 @@ fn test_team_simulation() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(24);
     let mut failures = Vec::new();
+    let mut done: BTreeMap<String, usize> = BTreeMap::new();
     let list = seeds();
     for seed in &list {
-        if let Err((why, log)) = simulate(*seed, steps) {
-            failures.push(format!(
+        match simulate(*seed, steps) {
+            Ok(log) => {
+                for (k, n) in successes(&log) {
+                    *done.entry(k).or_insert(0) += n;
+                }
+            }
+            Err((why, log)) => failures.push(format!(
                 "seed {seed} failed: {why}\naction log (replay with CEKOPS_SIM_SEEDS={seed} CEKOPS_SIM_STEPS={steps}):\n  {}",
                 log.join("\n  ")
-            ));
+            )),
         }
     }
+    let counts: Vec<String> = done.iter().map(|(k, n)| format!("{k}: {n}")).collect();
     // The soak script (`scripts/soak.sh`) reads this summary.
     if let Ok(path) = std::env::var("CEKOPS_SIM_REPORT") {
         let summary = format!(
-            "team simulation: {} seeds, {steps} steps each, {} failures\n{}",
+            "team simulation: {} seeds, {steps} steps each, {} failures\nsucceeded: {}\n{}",
             list.len(),
             failures.len(),
+            counts.join(", "),
             failures.join("\n\n")
         );
         std::fs::write(path, summary).expect("write the simulation report");
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    // A harness whose actions all fail proves nothing.
+    if failures.is_empty() && list.len() >= 3 {
+        for kind in ["review request", "review approve", "push", "fetch", "sync"] {
+            assert!(
+                done.get(kind).is_some_and(|n| *n > 0),
+                "no `{kind}` succeeded in the simulation: {}",
+                counts.join(", ")
+            );
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
