@@ -12,7 +12,7 @@ report="$(mktemp)"
 start=$(date +%s)
 status=0
 CEKOPS_SIM_SEEDS="$seeds" CEKOPS_SIM_STEPS="$steps" CEKOPS_SIM_REPORT="$report" \
-    cargo test --release --quiet --test cli -- team::test_team_simulation --exact >/dev/null 2>&1 || status=$?
+    cargo test --quiet --test cli -- team::test_team_simulation --exact >/dev/null 2>&1 || status=$?
 end=$(date +%s)
 cat "$report"
 echo "seeds $seeds, $steps steps, $((end - start)) s, exit $status"

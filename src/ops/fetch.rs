@@ -223,14 +223,9 @@ pub fn fetch(dir: &Path, remote: Option<&str>) -> Result<Fetched> {
     let service = &branches.service.value;
     let records = &branches.records.value;
     if let Some(v) = after.get(service) {
-        update_local(
-            &repo,
-            service,
-            *v,
-            before.get(service).copied(),
-            None,
-            &mut out,
-        )?;
+        // `service` only ever fast-forwards (a rewound server is never followed); a local
+        // approval that moved it is settled by the records replay below.
+        update_local(&repo, service, *v, None, None, &mut out)?;
     }
     if let Some(v) = after.get(records) {
         update_local(&repo, records, *v, None, None, &mut out)?;

@@ -27,7 +27,6 @@ use crate::git;
 use crate::git::Oid;
 use crate::git::identity::Identity;
 use crate::git::objects;
-use crate::git::records::RecordWrite;
 use crate::git::refs;
 use crate::git::refs::RefUpdate;
 use crate::git::worktree;
@@ -117,17 +116,9 @@ impl State {
         original: &objects::CommitInfo,
         keep: Option<Oid>,
     ) -> Result<()> {
-        let text = record
-            .to_toml()
-            .map_err(|e| anyhow!("cannot write the record: {e}"))?;
-        let subject = original.summary.clone();
         let message = format!(
-            "{subject}\n\nRecord: {}/{}.toml ({} {}, {})\nReplayed-from: {}\n",
-            record.extension,
-            record.number,
-            record.kind.as_str(),
-            record.state.as_str(),
-            record.branch,
+            "{}Replayed-from: {}\n",
+            super::chart::record_message(&original.summary, record),
             original.id
         );
         let author = Identity {
@@ -136,20 +127,7 @@ impl State {
             seconds: original.author_seconds,
             offset_minutes: original.author_offset,
         };
-        let committer = self.view.committer()?;
-        let new = git::records::write_commit(
-            &self.view.repo,
-            self.view.records.tip,
-            &RecordWrite {
-                id: &record.extension,
-                number: record.number,
-                text: &text,
-                message: &message,
-                keep,
-            },
-            &author,
-            &committer,
-        )?;
+        let new = self.view.write_record(record, &message, &author, keep)?;
         self.view.records = git::records::list(&self.view.repo, Some(new))?;
         Ok(())
     }

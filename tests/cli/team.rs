@@ -156,6 +156,14 @@ impl Team {
             .push(format!("{}: git commit (new {id})", p.name()));
     }
 
+    /// A new extension with its review requested and pushed.
+    fn requested(&mut self, p: P, id: &str, invocation: &str) {
+        self.new_extension(p, id, invocation);
+        self.run(p, &["review", "request", id, "-m", "please"])
+            .code(0);
+        self.push(p).unwrap();
+    }
+
     fn write_files(&self, p: P, files: Vec<(String, Vec<u8>)>) {
         for (path, content) in files {
             let full = self.dir(p).join(path);
@@ -236,7 +244,8 @@ fn assert_no_panic(out: &Out, what: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Every clone and the server report the same `status --format json`.
+/// After everyone pushed and fetched, every clone and the server report the same
+/// `status --format json`, and the server passes `cekops audit`.
 fn converge(team: &mut Team) -> Result<(), String> {
     for p in PEOPLE {
         team.push(p)?;
@@ -246,6 +255,13 @@ fn converge(team: &mut Team) -> Result<(), String> {
         if f.code != 0 {
             return Err(format!("fetch failed for {}: {}", p.name(), f.both()));
         }
+    }
+    let audit = team.env.cekops_in(&team.server.clone(), &["audit"], &[]);
+    if audit.code != 0 {
+        return Err(format!(
+            "`cekops audit` on the server failed:\n{}",
+            audit.both()
+        ));
     }
     let server = team
         .env
@@ -380,9 +396,6 @@ fn test_concurrent_review_requests_both_land() {
     team.run(P::Alice, &["fetch"]).code(0);
     team.run(P::Alice, &["review", "approve", B]).code(0);
     team.push(P::Alice).unwrap();
-    team.env
-        .cekops_in(&team.server.clone(), &["audit"], &[])
-        .code(0);
     converge(&mut team).unwrap();
 }
 
@@ -414,10 +427,7 @@ fn test_a_taken_review_number_is_renumbered() {
 #[test]
 fn test_two_conflicting_decisions_one_wins_and_the_loser_is_told() {
     let mut team = Team::new();
-    team.new_extension(P::Dev, A, "알파봇");
-    team.run(P::Dev, &["review", "request", A, "-m", "a"])
-        .code(0);
-    team.push(P::Dev).unwrap();
+    team.requested(P::Dev, A, "알파봇");
     team.run(P::Alice, &["fetch"]).code(0);
     // Dev withdraws and pushes first; Alice approves the review she still sees.
     team.run(P::Dev, &["review", "cancel", A]).code(0);
@@ -434,9 +444,6 @@ fn test_two_conflicting_decisions_one_wins_and_the_loser_is_told() {
         team.rev_in(&team.dir(P::Alice), "service").unwrap(),
         server_service
     );
-    team.env
-        .cekops_in(&team.server.clone(), &["audit"], &[])
-        .code(0);
     converge(&mut team).unwrap();
 }
 
@@ -522,10 +529,7 @@ fn test_reviewer_approves_after_a_recorded_sync() {
 #[test]
 fn test_a_server_refusal_is_shown_as_such() {
     let mut team = Team::new();
-    team.new_extension(P::Dev, A, "알파봇");
-    team.run(P::Dev, &["review", "request", A, "-m", "a"])
-        .code(0);
-    team.push(P::Dev).unwrap();
+    team.requested(P::Dev, A, "알파봇");
     // Commit on the locked branch and push: the server hook refuses it.
     assert!(team.commit(P::Dev, A, 1));
     team.run(P::Dev, &["push"])
@@ -956,4 +960,33 @@ fn test_readme_team_walkthrough() {
     }
     env.cekops_in(&root.join("team.git"), &["audit"], &[])
         .code(0);
+}
+
+#[test]
+fn test_status_in_a_fresh_clone_names_the_command_to_run() {
+    let mut team = Team::new();
+    team.requested(P::Dev, A, "알파봇");
+    let fresh = team.env.tmp.path().join("fresh");
+    team.env.git_in(
+        team.env.tmp.path(),
+        &[
+            "clone",
+            "-q",
+            team.server.to_str().unwrap(),
+            fresh.to_str().unwrap(),
+        ],
+    );
+    team.env
+        .cekops_in(&fresh, &["status"], &[])
+        .code(0)
+        .contains(&format!(
+            "the remote has branches this clone has no local copy of yet, so this status is incomplete: `cekops/records`, `test/{A}`"
+        ))
+        .contains("run `cekops fetch` to create them");
+    team.env.cekops_in(&fresh, &["fetch"], &[]).code(0);
+    let after = team
+        .env
+        .cekops_in(&fresh, &["status", "--format", "json"], &[]);
+    after.code(0).lacks("no local copy");
+    assert_eq!(after.stdout, team.status_json(P::Dev));
 }
