@@ -72,6 +72,20 @@ pub struct Row {
     pub behind: Option<usize>,
 }
 
+impl Row {
+    /// The test version of a branch deleted with a record (no commit: it is gone everywhere).
+    fn deleted(branch: String) -> Row {
+        Row {
+            version: Version::Test,
+            status: Status::Deleted,
+            branch,
+            commit: None,
+            ahead: None,
+            behind: None,
+        }
+    }
+}
+
 /// The open review or stop request.
 #[derive(Clone, Debug, Serialize)]
 pub struct OpenReview {
@@ -288,14 +302,7 @@ pub fn status(dir: &Path, only: Option<&str>) -> Result<StatusReport> {
         match tip {
             // A deletion is durable: a local copy left behind does not bring the branch back.
             Some(t) if deleted && open_review.is_none() => {
-                rows.push(Row {
-                    version: Version::Test,
-                    status: Status::Deleted,
-                    branch: chart.test_name(id),
-                    commit: None,
-                    ahead: None,
-                    behind: None,
-                });
+                rows.push(Row::deleted(chart.test_name(id)));
                 notes.push(Note {
                     message: format!(
                         "`{}` was deleted (a deletion record), but this clone still has a copy at {}",
@@ -338,14 +345,7 @@ pub fn status(dir: &Path, only: Option<&str>) -> Result<StatusReport> {
                 });
             }
             None if !in_service && deleted => {
-                rows.push(Row {
-                    version: Version::Test,
-                    status: Status::Deleted,
-                    branch: chart.test_name(id),
-                    commit: None,
-                    ahead: None,
-                    behind: None,
-                });
+                rows.push(Row::deleted(chart.test_name(id)));
             }
             None => {}
         }
