@@ -72,6 +72,20 @@ pub struct Row {
     pub behind: Option<usize>,
 }
 
+impl Row {
+    /// The test version of a branch deleted with a record (no commit: it is gone everywhere).
+    fn deleted(branch: String) -> Row {
+        Row {
+            version: Version::Test,
+            status: Status::Deleted,
+            branch,
+            commit: None,
+            ahead: None,
+            behind: None,
+        }
+    }
+}
+
 /// The open review or stop request.
 #[derive(Clone, Debug, Serialize)]
 pub struct OpenReview {
@@ -284,7 +298,22 @@ pub fn status(dir: &Path, only: Option<&str>) -> Result<StatusReport> {
         } else {
             Status::InDevelopment
         };
+        let deleted = h.latest_kind == Some(RecordKind::Delete);
         match tip {
+            // A deletion is durable: a local copy left behind does not bring the branch back.
+            Some(t) if deleted && open_review.is_none() => {
+                rows.push(Row::deleted(chart.test_name(id)));
+                notes.push(Note {
+                    message: format!(
+                        "`{}` was deleted (a deletion record), but this clone still has a copy at {}",
+                        chart.test_name(id),
+                        t.short()
+                    ),
+                    hint: Some(format!(
+                        "`cekops fetch` removes a copy with nothing of its own; only `cekops restore {id}` brings the branch back"
+                    )),
+                });
+            }
             Some(t) => {
                 let (ahead, behind) = objects::ahead_behind(&chart.repo, t, chart.service)?;
                 rows.push(Row {
@@ -315,15 +344,8 @@ pub fn status(dir: &Path, only: Option<&str>) -> Result<StatusReport> {
                     )),
                 });
             }
-            None if !in_service && h.latest_kind == Some(RecordKind::Delete) => {
-                rows.push(Row {
-                    version: Version::Test,
-                    status: Status::Deleted,
-                    branch: chart.test_name(id),
-                    commit: None,
-                    ahead: None,
-                    behind: None,
-                });
+            None if !in_service && deleted => {
+                rows.push(Row::deleted(chart.test_name(id)));
             }
             None => {}
         }
@@ -422,6 +444,56 @@ fn consistency_notes(
                 ),
             });
         }
+    }
+    // A fresh clone: the remote's records and test branches have no local copies yet.
+    let records_remote = refs::any_matching(
+        &chart.repo,
+        &format!("refs/remotes/*/{}", chart.records_name()),
+    );
+    let mut missing = Vec::new();
+    if let Some((prefix, suffix)) = chart.branches.test.value.split_once("{id}") {
+        for (name, _) in refs::list(&chart.repo, &format!("refs/remotes/*/{prefix}*"))? {
+            let Some((_, short)) = name
+                .strip_prefix("refs/remotes/")
+                .and_then(|r| r.split_once('/'))
+            else {
+                continue;
+            };
+            let Some(id) = short
+                .strip_prefix(prefix)
+                .and_then(|r| r.strip_suffix(suffix))
+            else {
+                continue;
+            };
+            if id.is_empty() || id.contains('/') || chart.test_tip(id)?.is_some() {
+                continue;
+            }
+            if histories
+                .get(id)
+                .is_some_and(|h| h.latest_kind == Some(RecordKind::Delete))
+            {
+                continue;
+            }
+            missing.push(format!("`{short}`"));
+        }
+    }
+    missing.sort();
+    missing.dedup();
+    if (chart.records.tip.is_none() && records_remote) || !missing.is_empty() {
+        let what = if chart.records.tip.is_none() && records_remote {
+            let mut w = vec![format!("`{}`", chart.records_name())];
+            w.extend(missing.iter().cloned());
+            w
+        } else {
+            missing
+        };
+        notes.push(Note {
+            message: format!(
+                "the remote has branches this clone has no local copy of yet, so this status is incomplete: {}",
+                what.join(", ")
+            ),
+            hint: Some("run `cekops fetch` to create them".into()),
+        });
     }
     if chart.repo.is_shallow() {
         notes.push(Note {

@@ -27,6 +27,7 @@ mod serve;
 mod simulate;
 mod snapshots;
 mod status;
+mod team;
 mod test_cmd;
 mod validate;
 mod watch;

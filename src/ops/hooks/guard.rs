@@ -590,6 +590,24 @@ fn check_test_move(
     if commit_of(l.old) == commit_of(l.new) {
         return Ok(None);
     }
+    if commit_of(l.new).is_some()
+        && let Ok(Some(rec)) = chart.latest(id)
+        && rec.kind == RecordKind::Delete
+    {
+        let by = rec.request().map(|e| e.email.clone()).unwrap_or_default();
+        return Ok(Some(
+            Refusal::new(
+                l.name,
+                format!(
+                    "`{branch}` was deleted by {by} (record `{id}/{}.toml`) and stays deleted",
+                    rec.number
+                ),
+            )
+            .hint(format!(
+                "only `cekops restore {id}` brings it back; drop a stale local copy with `cekops fetch`"
+            )),
+        ));
+    }
     let record = match chart.open_record(id) {
         Ok(r) => r,
         Err(e) => return Ok(Some(Refusal::new(l.name, format!("{e:#}")))),

@@ -131,6 +131,8 @@ pub struct HooksReport {
     /// `--server` with HEAD on a branch that does not exist (and is not `service`): the hook finds a
     /// service branch not called `service` through HEAD's `cekops.toml`.
     pub unborn_head: Option<String>,
+    /// `--server` on an empty repository: HEAD named this unborn branch and now names `service`.
+    pub head_set: Option<String>,
 }
 
 fn open(dir: &Path) -> Result<Repository> {
@@ -233,7 +235,18 @@ pub fn install(opts: &InstallOptions) -> Result<HooksReport> {
         }
         changes.push(HookChange { hook, path, action });
     }
-    let unborn_head = if opts.server {
+    // An empty server (no branch yet, HEAD on an unborn `master`): point HEAD at `service`, so
+    // that clones check out the service branch once it is pushed.
+    let mut head_set = None;
+    if opts.server
+        && let Some(b) = repo.head_branch()
+        && b != "service"
+        && refs::list(&repo, "refs/heads/*")?.is_empty()
+    {
+        crate::git::worktree::set_head(&repo, "service")?;
+        head_set = Some(b);
+    }
+    let unborn_head = if opts.server && head_set.is_none() {
         repo.head_branch().filter(|b| {
             b != "service"
                 && refs::read(&repo, &format!("refs/heads/{b}"))
@@ -248,6 +261,7 @@ pub fn install(opts: &InstallOptions) -> Result<HooksReport> {
         dir,
         changes,
         unborn_head,
+        head_set,
     })
 }
 
@@ -294,6 +308,7 @@ pub fn uninstall(dir: &Path) -> Result<HooksReport> {
         dir: hooks_dir,
         changes,
         unborn_head: None,
+        head_set: None,
     })
 }
 
