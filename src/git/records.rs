@@ -23,11 +23,14 @@ pub struct RecordFiles {
 
 impl RecordFiles {
     /// The number the next record of `id` gets.
-    pub fn next_number(&self, id: &str) -> u32 {
-        self.by_id
-            .get(id)
-            .and_then(|m| m.keys().next_back())
-            .map_or(1, |n| n + 1)
+    pub fn next_number(&self, id: &str) -> Result<u32> {
+        let last = self.by_id.get(id).and_then(|m| m.keys().next_back());
+        match last {
+            None => Ok(1),
+            Some(n) => n.checked_add(1).ok_or_else(|| {
+                anyhow!("`{id}` already has record number {n}, the largest there can be: no record can follow it")
+            }),
+        }
     }
 }
 
@@ -97,6 +100,7 @@ pub fn write_commit(
     w: &RecordWrite<'_>,
     author: &Identity,
     committer: &Identity,
+    signer: Option<&super::sign::Signer>,
 ) -> Result<Oid> {
     let tree = super::objects::tree_with_file(
         repo,
@@ -109,5 +113,86 @@ pub fn write_commit(
     if let Some(k) = w.keep {
         parents.push(k);
     }
-    super::objects::create_commit(repo, tree, &parents, author, committer, w.message)
+    super::objects::create_commit_signed(
+        repo,
+        tree,
+        &parents,
+        author,
+        committer,
+        w.message,
+        signer,
+    )
+}
+
+/// One record file that one commit of the records branch added, changed or removed.
+#[derive(Clone, Debug)]
+pub struct Change {
+    /// The records commit.
+    pub commit: Oid,
+    pub id: String,
+    pub number: u32,
+    /// The file before the commit (`None`: added).
+    pub old: Option<Oid>,
+    /// The file after it (`None`: removed).
+    pub new: Option<Oid>,
+}
+
+fn record_blobs(repo: &Repository, commit: Option<Oid>) -> Result<BTreeMap<(String, u32), Oid>> {
+    Ok(list(repo, commit)?
+        .by_id
+        .into_iter()
+        .flat_map(|(id, m)| m.into_iter().map(move |(n, b)| ((id.clone(), n), b)))
+        .collect())
+}
+
+/// The record files each commit of the records branch changed, oldest commit first: the
+/// first-parent history from `tip` down to `since` (excluded; `None`: down to the root).
+pub fn changes(repo: &Repository, tip: Option<Oid>, since: Option<Oid>) -> Result<Vec<Change>> {
+    let mut chain = Vec::new();
+    let mut cur = tip;
+    while let Some(c) = cur {
+        if Some(c) == since {
+            break;
+        }
+        let commit = repo
+            .raw
+            .find_commit(c.0)
+            .map_err(|e| anyhow!("cannot read the records commit {c}: {}", e.message()))?;
+        let parent = commit.parent_ids().next().map(Oid::from);
+        chain.push((c, parent));
+        cur = parent;
+    }
+    let mut out = Vec::new();
+    let mut before = match chain.last() {
+        Some((_, p)) => record_blobs(repo, *p)?,
+        None => return Ok(out),
+    };
+    for (c, _) in chain.into_iter().rev() {
+        let after = record_blobs(repo, Some(c))?;
+        for (key, blob) in &after {
+            let old = before.get(key).copied();
+            if old != Some(*blob) {
+                out.push(Change {
+                    commit: c,
+                    id: key.0.clone(),
+                    number: key.1,
+                    old,
+                    new: Some(*blob),
+                });
+            }
+        }
+        for (key, blob) in &before {
+            if !after.contains_key(key) {
+                out.push(Change {
+                    commit: c,
+                    id: key.0.clone(),
+                    number: key.1,
+                    old: Some(*blob),
+                    new: None,
+                });
+            }
+        }
+        before = after;
+    }
+    Ok(out)
 }

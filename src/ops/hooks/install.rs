@@ -12,6 +12,8 @@ use crate::git;
 use crate::git::Repository;
 use crate::git::hooks as gh;
 use crate::git::refs;
+use crate::ops::chart::Chart;
+use crate::ops::chart::SERVICE_PIN;
 
 use super::*;
 
@@ -128,6 +130,25 @@ pub struct HooksReport {
     /// `--server` with HEAD on a branch that does not exist (and is not `service`): the hook finds a
     /// service branch not called `service` through HEAD's `cekops.toml`.
     pub unborn_head: Option<String>,
+    /// `--server`: the service branch name the hook protects, pinned in the repository's config.
+    pub pinned_service: Option<String>,
+}
+
+/// Pin the name of the branch the server hook protects (kept when already pinned): the existing
+/// service branch, else the branch HEAD names (`git init --bare -b prod`), else `service`. A
+/// branch pushed later under another name (a `service` next to `prod`) then cannot take over.
+fn pin_service(repo: &Repository) -> Result<String> {
+    if let Some(p) = repo.local_config(SERVICE_PIN) {
+        return Ok(p);
+    }
+    let found = Chart::service_name_of(repo)?;
+    let name = if refs::read(repo, &refs::branch_ref(&found))?.is_some() {
+        found
+    } else {
+        repo.head_branch().unwrap_or(found)
+    };
+    repo.set_local_config(SERVICE_PIN, &name)?;
+    Ok(name)
 }
 
 fn open(dir: &Path) -> Result<Repository> {
@@ -230,6 +251,11 @@ pub fn install(opts: &InstallOptions) -> Result<HooksReport> {
         }
         changes.push(HookChange { hook, path, action });
     }
+    let pinned_service = if opts.server {
+        Some(pin_service(&repo)?)
+    } else {
+        None
+    };
     let unborn_head = if opts.server {
         repo.head_branch().filter(|b| {
             b != "service"
@@ -245,6 +271,7 @@ pub fn install(opts: &InstallOptions) -> Result<HooksReport> {
         dir,
         changes,
         unborn_head,
+        pinned_service,
     })
 }
 
@@ -291,6 +318,7 @@ pub fn uninstall(dir: &Path) -> Result<HooksReport> {
         dir: hooks_dir,
         changes,
         unborn_head: None,
+        pinned_service: None,
     })
 }
 
