@@ -5,11 +5,15 @@ use std::process::ExitCode;
 use cekops::ops::fetch;
 use cekops::ops::fetch::BranchAction;
 
-/// Fetch the remote and fast-forward the local `service`, records branch and test branches.
+/// Fetch the remote and bring the local `service`, records branch and test branches up to date.
 ///
 /// Missing local branches are created (a fresh clone then shows the same `cekops status`).
-/// Diverged branches and checked-out branches with uncommitted changes are left alone and
-/// reported.
+/// Local copies with no commits of their own follow the remote: fast-forwards, the owner's
+/// `sync` rewrites and deletions with a record. When both this clone and the remote recorded
+/// lifecycle events, this clone's unpublished events are replayed on top of the remote's
+/// (renumbering new reviews whose number was taken; dropping, with a warning naming the winner,
+/// decisions on reviews decided meanwhile). Branches with commits of their own on both sides
+/// and checked-out branches with uncommitted changes are left intact and reported.
 #[derive(Debug, clap::Args)]
 pub struct FetchArgs {
     /// Remote name or URL (default: `origin`, or the only remote).
@@ -26,10 +30,13 @@ pub fn run(ctx: &super::Context, args: &FetchArgs) -> anyhow::Result<ExitCode> {
             BranchAction::FastForwarded => "fast-forwarded",
             BranchAction::UpToDate => continue,
             BranchAction::Ahead => "ahead of the remote (push it)",
+            BranchAction::Followed => "follows the remote's rewrite (it had no commits of its own)",
+            BranchAction::Deleted => "deleted (deleted on the remote with a record)",
+            BranchAction::Rebased => "your unpublished record events were replayed on the remote's",
             BranchAction::Diverged => {
                 warn.push_str(&format!(
-                    "warning: `{}` diverged from `{}/{}`; left alone\n",
-                    b.branch, f.remote, b.branch
+                    "warning: `{}` has commits of its own and `{}/{}` has others; both left intact (combine them with `git rebase {}/{} {}`)\n",
+                    b.branch, f.remote, b.branch, f.remote, b.branch, b.branch
                 ));
                 continue;
             }
@@ -42,6 +49,14 @@ pub fn run(ctx: &super::Context, args: &FetchArgs) -> anyhow::Result<ExitCode> {
             }
         };
         s.push_str(&format!("{}: {what}\n", b.branch));
+    }
+    for r in &f.replays {
+        match r.outcome {
+            cekops::ops::records::Outcome::Dropped { .. } => {
+                warn.push_str(&format!("warning: {}\n", r.describe()))
+            }
+            _ => s.push_str(&format!("  {}\n", r.describe())),
+        }
     }
     if s.is_empty() && warn.is_empty() {
         s.push_str(&format!("up to date with `{}`\n", f.remote));

@@ -113,6 +113,11 @@ fn print_report(report: &HooksReport) {
             "protected service branch: `{p}` (pinned in this repository's `git config cekops.serviceBranch`; a branch of another name cannot take its place)\n"
         ));
     }
+    if let Some(b) = &report.head_set {
+        s.push_str(&format!(
+            "note: the repository is empty: HEAD now names `service` instead of `{b}`, so clones check out the service branch\n"
+        ));
+    }
     if let Some(b) = &report.unborn_head {
         s.push_str(&format!(
             "note: HEAD names `{b}`, which does not exist: when the service branch is not called `service`, the hook finds it through HEAD's cekops.toml\nhint: if yours is called something else, point HEAD at it: `git symbolic-ref HEAD refs/heads/<name>`\n"

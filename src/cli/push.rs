@@ -4,11 +4,15 @@ use std::process::ExitCode;
 
 use cekops::ops::push;
 
-/// Push `service`, the records branch and changed test branches with `git push --atomic`.
+/// Push what this clone changed with `git push --atomic`: all refs land or none does.
 ///
-/// All refs land or none does. Test branches rewritten by `cekops sync` are pushed with
-/// `--force-with-lease` against the last fetched value; test branches deleted with a record are
-/// deleted on the remote.
+/// `service` and the records branch only fast-forward; test branches are pushed when this clone
+/// moved them, every ref with a lease on the value last fetched. A test branch rewritten by the
+/// owner's `cekops sync` replaces the remote's only when it replays every remote commit; other
+/// copies with commits the remote lacks and vice versa are left alone and reported. Branches
+/// deleted with a record are deleted on the remote and never pushed again (`cekops restore`
+/// brings one back). When the remote moved meanwhile, push fetches, replays this clone's record
+/// events on the remote's (as `cekops fetch` does) and tries again.
 #[derive(Debug, clap::Args)]
 pub struct PushArgs {
     /// Remote name or URL (default: `origin`, or the only remote).
@@ -17,12 +21,46 @@ pub struct PushArgs {
 
 pub fn run(ctx: &super::Context, args: &PushArgs) -> anyhow::Result<ExitCode> {
     let p = push::push(&ctx.dir, args.remote.as_deref())?;
-    let mut s = format!("pushed to `{}`:\n", p.remote);
+    let mut s = String::new();
+    let mut warn = String::new();
+    for f in &p.fetched {
+        for r in &f.replays {
+            match r.outcome {
+                cekops::ops::records::Outcome::Dropped { .. } => {
+                    warn.push_str(&format!("warning: {}\n", r.describe()))
+                }
+                _ => s.push_str(&format!("{}\n", r.describe())),
+            }
+        }
+    }
+    if !p.fetched.is_empty() {
+        s.insert_str(
+            0,
+            &format!(
+                "`{}` had moved: fetched and merged the records first\n",
+                p.remote
+            ),
+        );
+    }
+    for k in &p.skipped {
+        warn.push_str(&format!("warning: not pushed `{}`: {}\n", k.branch, k.why));
+    }
+    if p.refspecs.is_empty() {
+        s.push_str(&format!(
+            "nothing to push: `{}` has everything this clone changed\n",
+            p.remote
+        ));
+        super::out(&s);
+        super::err(&warn);
+        return Ok(ExitCode::SUCCESS);
+    }
+    s.push_str(&format!("pushed to `{}`:\n", p.remote));
     for line in p.report.lines() {
         if line.starts_with(['*', ' ', '+', '-', '=']) || line.starts_with("\t") {
             s.push_str(&format!("  {}\n", line.trim()));
         }
     }
     super::out(&s);
+    super::err(&warn);
     Ok(ExitCode::SUCCESS)
 }

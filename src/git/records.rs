@@ -1,5 +1,27 @@
 //! The records branch as git objects: list `<id>/<number>.toml` files, read one, write a commit
 //! that adds or replaces one. Moving the branch is left to [`super::refs::update`].
+//!
+//! # Layout (format 1, unchanged by team sync)
+//!
+//! The records branch (`records` by default) holds one plain TOML file per lifecycle record:
+//! `<extension id>/<number>.toml`, numbers counting from 1 per ID. A record ([`crate::model::Record`])
+//! carries its kind, state, pinned commit/tree and its `events` (one [`crate::model::Event`] per
+//! action: `request`, `cancel`, `approve`, `reject`, `sync`, `delete`, `restore`), oldest first.
+//! Every records commit adds exactly one event: it creates one record file or appends one event
+//! to one (`git show records` shows the event as a TOML diff). A deletion record's commit has the
+//! deleted test branch tip as second parent so every clone keeps it.
+//!
+//! # API
+//!
+//! - Reading: [`list`] (files at a commit) and [`read_blob`]; parsing lives in
+//!   `ops::chart::parse_record` and the per-ID accessors of `ops::chart::Chart`.
+//! - Writing: [`write_commit`] (the one writer, used by `Chart::commit_record` and by the
+//!   replay in `ops::records`).
+//! - Merging: `ops::records::rebase` replays this clone's unpublished records commits (one
+//!   event each) on top of the remote's records, like `git pull --rebase` with meaning:
+//!   colliding new record numbers are renumbered, each event is re-checked against the new
+//!   state, and events that no longer apply (a decision on a record decided meanwhile, an
+//!   approval whose `service` move is no longer a fast-forward) are dropped and reported.
 
 use std::collections::BTreeMap;
 

@@ -14,6 +14,7 @@ pub mod init;
 pub mod log;
 pub mod new;
 pub mod push;
+pub mod records;
 pub mod restore;
 pub mod review;
 pub mod schema;

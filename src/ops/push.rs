@@ -1,6 +1,7 @@
-//! `cekops push [REMOTE]`: send `service`, the records branch and the test branches that changed
-//! in one `git push --atomic` (all refs land, or none). Rewritten test branches (after `sync`) are
-//! pushed with `--force-with-lease` against the last fetched value; deleted ones are deleted.
+//! `cekops push [REMOTE]`: send what this clone changed in one `git push --atomic` (all refs
+//! land, or none), every ref with a lease on the value last fetched. A ref on the remote is
+//! never moved to a commit that lacks its current tip, except the owner's `sync` that replayed
+//! exactly those commits; deletions are durable (a deleted branch is never pushed again).
 
 use std::path::Path;
 
@@ -9,8 +10,10 @@ use anyhow::Result;
 use super::chart::Chart;
 use crate::error::refused;
 use crate::error::usage;
+use crate::git::Oid;
 use crate::git::Repository;
 use crate::git::cli;
+use crate::git::objects;
 use crate::git::refs;
 use crate::model::RecordKind;
 
@@ -22,6 +25,10 @@ pub struct Pushed {
     pub refspecs: Vec<String>,
     /// git's report (one line per ref).
     pub report: String,
+    /// Local branches deliberately not pushed.
+    pub skipped: Vec<Skipped>,
+    /// Fetches (with records merges) run because the remote had moved.
+    pub fetched: Vec<super::fetch::Fetched>,
 }
 
 /// The remote to use: the one given, else `origin`, else the only remote.
@@ -58,26 +65,115 @@ pub fn git_dir_for_cli(repo: &Repository) -> &Path {
     repo.workdir().unwrap_or_else(|| repo.git_dir())
 }
 
-pub fn push(dir: &Path, remote: Option<&str>) -> Result<Pushed> {
-    let chart = Chart::open(dir)?;
-    let remote = pick_remote(&chart.repo, remote)?;
-    let tracking = |name: &str| refs::read(&chart.repo, &format!("refs/remotes/{remote}/{name}"));
-    let mut leases = Vec::new();
-    let mut refspecs = vec![format!("{0}:{0}", chart.service_ref())];
-    if chart.records.tip.is_some() {
-        refspecs.push(format!("{0}:{0}", chart.records_ref()));
+/// A branch `push` left alone, and why.
+#[derive(Clone, Debug)]
+pub struct Skipped {
+    pub branch: String,
+    pub why: String,
+}
+
+/// What one push attempt would send.
+struct Plan {
+    leases: Vec<String>,
+    refspecs: Vec<String>,
+    skipped: Vec<Skipped>,
+    /// The records branch or `service` diverged from the remote's: fetch (which merges the
+    /// records) before pushing.
+    needs_fetch: bool,
+}
+
+/// How a `git push` failed.
+enum Failure {
+    /// Someone else moved a ref first (lease or fast-forward check).
+    Race(String),
+    /// The server refused for its own reasons (a hook).
+    Refused(String),
+    /// No answer from the server (network, authentication, missing repository).
+    Unreachable(String),
+}
+
+fn plan(chart: &Chart, remote: &str) -> Result<Plan> {
+    let repo = &chart.repo;
+    let tracking = |name: &str| refs::read(repo, &format!("refs/remotes/{remote}/{name}"));
+    let mut p = Plan {
+        leases: Vec::new(),
+        refspecs: Vec::new(),
+        skipped: Vec::new(),
+        needs_fetch: false,
+    };
+    let lease = |full: &str, expect: Option<Oid>| {
+        format!(
+            "--force-with-lease={full}:{}",
+            expect.map(|o| o.to_string()).unwrap_or_default()
+        )
+    };
+    // `service` and the records branch only ever fast-forward.
+    let shared = [
+        (chart.service_name().to_string(), Some(chart.service)),
+        (chart.records_name().to_string(), chart.records.tip),
+    ];
+    for (name, local) in shared {
+        let Some(local) = local else { continue };
+        let full = refs::branch_ref(&name);
+        let theirs = tracking(&name)?;
+        match theirs {
+            Some(t) if t == local => continue,
+            Some(t) if objects::is_ancestor(repo, local, t)? => continue,
+            Some(t) if !objects::is_ancestor(repo, t, local)? => {
+                p.needs_fetch = true;
+                continue;
+            }
+            _ => {}
+        }
+        p.leases.push(lease(&full, theirs));
+        p.refspecs.push(format!("{full}:{full}"));
     }
     let locals = chart.test_branches()?;
     for (id, oid) in &locals {
         let name = chart.test_name(id);
         let full = refs::branch_ref(&name);
-        let remote_val = tracking(&name)?;
-        if remote_val == Some(*oid) {
+        if let Some(rec) = chart.latest(id)?
+            && rec.kind == RecordKind::Delete
+        {
+            let by = rec.request().map(|e| e.email.clone()).unwrap_or_default();
+            p.skipped.push(Skipped {
+                branch: name,
+                why: format!(
+                    "deleted by {by} (record #{}); `cekops restore {id}` brings it back",
+                    rec.number
+                ),
+            });
             continue;
         }
-        let expect = remote_val.map(|o| o.to_string()).unwrap_or_default();
-        leases.push(format!("--force-with-lease={full}:{expect}"));
-        refspecs.push(format!("+{full}:{full}"));
+        let theirs = tracking(&name)?;
+        let send = match theirs {
+            None => true,
+            Some(t) if t == *oid => false,
+            Some(t) if objects::is_ancestor(repo, t, *oid)? => true,
+            Some(t) if objects::is_ancestor(repo, *oid, t)? => false,
+            Some(t) => {
+                // A rewrite: only the owner's sync, which replays every commit of the remote's
+                // tip (same author, date, message and folder), may replace it.
+                if super::fetch::rewritten_in(repo, t, *oid, &Chart::ext_path(id))? {
+                    true
+                } else {
+                    p.skipped.push(Skipped {
+                        branch: name,
+                        why: format!(
+                            "it and `{remote}/{}` both have commits the other lacks; nothing of either is lost: combine them (`git rebase {remote}/{} {}`), then push again",
+                            chart.test_name(id),
+                            chart.test_name(id),
+                            chart.test_name(id)
+                        ),
+                    });
+                    false
+                }
+            }
+        };
+        if send {
+            p.leases.push(lease(&full, theirs));
+            p.refspecs.push(format!("+{full}:{full}"));
+        }
     }
     // Test branches deleted here (with a record) and still on the remote.
     for id in chart.records.by_id.keys() {
@@ -93,32 +189,109 @@ pub fn push(dir: &Path, remote: Option<&str>) -> Result<Pushed> {
             .is_some_and(|r| r.kind == RecordKind::Delete)
         {
             let full = refs::branch_ref(&name);
-            leases.push(format!("--force-with-lease={full}:{remote_val}"));
-            refspecs.push(format!(":{full}"));
+            p.leases.push(lease(&full, Some(remote_val)));
+            p.refspecs.push(format!(":{full}"));
         }
     }
-    let mut args: Vec<&str> = vec!["push", "--atomic", "--porcelain"];
-    args.extend(leases.iter().map(String::as_str));
-    args.push(&remote);
-    args.extend(refspecs.iter().map(String::as_str));
-    let out = cli::run_any(git_dir_for_cli(&chart.repo), &args)?;
-    if out.status != 0 {
-        let mut msg = out.stderr.trim().to_string();
-        let rejected: Vec<&str> = out.stdout.lines().filter(|l| l.starts_with('!')).collect();
-        if !rejected.is_empty() {
-            msg = format!("{}\n{msg}", rejected.join("\n"));
-        }
-        return Err(refused(format!(
-            "`git push --atomic {remote}` was refused; no ref was updated:\n{msg}"
-        ))
-        .hint(format!(
-            "someone else pushed first: run `cekops fetch {remote}`, check `cekops status`, then push again"
-        ))
-        .into());
+    Ok(p)
+}
+
+fn classify(out: &cli::Output) -> Failure {
+    let rejected: Vec<&str> = out.stdout.lines().filter(|l| l.starts_with('!')).collect();
+    let remote_lines: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("remote:"))
+        .collect();
+    let race = rejected.iter().any(|l| {
+        l.contains("(stale info)")
+            || l.contains("(fetch first)")
+            || l.contains("(non-fast-forward)")
+    });
+    let mut detail = rejected.join("\n");
+    if race {
+        return Failure::Race(detail);
     }
-    Ok(Pushed {
-        remote,
-        refspecs,
-        report: out.stdout,
-    })
+    if rejected.is_empty() {
+        return Failure::Unreachable(out.stderr.trim().to_string());
+    }
+    if !remote_lines.is_empty() {
+        detail = format!("{}\n{detail}", remote_lines.join("\n"));
+    }
+    Failure::Refused(detail)
+}
+
+/// Push what this clone changed: `service` and the records branch when they are ahead of the
+/// remote's, test branches this clone moved (rewrites only when they are the owner's sync), and
+/// deletions with a record — all in one `git push --atomic` with a lease on every ref. When the
+/// remote moved meanwhile, [`super::fetch::fetch`] merges the records and the push is tried
+/// again (a few times).
+pub fn push(dir: &Path, remote: Option<&str>) -> Result<Pushed> {
+    let repo_dir = dir.to_path_buf();
+    let mut fetched: Vec<super::fetch::Fetched> = Vec::new();
+    for attempt in 0..4 {
+        let chart = Chart::open(&repo_dir)?;
+        let remote = pick_remote(&chart.repo, remote)?;
+        let p = plan(&chart, &remote)?;
+        if p.needs_fetch && attempt < 3 {
+            fetched.push(super::fetch::fetch(&repo_dir, Some(&remote))?);
+            continue;
+        }
+        if p.refspecs.is_empty() {
+            return Ok(Pushed {
+                remote,
+                refspecs: Vec::new(),
+                report: String::new(),
+                skipped: p.skipped,
+                fetched,
+            });
+        }
+        let mut args: Vec<&str> = vec!["push", "--atomic", "--porcelain"];
+        args.extend(p.leases.iter().map(String::as_str));
+        args.push(&remote);
+        args.extend(p.refspecs.iter().map(String::as_str));
+        let out = cli::run_any(git_dir_for_cli(&chart.repo), &args)?;
+        if out.status == 0 {
+            return Ok(Pushed {
+                remote,
+                refspecs: p.refspecs,
+                report: out.stdout,
+                skipped: p.skipped,
+                fetched,
+            });
+        }
+        match classify(&out) {
+            Failure::Race(_) if attempt < 3 => {
+                fetched.push(super::fetch::fetch(&repo_dir, Some(&remote))?);
+            }
+            Failure::Race(detail) => {
+                return Err(refused(format!(
+                    "`git push --atomic {remote}` was refused: the server kept moving; no ref was updated:\n{detail}"
+                ))
+                .hint(format!(
+                    "run `cekops fetch {remote}`, check `cekops status`, then push again"
+                ))
+                .into());
+            }
+            Failure::Refused(detail) => {
+                return Err(refused(format!(
+                    "the server refused the push; no ref was updated:\n{detail}"
+                ))
+                .hint("the lines starting with `remote:` are the server's reason; fix that, then push again (your local branches are unchanged)")
+                .into());
+            }
+            Failure::Unreachable(detail) => {
+                return Err(refused(format!(
+                    "`git push` to `{remote}` failed; no ref was updated:\n{detail}"
+                ))
+                .hint("nothing was changed locally; run `cekops push` again when the server is reachable")
+                .into());
+            }
+        }
+    }
+    Err(refused(
+        "the push was retried several times and the server kept moving; no ref was updated",
+    )
+    .hint("run `cekops fetch`, then `cekops push` again")
+    .into())
 }

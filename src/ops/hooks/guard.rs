@@ -16,6 +16,7 @@ use crate::model::Branches;
 use crate::model::RecordKind;
 use crate::ops::audit::audit_chart;
 use crate::ops::chart::Chart;
+use crate::ops::chart::SERVICE_PIN;
 use crate::ops::trust;
 use crate::ops::trust::Policy;
 
@@ -391,7 +392,23 @@ pub fn pre_receive(dir: &Path, input: &str) -> Result<Vec<Refusal>> {
         return Ok(out);
     }
     let Some(chart) = chart else {
-        // No service branch yet: the first push sets the repository up.
+        // No service branch yet: the first push sets the repository up, and pins the name of
+        // the service branch it creates (a branch whose `cekops.toml` names itself).
+        if repo.local_config(SERVICE_PIN).is_none() {
+            for l in &lines {
+                let (Some(branch), Some(new)) =
+                    (l.name.strip_prefix("refs/heads/"), commit_of(l.new))
+                else {
+                    continue;
+                };
+                let names_itself = crate::ops::chart::config_at(&repo, new)
+                    .is_some_and(|c| c.branches.service.value == branch);
+                if names_itself {
+                    super::install::pin_service_name(&repo, branch)?;
+                    break;
+                }
+            }
+        }
         return Ok(out);
     };
     for l in &lines {
@@ -528,6 +545,24 @@ fn check_test_move(
 ) -> Result<Option<Refusal>> {
     if commit_of(l.old) == commit_of(l.new) {
         return Ok(None);
+    }
+    if commit_of(l.new).is_some()
+        && let Ok(Some(rec)) = chart.latest(id)
+        && rec.kind == RecordKind::Delete
+    {
+        let by = rec.request().map(|e| e.email.clone()).unwrap_or_default();
+        return Ok(Some(
+            Refusal::new(
+                l.name,
+                format!(
+                    "`{branch}` was deleted by {by} (record `{id}/{}.toml`) and stays deleted",
+                    rec.number
+                ),
+            )
+            .hint(format!(
+                "only `cekops restore {id}` brings it back; drop a stale local copy with `cekops fetch`"
+            )),
+        ));
     }
     let record = match chart.open_record(id) {
         Ok(r) => r,

@@ -130,25 +130,33 @@ pub struct HooksReport {
     /// `--server` with HEAD on a branch that does not exist (and is not `service`): the hook finds a
     /// service branch not called `service` through HEAD's `cekops.toml`.
     pub unborn_head: Option<String>,
-    /// `--server`: the service branch name the hook protects, pinned in the repository's config.
+    /// `--server`: the service branch name the hook protects, pinned in the repository's config
+    /// (`None` on an empty server: the first push that creates the service branch pins it).
     pub pinned_service: Option<String>,
+
+    /// `--server` on an empty repository: HEAD named this unborn branch and now names `service`.
+    pub head_set: Option<String>,
 }
 
 /// Pin the name of the branch the server hook protects (kept when already pinned): the existing
-/// service branch, else the branch HEAD names (`git init --bare -b prod`), else `service`. A
-/// branch pushed later under another name (a `service` next to `prod`) then cannot take over.
-fn pin_service(repo: &Repository) -> Result<String> {
+/// service branch. On an empty server nothing is pinned yet: the first push that creates the
+/// service branch pins it ([`pin_service_name`]). A branch pushed later under another name (a
+/// `service` next to `prod`) then cannot take over.
+fn pin_service(repo: &Repository) -> Result<Option<String>> {
     if let Some(p) = repo.local_config(SERVICE_PIN) {
-        return Ok(p);
+        return Ok(Some(p));
     }
     let found = Chart::service_name_of(repo)?;
-    let name = if refs::read(repo, &refs::branch_ref(&found))?.is_some() {
-        found
-    } else {
-        repo.head_branch().unwrap_or(found)
-    };
-    repo.set_local_config(SERVICE_PIN, &name)?;
-    Ok(name)
+    if refs::read(repo, &refs::branch_ref(&found))?.is_none() {
+        return Ok(None);
+    }
+    pin_service_name(repo, &found)?;
+    Ok(Some(found))
+}
+
+/// Write the pin of the protected service branch name.
+pub fn pin_service_name(repo: &Repository, name: &str) -> Result<()> {
+    repo.set_local_config(SERVICE_PIN, name)
 }
 
 fn open(dir: &Path) -> Result<Repository> {
@@ -252,11 +260,22 @@ pub fn install(opts: &InstallOptions) -> Result<HooksReport> {
         changes.push(HookChange { hook, path, action });
     }
     let pinned_service = if opts.server {
-        Some(pin_service(&repo)?)
+        pin_service(&repo)?
     } else {
         None
     };
-    let unborn_head = if opts.server {
+    // An empty server (no branch yet, HEAD on an unborn `master`): point HEAD at `service`, so
+    // that clones check out the service branch once it is pushed.
+    let mut head_set = None;
+    if opts.server
+        && let Some(b) = repo.head_branch()
+        && b != "service"
+        && refs::list(&repo, "refs/heads/*")?.is_empty()
+    {
+        crate::git::worktree::set_head(&repo, "service")?;
+        head_set = Some(b);
+    }
+    let unborn_head = if opts.server && head_set.is_none() {
         repo.head_branch().filter(|b| {
             b != "service"
                 && refs::read(&repo, &format!("refs/heads/{b}"))
@@ -272,6 +291,7 @@ pub fn install(opts: &InstallOptions) -> Result<HooksReport> {
         changes,
         unborn_head,
         pinned_service,
+        head_set,
     })
 }
 
@@ -319,6 +339,7 @@ pub fn uninstall(dir: &Path) -> Result<HooksReport> {
         changes,
         unborn_head: None,
         pinned_service: None,
+        head_set: None,
     })
 }
 
