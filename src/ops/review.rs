@@ -747,9 +747,13 @@ pub struct RecordView {
     pub stale: bool,
     /// Open review that needs `cekops sync` before it can be approved.
     pub needs_sync: bool,
+    /// For each event, how its records commit is signed, checked against the allowed-signers
+    /// file on `service`: `signed-and-verified`, `signed-unknown-key`, `bad-signature` or
+    /// `unsigned` (empty when not computed, as in `review list`).
+    pub signatures: Vec<&'static str>,
 }
 
-fn view(chart: &Chart, record: Record) -> Result<RecordView> {
+fn view(chart: &Chart, record: Record, proof: Option<(&Policy, &EventLog)>) -> Result<RecordView> {
     let mut stale = false;
     let mut needs_sync = false;
     if record.state == RecordState::Open
@@ -764,8 +768,18 @@ fn view(chart: &Chart, record: Record) -> Result<RecordView> {
             needs_sync = !objects::is_ancestor(&chart.repo, chart.service, t).unwrap_or(false);
         }
     }
+    let mut signatures = Vec::new();
+    if let Some((policy, log)) = proof {
+        for c in log.of(&record) {
+            signatures.push(policy.verdict(&chart.repo, *c)?.label());
+        }
+    }
     Ok(RecordView {
-        approvals: record.valid_approvals().len(),
+        signatures,
+        approvals: match proof {
+            Some((policy, log)) => policy.approvals(&chart.repo, &record, log.of(&record))?.0.len(),
+            None => record.valid_approvals().len(),
+        },
         required_approvals: chart.required_approvals(),
         record,
         stale,
@@ -801,7 +815,9 @@ pub fn show(dir: &Path, id: &str, number: Option<u32>) -> Result<RecordView> {
             }
         }
     };
-    view(&chart, record)
+    let policy = Policy::of_chart(&chart);
+    let log = trust::event_log(&chart.repo, chart.records.tip, None, None)?;
+    view(&chart, record, Some((&policy, &log)))
 }
 
 /// `review list`: open reviews and stop requests (every request with `all`).
@@ -813,11 +829,11 @@ pub fn list(dir: &Path, all: bool) -> Result<Vec<RecordView>> {
         if all {
             for r in chart.all_records(&id)? {
                 if r.kind.is_request() {
-                    out.push(view(&chart, r)?);
+                    out.push(view(&chart, r, None)?);
                 }
             }
         } else if let Some(r) = chart.open_record(&id)? {
-            out.push(view(&chart, r)?);
+            out.push(view(&chart, r, None)?);
         }
     }
     Ok(out)

@@ -230,7 +230,8 @@ pub fn actor(chart: &Chart, policy: &Policy, need: &Need) -> Result<Identity> {
         };
     }
     let Some(signer) = chart.signer()? else {
-        unreachable!("Chart::signer refuses a missing key under require_signed")
+        // `Chart::signer` already refuses a missing key under `require_signed`.
+        return Err(refused("no signing key").into());
     };
     let Some(allowed) = policy.allowed.as_deref().filter(|a| crate::git::sign::has_keys(a)) else {
         return Err(refused(format!(
@@ -401,7 +402,10 @@ pub fn event_log(
                 }
             }
             Some(o) => {
-                if (o.kind, &o.branch, &o.base) != (new.kind, &new.branch, &new.base) {
+                let synced = added.iter().any(|e| e.action == Action::Sync);
+                if (o.kind, &o.branch) != (new.kind, &new.branch)
+                    || (!synced && o.base != new.base)
+                {
                     problem(format!("record {name}: its kind, branch or base changed"));
                 }
                 if o.state != RecordState::Open {
@@ -426,7 +430,6 @@ pub fn event_log(
                         new.state.as_str()
                     ));
                 }
-                let synced = added.iter().any(|e| e.action == Action::Sync);
                 if !synced && (&o.commit, &o.tree) != (&new.commit, &new.tree) {
                     problem(format!(
                         "record {name}: the reviewed commit changed without a sync"

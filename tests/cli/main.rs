@@ -21,6 +21,7 @@ mod pre_commit_framework;
 mod readme;
 mod review;
 mod schema;
+mod security;
 mod simulate;
 mod snapshots;
 mod status;

@@ -347,7 +347,7 @@ fn test_review_unknown_id_suggests_the_closest() {
 }
 
 #[test]
-fn test_require_signed_fails_closed() {
+fn test_require_signed_needs_allowed_signers_and_a_signing_key() {
     let env = TestEnv::new();
     setup(
         &env,
@@ -356,13 +356,14 @@ fn test_require_signed_fails_closed() {
     env.cekops(&["validate", "--format", "json"])
         .code(1)
         .contains("\"code\": \"config-invalid\"")
-        .contains("cannot verify signed approvals");
+        .contains("`require_signed = true` needs `allowed_signers`");
     new_extension(&env, ID, "피자봇");
-    // Nothing can reach service while signatures cannot be verified: the request is refused.
+    // Nothing is recorded unsigned while signatures are required.
     let refs = all_refs(&env);
     env.cekops(&["review", "request", ID, "-m", "first"])
         .code(1)
-        .contains("cannot verify signed approvals");
+        .contains("you have no signing key")
+        .contains("git config gpg.format ssh");
     assert_eq!(all_refs(&env), refs);
 }
 
