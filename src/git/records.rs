@@ -50,7 +50,11 @@ impl RecordFiles {
         match last {
             None => Ok(1),
             Some(n) => n.checked_add(1).ok_or_else(|| {
-                anyhow!("`{id}` already has record number {n}, the largest there can be: no record can follow it")
+                crate::error::refused(format!(
+                    "`{id}` already has record number {n}, the largest there can be: no record can follow it"
+                ))
+                .hint("a record numbered this high was written by hand: run `cekops audit`")
+                .into()
             }),
         }
     }

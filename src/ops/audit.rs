@@ -135,6 +135,7 @@ pub fn audit_chart(chart: &Chart, rev: Option<&str>, stop_at: Option<Oid>) -> Re
         });
     }
     let ids: Vec<String> = chart.records.by_id.keys().cloned().collect();
+    let mut bases: Vec<(Oid, String)> = Vec::new();
     for id in &ids {
         for n in chart.numbers(id) {
             let r = match chart.read_record(id, n) {
@@ -147,6 +148,11 @@ pub fn audit_chart(chart: &Chart, rev: Option<&str>, stop_at: Option<Oid>) -> Re
                     continue;
                 }
             };
+            if r.kind.is_request()
+                && let Some(b) = r.base.as_deref().and_then(Oid::parse)
+            {
+                bases.push((b, format!("{}/{}", r.extension, r.number)));
+            }
             if r.state != RecordState::Approved {
                 continue;
             }
@@ -277,6 +283,43 @@ pub fn audit_chart(chart: &Chart, rev: Option<&str>, stop_at: Option<Oid>) -> Re
             author,
         });
         cur = info.parents.first().copied();
+    }
+    let walked: std::collections::HashSet<Oid> = steps
+        .iter()
+        .filter_map(|s: &Step| Oid::parse(&s.commit))
+        .collect();
+    if let Some(old) = stop_at
+        && !walked.is_empty()
+        && cur != Some(old)
+    {
+        // The walk ended at a root (or a commit outside the history) without meeting the
+        // accepted `service`: the new history replaces it rather than extending it.
+        findings.push(Finding {
+            commit: Some(tip.to_string()),
+            message: format!(
+                "`{rev_name}` does not extend {} on its first-parent line: approvals must fast-forward the service version as it was",
+                old.short()
+            ),
+        });
+    }
+    if stop_at.is_none() {
+        // Every request was made on a `service` commit of this history (or a newer one): a
+        // record based elsewhere means the history was replaced under it (an orphan root).
+        for (base, name) in bases {
+            if walked.contains(&base)
+                || !objects::has_commit(&chart.repo, base)
+                || objects::is_ancestor(&chart.repo, tip, base).unwrap_or(false)
+            {
+                continue;
+            }
+            findings.push(Finding {
+                commit: Some(tip.to_string()),
+                message: format!(
+                    "record {name} was requested on the service commit {}, which is not on the first-parent line of `{rev_name}`: that history was replaced",
+                    base.short()
+                ),
+            });
+        }
     }
     let identities = match Policy::at(&chart.repo, tip) {
         Some(p) if p.review.require_signed => "signed",

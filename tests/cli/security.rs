@@ -20,7 +20,6 @@ const SIGNED: &str = "[review]\nreviewers = [\"alice@example.com\", \"bob@exampl
 struct Person {
     name: &'static str,
     email: &'static str,
-    key: PathBuf,
     clone: PathBuf,
 }
 
@@ -125,12 +124,7 @@ fn world(test: &str) -> Option<World> {
         env.git_in(&clone, &["config", "gpg.format", "ssh"]);
         env.git_in(&clone, &["config", "user.signingKey", key.to_str().unwrap()]);
         env.git_in(&clone, &["branch", "-q", TEST_A, &format!("origin/{TEST_A}")]);
-        Person {
-            name,
-            email,
-            key,
-            clone,
-        }
+        Person { name, email, clone }
     };
     let carol = person("Carol Dev", "carol@example.com", kc);
     let alice = person("Alice Reviewer", "alice@example.com", ka);
@@ -242,33 +236,231 @@ fn test_attacks_on_signed_approvals_are_refused() {
     eprintln!("security: {tried} attacks tried, {tried} refused");
 }
 
-/// A records commit that marks review #1 of `A` approved by "alice" and moving `service` from
-/// `before` to `after`, signed with `who`'s key (made with plain git plumbing).
-fn forge_approval(w: &World, who: &Person, before: &str, after: &str) -> String {
+/// The text of record #1 of `A` on the records branch, marked approved by "alice" with `service`
+/// moving from `before` to `after`.
+fn approved_text(w: &World, who: &Person, before: &str, after: &str) -> String {
     let dir = &who.clone;
-    let path = format!("{A}/1.toml");
-    let text = w.env.git_in(dir, &["show", &format!("{RECORDS}:{path}")]);
-    let tree_id = w.env.git_in(dir, &["rev-parse", &format!("{TEST_A}:extensions/{A}")]);
-    let forged = text.replace("state = \"open\"", "state = \"approved\"")
+    let text = w.env.git_in(dir, &["show", &format!("{RECORDS}:{A}/1.toml")]);
+    let tree_id = w
+        .env
+        .git_in(dir, &["rev-parse", &format!("{TEST_A}:extensions/{A}")]);
+    text.replace("state = \"open\"", "state = \"approved\"")
         + &format!(
             "\n[[events]]\naction = \"approve\"\nname = \"Alice Reviewer\"\nemail = \"alice@example.com\"\nat = \"2026-01-02T00:00:00+00:00\"\ncommit = \"{after}\"\ntree = \"{tree_id}\"\nservice_before = \"{before}\"\nservice_after = \"{after}\"\n"
-        );
-    let file = dir.join("forged.toml");
-    std::fs::write(&file, forged).unwrap();
-    let blob = w.env.git_in(dir, &["hash-object", "-w", file.to_str().unwrap()]);
-    let idx = dir.join("forged-index");
+        )
+}
+
+/// A records commit approving review #1 of `A` as "alice", signed with `who`'s key.
+fn forge_approval(w: &World, who: &Person, before: &str, after: &str) -> String {
+    let text = approved_text(w, who, before, after);
+    forge(w, who, RECORDS, &format!("{A}/1.toml"), &text, &[RECORDS], true)
+}
+
+/// A commit made with plain git plumbing: the tree of `base` with `path` set to `text`, on
+/// `parents`, signed with the clone's key when `signed`.
+fn forge(
+    w: &World,
+    who: &Person,
+    base: &str,
+    path: &str,
+    text: &str,
+    parents: &[&str],
+    signed: bool,
+) -> String {
+    let dir = &who.clone;
+    let file = dir.join(".git/forged.txt");
+    std::fs::write(&file, text).unwrap();
+    let blob = w
+        .env
+        .git_in(dir, &["hash-object", "-w", file.to_str().unwrap()]);
+    let idx = dir.join(".git/forged-index");
+    let _ = std::fs::remove_file(&idx);
     let envs = [("GIT_INDEX_FILE", idx.to_str().unwrap())];
-    assert_eq!(w.env.git_try_in(dir, &["read-tree", RECORDS], &envs).code, 0);
-    assert_eq!(
-        w.env
-            .git_try_in(dir, &["update-index", "--add", "--cacheinfo", &format!("100644,{blob},{path}")], &envs)
-            .code,
-        0
+    let ok = |args: &[&str]| {
+        let out = w.env.git_try_in(dir, args, &envs);
+        assert_eq!(out.code, 0, "git {args:?}: {}", out.stderr);
+        out.stdout.trim().to_string()
+    };
+    ok(&["read-tree", base]);
+    ok(&["update-index", "--add", "--cacheinfo", &format!("100644,{blob},{path}")]);
+    let tree = ok(&["write-tree"]);
+    let mut args = vec!["commit-tree".to_string()];
+    if signed {
+        args.push("-S".into());
+    }
+    args.push(tree);
+    for p in parents {
+        args.push("-p".into());
+        args.push((*p).to_string());
+    }
+    args.extend(["-m".into(), "forged".into()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    ok(&args)
+}
+
+#[test]
+fn test_orphan_policy_forgery_is_refused() {
+    let Some(w) = world("test_orphan_policy_forgery_is_refused") else {
+        return;
+    };
+    requested(&w);
+    let service = w.server_rev("service");
+    let tip = w.server_rev(TEST_A);
+    let c = &w.carol;
+    // An orphan commit carrying carol's own policy, and a "service" commit merging it.
+    let policy = "[review]\nreviewers = [\"carol@example.com\"]\nallow_self_approval = true\n";
+    let orphan = forge(&w, c, TEST_A, "cekops.toml", policy, &[], false);
+    let merged = w.env.git_in(
+        &c.clone,
+        &["commit-tree", &format!("{tip}^{{tree}}"), "-p", &orphan, "-p", &tip, "-m", "merge"],
     );
-    let tree = w.env.git_try_in(dir, &["write-tree"], &envs).stdout.trim().to_string();
-    let _ = &who.key;
-    w.env.git_in(
-        dir,
-        &["commit-tree", "-S", &tree, "-p", RECORDS, "-m", "review approve (forged)"],
-    )
+    let text = approved_text(&w, c, &orphan, &merged).replace("alice@example.com", "carol@example.com");
+    let records = forge(&w, c, RECORDS, &format!("{A}/1.toml"), &text, &[RECORDS], true);
+    w.env.git_in(&c.clone, &["update-ref", &format!("refs/heads/{RECORDS}"), &records]);
+    w.env.git_in(&c.clone, &["update-ref", "refs/heads/service", &merged]);
+    // The server judges with its own policy and history: refused.
+    w.refused_push(c, &["service", RECORDS], "not a reviewer");
+    w.refused_push(c, &["service"], "does not extend");
+    assert_eq!(w.server_rev("service"), service);
+    // The forger's own clone: audit sees the replaced history.
+    w.run(c, &["audit"]).code(1).contains("that history was replaced");
+    eprintln!("security: orphan policy: 3 attacks tried, 3 refused");
+}
+
+#[test]
+fn test_rewritten_records_are_refused() {
+    let Some(w) = world("test_rewritten_records_are_refused") else {
+        return;
+    };
+    requested(&w);
+    w.run(&w.alice, &["review", "reject", A, "-m", "needs work"])
+        .code(0);
+    w.git(&w.alice, &["push", "-q", "origin", RECORDS]).code(0);
+    let c = &w.carol;
+    w.git(c, &["fetch", "-q", "origin", &format!("+{RECORDS}:{RECORDS}")])
+        .code(0);
+    let text = w.env.git_in(&c.clone, &["show", &format!("{RECORDS}:{A}/1.toml")]);
+    // A rejection turned into a cancel, as a fast-forward commit signed by carol.
+    let as_cancel = text
+        .replace("state = \"rejected\"", "state = \"cancelled\"")
+        .replace("action = \"reject\"", "action = \"cancel\"");
+    let forged = forge(&w, c, RECORDS, &format!("{A}/1.toml"), &as_cancel, &[RECORDS], true);
+    w.env.git_in(&c.clone, &["update-ref", &format!("refs/heads/{RECORDS}"), &forged]);
+    w.refused_push(c, &[RECORDS], "events already written were changed or removed");
+    w.run(c, &["audit"])
+        .code(1)
+        .contains("events already written were changed or removed");
+    // Events deleted: the record back to its request only.
+    let first = text.split("\n[[events]]").take(2).collect::<Vec<_>>().join("\n[[events]]");
+    let shortened = first.replace("state = \"rejected\"", "state = \"open\"");
+    let forged = forge(&w, c, RECORDS, &format!("{A}/1.toml"), &shortened, &[&format!("origin/{RECORDS}")], true);
+    w.env.git_in(&c.clone, &["update-ref", &format!("refs/heads/{RECORDS}"), &forged]);
+    w.refused_push(c, &[RECORDS], "events already written were changed or removed");
+    eprintln!("security: rewritten records: 3 attacks tried, 3 refused");
+}
+
+#[test]
+fn test_pinned_service_branch_cannot_be_switched_off() {
+    let env = TestEnv::new();
+    env.write(
+        "cekops.toml",
+        "[branches]\nservice = \"prod\"\n[review]\nreviewers = [\"alice@example.com\"]\n",
+    );
+    env.git_init_commit("prod", "init");
+    let server = env.bare_remote();
+    env.cekops_in(&server, &["hooks", "install", "--server"], &[])
+        .code(0);
+    env.git(&["push", "-q", "origin", "prod"]);
+    assert_eq!(
+        env.git_in(&server, &["config", "cekops.serviceBranch"]),
+        "prod"
+    );
+    // Someone pushes a branch literally called `service` with a default cekops.toml.
+    env.git(&["checkout", "-q", "--orphan", "service"]);
+    env.write("cekops.toml", "[review]\nreviewers = [\"mallory@example.com\"]\n");
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-q", "-m", "takeover"]);
+    let _ = env.git_try_in(&env.root, &["push", "-q", "origin", "service"], &[]);
+    // `prod` stays protected: a plain push and a force-push are refused.
+    let prod = env.git_in(&server, &["rev-parse", "prod"]);
+    let out = env.git_try_in(&env.root, &["push", "-f", "origin", "service:prod"], &[]);
+    assert_ne!(out.code, 0, "{}", out.both());
+    out.contains("cekops pre-receive: refs/heads/prod");
+    env.git(&["checkout", "-q", "prod"]);
+    env.write("x.txt", "x");
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-q", "-m", "unreviewed"]);
+    let out = env.git_try_in(&env.root, &["push", "origin", "prod"], &[]);
+    assert_ne!(out.code, 0, "{}", out.both());
+    assert_eq!(env.git_in(&server, &["rev-parse", "prod"]), prod);
+    eprintln!("security: pinned service: 2 attacks tried, 2 refused");
+}
+
+#[test]
+fn test_branch_names_in_cekops_toml_are_validated() {
+    for (records, why) in [
+        ("service", "must be distinct from the service branch"),
+        ("../../x", "not a valid branch name"),
+        ("a..b", "not a valid branch name"),
+        ("x.lock", "not a valid branch name"),
+        ("test/x", "collides with the test-branch pattern"),
+    ] {
+        let env = TestEnv::new();
+        setup(
+            &env,
+            &format!("[branches]\nrecords = \"{records}\"\n[review]\nreviewers = [\"alice@example.com\"]\n"),
+        );
+        new_extension(&env, A, "알파봇");
+        env.cekops(&["validate"]).code(1).contains(why);
+        let before = env.git(&["for-each-ref"]);
+        env.cekops(&["review", "request", A, "-m", "x"])
+            .code(1)
+            .contains(why);
+        assert_eq!(env.git(&["for-each-ref"]), before, "records = {records:?}");
+    }
+}
+
+#[test]
+fn test_self_approval_cancel_and_numbering_without_signing() {
+    let env = TestEnv::new();
+    setup(
+        &env,
+        "[review]\nreviewers = [\"alice@example.com\", \"bob@example.com\"]\n",
+    );
+    new_extension(&env, A, "알파봇");
+    let alt = [
+        ("GIT_AUTHOR_NAME", "Alice"),
+        ("GIT_AUTHOR_EMAIL", "Alice+alt@Example.com"),
+    ];
+    let alice = [("GIT_AUTHOR_NAME", "Alice"), ("GIT_AUTHOR_EMAIL", "alice@example.com")];
+    let carol = [("GIT_AUTHOR_NAME", "Carol"), ("GIT_AUTHOR_EMAIL", "carol@example.com")];
+    env.cekops_in(&env.root, &["review", "request", A, "-m", "x"], &alt)
+        .code(0);
+    // Self-approval under another spelling of the same mailbox.
+    env.cekops_in(&env.root, &["review", "approve", A], &alice)
+        .code(1)
+        .contains("cannot decide it too");
+    // Cancel by someone who neither requested nor reviews.
+    env.cekops_in(&env.root, &["review", "cancel", A], &carol)
+        .code(1)
+        .contains("only the requester");
+    env.cekops_in(&env.root, &["review", "cancel", A], &alt).code(0);
+    // The last possible record number: no record can follow it.
+    env.git(&["checkout", "-q", RECORDS]);
+    let text = env.read(&format!("{A}/1.toml"));
+    env.git(&["rm", "-q", &format!("{A}/1.toml")]);
+    env.write(
+        &format!("{A}/4294967295.toml"),
+        text.replace("number = 1\n", "number = 4294967295\n"),
+    );
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-q", "-m", "huge"]);
+    env.git(&["checkout", "-q", "service"]);
+    let before = env.git(&["for-each-ref"]);
+    env.cekops(&["review", "request", A, "-m", "again"])
+        .code(1)
+        .contains("the largest there can be");
+    assert_eq!(env.git(&["for-each-ref"]), before);
+    env.cekops(&["audit"]).code(1).contains("4294967295");
+    eprintln!("security: unsigned policy: 4 attacks tried, 4 refused");
 }
