@@ -9,6 +9,8 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::chart::Chart;
+use super::trust::EventLog;
+use super::trust::Policy;
 use crate::git::Oid;
 use crate::git::objects;
 use crate::git::refs;
@@ -87,11 +89,36 @@ pub struct OpenReview {
     pub needs_sync: bool,
 }
 
+/// How the records commit of event `i` of `r` is signed (the records history is read once, on
+/// the first call).
+fn decision_signature(
+    chart: &Chart,
+    proof: &mut Option<(Policy, EventLog)>,
+    r: &crate::model::Record,
+    i: usize,
+) -> Result<&'static str> {
+    if proof.is_none() {
+        let log = super::trust::event_log(&chart.repo, chart.records.tip, None, None)?;
+        *proof = Some((Policy::of_chart(chart), log));
+    }
+    let Some((policy, log)) = proof.as_ref() else {
+        return Ok("unsigned");
+    };
+    Ok(match log.of(r).get(i) {
+        Some(c) => policy.verdict(&chart.repo, *c)?.label(),
+        None => "unsigned",
+    })
+}
+
 /// The last reviewer feedback.
 #[derive(Clone, Debug, Serialize)]
 pub struct Feedback {
     pub number: u32,
     pub by: String,
+    /// How the rejection's records commit is signed: `signed-and-verified`,
+    /// `signed-unknown-key`, `bad-signature` or `unsigned` (against the allowed signers on
+    /// `service`).
+    pub signature: &'static str,
     pub at: String,
     pub message: String,
 }
@@ -208,6 +235,8 @@ fn moved_pair(r: &Record) -> Option<(Oid, Oid)> {
 /// Build the list (all extensions, or one ID).
 pub fn status(dir: &Path, only: Option<&str>) -> Result<StatusReport> {
     let chart = Chart::open(dir)?;
+    // The records branch read event by event, only once a decision is shown.
+    let mut proof: Option<(Policy, EventLog)> = None;
     if let Some(id) = only {
         chart.require_known(id)?;
     }
@@ -367,14 +396,25 @@ pub fn status(dir: &Path, only: Option<&str>) -> Result<StatusReport> {
             }
             None => None,
         };
-        let feedback = h.last_rejected.as_ref().and_then(|r| {
-            let e = r.events.iter().rev().find(|e| e.action == Action::Reject)?;
-            Some(Feedback {
+        let feedback = match h.last_rejected.as_ref() {
+            Some(r) => {
+                let i = r.events.iter().rposition(|e| e.action == Action::Reject);
+                match i {
+                    Some(i) => Some((r, i, decision_signature(&chart, &mut proof, r, i)?)),
+                    None => None,
+                }
+            }
+            None => None,
+        };
+        let feedback = feedback.map(|(r, i, signature)| {
+            let e = &r.events[i];
+            Feedback {
+                signature,
                 number: r.number,
                 by: format!("{} <{}>", e.name, e.email),
                 at: e.at.clone(),
                 message: e.message.clone().unwrap_or_default(),
-            })
+            }
         });
         if rows.is_empty() && review.is_none() && only.is_none() {
             continue;

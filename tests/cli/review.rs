@@ -165,7 +165,7 @@ fn test_review_reject_shows_feedback_and_cancel_returns_to_previous_status() {
     env.cekops(&["status"])
         .code(0)
         .contains("Confirmation required")
-        .contains("feedback #1 from Bob Reviewer <bob@example.com>: the store description lacks a phone number");
+        .contains("feedback #1 from Bob Reviewer <bob@example.com> [unsigned]: the store description lacks a phone number");
     env.cekops(&["review", "show", ID])
         .code(0)
         .contains("review #1 of `com.example.pizza`: rejected")
