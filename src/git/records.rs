@@ -139,15 +139,7 @@ pub fn write_commit(
     if let Some(k) = w.keep {
         parents.push(k);
     }
-    super::objects::create_commit_signed(
-        repo,
-        tree,
-        &parents,
-        author,
-        committer,
-        w.message,
-        signer,
-    )
+    super::objects::create_commit_signed(repo, tree, &parents, author, committer, w.message, signer)
 }
 
 /// One record file that one commit of the records branch added, changed or removed.

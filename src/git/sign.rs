@@ -153,10 +153,12 @@ impl Signer {
     pub fn principals(&self, allowed_signers: &[u8]) -> Result<Vec<String>> {
         const PROBE: &[u8] = b"cekops signing-key probe\n";
         let sig = self.sign(PROBE)?;
-        Ok(match verify_data(&self.program, PROBE, &sig, allowed_signers)? {
-            Verdict::Verified(p) => p,
-            _ => Vec::new(),
-        })
+        Ok(
+            match verify_data(&self.program, PROBE, &sig, allowed_signers)? {
+                Verdict::Verified(p) => p,
+                _ => Vec::new(),
+            },
+        )
     }
 }
 

@@ -80,7 +80,10 @@ impl Branches {
                 } else {
                     name
                 };
-                out.push((which, format!("`{shown}` is not a valid branch name: {why}")));
+                out.push((
+                    which,
+                    format!("`{shown}` is not a valid branch name: {why}"),
+                ));
             }
         }
         if !self.test.value.contains("{id}") {
@@ -101,9 +104,9 @@ impl Branches {
                 let inside = name.len() > prefix.len() + suffix.len()
                     && name.starts_with(prefix)
                     && name.ends_with(suffix);
-                let folder = prefix
-                    .strip_suffix('/')
-                    .is_some_and(|p| !p.is_empty() && (name == p || p.starts_with(&format!("{name}/"))));
+                let folder = prefix.strip_suffix('/').is_some_and(|p| {
+                    !p.is_empty() && (name == p || p.starts_with(&format!("{name}/")))
+                });
                 if inside || folder {
                     out.push((
                         which,
@@ -124,7 +127,10 @@ pub fn ref_name_problem(name: &str) -> Option<&'static str> {
     if name == "@" || name == "HEAD" || name.starts_with('-') {
         return Some("git reserves it");
     }
-    if name.chars().any(|c| c.is_control() || " ~^:?*[\\".contains(c)) {
+    if name
+        .chars()
+        .any(|c| c.is_control() || " ~^:?*[\\".contains(c))
+    {
         return Some("it holds a space, a control character or one of ~ ^ : ? * [ \\");
     }
     if name.contains("..") || name.contains("@{") {

@@ -230,17 +230,18 @@ pub fn cancel(dir: &Path, id: &str, message: Option<String>) -> Result<Record> {
     let policy = Policy::of_chart(&chart);
     let log = trust::event_log(&chart.repo, chart.records.tip, None, None)?;
     let requester = requester_identity(&chart, &policy, &record, &log)?.unwrap_or_default();
-    let actor = trust::actor(&chart, &policy, &Need::RequesterOrReviewer(requester)).map_err(|e| {
-        match e.downcast::<UserError>() {
-            Ok(u) => refused(format!(
-                "only the requester of `{id}` #{} or a reviewer may cancel it ({})",
-                record.number, u.message
-            ))
-            .hint(u.hint.unwrap_or_default())
-            .into(),
-            Err(e) => e,
-        }
-    })?;
+    let actor =
+        trust::actor(&chart, &policy, &Need::RequesterOrReviewer(requester)).map_err(|e| {
+            match e.downcast::<UserError>() {
+                Ok(u) => refused(format!(
+                    "only the requester of `{id}` #{} or a reviewer may cancel it ({})",
+                    record.number, u.message
+                ))
+                .hint(u.hint.unwrap_or_default())
+                .into(),
+                Err(e) => e,
+            }
+        })?;
     record.events.push(event(Action::Cancel, &actor, message));
     record.state = RecordState::Cancelled;
     chart.commit_record(
@@ -777,7 +778,10 @@ fn view(chart: &Chart, record: Record, proof: Option<(&Policy, &EventLog)>) -> R
     Ok(RecordView {
         signatures,
         approvals: match proof {
-            Some((policy, log)) => policy.approvals(&chart.repo, &record, log.of(&record))?.0.len(),
+            Some((policy, log)) => policy
+                .approvals(&chart.repo, &record, log.of(&record))?
+                .0
+                .len(),
             None => record.valid_approvals().len(),
         },
         required_approvals: chart.required_approvals(),

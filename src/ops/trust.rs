@@ -233,7 +233,11 @@ pub fn actor(chart: &Chart, policy: &Policy, need: &Need) -> Result<Identity> {
         // `Chart::signer` already refuses a missing key under `require_signed`.
         return Err(refused("no signing key").into());
     };
-    let Some(allowed) = policy.allowed.as_deref().filter(|a| crate::git::sign::has_keys(a)) else {
+    let Some(allowed) = policy
+        .allowed
+        .as_deref()
+        .filter(|a| crate::git::sign::has_keys(a))
+    else {
         return Err(refused(format!(
             "`require_signed = true` on `{service}`, but its allowed-signers file (`[review] allowed_signers`) is missing or lists no key"
         ))
@@ -403,8 +407,7 @@ pub fn event_log(
             }
             Some(o) => {
                 let synced = added.iter().any(|e| e.action == Action::Sync);
-                if (o.kind, &o.branch) != (new.kind, &new.branch)
-                    || (!synced && o.base != new.base)
+                if (o.kind, &o.branch) != (new.kind, &new.branch) || (!synced && o.base != new.base)
                 {
                     problem(format!("record {name}: its kind, branch or base changed"));
                 }

@@ -491,7 +491,11 @@ fn check_record_events(chart: &Chart, l: &ReceiveLine<'_>, new: Oid) -> Result<O
         chart.service_name()
     );
     for p in log.problems.iter().take(SHOWN) {
-        msg.push_str(&format!("\n  - {} (records commit {})", p.message, p.commit.short()));
+        msg.push_str(&format!(
+            "\n  - {} (records commit {})",
+            p.message,
+            p.commit.short()
+        ));
     }
     if log.problems.len() > SHOWN {
         msg.push_str(&format!("\n  - and {} more", log.problems.len() - SHOWN));
