@@ -40,6 +40,13 @@ pub fn run(ctx: &super::Context, args: &FetchArgs) -> anyhow::Result<ExitCode> {
                 ));
                 continue;
             }
+            BranchAction::DeletedKept => {
+                warn.push_str(&format!(
+                    "warning: `{}` was deleted on `{}` with a record, but your copy has commits of its own: kept here and never pushed (save what you need, then `git branch -D {}`)\n",
+                    b.branch, f.remote, b.branch
+                ));
+                continue;
+            }
             BranchAction::Dirty => {
                 warn.push_str(&format!(
                     "warning: `{}` is checked out with uncommitted changes; not updated\n",

@@ -37,7 +37,7 @@ pub fn run(ctx: &super::Context, args: &PushArgs) -> anyhow::Result<ExitCode> {
         s.insert_str(
             0,
             &format!(
-                "`{}` had moved: fetched and merged the records first\n",
+                "`{}` had moved: fetched first (as `cekops fetch` does)\n",
                 p.remote
             ),
         );

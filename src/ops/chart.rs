@@ -429,33 +429,8 @@ impl Chart {
         keep: Option<Oid>,
         also: Vec<RefUpdate>,
     ) -> Result<Oid> {
-        let text = record
-            .to_toml()
-            .map_err(|e| anyhow::anyhow!("cannot write the record: {e}"))?;
         let committer = self.committer()?;
-        let signer = self.signer()?;
-        let message = format!(
-            "{subject}\n\nRecord: {}/{}.toml ({} {}, {})\n",
-            record.extension,
-            record.number,
-            record.kind.as_str(),
-            record.state.as_str(),
-            record.branch
-        );
-        let new = git::records::write_commit(
-            &self.repo,
-            self.records.tip,
-            &RecordWrite {
-                id: &record.extension,
-                number: record.number,
-                text: &text,
-                message: &message,
-                keep,
-            },
-            actor,
-            &committer,
-            signer.as_ref(),
-        )?;
+        let new = self.write_record(record, &record_message(subject, record), actor, keep)?;
         let mut updates = vec![RefUpdate {
             name: self.records_ref(),
             old: self.records.tip,
@@ -469,6 +444,36 @@ impl Chart {
             &format!("cekops: {subject}"),
         )?;
         Ok(new)
+    }
+
+    /// Write `record` as one commit on top of the records tip (`self.records.tip`), authored
+    /// by `author`; no ref moves. The one place records commits are made.
+    pub fn write_record(
+        &self,
+        record: &Record,
+        message: &str,
+        author: &Identity,
+        keep: Option<Oid>,
+    ) -> Result<Oid> {
+        let text = record
+            .to_toml()
+            .map_err(|e| anyhow::anyhow!("cannot write the record: {e}"))?;
+        git::records::write_commit(
+            &self.repo,
+            self.records.tip,
+            &RecordWrite {
+                id: &record.extension,
+                number: record.number,
+                text: &text,
+                message,
+                keep,
+            },
+            author,
+            &self.committer()?,
+            // Signed with the user's key as `git commit -S` would (replayed events too: a
+            // signature covers the parent, which changed).
+            self.signer()?.as_ref(),
+        )
     }
 
     /// Reviewers, lower-cased.
@@ -491,6 +496,18 @@ impl Chart {
 }
 
 /// Parse a record's TOML, with an error that says where it is and how to recover.
+/// The message of a records commit: the subject, then a `Record:` trailer naming the file.
+pub fn record_message(subject: &str, record: &Record) -> String {
+    format!(
+        "{subject}\n\nRecord: {}/{}.toml ({} {}, {})\n",
+        record.extension,
+        record.number,
+        record.kind.as_str(),
+        record.state.as_str(),
+        record.branch
+    )
+}
+
 pub fn parse_record(
     bytes: &[u8],
     path: &str,

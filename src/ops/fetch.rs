@@ -41,6 +41,9 @@ pub enum BranchAction {
     Rebased,
     /// Both sides have commits the other lacks; left alone.
     Diverged,
+    /// Deleted on the remote with a record, but the local copy has commits of its own: kept
+    /// (and never pushed).
+    DeletedKept,
     /// Checked out with uncommitted changes; left alone.
     Dirty,
 }
@@ -78,38 +81,6 @@ fn branches_from(repo: &git::Repository, remote: &str) -> Branches {
         }
     }
     defaults
-}
-
-/// Whether every commit of `local` that `remote` lacks has an equivalent in `remote`: the same
-/// author, author date, message and tree of `folder` (what `cekops sync` keeps when it replays
-/// a commit onto a newer `service`). Then `local` holds nothing of its own.
-pub fn rewritten_in(repo: &git::Repository, local: Oid, remote: Oid, folder: &str) -> Result<bool> {
-    let Some(base) = objects::merge_base(repo, local, remote)? else {
-        return Ok(false);
-    };
-    let mine = objects::commits_between(repo, base, local)?;
-    if mine.is_empty() {
-        return Ok(true);
-    }
-    let theirs = objects::commits_between(repo, base, remote)?;
-    for c in &mine {
-        let sub = objects::subtree(repo, c.id, folder)?;
-        let mut found = false;
-        for t in &theirs {
-            if t.author_email == c.author_email
-                && t.author_seconds == c.author_seconds
-                && t.message == c.message
-                && objects::subtree(repo, t.id, folder)? == sub
-            {
-                found = true;
-                break;
-            }
-        }
-        if !found {
-            return Ok(false);
-        }
-    }
-    Ok(true)
 }
 
 /// Move a local branch (checked-out work trees follow when they are clean).
@@ -195,7 +166,7 @@ fn update_local(
             // commits were all replayed there by a sync).
             let own = match (before, folder) {
                 (Some(b), _) if objects::is_ancestor(repo, l, b)? => false,
-                (_, Some(f)) => !rewritten_in(repo, l, remote_val, f)?,
+                (_, Some(f)) => !super::remote::rewritten_in(repo, l, remote_val, f)?,
                 _ => true,
             };
             if own {
@@ -238,11 +209,11 @@ pub fn fetch(dir: &Path, remote: Option<&str>) -> Result<Fetched> {
             dir.display()
         ))
     })?;
-    let remote = super::push::pick_remote(&repo, remote)?;
+    let remote = super::remote::pick_remote(&repo, remote)?;
     let before = tracking_values(&repo, &remote)?;
     let spec = format!("+refs/heads/*:refs/remotes/{remote}/*");
     cli::run(
-        super::push::git_dir_for_cli(&repo),
+        super::remote::git_dir_for_cli(&repo),
         &["fetch", "--prune", "--quiet", &remote, &spec],
     )?;
     let after = tracking_values(&repo, &remote)?;
@@ -252,14 +223,9 @@ pub fn fetch(dir: &Path, remote: Option<&str>) -> Result<Fetched> {
     let service = &branches.service.value;
     let records = &branches.records.value;
     if let Some(v) = after.get(service) {
-        update_local(
-            &repo,
-            service,
-            *v,
-            before.get(service).copied(),
-            None,
-            &mut out,
-        )?;
+        // `service` only ever fast-forwards (a rewound server is never followed); a local
+        // approval that moved it is settled by the records replay below.
+        update_local(&repo, service, *v, None, None, &mut out)?;
     }
     if let Some(v) = after.get(records) {
         update_local(&repo, records, *v, None, None, &mut out)?;
@@ -326,7 +292,7 @@ pub fn fetch(dir: &Path, remote: Option<&str>) -> Result<Fetched> {
             }
             let full = refs::branch_ref(&short);
             let action = if !nothing_own {
-                BranchAction::Diverged
+                BranchAction::DeletedKept
             } else if move_local(&repo, &full, l, None, "cekops fetch: deleted on the remote")? {
                 BranchAction::Deleted
             } else {

@@ -15,6 +15,7 @@ pub mod log;
 pub mod new;
 pub mod push;
 pub mod records;
+pub mod remote;
 pub mod restore;
 pub mod review;
 pub mod schema;

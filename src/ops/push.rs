@@ -9,9 +9,7 @@ use anyhow::Result;
 
 use super::chart::Chart;
 use crate::error::refused;
-use crate::error::usage;
 use crate::git::Oid;
-use crate::git::Repository;
 use crate::git::cli;
 use crate::git::objects;
 use crate::git::refs;
@@ -29,40 +27,6 @@ pub struct Pushed {
     pub skipped: Vec<Skipped>,
     /// Fetches (with records merges) run because the remote had moved.
     pub fetched: Vec<super::fetch::Fetched>,
-}
-
-/// The remote to use: the one given, else `origin`, else the only remote.
-pub fn pick_remote(repo: &Repository, given: Option<&str>) -> Result<String> {
-    let names: Vec<String> = repo.remote_names()?;
-    if let Some(g) = given {
-        if names.iter().any(|n| n == g) || g.contains('/') || g.contains(':') {
-            return Ok(g.to_string());
-        }
-        return Err(usage(format!("no remote named `{g}`"))
-            .hint(if names.is_empty() {
-                "add one with `git remote add origin URL`".to_string()
-            } else {
-                format!("remotes: {}", names.join(", "))
-            })
-            .into());
-    }
-    if names.iter().any(|n| n == "origin") {
-        return Ok("origin".into());
-    }
-    match names.as_slice() {
-        [one] => Ok(one.clone()),
-        [] => Err(usage("the repository has no remote")
-            .hint("add one with `git remote add origin URL`")
-            .into()),
-        _ => Err(usage("several remotes and none is `origin`: say which one")
-            .hint(format!("remotes: {}", names.join(", ")))
-            .into()),
-    }
-}
-
-/// The folder to run git in.
-pub fn git_dir_for_cli(repo: &Repository) -> &Path {
-    repo.workdir().unwrap_or_else(|| repo.git_dir())
 }
 
 /// A branch `push` left alone, and why.
@@ -154,7 +118,7 @@ fn plan(chart: &Chart, remote: &str) -> Result<Plan> {
             Some(t) => {
                 // A rewrite: only the owner's sync, which replays every commit of the remote's
                 // tip (same author, date, message and folder), may replace it.
-                if super::fetch::rewritten_in(repo, t, *oid, &Chart::ext_path(id))? {
+                if super::remote::rewritten_in(repo, t, *oid, &Chart::ext_path(id))? {
                     true
                 } else {
                     p.skipped.push(Skipped {
@@ -172,7 +136,8 @@ fn plan(chart: &Chart, remote: &str) -> Result<Plan> {
         };
         if send {
             p.leases.push(lease(&full, theirs));
-            p.refspecs.push(format!("+{full}:{full}"));
+            // No `+`: a forced refspec would override the lease.
+            p.refspecs.push(format!("{full}:{full}"));
         }
     }
     // Test branches deleted here (with a record) and still on the remote.
@@ -229,12 +194,26 @@ fn classify(out: &cli::Output) -> Failure {
 pub fn push(dir: &Path, remote: Option<&str>) -> Result<Pushed> {
     let repo_dir = dir.to_path_buf();
     let mut fetched: Vec<super::fetch::Fetched> = Vec::new();
-    for attempt in 0..4 {
+    let mut just_fetched = false;
+    for attempt in 0..6 {
         let chart = Chart::open(&repo_dir)?;
-        let remote = pick_remote(&chart.repo, remote)?;
+        let remote = super::remote::pick_remote(&chart.repo, remote)?;
         let p = plan(&chart, &remote)?;
-        if p.needs_fetch && attempt < 3 {
+        if p.needs_fetch {
+            if just_fetched {
+                return Err(refused(format!(
+                    "`{0}` or `{1}` has commits that `{remote}` lacks while `{remote}` has others, and fetching did not merge them; nothing was pushed",
+                    chart.service_name(),
+                    chart.records_name()
+                ))
+                .hint(format!(
+                    "`{0}` moves only through approvals: compare `git log {0}...{remote}/{0}` and run `cekops audit`",
+                    chart.service_name()
+                ))
+                .into());
+            }
             fetched.push(super::fetch::fetch(&repo_dir, Some(&remote))?);
+            just_fetched = true;
             continue;
         }
         if p.refspecs.is_empty() {
@@ -250,7 +229,7 @@ pub fn push(dir: &Path, remote: Option<&str>) -> Result<Pushed> {
         args.extend(p.leases.iter().map(String::as_str));
         args.push(&remote);
         args.extend(p.refspecs.iter().map(String::as_str));
-        let out = cli::run_any(git_dir_for_cli(&chart.repo), &args)?;
+        let out = cli::run_any(super::remote::git_dir_for_cli(&chart.repo), &args)?;
         if out.status == 0 {
             return Ok(Pushed {
                 remote,
@@ -263,6 +242,7 @@ pub fn push(dir: &Path, remote: Option<&str>) -> Result<Pushed> {
         match classify(&out) {
             Failure::Race(_) if attempt < 3 => {
                 fetched.push(super::fetch::fetch(&repo_dir, Some(&remote))?);
+                just_fetched = true;
             }
             Failure::Race(detail) => {
                 return Err(refused(format!(

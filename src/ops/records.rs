@@ -27,7 +27,6 @@ use crate::git;
 use crate::git::Oid;
 use crate::git::identity::Identity;
 use crate::git::objects;
-use crate::git::records::RecordWrite;
 use crate::git::refs;
 use crate::git::refs::RefUpdate;
 use crate::git::worktree;
@@ -117,17 +116,9 @@ impl State {
         original: &objects::CommitInfo,
         keep: Option<Oid>,
     ) -> Result<()> {
-        let text = record
-            .to_toml()
-            .map_err(|e| anyhow!("cannot write the record: {e}"))?;
-        let subject = original.summary.clone();
         let message = format!(
-            "{subject}\n\nRecord: {}/{}.toml ({} {}, {})\nReplayed-from: {}\n",
-            record.extension,
-            record.number,
-            record.kind.as_str(),
-            record.state.as_str(),
-            record.branch,
+            "{}Replayed-from: {}\n",
+            super::chart::record_message(&original.summary, record),
             original.id
         );
         let author = Identity {
@@ -136,24 +127,7 @@ impl State {
             seconds: original.author_seconds,
             offset_minutes: original.author_offset,
         };
-        let committer = self.view.committer()?;
-        // Replayed events are this clone's own: signed again with the user's key, as the
-        // originals were (a signature covers the parent, which changed).
-        let signer = self.view.signer()?;
-        let new = git::records::write_commit(
-            &self.view.repo,
-            self.view.records.tip,
-            &RecordWrite {
-                id: &record.extension,
-                number: record.number,
-                text: &text,
-                message: &message,
-                keep,
-            },
-            &author,
-            &committer,
-            signer.as_ref(),
-        )?;
+        let new = self.view.write_record(record, &message, &author, keep)?;
         self.view.records = git::records::list(&self.view.repo, Some(new))?;
         Ok(())
     }
@@ -371,17 +345,8 @@ pub fn rebase(chart: &Chart, remote_records: Oid, remote_service: Oid) -> Result
         return Err(anyhow!("no local records branch to rebase"));
     };
     let repo = &chart.repo;
-    if objects::merge_base(repo, local, remote_records)?.is_none() {
-        return Err(crate::error::refused(format!(
-            "the local `{0}` and the remote's share no history; nothing was changed",
-            chart.records_name()
-        ))
-        .hint(format!(
-            "one of them was created separately; keep the remote's (`git branch -f {0} origin/{0}`) after saving yours",
-            chart.records_name()
-        ))
-        .into());
-    }
+    // Two clones that each wrote the first record share no records history: every local
+    // commit is then unpublished, and the replay puts them all on the remote's.
     let commits = unpublished(repo, local, remote_records)?;
     let mut view = Chart::from_repo(repo.reopen()?)?;
     view.records = git::records::list(repo, Some(remote_records))?;

@@ -463,6 +463,56 @@ fn consistency_notes(
             });
         }
     }
+    // A fresh clone: the remote's records and test branches have no local copies yet.
+    let records_remote = refs::any_matching(
+        &chart.repo,
+        &format!("refs/remotes/*/{}", chart.records_name()),
+    );
+    let mut missing = Vec::new();
+    if let Some((prefix, suffix)) = chart.branches.test.value.split_once("{id}") {
+        for (name, _) in refs::list(&chart.repo, &format!("refs/remotes/*/{prefix}*"))? {
+            let Some((_, short)) = name
+                .strip_prefix("refs/remotes/")
+                .and_then(|r| r.split_once('/'))
+            else {
+                continue;
+            };
+            let Some(id) = short
+                .strip_prefix(prefix)
+                .and_then(|r| r.strip_suffix(suffix))
+            else {
+                continue;
+            };
+            if id.is_empty() || id.contains('/') || chart.test_tip(id)?.is_some() {
+                continue;
+            }
+            if histories
+                .get(id)
+                .is_some_and(|h| h.latest_kind == Some(RecordKind::Delete))
+            {
+                continue;
+            }
+            missing.push(format!("`{short}`"));
+        }
+    }
+    missing.sort();
+    missing.dedup();
+    if (chart.records.tip.is_none() && records_remote) || !missing.is_empty() {
+        let what = if chart.records.tip.is_none() && records_remote {
+            let mut w = vec![format!("`{}`", chart.records_name())];
+            w.extend(missing.iter().cloned());
+            w
+        } else {
+            missing
+        };
+        notes.push(Note {
+            message: format!(
+                "the remote has branches this clone has no local copy of yet, so this status is incomplete: {}",
+                what.join(", ")
+            ),
+            hint: Some("run `cekops fetch` to create them".into()),
+        });
+    }
     if chart.repo.is_shallow() {
         notes.push(Note {
             message: "this is a shallow clone: ahead/behind counts may be wrong".into(),

@@ -247,7 +247,10 @@ fn test_client_install_in_bare_repository_points_at_server() {
     env.cekops(&["hooks", "install", "--server"])
         .code(0)
         .contains("pre-receive            installed")
-        .contains("note: HEAD names `master`, which does not exist");
+        .contains(
+            "HEAD now names `service` instead of `master`, so clones check out the service branch",
+        );
+    assert_eq!(env.git(&["symbolic-ref", "HEAD"]), "refs/heads/service");
     assert!(env.path("hooks/pre-receive").is_file());
     env.cekops(&["hooks", "install", "--server"])
         .code(0)

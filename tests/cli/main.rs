@@ -25,6 +25,7 @@ mod security;
 mod simulate;
 mod snapshots;
 mod status;
+mod team;
 mod test_cmd;
 mod validate;
 mod watch;

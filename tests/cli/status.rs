@@ -160,10 +160,13 @@ fn test_push_is_atomic_and_refuses_when_the_remote_moved() {
     env.git_in(&other, &["push", "-q", "origin", "service"]);
     let remote_service = env.git_in(&remote, &["rev-parse", "service"]);
     in_service(&env, A, "알파봇");
+    // `service` moved on both sides outside any approval: push fetches, cannot merge that, and
+    // refuses without sending anything.
     env.cekops(&["push"])
         .code(1)
-        .contains("was refused; no ref was updated")
-        .contains("hint: someone else pushed first");
+        .contains("`service` or `cekops/records` has commits that `origin` lacks while `origin` has others")
+        .contains("nothing was pushed")
+        .contains("run `cekops audit`");
     // Atomic: neither the records branch nor the test branch arrived.
     assert_eq!(
         env.git_in(&remote, &["rev-parse", "service"]),
