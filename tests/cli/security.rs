@@ -28,6 +28,8 @@ use crate::common::tool_or_skip;
 
 const A: &str = "com.example.alpha";
 const TEST_A: &str = "test/com.example.alpha";
+const B: &str = "com.example.bravo";
+const TEST_B: &str = "test/com.example.bravo";
 const RECORDS: &str = "cekops/records";
 const SIGNED: &str = "[review]\nreviewers = [\"alice@example.com\", \"bob@example.com\"]\nrequired_approvals = 1\nrequire_signed = true\nallowed_signers = \".cekops/allowed_signers\"\n";
 
@@ -130,13 +132,14 @@ fn world(test: &str) -> Option<World> {
     env.write(".cekops/allowed_signers", &allowed_text);
     setup(&env, SIGNED);
     new_extension(&env, A, "알파봇");
+    new_extension(&env, B, "브라보봇");
     let allowed = keys.join("allowed_signers");
     std::fs::write(&allowed, &allowed_text).unwrap();
     let server = env.bare_remote();
     env.cekops_in(&server, &["hooks", "install", "--server"], &[])
         .code(0)
         .contains("pre-receive");
-    env.git(&["push", "-q", "origin", "service", TEST_A]);
+    env.git(&["push", "-q", "origin", "service", TEST_A, TEST_B]);
     let base = env.root.parent().unwrap().to_path_buf();
     let person = |name: &'static str, email: &'static str, key: PathBuf| {
         let clone = base.join(format!("clone-{name}"));
@@ -154,10 +157,9 @@ fn world(test: &str) -> Option<World> {
             &clone,
             &["config", "user.signingKey", key.to_str().unwrap()],
         );
-        env.git_in(
-            &clone,
-            &["branch", "-q", TEST_A, &format!("origin/{TEST_A}")],
-        );
+        for t in [TEST_A, TEST_B] {
+            env.git_in(&clone, &["branch", "-q", t, &format!("origin/{t}")]);
+        }
         Person { name, email, clone }
     };
     let carol = person("Carol Dev", "carol@example.com", kc);
@@ -617,4 +619,47 @@ fn test_self_approval_cancel_and_numbering_without_signing() {
         .contains("the largest there can be");
     assert_eq!(env.git(&["for-each-ref"]), before);
     env.cekops(&["audit"]).code(1).contains("4294967295");
+}
+
+#[test]
+fn test_team_flow_with_signing_replays_and_resigns_concurrent_events() {
+    let Some(w) = world("test_team_flow_with_signing_replays_and_resigns_concurrent_events") else {
+        return;
+    };
+    // Carol and alice each open a review without seeing the other's: both pushes land, the
+    // second by replaying (and signing again) its event on top of the server's records.
+    w.run(&w.carol, &["review", "request", A, "-m", "alpha"])
+        .code(0);
+    w.run(&w.alice, &["review", "request", B, "-m", "bravo"])
+        .code(0);
+    w.run(&w.carol, &["push"]).code(0);
+    w.run(&w.alice, &["push"]).code(0);
+    // Bob approves both (alice may not approve her own), pushes; everything verifies.
+    w.run(&w.bob, &["fetch"]).code(0);
+    w.run(&w.bob, &["review", "approve", A]).code(0);
+    w.run(&w.bob, &["push"]).code(0);
+    w.run(&w.alice, &["fetch"]).code(0);
+    w.run(&w.alice, &["sync", B]).code(0);
+    w.run(&w.alice, &["push"]).code(0);
+    w.run(&w.bob, &["fetch"]).code(0);
+    w.run(&w.bob, &["review", "approve", B]).code(0);
+    w.run(&w.bob, &["push"]).code(0);
+    w.run(&w.carol, &["fetch"]).code(0);
+    w.run(&w.carol, &["audit"]).code(0).lacks("self-asserted");
+    let log = w.env.git_in(
+        &w.carol.clone,
+        &[
+            "-c",
+            &format!("gpg.ssh.allowedSignersFile={}", w.allowed.display()),
+            "log",
+            "--show-signature",
+            RECORDS,
+        ],
+    );
+    assert!(!log.contains("No signature"), "{log}");
+    assert!(
+        log.contains("Good \"git\" signature for alice@example.com"),
+        "{log}"
+    );
+    assert_eq!(w.server_rev("service"), w.server_rev(TEST_B));
 }
