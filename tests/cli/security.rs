@@ -435,6 +435,21 @@ fn test_orphan_policy_forgery_is_refused() {
         .contains("that history was replaced");
 }
 
+/// Point `who`'s records branch at a signed commit on `parent` that sets record #1 of `A` to
+/// `text`; the server must refuse pushing it.
+#[track_caller]
+fn rewrite_record(w: &World, who: &Person, text: &str, parent: &str) {
+    let path = format!("{A}/1.toml");
+    let forged = forge(w, who, RECORDS, &path, text, &[parent], true);
+    let records = format!("refs/heads/{RECORDS}");
+    w.env.git_in(&who.clone, &["update-ref", &records, &forged]);
+    w.refused_push(
+        who,
+        &[RECORDS],
+        "events already written were changed or removed",
+    );
+}
+
 #[test]
 fn test_rewritten_records_are_refused() {
     let Some(w) = world("test_rewritten_records_are_refused") else {
@@ -457,24 +472,7 @@ fn test_rewritten_records_are_refused() {
     let as_cancel = text
         .replace("state = \"rejected\"", "state = \"cancelled\"")
         .replace("action = \"reject\"", "action = \"cancel\"");
-    let forged = forge(
-        &w,
-        c,
-        RECORDS,
-        &format!("{A}/1.toml"),
-        &as_cancel,
-        &[RECORDS],
-        true,
-    );
-    w.env.git_in(
-        &c.clone,
-        &["update-ref", &format!("refs/heads/{RECORDS}"), &forged],
-    );
-    w.refused_push(
-        c,
-        &[RECORDS],
-        "events already written were changed or removed",
-    );
+    rewrite_record(&w, c, &as_cancel, RECORDS);
     w.run(c, &["audit"])
         .code(1)
         .contains("events already written were changed or removed");
@@ -485,24 +483,7 @@ fn test_rewritten_records_are_refused() {
         .collect::<Vec<_>>()
         .join("\n[[events]]");
     let shortened = first.replace("state = \"rejected\"", "state = \"open\"");
-    let forged = forge(
-        &w,
-        c,
-        RECORDS,
-        &format!("{A}/1.toml"),
-        &shortened,
-        &[&format!("origin/{RECORDS}")],
-        true,
-    );
-    w.env.git_in(
-        &c.clone,
-        &["update-ref", &format!("refs/heads/{RECORDS}"), &forged],
-    );
-    w.refused_push(
-        c,
-        &[RECORDS],
-        "events already written were changed or removed",
-    );
+    rewrite_record(&w, c, &shortened, &format!("origin/{RECORDS}"));
 }
 
 #[test]
