@@ -108,6 +108,33 @@ fn check_policy(
     Ok(())
 }
 
+/// An approved service state strictly between `after` and `before` on the first-parent line
+/// (with the record that approved it), if any.
+fn skipped_state(
+    chart: &Chart,
+    moves: &HashMap<Oid, (Record, Oid)>,
+    after: Oid,
+    before: Oid,
+) -> Result<Option<(Oid, String)>> {
+    let mut cur = objects::commit_info(&chart.repo, after)?
+        .parents
+        .first()
+        .copied();
+    while let Some(c) = cur {
+        if c == before {
+            break;
+        }
+        if let Some((r, _)) = moves.get(&c) {
+            return Ok(Some((c, format!("{}/{}", r.extension, r.number))));
+        }
+        cur = objects::commit_info(&chart.repo, c)?
+            .parents
+            .first()
+            .copied();
+    }
+    Ok(None)
+}
+
 pub fn audit(dir: &Path, rev: Option<&str>) -> Result<AuditReport> {
     let chart = Chart::open(dir)?;
     audit_chart(&chart, rev, None)
@@ -243,6 +270,21 @@ pub fn audit_chart(chart: &Chart, rev: Option<&str>, stop_at: Option<Oid>) -> Re
                 author,
             });
             if before != c && objects::first_parent_reaches(&chart.repo, c, before)? {
+                // The approval must start from the service version right before it: an
+                // approved state it skips over (whose policy it would dodge) is a finding.
+                if let Some((skipped, by)) = skipped_state(chart, &moves, c, before)? {
+                    findings.push(Finding {
+                        commit: Some(c.to_string()),
+                        message: format!(
+                            "record {}/{} approved {} from {}, but {} (approved by record {by}) was the service version in between",
+                            r.extension,
+                            r.number,
+                            c.short(),
+                            before.short(),
+                            skipped.short()
+                        ),
+                    });
+                }
                 cur = Some(before);
             } else {
                 findings.push(Finding {

@@ -644,3 +644,37 @@ fn test_team_flow_with_signing_replays_and_resigns_concurrent_events() {
     );
     assert_eq!(w.server_rev("service"), w.server_rev(TEST_B));
 }
+
+#[test]
+fn test_approval_that_skips_an_approved_service_state_is_found() {
+    use crate::common::chart::ALICE;
+    use crate::common::chart::as_;
+    use crate::common::chart::in_service;
+    use crate::common::chart::record;
+    let env = TestEnv::new();
+    setup(
+        &env,
+        "[review]\nreviewers = [\"alice@example.com\", \"bob@example.com\"]\n",
+    );
+    let s0 = env.git(&["rev-parse", "service"]);
+    in_service(&env, A, "알파봇");
+    let s1 = env.git(&["rev-parse", "service"]);
+    new_extension(&env, B, "브라보봇");
+    env.cekops(&["review", "request", B, "-m", "b"]).code(0);
+    as_(&env, &ALICE, &["review", "approve", B]).code(0);
+    env.cekops(&["audit"]).code(0);
+    // The approval of B claims it started from s0, skipping s1 (A's approved state), as if
+    // decided under the older policy.
+    let text = record(&env, B, 1).replace(
+        &format!("service_before = \"{s1}\""),
+        &format!("service_before = \"{s0}\""),
+    );
+    env.git(&["checkout", "-q", RECORDS]);
+    env.write(&format!("{B}/1.toml"), text);
+    env.git(&["commit", "-q", "-am", "forge"]);
+    env.git(&["checkout", "-q", "service"]);
+    env.cekops(&["audit"])
+        .code(1)
+        .contains("was the service version in between")
+        .contains("events already written were changed or removed");
+}
