@@ -78,21 +78,9 @@ pub fn list(repo: &Repository, tip: Option<Oid>) -> Result<RecordFiles> {
             out.strays.push(name);
             continue;
         }
-        let sub = repo.raw.find_tree(entry.id())?;
-        let mut numbers = BTreeMap::new();
-        for f in sub.iter() {
-            let fname = String::from_utf8_lossy(f.name_bytes()).into_owned();
-            let number = fname
-                .strip_suffix(".toml")
-                .and_then(|n| n.parse::<u32>().ok())
-                .filter(|n| *n > 0 && f.kind() == Some(git2::ObjectType::Blob));
-            match number {
-                Some(n) => {
-                    numbers.insert(n, f.id().into());
-                }
-                None => out.strays.push(format!("{name}/{fname}")),
-            }
-        }
+        let (numbers, strays) = numbered_files(repo, Some(entry.id()))?;
+        out.strays
+            .extend(strays.into_iter().map(|f| format!("{name}/{f}")));
         out.by_id.insert(name, numbers);
     }
     Ok(out)
@@ -155,12 +143,48 @@ pub struct Change {
     pub new: Option<Oid>,
 }
 
-fn record_blobs(repo: &Repository, commit: Option<Oid>) -> Result<BTreeMap<(String, u32), Oid>> {
-    Ok(list(repo, commit)?
-        .by_id
-        .into_iter()
-        .flat_map(|(id, m)| m.into_iter().map(move |(n, b)| ((id.clone(), n), b)))
-        .collect())
+/// The `<number>.toml` files of one ID's folder (empty: no such folder), and the names of the
+/// other entries in it.
+fn numbered_files(
+    repo: &Repository,
+    tree: Option<git2::Oid>,
+) -> Result<(BTreeMap<u32, Oid>, Vec<String>)> {
+    let mut out = BTreeMap::new();
+    let mut strays = Vec::new();
+    let Some(tree) = tree else {
+        return Ok((out, strays));
+    };
+    let sub = repo.raw.find_tree(tree)?;
+    for f in sub.iter() {
+        let name = String::from_utf8_lossy(f.name_bytes()).into_owned();
+        let number = name
+            .strip_suffix(".toml")
+            .and_then(|n| n.parse::<u32>().ok())
+            .filter(|n| *n > 0 && f.kind() == Some(git2::ObjectType::Blob));
+        match number {
+            Some(n) => {
+                out.insert(n, f.id().into());
+            }
+            None => strays.push(name),
+        }
+    }
+    Ok((out, strays))
+}
+
+/// The ID folders at the root of a records commit: name → tree id.
+fn id_folders(repo: &Repository, commit: Option<Oid>) -> Result<BTreeMap<String, git2::Oid>> {
+    let mut out = BTreeMap::new();
+    let Some(c) = commit else { return Ok(out) };
+    let commit = repo
+        .raw
+        .find_commit(c.0)
+        .map_err(|e| anyhow!("cannot read the records commit {c}: {}", e.message()))?;
+    for e in commit.tree()?.iter() {
+        if e.kind() == Some(git2::ObjectType::Tree) {
+            out.insert(String::from_utf8_lossy(e.name_bytes()).into_owned(), e.id());
+        }
+    }
+    Ok(out)
 }
 
 /// The record files each commit of the records branch changed, oldest commit first: the
@@ -182,32 +206,42 @@ pub fn changes(repo: &Repository, tip: Option<Oid>, since: Option<Oid>) -> Resul
     }
     let mut out = Vec::new();
     let mut before = match chain.last() {
-        Some((_, p)) => record_blobs(repo, *p)?,
+        Some((_, p)) => id_folders(repo, *p)?,
         None => return Ok(out),
     };
     for (c, _) in chain.into_iter().rev() {
-        let after = record_blobs(repo, Some(c))?;
-        for (key, blob) in &after {
-            let old = before.get(key).copied();
-            if old != Some(*blob) {
-                out.push(Change {
-                    commit: c,
-                    id: key.0.clone(),
-                    number: key.1,
-                    old,
-                    new: Some(*blob),
-                });
+        let after = id_folders(repo, Some(c))?;
+        // Only the ID folders whose tree changed are read file by file.
+        let names: std::collections::BTreeSet<&String> =
+            after.keys().chain(before.keys()).collect();
+        for id in names {
+            let (old_tree, new_tree) = (before.get(id).copied(), after.get(id).copied());
+            if old_tree == new_tree {
+                continue;
             }
-        }
-        for (key, blob) in &before {
-            if !after.contains_key(key) {
-                out.push(Change {
-                    commit: c,
-                    id: key.0.clone(),
-                    number: key.1,
-                    old: Some(*blob),
-                    new: None,
-                });
+            let (old, _) = numbered_files(repo, old_tree)?;
+            let (new, _) = numbered_files(repo, new_tree)?;
+            for (n, blob) in &new {
+                if old.get(n) != Some(blob) {
+                    out.push(Change {
+                        commit: c,
+                        id: id.clone(),
+                        number: *n,
+                        old: old.get(n).copied(),
+                        new: Some(*blob),
+                    });
+                }
+            }
+            for (n, blob) in &old {
+                if !new.contains_key(n) {
+                    out.push(Change {
+                        commit: c,
+                        id: id.clone(),
+                        number: *n,
+                        old: Some(*blob),
+                        new: None,
+                    });
+                }
             }
         }
         before = after;

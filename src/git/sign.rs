@@ -81,8 +81,17 @@ fn expand_home(path: &str) -> PathBuf {
 }
 
 impl Signer {
+    /// Whether the user asks git to sign every commit (`commit.gpgSign = true`).
+    pub fn wanted(repo: &Repository) -> bool {
+        repo.raw
+            .config()
+            .ok()
+            .and_then(|c| c.get_bool("commit.gpgsign").ok())
+            .unwrap_or(false)
+    }
+
     /// The signing configuration of `repo` (its config files, as git reads them): `Ok(None)`
-    /// when no `user.signingKey` is set.
+    /// when no `user.signingKey` is set; an error when it is not an ssh key.
     pub fn from_config(repo: &Repository) -> Result<Option<Signer>> {
         let cfg = repo.raw.config()?;
         let get = |k: &str| {

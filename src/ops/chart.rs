@@ -270,9 +270,15 @@ impl Chart {
         git::identity::resolve(&self.repo, Role::Committer)
     }
 
-    /// The user's signing key, as `git commit -S` would use it. Refused when `require_signed`
-    /// is set and there is none, or when it is not an ssh key.
+    /// The user's signing key, as `git commit -S` would use it, when records are to be signed:
+    /// always under `require_signed` (refused when there is none, or it is not an ssh key), else
+    /// when the user has `commit.gpgSign = true`.
     pub fn signer(&self) -> Result<Option<git::sign::Signer>> {
+        // Like git: sign when asked to (`commit.gpgSign`), and always when the policy requires it.
+        let wanted = self.policy.require_signed || git::sign::Signer::wanted(&self.repo);
+        if !wanted {
+            return Ok(None);
+        }
         let s = git::sign::Signer::from_config(&self.repo).map_err(|e| {
             usage(format!("{e:#}")).hint("cekops signs records as `git commit -S` does: `git config gpg.format ssh` and `git config user.signingKey ~/.ssh/id_ed25519.pub`")
         })?;
