@@ -24,6 +24,7 @@
 //!   approval whose `service` move is no longer a fast-forward) are dropped and reported.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use anyhow::Result;
 use anyhow::anyhow;
@@ -247,4 +248,48 @@ pub fn changes(repo: &Repository, tip: Option<Oid>, since: Option<Oid>) -> Resul
         before = after;
     }
     Ok(out)
+}
+
+/// For each record file `(id, number)` at `tip`, the records commit that wrote its current
+/// version: one walk back along the first parents, which stops as soon as every file is found
+/// (no record is parsed).
+pub fn written_by(
+    repo: &Repository,
+    tip: Option<Oid>,
+    files: &[(String, u32)],
+) -> Result<BTreeMap<(String, u32), Oid>> {
+    let mut found = BTreeMap::new();
+    let Some(tip) = tip else { return Ok(found) };
+    let blob_at = |tree: &git2::Tree<'_>, id: &str, n: u32| -> Option<git2::Oid> {
+        tree.get_path(Path::new(&format!("{id}/{n}.toml")))
+            .ok()
+            .map(|e| e.id())
+    };
+    let mut commit = repo.raw.find_commit(tip.0)?;
+    let tree = commit.tree()?;
+    let mut pending: Vec<(String, u32, git2::Oid)> = files
+        .iter()
+        .filter_map(|(id, n)| blob_at(&tree, id, *n).map(|b| (id.clone(), *n, b)))
+        .collect();
+    while !pending.is_empty() {
+        let parent = commit.parents().next();
+        let parent_tree = match &parent {
+            Some(p) => Some(p.tree()?),
+            None => None,
+        };
+        let here: Oid = commit.id().into();
+        pending.retain(|(id, n, blob)| {
+            let before = parent_tree.as_ref().and_then(|t| blob_at(t, id, *n));
+            if before == Some(*blob) {
+                return true;
+            }
+            found.insert((id.clone(), *n), here);
+            false
+        });
+        match parent {
+            Some(p) => commit = p,
+            None => break,
+        }
+    }
+    Ok(found)
 }

@@ -9,7 +9,6 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::chart::Chart;
-use super::trust::EventLog;
 use super::trust::Policy;
 use crate::git::Oid;
 use crate::git::objects;
@@ -89,25 +88,28 @@ pub struct OpenReview {
     pub needs_sync: bool,
 }
 
-/// How the records commit of event `i` of `r` is signed (the records history is read once, on
-/// the first call).
-fn decision_signature(
-    chart: &Chart,
-    proof: &mut Option<(Policy, EventLog)>,
-    r: &crate::model::Record,
-    i: usize,
-) -> Result<&'static str> {
-    if proof.is_none() {
-        let log = super::trust::event_log(&chart.repo, chart.records.tip, None, None)?;
-        *proof = Some((Policy::of_chart(chart), log));
+/// Mark each rejection shown with how its records commit is signed, against the allowed signers
+/// on `service`. A rejection closes its record, so the commit that wrote the record's current
+/// version is the rejection's: one walk back along the records branch finds them all.
+fn mark_feedback(chart: &Chart, extensions: &mut [ExtensionStatus]) -> Result<()> {
+    let keys: Vec<(String, u32)> = extensions
+        .iter()
+        .filter_map(|e| Some((e.id.clone(), e.feedback.as_ref()?.number)))
+        .collect();
+    if keys.is_empty() {
+        return Ok(());
     }
-    let Some((policy, log)) = proof.as_ref() else {
-        return Ok("unsigned");
-    };
-    Ok(match log.of(r).get(i) {
-        Some(c) => policy.verdict(&chart.repo, *c)?.label(),
-        None => "unsigned",
-    })
+    let written = crate::git::records::written_by(&chart.repo, chart.records.tip, &keys)?;
+    let policy = Policy::of_chart(chart);
+    for e in extensions {
+        let Some(f) = e.feedback.as_mut() else {
+            continue;
+        };
+        if let Some(c) = written.get(&(e.id.clone(), f.number)) {
+            f.signature = policy.verdict(&chart.repo, *c)?.label();
+        }
+    }
+    Ok(())
 }
 
 /// The last reviewer feedback.
@@ -235,8 +237,6 @@ fn moved_pair(r: &Record) -> Option<(Oid, Oid)> {
 /// Build the list (all extensions, or one ID).
 pub fn status(dir: &Path, only: Option<&str>) -> Result<StatusReport> {
     let chart = Chart::open(dir)?;
-    // The records branch read event by event, only once a decision is shown.
-    let mut proof: Option<(Policy, EventLog)> = None;
     if let Some(id) = only {
         chart.require_known(id)?;
     }
@@ -396,25 +396,16 @@ pub fn status(dir: &Path, only: Option<&str>) -> Result<StatusReport> {
             }
             None => None,
         };
-        let feedback = match h.last_rejected.as_ref() {
-            Some(r) => {
-                let i = r.events.iter().rposition(|e| e.action == Action::Reject);
-                match i {
-                    Some(i) => Some((r, i, decision_signature(&chart, &mut proof, r, i)?)),
-                    None => None,
-                }
-            }
-            None => None,
-        };
-        let feedback = feedback.map(|(r, i, signature)| {
-            let e = &r.events[i];
-            Feedback {
-                signature,
+        let feedback = h.last_rejected.as_ref().and_then(|r| {
+            let e = r.events.iter().rev().find(|e| e.action == Action::Reject)?;
+            Some(Feedback {
+                // Filled in below, for every extension at once.
+                signature: "unsigned",
                 number: r.number,
                 by: format!("{} <{}>", e.name, e.email),
                 at: e.at.clone(),
                 message: e.message.clone().unwrap_or_default(),
-            }
+            })
         });
         if rows.is_empty() && review.is_none() && only.is_none() {
             continue;
@@ -428,6 +419,7 @@ pub fn status(dir: &Path, only: Option<&str>) -> Result<StatusReport> {
             feedback,
         });
     }
+    mark_feedback(&chart, &mut extensions)?;
     if only.is_none() {
         consistency_notes(&chart, &histories, &mut notes)?;
     }
