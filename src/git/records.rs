@@ -15,8 +15,9 @@
 //!
 //! - Reading: [`list`] (files at a commit) and [`read_blob`]; parsing lives in
 //!   `ops::chart::parse_record` and the per-ID accessors of `ops::chart::Chart`.
-//! - Writing: [`write_commit`] (the one writer, used by `Chart::commit_record` and by the
-//!   replay in `ops::records`).
+//! - Writing: [`write_commit`], called only by `ops::chart::Chart::write_record` (which
+//!   `Chart::commit_record` and the replay in `ops::records` use). Refs move separately, with
+//!   compare-and-swap.
 //! - Merging: `ops::records::rebase` replays this clone's unpublished records commits (one
 //!   event each) on top of the remote's records, like `git pull --rebase` with meaning:
 //!   colliding new record numbers are renumbered, each event is re-checked against the new
@@ -126,6 +127,20 @@ pub fn write_commit(
     )?;
     let mut parents: Vec<Oid> = parent.into_iter().collect();
     if let Some(k) = w.keep {
+        if parents.is_empty() {
+            // The first record keeps a branch: start the records history with an empty root
+            // commit, so that the first parent chain stays the records' own (the kept tip is
+            // always a second parent).
+            let empty = super::objects::tree_with(repo, None, &[])?;
+            parents.push(super::objects::create_commit(
+                repo,
+                empty,
+                &[],
+                author,
+                committer,
+                "records: start of the lifecycle records\n",
+            )?);
+        }
         parents.push(k);
     }
     super::objects::create_commit_signed(repo, tree, &parents, author, committer, w.message, signer)

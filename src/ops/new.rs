@@ -143,6 +143,21 @@ pub fn new(opts: &NewOptions) -> Result<NewReport> {
                 .into(),
         );
     }
+    // A deletion is durable: only `cekops restore` brings a deleted extension back.
+    if let Ok(chart) = super::chart::Chart::from_repo(repo.reopen()?)
+        && let Some(rec) = chart.latest(id)?
+        && rec.kind == crate::model::RecordKind::Delete
+    {
+        return Err(refused(format!(
+            "extension `{id}` was deleted (record `{id}/{}.toml` on `{}`); its ID stays taken",
+            rec.number,
+            chart.records_name()
+        ))
+        .hint(format!(
+            "bring it back with `cekops restore {id}` (run `cekops fetch` first in a team)"
+        ))
+        .into());
+    }
     if refs::branch_exists(&repo, &branch) {
         return Err(refused(format!("branch `{branch}` already exists"))
             .hint(format!(

@@ -73,6 +73,20 @@ pub struct Row {
     pub behind: Option<usize>,
 }
 
+impl Row {
+    /// The test version of a branch deleted with a record (no commit: it is gone everywhere).
+    fn deleted(branch: String) -> Row {
+        Row {
+            version: Version::Test,
+            status: Status::Deleted,
+            branch,
+            commit: None,
+            ahead: None,
+            behind: None,
+        }
+    }
+}
+
 /// The open review or stop request.
 #[derive(Clone, Debug, Serialize)]
 pub struct OpenReview {
@@ -313,7 +327,22 @@ pub fn status(dir: &Path, only: Option<&str>) -> Result<StatusReport> {
         } else {
             Status::InDevelopment
         };
+        let deleted = h.latest_kind == Some(RecordKind::Delete);
         match tip {
+            // A deletion is durable: a local copy left behind does not bring the branch back.
+            Some(t) if deleted && open_review.is_none() => {
+                rows.push(Row::deleted(chart.test_name(id)));
+                notes.push(Note {
+                    message: format!(
+                        "`{}` was deleted (a deletion record), but this clone still has a copy at {}",
+                        chart.test_name(id),
+                        t.short()
+                    ),
+                    hint: Some(format!(
+                        "`cekops fetch` removes a copy with nothing of its own; only `cekops restore {id}` brings the branch back"
+                    )),
+                });
+            }
             Some(t) => {
                 let (ahead, behind) = objects::ahead_behind(&chart.repo, t, chart.service)?;
                 rows.push(Row {
@@ -344,15 +373,8 @@ pub fn status(dir: &Path, only: Option<&str>) -> Result<StatusReport> {
                     )),
                 });
             }
-            None if !in_service && h.latest_kind == Some(RecordKind::Delete) => {
-                rows.push(Row {
-                    version: Version::Test,
-                    status: Status::Deleted,
-                    branch: chart.test_name(id),
-                    commit: None,
-                    ahead: None,
-                    behind: None,
-                });
+            None if !in_service && deleted => {
+                rows.push(Row::deleted(chart.test_name(id)));
             }
             None => {}
         }

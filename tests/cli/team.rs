@@ -489,6 +489,12 @@ fn test_deletions_are_durable_until_restore() {
         team.rev_in(&team.dir(P::Carol), &format!("test/{C}"))
             .is_some()
     );
+    // Her status shows it deleted all the same, and says what her copy is.
+    let status = team.run(P::Carol, &["status", C]);
+    status.code(0).contains(&format!(
+        "`test/{C}` was deleted (a deletion record), but this clone still has a copy"
+    ));
+    assert!(status.stdout.contains("Deleted"), "{}", status.stdout);
     team.git(P::Carol, &["branch", "-D", &format!("test/{C}")]);
     converge(&mut team).unwrap();
     // Only restore brings it back.
