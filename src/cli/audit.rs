@@ -55,6 +55,9 @@ pub fn run(ctx: &super::Context, args: &AuditArgs) -> anyhow::Result<ExitCode> {
     for f in &r.findings {
         e.push_str(&format!("error: {}\n", f.message));
     }
+    if r.identities == "self-asserted" {
+        e.push_str("note: identities are self-asserted: `require_signed` is off, so an event's e-mail is whatever its author claimed, and the forge's push permissions are the only guard\n");
+    }
     if r.findings.is_empty() {
         e.push_str(&format!(
             "`{}`: every one of {} steps was approved\n",

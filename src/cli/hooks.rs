@@ -108,6 +108,11 @@ fn print_report(report: &HooksReport) {
             )),
         }
     }
+    if let Some(p) = &report.pinned_service {
+        s.push_str(&format!(
+            "protected service branch: `{p}` (pinned in this repository's `git config cekops.serviceBranch`; a branch of another name cannot take its place)\n"
+        ));
+    }
     if let Some(b) = &report.head_set {
         s.push_str(&format!(
             "note: the repository is empty: HEAD now names `service` instead of `{b}`, so clones check out the service branch\n"

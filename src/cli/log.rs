@@ -43,6 +43,9 @@ pub fn run(ctx: &super::Context, args: &LogArgs) -> anyhow::Result<ExitCode> {
         if let Some(c) = &e.commit {
             s.push_str(&format!("  {}", short_text(c)));
         }
+        if let Some(sig) = e.signature {
+            s.push_str(&format!("  [{sig}]"));
+        }
         s.push('\n');
         if let (Some(b), Some(a)) = (&e.service_before, &e.service_after) {
             s.push_str(&format!(

@@ -303,9 +303,13 @@ fn show_human(v: &RecordView) -> String {
         ));
     }
     s.push('\n');
-    for e in &r.events {
+    for (i, e) in r.events.iter().enumerate() {
+        let mark = match (e.action, v.signatures.get(i)) {
+            (Action::Approve | Action::Reject | Action::Cancel, Some(sig)) => format!("  [{sig}]"),
+            _ => String::new(),
+        };
         s.push_str(&format!(
-            "{}  {:<8} {} <{}>\n",
+            "{}  {:<8} {} <{}>{mark}\n",
             e.at,
             e.action.as_str(),
             e.name,

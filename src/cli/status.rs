@@ -114,7 +114,10 @@ pub fn human(r: &StatusReport) -> String {
             let first = f.message.lines().next().unwrap_or("");
             extra.push((
                 lines.len(),
-                format!("  feedback #{} from {}: {first}", f.number, f.by),
+                format!(
+                    "  feedback #{} from {} [{}]: {first}",
+                    f.number, f.by, f.signature
+                ),
             ));
         }
     }

@@ -7,6 +7,7 @@ pub mod identity;
 pub mod objects;
 pub mod records;
 pub mod refs;
+pub mod sign;
 pub mod snapshot;
 pub mod worktree;
 
@@ -181,6 +182,24 @@ impl Repository {
             .flatten()
             .map(str::to_string)
             .collect())
+    }
+    /// A value of the repository's own configuration file (`git config --local`).
+    pub fn local_config(&self, key: &str) -> Option<String> {
+        let cfg = self.raw.config().ok()?;
+        let local = cfg.open_level(git2::ConfigLevel::Local).ok()?;
+        local
+            .get_string(key)
+            .ok()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    }
+    /// Set a value in the repository's own configuration file (`git config --local`).
+    pub fn set_local_config(&self, key: &str, value: &str) -> Result<()> {
+        let cfg = self.raw.config()?;
+        let mut local = cfg.open_level(git2::ConfigLevel::Local)?;
+        local
+            .set_str(key, value)
+            .map_err(|e| anyhow!("cannot set `{key}`: {}", e.message()))
     }
     /// A second handle on the same repository (for reading on another thread).
     pub fn reopen(&self) -> Result<Repository> {

@@ -68,6 +68,24 @@ pub fn is_ancestor(repo: &Repository, ancestor: Oid, descendant: Oid) -> Result<
     Ok(repo.raw.graph_descendant_of(descendant.0, ancestor.0)?)
 }
 
+/// Whether following first parents from `from` reaches `target` (a first-parent fast-forward:
+/// `target` is on the main line of `from`, not only merged into it).
+pub fn first_parent_reaches(repo: &Repository, from: Oid, target: Oid) -> Result<bool> {
+    if !is_ancestor(repo, target, from)? {
+        return Ok(false);
+    }
+    let mut cur = repo.raw.find_commit(from.0)?;
+    loop {
+        if cur.id() == target.0 {
+            return Ok(true);
+        }
+        match cur.parents().next() {
+            Some(p) => cur = p,
+            None => return Ok(false),
+        }
+    }
+}
+
 /// Commits on `a` not on `b`, and on `b` not on `a`.
 pub fn ahead_behind(repo: &Repository, a: Oid, b: Oid) -> Result<(usize, usize)> {
     Ok(repo.raw.graph_ahead_behind(a.0, b.0)?)
@@ -456,6 +474,19 @@ pub fn create_commit(
     committer: &Identity,
     message: &str,
 ) -> Result<Oid> {
+    create_commit_signed(repo, tree, parents, author, committer, message, None)
+}
+
+/// [`create_commit`], signed by `signer` when one is given (as `git commit -S` signs).
+pub fn create_commit_signed(
+    repo: &Repository,
+    tree: Oid,
+    parents: &[Oid],
+    author: &Identity,
+    committer: &Identity,
+    message: &str,
+    signer: Option<&super::sign::Signer>,
+) -> Result<Oid> {
     let raw = &repo.raw;
     let tree = raw.find_tree(tree.0)?;
     let parents: Vec<git2::Commit<'_>> = parents
@@ -472,5 +503,11 @@ pub fn create_commit(
             &refs,
         )
         .context("cannot build the commit")?;
+    if let Some(signer) = signer {
+        let text = buf
+            .as_str()
+            .context("the commit to sign is not UTF-8 text")?;
+        return super::sign::write_signed(repo, text, signer);
+    }
     Ok(raw.odb()?.write(git2::ObjectType::Commit, &buf)?.into())
 }

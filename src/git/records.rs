@@ -25,6 +25,7 @@
 //!   approval whose `service` move is no longer a fast-forward) are dropped and reported.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use anyhow::Result;
 use anyhow::anyhow;
@@ -46,11 +47,18 @@ pub struct RecordFiles {
 
 impl RecordFiles {
     /// The number the next record of `id` gets.
-    pub fn next_number(&self, id: &str) -> u32 {
-        self.by_id
-            .get(id)
-            .and_then(|m| m.keys().next_back())
-            .map_or(1, |n| n + 1)
+    pub fn next_number(&self, id: &str) -> Result<u32> {
+        let last = self.by_id.get(id).and_then(|m| m.keys().next_back());
+        match last {
+            None => Ok(1),
+            Some(n) => n.checked_add(1).ok_or_else(|| {
+                crate::error::refused(format!(
+                    "`{id}` already has record number {n}, the largest there can be: no record can follow it"
+                ))
+                .hint("a record numbered this high was written by hand: run `cekops audit`")
+                .into()
+            }),
+        }
     }
 }
 
@@ -72,21 +80,9 @@ pub fn list(repo: &Repository, tip: Option<Oid>) -> Result<RecordFiles> {
             out.strays.push(name);
             continue;
         }
-        let sub = repo.raw.find_tree(entry.id())?;
-        let mut numbers = BTreeMap::new();
-        for f in sub.iter() {
-            let fname = String::from_utf8_lossy(f.name_bytes()).into_owned();
-            let number = fname
-                .strip_suffix(".toml")
-                .and_then(|n| n.parse::<u32>().ok())
-                .filter(|n| *n > 0 && f.kind() == Some(git2::ObjectType::Blob));
-            match number {
-                Some(n) => {
-                    numbers.insert(n, f.id().into());
-                }
-                None => out.strays.push(format!("{name}/{fname}")),
-            }
-        }
+        let (numbers, strays) = numbered_files(repo, Some(entry.id()))?;
+        out.strays
+            .extend(strays.into_iter().map(|f| format!("{name}/{f}")));
         out.by_id.insert(name, numbers);
     }
     Ok(out)
@@ -120,6 +116,7 @@ pub fn write_commit(
     w: &RecordWrite<'_>,
     author: &Identity,
     committer: &Identity,
+    signer: Option<&super::sign::Signer>,
 ) -> Result<Oid> {
     let tree = super::objects::tree_with_file(
         repo,
@@ -146,5 +143,168 @@ pub fn write_commit(
         }
         parents.push(k);
     }
-    super::objects::create_commit(repo, tree, &parents, author, committer, w.message)
+    super::objects::create_commit_signed(repo, tree, &parents, author, committer, w.message, signer)
+}
+
+/// One record file that one commit of the records branch added, changed or removed.
+#[derive(Clone, Debug)]
+pub struct Change {
+    /// The records commit.
+    pub commit: Oid,
+    pub id: String,
+    pub number: u32,
+    /// The file before the commit (`None`: added).
+    pub old: Option<Oid>,
+    /// The file after it (`None`: removed).
+    pub new: Option<Oid>,
+}
+
+/// The `<number>.toml` files of one ID's folder (empty: no such folder), and the names of the
+/// other entries in it.
+fn numbered_files(
+    repo: &Repository,
+    tree: Option<git2::Oid>,
+) -> Result<(BTreeMap<u32, Oid>, Vec<String>)> {
+    let mut out = BTreeMap::new();
+    let mut strays = Vec::new();
+    let Some(tree) = tree else {
+        return Ok((out, strays));
+    };
+    let sub = repo.raw.find_tree(tree)?;
+    for f in sub.iter() {
+        let name = String::from_utf8_lossy(f.name_bytes()).into_owned();
+        let number = name
+            .strip_suffix(".toml")
+            .and_then(|n| n.parse::<u32>().ok())
+            .filter(|n| *n > 0 && f.kind() == Some(git2::ObjectType::Blob));
+        match number {
+            Some(n) => {
+                out.insert(n, f.id().into());
+            }
+            None => strays.push(name),
+        }
+    }
+    Ok((out, strays))
+}
+
+/// The ID folders at the root of a records commit: name → tree id.
+fn id_folders(repo: &Repository, commit: Option<Oid>) -> Result<BTreeMap<String, git2::Oid>> {
+    let mut out = BTreeMap::new();
+    let Some(c) = commit else { return Ok(out) };
+    let commit = repo
+        .raw
+        .find_commit(c.0)
+        .map_err(|e| anyhow!("cannot read the records commit {c}: {}", e.message()))?;
+    for e in commit.tree()?.iter() {
+        if e.kind() == Some(git2::ObjectType::Tree) {
+            out.insert(String::from_utf8_lossy(e.name_bytes()).into_owned(), e.id());
+        }
+    }
+    Ok(out)
+}
+
+/// The record files each commit of the records branch changed, oldest commit first: the
+/// first-parent history from `tip` down to `since` (excluded; `None`: down to the root).
+pub fn changes(repo: &Repository, tip: Option<Oid>, since: Option<Oid>) -> Result<Vec<Change>> {
+    let mut chain = Vec::new();
+    let mut cur = tip;
+    while let Some(c) = cur {
+        if Some(c) == since {
+            break;
+        }
+        let commit = repo
+            .raw
+            .find_commit(c.0)
+            .map_err(|e| anyhow!("cannot read the records commit {c}: {}", e.message()))?;
+        let parent = commit.parent_ids().next().map(Oid::from);
+        chain.push((c, parent));
+        cur = parent;
+    }
+    let mut out = Vec::new();
+    let mut before = match chain.last() {
+        Some((_, p)) => id_folders(repo, *p)?,
+        None => return Ok(out),
+    };
+    for (c, _) in chain.into_iter().rev() {
+        let after = id_folders(repo, Some(c))?;
+        // Only the ID folders whose tree changed are read file by file.
+        let names: std::collections::BTreeSet<&String> =
+            after.keys().chain(before.keys()).collect();
+        for id in names {
+            let (old_tree, new_tree) = (before.get(id).copied(), after.get(id).copied());
+            if old_tree == new_tree {
+                continue;
+            }
+            let (old, _) = numbered_files(repo, old_tree)?;
+            let (new, _) = numbered_files(repo, new_tree)?;
+            for (n, blob) in &new {
+                if old.get(n) != Some(blob) {
+                    out.push(Change {
+                        commit: c,
+                        id: id.clone(),
+                        number: *n,
+                        old: old.get(n).copied(),
+                        new: Some(*blob),
+                    });
+                }
+            }
+            for (n, blob) in &old {
+                if !new.contains_key(n) {
+                    out.push(Change {
+                        commit: c,
+                        id: id.clone(),
+                        number: *n,
+                        old: Some(*blob),
+                        new: None,
+                    });
+                }
+            }
+        }
+        before = after;
+    }
+    Ok(out)
+}
+
+/// For each record file `(id, number)` at `tip`, the records commit that wrote its current
+/// version: one walk back along the first parents, which stops as soon as every file is found
+/// (no record is parsed).
+pub fn written_by(
+    repo: &Repository,
+    tip: Option<Oid>,
+    files: &[(String, u32)],
+) -> Result<BTreeMap<(String, u32), Oid>> {
+    let mut found = BTreeMap::new();
+    let Some(tip) = tip else { return Ok(found) };
+    let blob_at = |tree: &git2::Tree<'_>, id: &str, n: u32| -> Option<git2::Oid> {
+        tree.get_path(Path::new(&format!("{id}/{n}.toml")))
+            .ok()
+            .map(|e| e.id())
+    };
+    let mut commit = repo.raw.find_commit(tip.0)?;
+    let tree = commit.tree()?;
+    let mut pending: Vec<(String, u32, git2::Oid)> = files
+        .iter()
+        .filter_map(|(id, n)| blob_at(&tree, id, *n).map(|b| (id.clone(), *n, b)))
+        .collect();
+    while !pending.is_empty() {
+        let parent = commit.parents().next();
+        let parent_tree = match &parent {
+            Some(p) => Some(p.tree()?),
+            None => None,
+        };
+        let here: Oid = commit.id().into();
+        pending.retain(|(id, n, blob)| {
+            let before = parent_tree.as_ref().and_then(|t| blob_at(t, id, *n));
+            if before == Some(*blob) {
+                return true;
+            }
+            found.insert((id.clone(), *n), here);
+            false
+        });
+        match parent {
+            Some(p) => commit = p,
+            None => break,
+        }
+    }
+    Ok(found)
 }

@@ -61,6 +61,91 @@ impl Branches {
     pub fn test_branch(&self, id: &str) -> String {
         self.test.value.replace("{id}", id)
     }
+
+    /// What is wrong with the branch names: each as (`service`, `test` or `records`, message).
+    /// Every name must be a valid git branch name (`git check-ref-format --branch` rules; the
+    /// test pattern with an Extension ID in place of `{id}`), and the three must be distinct:
+    /// neither fixed branch a test branch, nor one inside the other's folder (`service/x`).
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        let sample = self.test_branch("com.example.sample");
+        for (which, name) in [
+            ("service", self.service.value.as_str()),
+            ("records", self.records.value.as_str()),
+            ("test", sample.as_str()),
+        ] {
+            if let Some(why) = ref_name_problem(name) {
+                let shown = if which == "test" {
+                    self.test.value.as_str()
+                } else {
+                    name
+                };
+                out.push((
+                    which,
+                    format!("`{shown}` is not a valid branch name: {why}"),
+                ));
+            }
+        }
+        if !self.test.value.contains("{id}") {
+            out.push(("test", "the test-branch pattern has no `{id}`".to_string()));
+        }
+        let clash = |a: &str, b: &str| {
+            a == b || a.starts_with(&format!("{b}/")) || b.starts_with(&format!("{a}/"))
+        };
+        let (svc, rec) = (self.service.value.as_str(), self.records.value.as_str());
+        if clash(svc, rec) {
+            out.push((
+                "records",
+                format!("the records branch `{rec}` must be distinct from the service branch `{svc}` (and not inside its folder)"),
+            ));
+        }
+        if let Some((prefix, suffix)) = self.test.value.split_once("{id}") {
+            for (which, name) in [("service", svc), ("records", rec)] {
+                let inside = name.len() > prefix.len() + suffix.len()
+                    && name.starts_with(prefix)
+                    && name.ends_with(suffix);
+                let folder = prefix.strip_suffix('/').is_some_and(|p| {
+                    !p.is_empty() && (name == p || p.starts_with(&format!("{name}/")))
+                });
+                if inside || folder {
+                    out.push((
+                        which,
+                        format!("the {which} branch `{name}` collides with the test-branch pattern `{}`", self.test.value),
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Why `name` is not a valid git branch name (the rules of `git check-ref-format`), if it is not.
+pub fn ref_name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        return Some("it is empty");
+    }
+    if name == "@" || name == "HEAD" || name.starts_with('-') {
+        return Some("git reserves it");
+    }
+    if name
+        .chars()
+        .any(|c| c.is_control() || " ~^:?*[\\".contains(c))
+    {
+        return Some("it holds a space, a control character or one of ~ ^ : ? * [ \\");
+    }
+    if name.contains("..") || name.contains("@{") {
+        return Some("it holds `..` or `@{`");
+    }
+    if name.starts_with('/') || name.ends_with('/') || name.contains("//") || name.ends_with('.') {
+        return Some("it starts or ends with `/`, ends with `.`, or holds `//`");
+    }
+    if name
+        .split('/')
+        .any(|c| c.starts_with('.') || c.ends_with(".lock"))
+    {
+        return Some("a part starts with `.` or ends with `.lock`");
+    }
+    None
 }
 
 /// Review policy (design.md "Branches and records").

@@ -8,6 +8,9 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::chart::Chart;
+use super::trust;
+use super::trust::EventLog;
+use super::trust::Policy;
 use crate::error::usage;
 use crate::git::Oid;
 use crate::git::objects;
@@ -15,7 +18,6 @@ use crate::model::Action;
 use crate::model::Record;
 use crate::model::RecordKind;
 use crate::model::RecordState;
-use crate::model::RepoConfig;
 
 /// How one service state came to be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -53,15 +55,22 @@ pub struct AuditReport {
     pub rev: String,
     pub steps: Vec<Step>,
     pub findings: Vec<Finding>,
+    /// How identities are established under the policy on the audited tip: `signed` (verified
+    /// against its allowed-signers file) or `self-asserted` (the e-mails the events claim).
+    pub identities: &'static str,
 }
 
-fn policy_at(chart: &Chart, commit: Oid) -> Option<RepoConfig> {
-    super::chart::config_at(&chart.repo, commit)
-}
-
-/// Check an approved record against the policy that was on service when it was approved.
-fn check_policy(chart: &Chart, r: &Record, before: Oid, out: &mut Vec<Finding>, after: Oid) {
-    let Some(cfg) = policy_at(chart, before) else {
+/// Check an approved record against the policy that was on service when it was approved (read
+/// from `before`, which the walk has proved to be on the first-parent line of `service`).
+fn check_policy(
+    chart: &Chart,
+    log: &EventLog,
+    r: &Record,
+    before: Oid,
+    out: &mut Vec<Finding>,
+    after: Oid,
+) -> Result<()> {
+    let Some(policy) = Policy::at(&chart.repo, before) else {
         out.push(Finding {
             commit: Some(after.to_string()),
             message: format!(
@@ -69,59 +78,61 @@ fn check_policy(chart: &Chart, r: &Record, before: Oid, out: &mut Vec<Finding>, 
                 r.extension, r.number
             ),
         });
-        return;
+        return Ok(());
     };
-    let reviewers: Vec<String> = cfg
-        .review
-        .reviewers
-        .iter()
-        .map(|s| s.value.trim().to_lowercase())
-        .collect();
-    let requester = r
-        .request()
-        .map(|e| e.email.trim().to_lowercase())
-        .unwrap_or_default();
-    let approvals = r.valid_approvals();
-    let mut count = 0u32;
-    for a in &approvals {
-        let email = a.email.trim().to_lowercase();
-        if !reviewers.contains(&email) {
-            out.push(Finding {
-                commit: Some(after.to_string()),
-                message: format!(
-                    "record {}/{}: {} approved but was not a reviewer on `service` at {}",
-                    r.extension,
-                    r.number,
-                    a.email,
-                    before.short()
-                ),
-            });
-            continue;
-        }
-        if email == requester && !cfg.review.allow_self_approval {
-            out.push(Finding {
-                commit: Some(after.to_string()),
-                message: format!(
-                    "record {}/{}: {} approved their own request",
-                    r.extension, r.number, a.email
-                ),
-            });
-            continue;
-        }
-        count += 1;
-    }
-    let required = cfg.review.required_approvals.value.max(1);
-    if count < required {
+    let (valid, not) = policy.approvals(&chart.repo, r, log.of(r))?;
+    for n in not {
         out.push(Finding {
             commit: Some(after.to_string()),
             message: format!(
-                "record {}/{} has {count} valid approvals; the policy at {} requires {required}",
+                "record {}/{}: an approval does not count under the policy on `service` at {}: {n}",
                 r.extension,
                 r.number,
                 before.short()
             ),
         });
     }
+    let required = policy.required();
+    if (valid.len() as u32) < required {
+        out.push(Finding {
+            commit: Some(after.to_string()),
+            message: format!(
+                "record {}/{} has {} valid approvals; the policy at {} requires {required}",
+                r.extension,
+                r.number,
+                valid.len(),
+                before.short()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// An approved service state strictly between `after` and `before` on the first-parent line
+/// (with the record that approved it), if any.
+fn skipped_state(
+    chart: &Chart,
+    moves: &HashMap<Oid, (Record, Oid)>,
+    after: Oid,
+    before: Oid,
+) -> Result<Option<(Oid, String)>> {
+    let mut cur = objects::commit_info(&chart.repo, after)?
+        .parents
+        .first()
+        .copied();
+    while let Some(c) = cur {
+        if c == before {
+            break;
+        }
+        if let Some((r, _)) = moves.get(&c) {
+            return Ok(Some((c, format!("{}/{}", r.extension, r.number))));
+        }
+        cur = objects::commit_info(&chart.repo, c)?
+            .parents
+            .first()
+            .copied();
+    }
+    Ok(None)
 }
 
 pub fn audit(dir: &Path, rev: Option<&str>) -> Result<AuditReport> {
@@ -142,7 +153,16 @@ pub fn audit_chart(chart: &Chart, rev: Option<&str>, stop_at: Option<Oid>) -> Re
     // Every approval that moved service, by the commit it produced.
     let mut moves: HashMap<Oid, (Record, Oid)> = HashMap::new();
     let mut findings = Vec::new();
+    // The records branch, event by event: append-only, in lifecycle order, numbered in turn.
+    let log = trust::event_log(&chart.repo, chart.records.tip, None, None)?;
+    for p in &log.problems {
+        findings.push(Finding {
+            commit: None,
+            message: format!("records commit {}: {}", p.commit.short(), p.message),
+        });
+    }
     let ids: Vec<String> = chart.records.by_id.keys().cloned().collect();
+    let mut bases: Vec<(Oid, String)> = Vec::new();
     for id in &ids {
         for n in chart.numbers(id) {
             let r = match chart.read_record(id, n) {
@@ -155,6 +175,11 @@ pub fn audit_chart(chart: &Chart, rev: Option<&str>, stop_at: Option<Oid>) -> Re
                     continue;
                 }
             };
+            if r.kind.is_request()
+                && let Some(b) = r.base.as_deref().and_then(Oid::parse)
+            {
+                bases.push((b, format!("{}/{}", r.extension, r.number)));
+            }
             if r.state != RecordState::Approved {
                 continue;
             }
@@ -203,7 +228,7 @@ pub fn audit_chart(chart: &Chart, rev: Option<&str>, stop_at: Option<Oid>) -> Re
         if let Some((r, before)) = moves.get(&c) {
             let before = *before;
             let record = Some(format!("{}/{}", r.extension, r.number));
-            check_policy(chart, r, before, &mut findings, c);
+            check_policy(chart, &log, r, before, &mut findings, c)?;
             if r.kind == RecordKind::Stop {
                 let expected = objects::commit_info(&chart.repo, before)
                     .ok()
@@ -244,13 +269,28 @@ pub fn audit_chart(chart: &Chart, rev: Option<&str>, stop_at: Option<Oid>) -> Re
                 summary: info.summary.clone(),
                 author,
             });
-            if before != c && objects::is_ancestor(&chart.repo, before, c)? {
+            if before != c && objects::first_parent_reaches(&chart.repo, c, before)? {
+                // The approval must start from the service version right before it: an
+                // approved state it skips over (whose policy it would dodge) is a finding.
+                if let Some((skipped, by)) = skipped_state(chart, &moves, c, before)? {
+                    findings.push(Finding {
+                        commit: Some(c.to_string()),
+                        message: format!(
+                            "record {}/{} approved {} from {}, but {} (approved by record {by}) was the service version in between",
+                            r.extension,
+                            r.number,
+                            c.short(),
+                            before.short(),
+                            skipped.short()
+                        ),
+                    });
+                }
                 cur = Some(before);
             } else {
                 findings.push(Finding {
                     commit: Some(c.to_string()),
                     message: format!(
-                        "approved commit {} is not a fast-forward of {} (the service commit recorded before it)",
+                        "approved commit {} is not a first-parent fast-forward of {} (the service commit recorded before it)",
                         c.short(),
                         before.short()
                     ),
@@ -286,7 +326,49 @@ pub fn audit_chart(chart: &Chart, rev: Option<&str>, stop_at: Option<Oid>) -> Re
         });
         cur = info.parents.first().copied();
     }
+    let walked: std::collections::HashSet<Oid> = steps
+        .iter()
+        .filter_map(|s: &Step| Oid::parse(&s.commit))
+        .collect();
+    if let Some(old) = stop_at
+        && !walked.is_empty()
+        && cur != Some(old)
+    {
+        // The walk ended at a root (or a commit outside the history) without meeting the
+        // accepted `service`: the new history replaces it rather than extending it.
+        findings.push(Finding {
+            commit: Some(tip.to_string()),
+            message: format!(
+                "`{rev_name}` does not extend {} on its first-parent line: approvals must fast-forward the service version as it was",
+                old.short()
+            ),
+        });
+    }
+    if stop_at.is_none() {
+        // Every request was made on a `service` commit of this history (or a newer one): a
+        // record based elsewhere means the history was replaced under it (an orphan root).
+        for (base, name) in bases {
+            if walked.contains(&base)
+                || !objects::has_commit(&chart.repo, base)
+                || objects::is_ancestor(&chart.repo, tip, base).unwrap_or(false)
+            {
+                continue;
+            }
+            findings.push(Finding {
+                commit: Some(tip.to_string()),
+                message: format!(
+                    "record {name} was requested on the service commit {}, which is not on the first-parent line of `{rev_name}`: that history was replaced",
+                    base.short()
+                ),
+            });
+        }
+    }
+    let identities = match Policy::at(&chart.repo, tip) {
+        Some(p) if p.review.require_signed => "signed",
+        _ => "self-asserted",
+    };
     Ok(AuditReport {
+        identities,
         version: 1,
         rev: rev_name,
         steps,

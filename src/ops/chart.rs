@@ -132,6 +132,10 @@ pub fn config_at(repo: &Repository, commit: Oid) -> Option<RepoConfig> {
     parse_at(repo, commit).ok()??.ok()
 }
 
+/// The git configuration key (in the server repository's own config) that pins the name of the
+/// protected service branch; `cekops hooks install --server` writes it.
+pub const SERVICE_PIN: &str = "cekops.serviceBranch";
+
 impl Chart {
     /// Open the repository containing `dir` and read the chart from its `service` branch.
     pub fn open(dir: &Path) -> Result<Chart> {
@@ -174,10 +178,11 @@ impl Chart {
             .hint("the `[branches] service` setting must name the branch it is on")
             .into());
         }
-        if !branches.test.value.contains("{id}") {
+        if let Some((which, why)) = branches.problems().into_iter().next() {
             return Err(refused(format!(
-                "`[branches] test` on `{service_name}` has no `{{id}}` placeholder"
+                "`[branches] {which}` in `cekops.toml` on `{service_name}`: {why}"
             ))
+            .hint("nothing is written while the branch names are unusable; fix them through a config review")
             .into());
         }
         let records_tip = refs::read(&repo, &refs::branch_ref(&branches.records.value))?;
@@ -192,10 +197,14 @@ impl Chart {
         })
     }
 
-    /// The service branch name: the default when that branch exists and names itself, else
-    /// what HEAD's cekops.toml says. The policy is then read from that branch only, so a branch
+    /// The service branch name: the one pinned in the repository's configuration (servers), else
+    /// the default when that branch exists and names itself, else what HEAD's cekops.toml says. The policy is then read from that branch only, so a branch
     /// under review cannot redirect cekops to another "service".
     pub fn service_name_of(repo: &Repository) -> Result<String> {
+        // A server pins the name it protects when its hook is installed.
+        if let Some(pinned) = repo.local_config(SERVICE_PIN) {
+            return Ok(pinned);
+        }
         let default_name = Branches::default().service.value;
         let mut service_name = default_name.clone();
         let default_ok = match refs::read(repo, &refs::branch_ref(&default_name))? {
@@ -259,6 +268,29 @@ impl Chart {
     }
     pub fn committer(&self) -> Result<Identity> {
         git::identity::resolve(&self.repo, Role::Committer)
+    }
+
+    /// The user's signing key, as `git commit -S` would use it, when records are to be signed:
+    /// always under `require_signed` (refused when there is none, or it is not an ssh key), else
+    /// when the user has `commit.gpgSign = true`.
+    pub fn signer(&self) -> Result<Option<git::sign::Signer>> {
+        // Like git: sign when asked to (`commit.gpgSign`), and always when the policy requires it.
+        let wanted = self.policy.require_signed || git::sign::Signer::wanted(&self.repo);
+        if !wanted {
+            return Ok(None);
+        }
+        let s = git::sign::Signer::from_config(&self.repo).map_err(|e| {
+            usage(format!("{e:#}")).hint("cekops signs records as `git commit -S` does: `git config gpg.format ssh` and `git config user.signingKey ~/.ssh/id_ed25519.pub`")
+        })?;
+        if s.is_none() && self.policy.require_signed {
+            return Err(refused(format!(
+                "`require_signed = true` on `{}`, and you have no signing key: records must be signed",
+                self.service_name()
+            ))
+            .hint("set it as for `git commit -S`: `git config gpg.format ssh` and `git config user.signingKey ~/.ssh/id_ed25519.pub` (or `key::ssh-ed25519 AAAA...` for an ssh-agent key)")
+            .into());
+        }
+        Ok(s)
     }
 
     /// Refuse work that needs full history in a shallow clone.
@@ -444,6 +476,9 @@ impl Chart {
             },
             author,
             &self.committer()?,
+            // Signed with the user's key as `git commit -S` would (replayed events too: a
+            // signature covers the parent, which changed).
+            self.signer()?.as_ref(),
         )
     }
 

@@ -64,7 +64,7 @@ pub fn delete(dir: &Path, id: &str) -> Result<Deleted> {
         .into());
     }
     let actor = chart.author()?;
-    let number = chart.records.next_number(id);
+    let number = chart.records.next_number(id)?;
     let mut ev = event(Action::Delete, &actor, None);
     ev.commit = Some(tip.to_string());
     let record = Record {

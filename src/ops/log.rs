@@ -7,6 +7,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::chart::Chart;
+use super::trust::Policy;
 use crate::model::Action;
 use crate::model::RecordKind;
 
@@ -23,15 +24,29 @@ pub struct LogEntry {
     pub commit: Option<String>,
     pub service_before: Option<String>,
     pub service_after: Option<String>,
+    /// Decisions (approve, reject, cancel): how their records commit is signed, checked against
+    /// the allowed signers on `service` (`signed-and-verified`, `signed-unknown-key`,
+    /// `bad-signature`, `unsigned`).
+    pub signature: Option<&'static str>,
 }
 
 pub fn log(dir: &Path, id: &str) -> Result<Vec<LogEntry>> {
     let chart = Chart::open(dir)?;
     chart.require_known(id)?;
+    let policy = Policy::of_chart(&chart);
+    let events = super::trust::event_log(&chart.repo, chart.records.tip, None, None)?;
     let mut out = Vec::new();
     for r in chart.all_records(id)? {
-        for e in &r.events {
+        let commits = events.of(&r);
+        for (i, e) in r.events.iter().enumerate() {
+            let decision = matches!(e.action, Action::Approve | Action::Reject | Action::Cancel);
+            let signature = match commits.get(i) {
+                Some(c) if decision => Some(policy.verdict(&chart.repo, *c)?.label()),
+                _ if decision => Some("unsigned"),
+                _ => None,
+            };
             out.push(LogEntry {
+                signature,
                 number: r.number,
                 kind: r.kind,
                 action: e.action,

@@ -25,6 +25,7 @@ pub mod status;
 pub mod stop;
 pub mod sync;
 pub mod test;
+pub mod trust;
 pub mod validate;
 pub mod watch;
 

@@ -230,7 +230,7 @@ fn replay_new(
         }
     }
     let from = rec.number;
-    let to = state.view.records.next_number(&id);
+    let to = state.view.records.next_number(&id)?;
     rec.number = to;
     let keep = info.parents.get(1).copied();
     state.write(&rec, info, keep)?;

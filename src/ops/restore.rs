@@ -60,7 +60,7 @@ pub fn restore(dir: &Path, id: &str) -> Result<Restored> {
         .into());
     };
     let actor = chart.author()?;
-    let number = chart.records.next_number(id);
+    let number = chart.records.next_number(id)?;
     let mut ev = event(
         Action::Restore,
         &actor,

@@ -8,6 +8,10 @@ use anyhow::Result;
 
 use super::chart::Chart;
 use super::chart::Scope;
+use super::trust;
+use super::trust::EventLog;
+use super::trust::Need;
+use super::trust::Policy;
 use super::validate::Source;
 use super::validate::ValidateOptions;
 use crate::diag::Report;
@@ -129,7 +133,7 @@ pub fn request(opts: &RequestOptions) -> Result<Checked<Requested>> {
     let chart = Chart::open(&opts.dir)?;
     let id = opts.id.as_str();
     chart.require_known(id)?;
-    let actor = chart.author()?;
+    let actor = trust::actor(&chart, &Policy::of_chart(&chart), &Need::Anyone)?;
     let branch = chart.test_name(id);
     let Some(tip) = chart.test_tip(id)? else {
         return Err(refused(format!("there is no `{branch}` branch to review"))
@@ -150,7 +154,7 @@ pub fn request(opts: &RequestOptions) -> Result<Checked<Requested>> {
             commit: tip,
         });
     }
-    let number = chart.records.next_number(id);
+    let number = chart.records.next_number(id)?;
     let mut ev = event(Action::Request, &actor, Some(opts.message.clone()));
     ev.commit = Some(tip.to_string());
     ev.validation = Some(ValidationSummary {
@@ -220,10 +224,24 @@ fn no_open(id: &str) -> anyhow::Error {
 pub fn cancel(dir: &Path, id: &str, message: Option<String>) -> Result<Record> {
     let chart = Chart::open(dir)?;
     chart.require_known(id)?;
-    let actor = chart.author()?;
     let Some(mut record) = chart.open_record(id)? else {
         return Err(no_open(id));
     };
+    let policy = Policy::of_chart(&chart);
+    let log = trust::event_log(&chart.repo, chart.records.tip, None, None)?;
+    let requester = requester_identity(&chart, &policy, &record, &log)?.unwrap_or_default();
+    let actor =
+        trust::actor(&chart, &policy, &Need::RequesterOrReviewer(requester)).map_err(|e| {
+            match e.downcast::<UserError>() {
+                Ok(u) => refused(format!(
+                    "only the requester of `{id}` #{} or a reviewer may cancel it ({})",
+                    record.number, u.message
+                ))
+                .hint(u.hint.unwrap_or_default())
+                .into(),
+                Err(e) => e,
+            }
+        })?;
     record.events.push(event(Action::Cancel, &actor, message));
     record.state = RecordState::Cancelled;
     chart.commit_record(
@@ -236,8 +254,9 @@ pub fn cancel(dir: &Path, id: &str, message: Option<String>) -> Result<Record> {
     Ok(record)
 }
 
-/// Check that `actor` may decide `record` under the policy on `service`.
-fn check_reviewer(chart: &Chart, record: &Record, actor: &Identity) -> Result<()> {
+/// The identity deciding `record` under the policy on `service` (with `require_signed`, the
+/// reviewer principal of the user's signing key), after checking it may decide it.
+fn decider(chart: &Chart, policy: &Policy, record: &Record, log: &EventLog) -> Result<Identity> {
     if chart.reviewers().is_empty() {
         return Err(refused(format!(
             "`cekops.toml` on `{}` lists no reviewers, so nobody can decide reviews",
@@ -246,31 +265,51 @@ fn check_reviewer(chart: &Chart, record: &Record, actor: &Identity) -> Result<()
         .hint("add `[review] reviewers = [\"you@example.com\"]` through a config review (bootstrap: commit it on the service branch with `cekops init`)")
         .into());
     }
-    if !chart.is_reviewer(&actor.email) {
-        return Err(refused(format!(
-            "{} is not a reviewer: only the reviewers listed in `cekops.toml` on `{}` may decide reviews",
-            actor.email,
-            chart.service_name()
-        ))
-        .hint(format!(
-            "reviewers: {} (your identity comes from GIT_AUTHOR_EMAIL or `git config user.email`)",
-            chart.reviewers().join(", ")
-        ))
-        .into());
-    }
-    let requester = record
-        .request()
-        .map(|e| e.email.trim().to_lowercase())
-        .unwrap_or_default();
-    if requester == actor.email.trim().to_lowercase() && !chart.policy.allow_self_approval {
+    let actor = trust::actor(chart, policy, &Need::Reviewer).map_err(|e| {
+        match e.downcast::<UserError>() {
+            Ok(u) if !policy.review.require_signed => refused(format!(
+                "{}: only the reviewers listed in `cekops.toml` on `{}` may decide reviews",
+                u.message.split(':').next().unwrap_or_default(),
+                chart.service_name()
+            ))
+            .hint(format!(
+                "reviewers: {} (your identity comes from GIT_AUTHOR_EMAIL or `git config user.email`)",
+                chart.reviewers().join(", ")
+            ))
+            .into(),
+            Ok(u) => u.into(),
+            Err(e) => e,
+        }
+    })?;
+    let requester = requester_identity(chart, policy, record, log)?;
+    if requester.as_deref() == Some(trust::normalise_identity(&actor.email).as_str())
+        && !policy.review.allow_self_approval
+    {
         return Err(refused(format!(
             "{} requested `{}` #{} and cannot decide it too",
             actor.email, record.extension, record.number
         ))
-        .hint("another reviewer must decide it (`allow_self_approval = true` in `cekops.toml` changes this)")
+        .hint("another reviewer must decide it (`allow_self_approval = true` in `cekops.toml` changes this); identities are compared lower-cased and without a `+tag`")
         .into());
     }
-    Ok(())
+    Ok(actor)
+}
+
+/// The normalised identity that requested `record` (`None`: it cannot be proved).
+fn requester_identity(
+    chart: &Chart,
+    policy: &Policy,
+    record: &Record,
+    log: &EventLog,
+) -> Result<Option<String>> {
+    let Some(req) = record.request() else {
+        return Ok(None);
+    };
+    let first = log.of(record).first().copied();
+    Ok(policy
+        .identity(&chart.repo, req, first, &Need::Anyone)?
+        .ok()
+        .map(|i| trust::normalise_identity(&i)))
 }
 
 /// What a decision did.
@@ -367,40 +406,30 @@ pub fn approve(dir: &Path, id: &str, message: Option<String>) -> Result<Checked<
     let chart = Chart::open(dir)?;
     chart.require_known(id)?;
     chart.require_full_history()?;
-    let actor = chart.author()?;
+    let policy = Policy::of_chart(&chart);
+    let log = trust::event_log(&chart.repo, chart.records.tip, None, None)?;
     let Some(mut record) = chart.open_record(id)? else {
-        if let Some(d) = resume_interrupted(&chart, id, &actor)? {
+        if let Some(d) = resume_interrupted(&chart, &policy, &log, id)? {
             return Ok(Checked::Done(d));
         }
         return Err(no_open(id));
     };
-    check_reviewer(&chart, &record, &actor)?;
-    if chart.policy.require_signed {
-        // Fail closed: this version cannot verify ssh/gpg signatures on approvals.
-        return Err(refused(format!(
-            "`require_signed = true` in `cekops.toml` on `{}`, but this version of cekops cannot verify signed approvals",
-            chart.service_name()
-        ))
-        .hint("set `require_signed = false` through a config review, or decide the review with a cekops that verifies signatures")
-        .into());
-    }
-    let already = record
-        .valid_approvals()
-        .iter()
-        .any(|e| e.email.eq_ignore_ascii_case(&actor.email));
-    if already {
+    let actor = decider(&chart, &policy, &record, &log)?;
+    let (valid, _) = policy.approvals(&chart.repo, &record, log.of(&record))?;
+    let me = trust::normalise_identity(&actor.email);
+    if valid.iter().any(|v| trust::normalise_identity(v) == me) {
         return Err(refused(format!(
             "{} already approved `{id}` #{}",
             actor.email, record.number
         ))
         .hint(format!(
             "{} of {} approvals so far; another reviewer must approve",
-            record.valid_approvals().len(),
-            chart.required_approvals()
+            valid.len(),
+            policy.required()
         ))
         .into());
     }
-    let required = chart.required_approvals();
+    let required = policy.required();
     let mut ev = event(Action::Approve, &actor, message);
     ev.tree = record.tree.clone();
     let (target, before) = match record.kind {
@@ -426,7 +455,8 @@ pub fn approve(dir: &Path, id: &str, message: Option<String>) -> Result<Checked<
         }
         RecordKind::Delete | RecordKind::Restore => return Err(no_open(id)),
     };
-    let count = record.valid_approvals().len() + 1;
+    // Only approvals this policy proves count (with `require_signed`: signed by a reviewer's key).
+    let count = valid.len() + 1;
     if (count as u32) < required {
         record.events.push(ev);
         chart.commit_record(
@@ -588,7 +618,7 @@ fn check_reviewable(chart: &Chart, record: &Record) -> Result<Oid> {
     {
         return Err(stale_error(chart, record, pinned, tip));
     }
-    if !objects::is_ancestor(&chart.repo, chart.service, tip)? {
+    if !objects::first_parent_reaches(&chart.repo, tip, chart.service)? {
         return Err(refused(format!(
             "`{}` moved since `{branch}` branched from it: approval must fast-forward `{}`",
             chart.service_name(),
@@ -619,8 +649,15 @@ fn stale_error(chart: &Chart, record: &Record, pinned: Oid, tip: Oid) -> anyhow:
 }
 
 /// When the records say an approval moved `service` but `service` did not move (a crash between
-/// the two ref writes), finish the move.
-fn resume_interrupted(chart: &Chart, id: &str, actor: &Identity) -> Result<Option<Decided>> {
+/// the two ref writes), finish the move: only when that approval is proved under the policy on
+/// `service` (its approvals verified, the move a fast-forward from the current `service`). An
+/// approved record that is not proved is refused, never finished.
+fn resume_interrupted(
+    chart: &Chart,
+    policy: &Policy,
+    log: &EventLog,
+    id: &str,
+) -> Result<Option<Decided>> {
     let Some(record) = chart.latest(id)? else {
         return Ok(None);
     };
@@ -638,8 +675,50 @@ fn resume_interrupted(chart: &Chart, id: &str, actor: &Identity) -> Result<Optio
     if chart.service != before || !objects::has_commit(&chart.repo, after) {
         return Ok(None);
     }
-    if !chart.is_reviewer(&actor.email) {
-        return Ok(None);
+    let actor = decider(chart, policy, &record, log)?;
+    let (valid, not) = policy.approvals(&chart.repo, &record, log.of(&record))?;
+    let pinned = record.commit.as_deref().and_then(Oid::parse);
+    let shape_ok = match record.kind {
+        RecordKind::Stop => {
+            let info = objects::commit_info(&chart.repo, after)?;
+            let expected = objects::replace_subtree(
+                &chart.repo,
+                objects::commit_info(&chart.repo, before)?.tree,
+                &Chart::ext_path(&record.extension),
+                None,
+            )?;
+            info.parents.first() == Some(&before) && info.tree == expected
+        }
+        _ => {
+            pinned == Some(after)
+                && chart
+                    .review_tree(record.kind, id, after)?
+                    .map(|t| t.to_string())
+                    == record.tree
+                && objects::first_parent_reaches(&chart.repo, after, before)?
+        }
+    };
+    if (valid.len() as u32) < policy.required() || !shape_ok {
+        let mut why = format!(
+            "record `{id}/{}.toml` says it is approved, but {} of {} approvals are valid under the policy on `{}`",
+            record.number,
+            valid.len(),
+            policy.required(),
+            chart.service_name()
+        );
+        if !shape_ok {
+            why = format!(
+                "record `{id}/{}.toml` says it is approved, but its move of `{}` is not the reviewed fast-forward",
+                record.number,
+                chart.service_name()
+            );
+        }
+        for n in not.iter().take(3) {
+            why.push_str(&format!("; {n}"));
+        }
+        return Err(refused(why)
+            .hint("this is not an interrupted approval cekops can finish: run `cekops audit`; the records branch holds an approval nobody can prove")
+            .into());
     }
     let checkouts = service_checkouts(chart, after)?;
     let changes = Some(going_live(chart, record.kind, id, before, after)?);
@@ -652,11 +731,14 @@ fn resume_interrupted(chart: &Chart, id: &str, actor: &Identity) -> Result<Optio
             new: Some(after),
         }],
         &committer,
-        &format!("cekops: finish approval of {id} #{}", record.number),
+        &format!(
+            "cekops: finish approval of {id} #{} ({})",
+            record.number, actor.email
+        ),
     )?;
     let mut d = Decided {
-        approvals: record.valid_approvals().len(),
-        required: chart.required_approvals(),
+        approvals: valid.len(),
+        required: policy.required(),
         record,
         moved: Some((before, after)),
         updated_checkouts: Vec::new(),
@@ -672,11 +754,12 @@ fn resume_interrupted(chart: &Chart, id: &str, actor: &Identity) -> Result<Optio
 pub fn reject(dir: &Path, id: &str, feedback: &str) -> Result<Record> {
     let chart = Chart::open(dir)?;
     chart.require_known(id)?;
-    let actor = chart.author()?;
     let Some(mut record) = chart.open_record(id)? else {
         return Err(no_open(id));
     };
-    check_reviewer(&chart, &record, &actor)?;
+    let policy = Policy::of_chart(&chart);
+    let log = trust::event_log(&chart.repo, chart.records.tip, None, None)?;
+    let actor = decider(&chart, &policy, &record, &log)?;
     if feedback.trim().is_empty() {
         return Err(usage("feedback must not be empty")
             .hint("say what must change: `-m \"...\"`")
@@ -713,9 +796,13 @@ pub struct RecordView {
     /// The sides of [`Self::changes`].
     #[serde(skip)]
     pub sides: Option<crate::semdiff::render::Sides>,
+    /// For each event, how its records commit is signed, checked against the allowed-signers
+    /// file on `service`: `signed-and-verified`, `signed-unknown-key`, `bad-signature` or
+    /// `unsigned` (empty when not computed, as in `review list`).
+    pub signatures: Vec<&'static str>,
 }
 
-fn view(chart: &Chart, record: Record) -> Result<RecordView> {
+fn view(chart: &Chart, record: Record, proof: Option<(&Policy, &EventLog)>) -> Result<RecordView> {
     let mut stale = false;
     let mut needs_sync = false;
     if record.state == RecordState::Open
@@ -730,8 +817,21 @@ fn view(chart: &Chart, record: Record) -> Result<RecordView> {
             needs_sync = !objects::is_ancestor(&chart.repo, chart.service, t).unwrap_or(false);
         }
     }
+    let mut signatures = Vec::new();
+    if let Some((policy, log)) = proof {
+        for c in log.of(&record) {
+            signatures.push(policy.verdict(&chart.repo, *c)?.label());
+        }
+    }
     Ok(RecordView {
-        approvals: record.valid_approvals().len(),
+        signatures,
+        approvals: match proof {
+            Some((policy, log)) => policy
+                .approvals(&chart.repo, &record, log.of(&record))?
+                .0
+                .len(),
+            None => record.valid_approvals().len(),
+        },
         required_approvals: chart.required_approvals(),
         record,
         stale,
@@ -769,7 +869,9 @@ pub fn show(dir: &Path, id: &str, number: Option<u32>) -> Result<RecordView> {
             }
         }
     };
-    let mut v = view(&chart, record)?;
+    let policy = Policy::of_chart(&chart);
+    let log = trust::event_log(&chart.repo, chart.records.tip, None, None)?;
+    let mut v = view(&chart, record, Some((&policy, &log)))?;
     // What the review brings to `service`: every file, not only the extension's model.
     if v.record.kind.is_request()
         && v.record.kind != RecordKind::Stop
@@ -796,11 +898,11 @@ pub fn list(dir: &Path, all: bool) -> Result<Vec<RecordView>> {
         if all {
             for r in chart.all_records(&id)? {
                 if r.kind.is_request() {
-                    out.push(view(&chart, r)?);
+                    out.push(view(&chart, r, None)?);
                 }
             }
         } else if let Some(r) = chart.open_record(&id)? {
-            out.push(view(&chart, r)?);
+            out.push(view(&chart, r, None)?);
         }
     }
     Ok(out)

@@ -9,6 +9,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::chart::Chart;
+use super::trust::Policy;
 use crate::git::Oid;
 use crate::git::objects;
 use crate::git::refs;
@@ -101,11 +102,39 @@ pub struct OpenReview {
     pub needs_sync: bool,
 }
 
+/// Mark each rejection shown with how its records commit is signed, against the allowed signers
+/// on `service`. A rejection closes its record, so the commit that wrote the record's current
+/// version is the rejection's: one walk back along the records branch finds them all.
+fn mark_feedback(chart: &Chart, extensions: &mut [ExtensionStatus]) -> Result<()> {
+    let keys: Vec<(String, u32)> = extensions
+        .iter()
+        .filter_map(|e| Some((e.id.clone(), e.feedback.as_ref()?.number)))
+        .collect();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let written = crate::git::records::written_by(&chart.repo, chart.records.tip, &keys)?;
+    let policy = Policy::of_chart(chart);
+    for e in extensions {
+        let Some(f) = e.feedback.as_mut() else {
+            continue;
+        };
+        if let Some(c) = written.get(&(e.id.clone(), f.number)) {
+            f.signature = policy.verdict(&chart.repo, *c)?.label();
+        }
+    }
+    Ok(())
+}
+
 /// The last reviewer feedback.
 #[derive(Clone, Debug, Serialize)]
 pub struct Feedback {
     pub number: u32,
     pub by: String,
+    /// How the rejection's records commit is signed: `signed-and-verified`,
+    /// `signed-unknown-key`, `bad-signature` or `unsigned` (against the allowed signers on
+    /// `service`).
+    pub signature: &'static str,
     pub at: String,
     pub message: String,
 }
@@ -392,6 +421,8 @@ pub fn status(dir: &Path, only: Option<&str>) -> Result<StatusReport> {
         let feedback = h.last_rejected.as_ref().and_then(|r| {
             let e = r.events.iter().rev().find(|e| e.action == Action::Reject)?;
             Some(Feedback {
+                // Filled in below, for every extension at once.
+                signature: "unsigned",
                 number: r.number,
                 by: format!("{} <{}>", e.name, e.email),
                 at: e.at.clone(),
@@ -410,6 +441,7 @@ pub fn status(dir: &Path, only: Option<&str>) -> Result<StatusReport> {
             feedback,
         });
     }
+    mark_feedback(&chart, &mut extensions)?;
     if only.is_none() {
         consistency_notes(&chart, &histories, &mut notes)?;
     }

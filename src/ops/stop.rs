@@ -44,7 +44,7 @@ pub fn stop(dir: &Path, id: &str, reason: &str) -> Result<Record> {
         .into());
     }
     let actor = chart.author()?;
-    let number = chart.records.next_number(id);
+    let number = chart.records.next_number(id)?;
     let mut ev = event(Action::Request, &actor, Some(reason.to_string()));
     ev.commit = Some(chart.service.to_string());
     let record = Record {

@@ -81,38 +81,27 @@ pub fn check(repo: &Repo, _stage: Stage) -> Vec<Diagnostic> {
                 .hint("list at least as many reviewers as approvals required"),
             );
         }
-        if review.require_signed {
+        if review.require_signed && review.allowed_signers.is_none() {
             out.push(
                 Diagnostic::new(
                     Code::ConfigInvalid,
-                    "`require_signed = true`, but this version of cekops cannot verify signed approvals",
+                    "`require_signed = true` needs `allowed_signers`, the file that lists the reviewers' keys",
                 )
                 .at(path, 0..0)
-                .hint("approvals are refused while it is set; set `require_signed = false`"),
+                .hint("add `allowed_signers = \".cekops/allowed_signers\"` (git's allowed-signers format: `principal key-type key`)"),
             );
         }
-        if !cfg.branches.test.value.contains("{id}") {
+        for (which, message) in cfg.branches.problems() {
+            let span = match which {
+                "service" => cfg.branches.service.span.clone(),
+                "records" => cfg.branches.records.span.clone(),
+                _ => cfg.branches.test.span.clone(),
+            };
             out.push(
-                Diagnostic::new(Code::ConfigInvalid, "the test-branch pattern has no `{id}`")
-                    .at(path, cfg.branches.test.span.clone())
-                    .hint("for example `test = \"test/{id}\"`"),
+                Diagnostic::new(Code::ConfigInvalid, message)
+                    .at(path, span)
+                    .hint("for example `service = \"service\"`, `test = \"test/{id}\"`, `records = \"cekops/records\"`"),
             );
-        }
-        for (name, b) in [
-            ("service", &cfg.branches.service),
-            ("records", &cfg.branches.records),
-        ] {
-            if b.value.trim().is_empty()
-                || b.value.contains(['{', ' ', '~', '^', ':', '?', '*', '['])
-            {
-                out.push(
-                    Diagnostic::new(
-                        Code::ConfigInvalid,
-                        format!("`{}` is not a valid {name} branch name", b.value),
-                    )
-                    .at(path, b.span.clone()),
-                );
-            }
         }
     }
     out

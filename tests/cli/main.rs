@@ -23,6 +23,7 @@ mod pre_commit_framework;
 mod readme;
 mod review;
 mod schema;
+mod security;
 mod serve;
 mod simulate;
 mod snapshots;

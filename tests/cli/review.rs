@@ -165,7 +165,7 @@ fn test_review_reject_shows_feedback_and_cancel_returns_to_previous_status() {
     env.cekops(&["status"])
         .code(0)
         .contains("Confirmation required")
-        .contains("feedback #1 from Bob Reviewer <bob@example.com>: the store description lacks a phone number");
+        .contains("feedback #1 from Bob Reviewer <bob@example.com> [unsigned]: the store description lacks a phone number");
     env.cekops(&["review", "show", ID])
         .code(0)
         .contains("review #1 of `com.example.pizza`: rejected")
@@ -347,7 +347,7 @@ fn test_review_unknown_id_suggests_the_closest() {
 }
 
 #[test]
-fn test_require_signed_fails_closed() {
+fn test_require_signed_needs_allowed_signers_and_a_signing_key() {
     let env = TestEnv::new();
     setup(
         &env,
@@ -356,13 +356,14 @@ fn test_require_signed_fails_closed() {
     env.cekops(&["validate", "--format", "json"])
         .code(1)
         .contains("\"code\": \"config-invalid\"")
-        .contains("cannot verify signed approvals");
+        .contains("`require_signed = true` needs `allowed_signers`");
     new_extension(&env, ID, "피자봇");
-    // Nothing can reach service while signatures cannot be verified: the request is refused.
+    // Nothing is recorded unsigned while signatures are required.
     let refs = all_refs(&env);
     env.cekops(&["review", "request", ID, "-m", "first"])
         .code(1)
-        .contains("cannot verify signed approvals");
+        .contains("you have no signing key")
+        .contains("git config gpg.format ssh");
     assert_eq!(all_refs(&env), refs);
 }
 

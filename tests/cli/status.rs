@@ -52,7 +52,7 @@ EXTENSION            NAME      VERSION         STATUS                 AHEAD/BEHI
 com.example.alpha    알파봇    Commercial use  In service
                                Test            Under review           1/0           review #2 by Dev Eloper <dev@example.com> (0/1 approvals)
 com.example.bravo    브라보봇  Test            Confirmation required  1/0
-  feedback #1 from Bob Reviewer <bob@example.com>: icon too dark
+  feedback #1 from Bob Reviewer <bob@example.com> [unsigned]: icon too dark
 com.example.charlie  찰리봇    Test            In development         1/0
 ";
     assert_eq!(out.stdout, expected);

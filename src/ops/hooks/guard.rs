@@ -16,6 +16,9 @@ use crate::model::Branches;
 use crate::model::RecordKind;
 use crate::ops::audit::audit_chart;
 use crate::ops::chart::Chart;
+use crate::ops::chart::SERVICE_PIN;
+use crate::ops::trust;
+use crate::ops::trust::Policy;
 
 use super::*;
 use crate::ops::validate::Source;
@@ -469,6 +472,7 @@ pub fn pre_receive(dir: &Path, input: &str) -> Result<Vec<Refusal>> {
             Some(r) => out.push(r),
             None => {
                 if let (Some(c), Some(new)) = (chart.as_mut(), commit_of(l.new)) {
+                    out.extend(check_record_events(c, l, new)?);
                     c.records = git::records::list(&c.repo, Some(new))?;
                 }
             }
@@ -479,7 +483,23 @@ pub fn pre_receive(dir: &Path, input: &str) -> Result<Vec<Refusal>> {
         return Ok(out);
     }
     let Some(chart) = chart else {
-        // No service branch yet: the first push sets the repository up.
+        // No service branch yet: the first push sets the repository up, and pins the name of
+        // the service branch it creates (a branch whose `cekops.toml` names itself).
+        if repo.local_config(SERVICE_PIN).is_none() {
+            for l in &lines {
+                let (Some(branch), Some(new)) =
+                    (l.name.strip_prefix("refs/heads/"), commit_of(l.new))
+                else {
+                    continue;
+                };
+                let names_itself = crate::ops::chart::config_at(&repo, new)
+                    .is_some_and(|c| c.branches.service.value == branch);
+                if names_itself {
+                    super::install::pin_service_name(&repo, branch)?;
+                    break;
+                }
+            }
+        }
         return Ok(out);
     };
     for l in &lines {
@@ -543,6 +563,37 @@ fn check_records_move(
         ));
     }
     Ok(None)
+}
+
+/// Every event the push adds to the records branch, checked against the policy and allowed
+/// signers on the server's `service` as it is before the push: events already written are never
+/// changed or removed, records are numbered in turn, events follow the lifecycle, and each is
+/// done by someone the policy allows (with `require_signed`: proved by the commit's signature).
+fn check_record_events(chart: &Chart, l: &ReceiveLine<'_>, new: Oid) -> Result<Option<Refusal>> {
+    let policy = Policy::of_chart(chart);
+    let log = trust::event_log(&chart.repo, Some(new), commit_of(l.old), Some(&policy))?;
+    if log.problems.is_empty() {
+        return Ok(None);
+    }
+    const SHOWN: usize = 5;
+    let mut msg = format!(
+        "`{}` is append-only and every new event must be allowed by the policy on `{}`:",
+        chart.records_name(),
+        chart.service_name()
+    );
+    for p in log.problems.iter().take(SHOWN) {
+        msg.push_str(&format!(
+            "\n  - {} (records commit {})",
+            p.message,
+            p.commit.short()
+        ));
+    }
+    if log.problems.len() > SHOWN {
+        msg.push_str(&format!("\n  - and {} more", log.problems.len() - SHOWN));
+    }
+    Ok(Some(Refusal::new(l.name, msg).hint(
+        "records change only through cekops commands, one signed event at a time; fetch (`cekops fetch`) and run the command again",
+    )))
 }
 
 /// `service` is never deleted and moves only by fast-forward to approved commits.

@@ -12,6 +12,8 @@ use crate::git;
 use crate::git::Repository;
 use crate::git::hooks as gh;
 use crate::git::refs;
+use crate::ops::chart::Chart;
+use crate::ops::chart::SERVICE_PIN;
 
 use super::*;
 
@@ -131,8 +133,33 @@ pub struct HooksReport {
     /// `--server` with HEAD on a branch that does not exist (and is not `service`): the hook finds a
     /// service branch not called `service` through HEAD's `cekops.toml`.
     pub unborn_head: Option<String>,
+    /// `--server`: the service branch name the hook protects, pinned in the repository's config
+    /// (`None` on an empty server: the first push that creates the service branch pins it).
+    pub pinned_service: Option<String>,
+
     /// `--server` on an empty repository: HEAD named this unborn branch and now names `service`.
     pub head_set: Option<String>,
+}
+
+/// Pin the name of the branch the server hook protects (kept when already pinned): the existing
+/// service branch. On an empty server nothing is pinned yet: the first push that creates the
+/// service branch pins it ([`pin_service_name`]). A branch pushed later under another name (a
+/// `service` next to `prod`) then cannot take over.
+fn pin_service(repo: &Repository) -> Result<Option<String>> {
+    if let Some(p) = repo.local_config(SERVICE_PIN) {
+        return Ok(Some(p));
+    }
+    let found = Chart::service_name_of(repo)?;
+    if refs::read(repo, &refs::branch_ref(&found))?.is_none() {
+        return Ok(None);
+    }
+    pin_service_name(repo, &found)?;
+    Ok(Some(found))
+}
+
+/// Write the pin of the protected service branch name.
+pub fn pin_service_name(repo: &Repository, name: &str) -> Result<()> {
+    repo.set_local_config(SERVICE_PIN, name)
 }
 
 fn open(dir: &Path) -> Result<Repository> {
@@ -235,6 +262,11 @@ pub fn install(opts: &InstallOptions) -> Result<HooksReport> {
         }
         changes.push(HookChange { hook, path, action });
     }
+    let pinned_service = if opts.server {
+        pin_service(&repo)?
+    } else {
+        None
+    };
     // An empty server (no branch yet, HEAD on an unborn `master`): point HEAD at `service`, so
     // that clones check out the service branch once it is pushed.
     let mut head_set = None;
@@ -261,6 +293,7 @@ pub fn install(opts: &InstallOptions) -> Result<HooksReport> {
         dir,
         changes,
         unborn_head,
+        pinned_service,
         head_set,
     })
 }
@@ -308,6 +341,7 @@ pub fn uninstall(dir: &Path) -> Result<HooksReport> {
         dir: hooks_dir,
         changes,
         unborn_head: None,
+        pinned_service: None,
         head_set: None,
     })
 }
