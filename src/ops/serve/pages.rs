@@ -16,7 +16,6 @@ use super::svg;
 use crate::diag::Diagnostic;
 use crate::diag::Report;
 use crate::diag::Severity;
-use crate::model::Event;
 use crate::model::Extension;
 use crate::model::Secret;
 use crate::model::Sp;
@@ -928,16 +927,26 @@ pub fn diff_page(site: &Site, id: &str, from: Option<&str>, to: Option<&str>) ->
     }
 }
 
-/// The signature status of an event. Records carry no signatures yet; this is the one place
-/// to show them once the review records do.
-fn signature(_event: &Event) -> String {
-    "<span class=\"none\" title=\"records are not signed\">—</span>".to_string()
+/// The signature status of an event's records commit (`signed-and-verified`,
+/// `signed-unknown-key`, `bad-signature`, `unsigned`), checked against the allowed-signers file on
+/// `service` (see `review show`); `—` when it is not known.
+fn signature(label: Option<&str>) -> String {
+    match label {
+        Some(l) => format!(
+            "<span class=\"sig {}\" title=\"signature of the records commit\">{}</span>",
+            if l == "signed-and-verified" { "ok" } else { "bad" },
+            esc(l)
+        ),
+        None => "<span class=\"none\" title=\"signature not known\">—</span>".to_string(),
+    }
 }
 
 fn timeline(v: &RecordView) -> String {
     let r = &v.record;
     let mut m = format!("<ol class=\"timeline\" data-record=\"{}\">", r.number);
-    for e in &r.events {
+    // one records commit per event, in order (older records may hold several events per commit)
+    let labels = (v.signatures.len() == r.events.len()).then_some(&v.signatures);
+    for (i, e) in r.events.iter().enumerate() {
         let _ = write!(
             m,
             "<li class=\"event {a}\" data-action=\"{a}\"><span class=\"action\">{a}</span> \
@@ -949,7 +958,7 @@ fn timeline(v: &RecordView) -> String {
                 .as_deref()
                 .map(|c| format!("<code>{}</code>", esc(crate::git::short_text(c))))
                 .unwrap_or_default(),
-            signature(e),
+            signature(labels.map(|l| l[i])),
             e.message
                 .as_deref()
                 .map(|msg| format!("<blockquote>{}</blockquote>", esc(msg)))
