@@ -257,6 +257,12 @@ pub fn builtin_slot_type(
         "AMAZON.TIME" => ("CLOVA.DATETIME", &["午後3時", "朝7時"]),
         "AMAZON.DURATION" if ko => ("CLOVA.DURATION", &["10분", "2시간"]),
         "AMAZON.DURATION" => ("CLOVA.DURATION", &["10分", "2時間"]),
+        // ordinals: CEK's number type takes the counter (`3번째`, `3番目`); CLOVA.ORDER is
+        // next / previous / last / this, not first / second
+        "AMAZON.Ordinal" if ko => ("CLOVA.NUMBER", &["3번째", "2번째"]),
+        "AMAZON.Ordinal" => ("CLOVA.NUMBER", &["3番目", "2番目"]),
+        // prefectures; KR's administrative-area types are not documented
+        "AMAZON.Region" if !ko => ("CLOVA.JP_ADDRESS_KEN", &["東京都", "大阪府", "北海道"]),
         "AMAZON.Country" if ko => ("CLOVA.WORLD_COUNTRY", &["미국", "일본"]),
         "AMAZON.Country" => ("CLOVA.WORLD_COUNTRY", &["アメリカ", "韓国"]),
         "AMAZON.City" | "AMAZON.US_CITY" | "AMAZON.GB_CITY" | "AMAZON.DE_CITY"
