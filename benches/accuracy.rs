@@ -5,6 +5,7 @@
 //! - 5-fold cross-validation (`cekops test --cross-validate`): intent, intent + slot values;
 //! - out of domain: the samples of the other skills in the same language, and a few everyday
 //!   requests, must fall to `Clova.GuideIntent` / `Clova.FallbackIntent`;
+//! The extensions of `example-repo` (Korean, Japanese) are measured the same way, apart.
 //! - the median time per utterance (samples and out-of-domain utterances on the full models).
 //!
 //! Run: `cargo bench --bench accuracy` (figures in BENCHMARKS.md, `## test (matcher)`).
@@ -40,11 +41,31 @@ const EVERYDAY: &[&str] = &[
     "알람 맞춰줘",
     "엄마한테 전화해줘",
     "불 꺼줘",
+    "오늘 날씨 알려줘",
+    "뉴스 읽어줘",
+    "내일 일정 알려줘",
+    "택시 불러줘",
+    "주식 시세 알려줘",
+    "환율 알려줘",
+    "영화 예매해줘",
+    "지금 몇 시야",
+    "엄마한테 문자 보내줘",
+    "볼륨 높여줘",
     "今日の天気は",
     "音楽をかけて",
     "アラームをセットして",
     "電気を消して",
     "母に電話して",
+    "今日の天気を教えてください",
+    "ニュースを読んで",
+    "明日の予定を教えて",
+    "タクシーを呼んで",
+    "株価を教えて",
+    "今何時",
+    "映画のチケットを予約して",
+    "音量を上げて",
+    "母にメッセージを送って",
+    "為替レートを教えてください",
 ];
 
 struct Imported {
@@ -53,6 +74,46 @@ struct Imported {
     ext: Extension,
     /// The samples as said, with their intent.
     samples: Vec<(String, String)>,
+}
+
+/// The samples of an extension as said, with their intent.
+fn said_samples(ext: &Extension) -> Vec<(String, String)> {
+    ext.intents
+        .iter()
+        .flat_map(|i| {
+            i.def.utterances.value.iter().map(|u| {
+                let said: String = cekops::utterance::parse(&u.value)
+                    .map(|segs| {
+                        segs.iter()
+                            .map(|s| match s {
+                                cekops::utterance::Segment::Text(t) => *t,
+                                cekops::utterance::Segment::Slot { value, .. } => value,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (i.name.clone(), said)
+            })
+        })
+        .collect()
+}
+
+/// The extensions of the project's `example-repo` (Korean and Japanese models).
+fn example_repo() -> Vec<Imported> {
+    let tree = Tree::from_dir(Path::new("example-repo"), &|_| true).expect("example-repo");
+    tree.extension_ids()
+        .into_iter()
+        .map(|id| {
+            let (ext, _) = cekops::load::load_extension(&tree, &id, true);
+            let locale = ext.language().map_or("ko-KR", |l| l.code()).to_string();
+            Imported {
+                name: format!("example-repo/{id}"),
+                locale,
+                samples: said_samples(&ext),
+                ext,
+            }
+        })
+        .collect()
 }
 
 fn import(path: &Path, name: &str) -> Imported {
@@ -83,25 +144,7 @@ fn import(path: &Path, name: &str) -> Imported {
         tree.insert(format!("extensions/{id}/{p}"), Entry::Blob(bytes));
     }
     let (ext, _) = cekops::load::load_extension(&tree, &id, true);
-    let samples = ext
-        .intents
-        .iter()
-        .flat_map(|i| {
-            i.def.utterances.value.iter().map(|u| {
-                let said: String = cekops::utterance::parse(&u.value)
-                    .map(|segs| {
-                        segs.iter()
-                            .map(|s| match s {
-                                cekops::utterance::Segment::Text(t) => *t,
-                                cekops::utterance::Segment::Slot { value, .. } => value,
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                (i.name.clone(), said)
-            })
-        })
-        .collect();
+    let samples = said_samples(&ext);
     Imported {
         name: name.to_string(),
         locale,
@@ -112,6 +155,18 @@ fn import(path: &Path, name: &str) -> Imported {
 
 fn pct(a: usize, b: usize) -> f64 {
     100.0 * a as f64 / b.max(1) as f64
+}
+
+fn print_total(label: &str, total: &[usize; 7]) {
+    println!(
+        "| {label} | {} | {:.1} % | {:.1} % | {:.1} % | {:.1} % of {} |",
+        total[0],
+        pct(total[1], total[0]),
+        pct(total[3], total[2]),
+        pct(total[4], total[2]),
+        pct(total[6], total[5]),
+        total[5]
+    );
 }
 
 fn main() {
@@ -128,7 +183,7 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     paths.sort();
-    let models: Vec<Imported> = paths
+    let mut models: Vec<Imported> = paths
         .iter()
         .map(|p| {
             let skill = p.parent().unwrap().file_name().unwrap().to_string_lossy();
@@ -136,6 +191,8 @@ fn main() {
             import(p, &format!("{skill}/{locale}"))
         })
         .collect();
+    let alexa_models = models.len();
+    models.extend(example_repo());
     let opts = Options {
         now: DateTime::parse("2026-01-01T10:00:00").expect("date"),
     };
@@ -146,7 +203,11 @@ fn main() {
     println!("|---|---|---|---|---|---|");
     let mut total = [0usize; 7];
     let mut times: Vec<Duration> = Vec::new();
-    for m in &models {
+    for (k, m) in models.iter().enumerate() {
+        if k == alexa_models {
+            print_total("**all Alexa samples**", &total);
+            total = [0; 7];
+        }
         let full = Model::compile(&m.ext);
         let mut timed = |u: &str| {
             let t = Instant::now();
@@ -221,15 +282,7 @@ fn main() {
             *t += v;
         }
     }
-    println!(
-        "| **all** | {} | {:.1} % | {:.1} % | {:.1} % | {:.1} % of {} |",
-        total[0],
-        pct(total[1], total[0]),
-        pct(total[3], total[2]),
-        pct(total[4], total[2]),
-        pct(total[6], total[5]),
-        total[5]
-    );
+    print_total("**example-repo**", &total);
     times.sort();
     println!(
         "\nmedian {:.1} µs per utterance (samples and out-of-domain utterances, full models)",

@@ -99,9 +99,14 @@ impl Knn {
         }
     }
 
-    /// The pattern most similar to `text`, with the cosine similarity (0 to 1); `accept` skips
-    /// patterns. Ties go to the lowest id.
-    pub(super) fn best(&self, text: &[char], accept: impl Fn(u32) -> bool) -> Option<(f32, u32)> {
+    /// The patterns most similar to `text`, with their cosine similarity (0 to 1): the best of
+    /// the patterns `second` says no to, and the best of those it says yes to. Ties go to the
+    /// lowest id.
+    pub(super) fn best(
+        &self,
+        text: &[char],
+        second: impl Fn(u32) -> bool,
+    ) -> [Option<(f32, u32)>; 2] {
         let mut dot: Map<u32, f32> = Map::default();
         let mut norm = 0.0f32;
         for (g, c) in grams(text) {
@@ -120,10 +125,15 @@ impl Knn {
             }
         }
         let norm = norm.sqrt().max(f32::MIN_POSITIVE);
-        dot.into_iter()
-            .filter(|(id, _)| accept(*id))
-            .map(|(id, d)| ((d / (norm * self.norms[id as usize])).min(1.0), id))
-            .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
+        let mut out: [Option<(f32, u32)>; 2] = [None, None];
+        for (id, d) in dot {
+            let sim = (d / (norm * self.norms[id as usize])).min(1.0);
+            let slot = &mut out[usize::from(second(id))];
+            if slot.is_none_or(|(bs, bid)| sim > bs || (sim == bs && id < bid)) {
+                *slot = Some((sim, id));
+            }
+        }
+        out
     }
 }
 
@@ -143,14 +153,15 @@ mod tests {
             chars("음악틀어줘"),
         ];
         let knn = Knn::build(texts.iter().map(Vec::as_slice));
-        let (sim, id) = knn.best(&chars("피자주문할래"), |_| true).unwrap();
+        let (sim, id) = knn.best(&chars("피자주문할래"), |_| false)[0].unwrap();
         assert_eq!(id, 0);
         assert!(sim > 0.3 && sim < 1.0, "{sim}");
-        let (sim, id) = knn.best(&chars("날씨알려줘"), |_| true).unwrap();
+        let (sim, id) = knn.best(&chars("날씨알려줘"), |_| false)[0].unwrap();
         assert_eq!((id, (sim * 1000.0).round()), (1, 1000.0));
-        assert!(knn.best(&chars("ㅋㅋ"), |_| true).is_none());
-        // a filtered pattern is never the answer
-        let (_, id) = knn.best(&chars("날씨알려줘"), |i| i != 1).unwrap();
-        assert_ne!(id, 1);
+        assert_eq!(knn.best(&chars("ㅋㅋ"), |_| false), [None, None]);
+        // the best of each group
+        let [a, b] = knn.best(&chars("날씨알려줘"), |i| i != 1);
+        assert_eq!(a.unwrap().1, 1);
+        assert_ne!(b.unwrap().1, 1);
     }
 }

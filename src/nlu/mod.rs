@@ -11,7 +11,8 @@
 //!    `CLOVA.DATETIME`, a period for `CLOVA.DURATION`. Other built-in types take any text,
 //!    except in a pattern that is only slots (`<city>東京</city>`): there only values tagged in
 //!    samples, or it would match every utterance. Confidence 1 (0.9 when a slot took free text).
-//! 3. Built-in intents match their usual phrases ([`builtin`]).
+//! 3. Built-in intents match their usual phrases ([`builtin`]). A sample said exactly as written
+//!    is its intent with its tagged values, even when cekops does not recognise a value.
 //! 4. Otherwise a nearest-neighbour classifier trained on the patterns when the model is compiled
 //!    ([`knn`]): the utterance, with the slot values found in it replaced by their types, and
 //!    every pattern are TF-IDF vectors of character 2- to 4-grams; the pattern with the highest
@@ -47,7 +48,9 @@ use crate::utterance;
 /// A near match below this similarity (cosine of n-gram vectors) is no match: calibrated so
 /// that unseen phrasings of an intent pass and utterances of other domains do not (BENCHMARKS.md
 /// `## test (matcher)`).
-pub const SIMILARITY_THRESHOLD: f32 = 0.4;
+pub const SIMILARITY_THRESHOLD: f32 = 0.35;
+/// A near match to a built-in intent's phrase needs this similarity.
+const BUILTIN_NEAR_THRESHOLD: f32 = 0.6;
 /// Confidence of an exact match in which a slot took free text (a type cekops cannot check).
 const FREE_TEXT_CONFIDENCE: f32 = 0.9;
 /// Highest confidence of a near match.
@@ -214,6 +217,8 @@ struct Sample<'a> {
     span: Range<usize>,
     /// Folded plain text (slot values kept).
     plain: String,
+    /// The tagged slots: slot, type and folded byte range in `plain`.
+    tagged: Vec<(u16, u32, Range<usize>)>,
 }
 
 /// Options of one analysis.
@@ -246,6 +251,8 @@ pub struct Model<'a> {
     edges: Map<Box<str>, Edge>,
     max_head: usize,
     knn: OnceLock<knn::Knn>,
+    /// Folded plain text of each sample → the first sample with it.
+    plain: OnceLock<Map<Box<str>, u32>>,
     fallback: String,
 }
 
@@ -324,6 +331,7 @@ impl<'a> Model<'a> {
             edges: Map::default(),
             max_head: 0,
             knn: OnceLock::new(),
+            plain: OnceLock::new(),
             fallback: fallback.to_string(),
         };
         let mut type_ids: Map<String, u32> = Map::default();
@@ -365,6 +373,7 @@ impl<'a> Model<'a> {
                 let mut lit = String::new();
                 let mut key = String::new();
                 let mut plain = String::new();
+                let mut tagged: Vec<(u16, u32, Range<usize>)> = Vec::new();
                 for seg in &segs {
                     let (text, slot) = match seg {
                         utterance::Segment::Text(t) => (*t, None),
@@ -391,6 +400,7 @@ impl<'a> Model<'a> {
                                 ty,
                             });
                             key.push(placeholder(pos as u32));
+                            tagged.push((pos as u16, ty, at..plain.len()));
                             let t = &mut m.types[ty as usize];
                             if matches!(t.kind, Kind::Custom | Kind::Any) {
                                 t.tagged.push(text);
@@ -413,6 +423,7 @@ impl<'a> Model<'a> {
                     file: Some(file),
                     span: u.span.clone(),
                     plain,
+                    tagged,
                 });
             }
         }
@@ -449,6 +460,7 @@ impl<'a> Model<'a> {
                     file: None,
                     span: 0..0,
                     plain: f,
+                    tagged: Vec::new(),
                 });
             }
         }
@@ -689,7 +701,58 @@ impl<'a> Model<'a> {
                 closest: sample.map(|s| self.closest(s, 1.0)),
             };
         }
+        if let Some(a) = self.as_sample(utterance, &folded, opts) {
+            return a;
+        }
         self.near(utterance, &folded, opts)
+    }
+
+    /// A sample said as written whose pattern did not match (a value cekops does not
+    /// recognise, such as `내일 점심`): its intent, with its tagged values.
+    fn as_sample(
+        &self,
+        utterance: &str,
+        folded: &normalize::Folded,
+        opts: &Options,
+    ) -> Option<Analysis> {
+        let u = folded.text.as_str();
+        let plain = self.plain.get_or_init(|| {
+            let mut map: Map<Box<str>, u32> = Map::default();
+            for (id, s) in self.samples.iter().enumerate() {
+                map.entry(s.plain.as_str().into()).or_insert(id as u32);
+            }
+            map
+        });
+        let id = *plain.get(u)?;
+        let s = &self.samples[id as usize];
+        let hits: Vec<Hit> = s
+            .tagged
+            .iter()
+            .map(|(slot, ty, range)| Hit {
+                slot: *slot,
+                ty: *ty,
+                range: range.clone(),
+                value: self.recognise(*ty, &u[range.clone()], opts).unwrap_or(Value {
+                    value: String::new(),
+                    unit: None,
+                    value_type: None,
+                    free: true,
+                }),
+            })
+            .collect();
+        let intent = self.skeletons[s.skeleton as usize].intent;
+        Some(Analysis {
+            utterance: utterance.to_string(),
+            intent: self.intents[intent as usize].name.clone(),
+            kind: MatchKind::Exact,
+            confidence: if hits.iter().any(|h| h.value.free) {
+                FREE_TEXT_CONFIDENCE
+            } else {
+                1.0
+            },
+            slots: self.slots_out(intent, &hits, utterance, folded),
+            closest: Some(self.closest(id, 1.0)),
+        })
     }
 
     /// Whether a slot hit is a value the type knows: a free-text hit only when its text was
@@ -766,16 +829,24 @@ impl<'a> Model<'a> {
         }
         let words = folded.word_starts(utterance);
         let mut found: Map<u32, Vec<(Range<usize>, Value)>> = Map::default();
-        let text = self.abstracted(u, &words, &mut found, opts);
-        let Some((sim, id)) = self.knn().best(&text, |_| true) else {
-            return none(None);
+        let (text, spans) = self.abstracted(u, &words, &mut found, opts);
+        // built-in intents are near-matched only when very close: their phrases are short and
+        // share endings with every domain (`天気を教えて` is not `使い方を教えて`)
+        let [custom, builtin] = self.knn().best(&text, |id| {
+            self.intents[self.skeletons[id as usize].intent as usize].builtin
+        });
+        let (sim, id, accept) = match (custom, builtin) {
+            (Some(c), Some(b)) if b.0 >= BUILTIN_NEAR_THRESHOLD && b.0 > c.0 => (b.0, b.1, true),
+            (Some(c), _) => (c.0, c.1, c.0 >= SIMILARITY_THRESHOLD),
+            (None, Some(b)) => (b.0, b.1, b.0 >= BUILTIN_NEAR_THRESHOLD),
+            (None, None) => return none(None),
         };
         let sk = &self.skeletons[id as usize];
         let closest = sk.samples.first().map(|s| self.closest(*s, round2(sim)));
-        if sim < SIMILARITY_THRESHOLD {
+        if !accept {
             return none(closest);
         }
-        let hits = self.slots_in(sk, u, &words, &mut found, opts);
+        let hits = self.slots_in(sk, u, &words, &spans, &mut found);
         Analysis {
             utterance: utterance.to_string(),
             intent: self.intents[sk.intent as usize].name.clone(),
@@ -787,14 +858,15 @@ impl<'a> Model<'a> {
     }
 
     /// `u` with the values of every slot type the patterns use replaced by the type's
-    /// placeholder: longer values first, never overlapping. `found` caches each type's values.
+    /// placeholder: longer values first, never overlapping; and the spans replaced (range and
+    /// type). `found` caches each type's values.
     fn abstracted(
         &self,
         u: &str,
         words: &[usize],
         found: &mut Map<u32, Vec<(Range<usize>, Value)>>,
         opts: &Options,
-    ) -> Vec<char> {
+    ) -> (Vec<char>, Vec<(Range<usize>, u32)>) {
         let mut spans: Vec<(Range<usize>, u32)> = Vec::new();
         for (ty, t) in self.types.iter().enumerate() {
             if t.kind == Kind::Any {
@@ -824,20 +896,22 @@ impl<'a> Model<'a> {
             pos = r.end;
         }
         text.extend(u[pos..].chars());
-        text
+        (text, taken)
     }
 
     /// The slots of a near match found in `u`: the skeleton's slots, then the intent's other
     /// slots (CEK fills any slot of the intent its words hold). A slot takes a value not taken
     /// yet: whole words and longer values first (`ein` is not the value `Ei`), left to right
-    /// when the skeleton has several slots of the type. `found` caches each type's values.
+    /// when the skeleton has several slots of the type. Only the `spans` the utterance was
+    /// abstracted with count (`저녁 7시` is a time, not the number 7); `found` holds each type's
+    /// values.
     fn slots_in(
         &self,
         sk: &Skeleton,
         u: &str,
         words: &[usize],
-        found: &mut Map<u32, Vec<(Range<usize>, Value)>>,
-        opts: &Options,
+        spans: &[(Range<usize>, u32)],
+        found: &Map<u32, Vec<(Range<usize>, Value)>>,
     ) -> Vec<Hit> {
         let mut wanted: Vec<(u16, u32)> = Vec::new();
         for e in &sk.elems {
@@ -858,11 +932,12 @@ impl<'a> Model<'a> {
         let whole = |r: &Range<usize>| r.end == u.len() || words.binary_search(&r.end).is_ok();
         let mut hits: Vec<Hit> = Vec::new();
         for (k, (slot, ty)) in wanted.iter().enumerate() {
-            let values = found
-                .entry(*ty)
-                .or_insert_with(|| self.values_in(*ty, u, words, opts));
+            let Some(values) = found.get(ty) else {
+                continue;
+            };
             let free = values.iter().filter(|(r, _)| {
-                !hits
+                spans.iter().any(|(sr, st)| sr == r && st == ty)
+                    && !hits
                     .iter()
                     .any(|h| h.range.start < r.end && r.start < h.range.end)
             });
