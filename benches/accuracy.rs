@@ -5,8 +5,9 @@
 //! - 5-fold cross-validation (`cekops test --cross-validate`): intent, intent + slot values;
 //! - out of domain: the samples of the other skills in the same language, and a few everyday
 //!   requests, must fall to `Clova.GuideIntent` / `Clova.FallbackIntent`;
-//! The extensions of `example-repo` (Korean, Japanese) are measured the same way, apart.
 //! - the median time per utterance (samples and out-of-domain utterances on the full models).
+//!
+//! The extensions of `example-repo` (Korean, Japanese) are measured the same way, apart.
 //!
 //! Run: `cargo bench --bench accuracy` (figures in BENCHMARKS.md, `## test (matcher)`).
 //! `ACCURACY_DEBUG=1` prints each miss.

@@ -1,13 +1,14 @@
 //! The near-match classifier: each compiled pattern (a sample with its slot values replaced by
-//! their types) is a TF-IDF vector of character 2- to 4-grams; an utterance (its slot values
+//! their types) is a TF-IDF vector of character 1- to 4-grams; an utterance (its slot values
 //! replaced the same way) goes to the pattern with the highest cosine similarity — a
 //! nearest-neighbour classifier, trained when the model is compiled, that also names the sample
 //! that decided. Deterministic: ties go to the pattern compiled first.
 
 use super::Map;
 
-/// Shortest and longest character n-gram.
-const MIN_N: usize = 2;
+/// Shortest and longest character n-gram (single characters matter in Korean and Japanese,
+/// where one syllable or kanji is often a word).
+const MIN_N: usize = 1;
 const MAX_N: usize = 4;
 /// Start and end of text in n-grams.
 const START: char = '\u{2}';
@@ -39,7 +40,13 @@ fn grams(text: &[char]) -> Vec<(Gram, u32)> {
     padded.push(END);
     let mut out: Vec<Gram> = Vec::with_capacity(padded.len() * (MAX_N - MIN_N + 1));
     for n in MIN_N..=MAX_N {
-        for w in padded.windows(n) {
+        // single characters of the text only: every text has the start and end marks
+        let windows = if n == 1 {
+            padded[1..padded.len() - 1].windows(1)
+        } else {
+            padded.windows(n)
+        };
+        for w in windows {
             let mut g: Gram = n as Gram;
             for c in w {
                 g = (g << 21) | Gram::from(u32::from(*c));

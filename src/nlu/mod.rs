@@ -14,9 +14,11 @@
 //! 3. Built-in intents match their usual phrases ([`builtin`]). A sample said exactly as written
 //!    is its intent with its tagged values, even when cekops does not recognise a value.
 //! 4. Otherwise a nearest-neighbour classifier trained on the patterns when the model is compiled
-//!    ([`knn`]): the utterance, with the slot values found in it replaced by their types, and
-//!    every pattern are TF-IDF vectors of character 2- to 4-grams; the pattern with the highest
-//!    cosine similarity counts when at least [`SIMILARITY_THRESHOLD`]; the confidence is that
+//!    (`knn`): the utterance, with the slot values found in it replaced by their types, and
+//!    every pattern are TF-IDF vectors of character 1- to 4-grams; the pattern with the highest
+//!    cosine similarity counts when at least [`SIMILARITY_THRESHOLD`] (at least
+//!    `SLOT_EVIDENCE_THRESHOLD` when the utterance holds a value of one of the intent's custom
+//!    slot types; a built-in phrase needs `BUILTIN_NEAR_THRESHOLD`); the confidence is that
 //!    similarity (at most 0.95) and its slots are read from the utterance.
 //! 5. Nothing close: `Clova.GuideIntent`, or `Clova.FallbackIntent` when the extension lists it
 //!    in `builtin_intents` — as CEK does.
@@ -49,6 +51,9 @@ use crate::utterance;
 /// that unseen phrasings of an intent pass and utterances of other domains do not (BENCHMARKS.md
 /// `## test (matcher)`).
 pub const SIMILARITY_THRESHOLD: f32 = 0.35;
+/// A near match needs only this similarity when the utterance holds a value of one of the
+/// intent's custom slot types.
+const SLOT_EVIDENCE_THRESHOLD: f32 = 0.2;
 /// A near match to a built-in intent's phrase needs this similarity.
 const BUILTIN_NEAR_THRESHOLD: f32 = 0.6;
 /// Confidence of an exact match in which a slot took free text (a type cekops cannot check).
@@ -206,7 +211,7 @@ struct Skeleton {
     /// Folded literal characters: more is more specific.
     literal_chars: usize,
     /// The pattern with each slot as one private-use character per slot type: for the
-    /// near-match classifier ([`knn`]).
+    /// near-match classifier (`knn`).
     text: Vec<char>,
 }
 
@@ -732,12 +737,14 @@ impl<'a> Model<'a> {
                 slot: *slot,
                 ty: *ty,
                 range: range.clone(),
-                value: self.recognise(*ty, &u[range.clone()], opts).unwrap_or(Value {
-                    value: String::new(),
-                    unit: None,
-                    value_type: None,
-                    free: true,
-                }),
+                value: self
+                    .recognise(*ty, &u[range.clone()], opts)
+                    .unwrap_or(Value {
+                        value: String::new(),
+                        unit: None,
+                        value_type: None,
+                        free: true,
+                    }),
             })
             .collect();
         let intent = self.skeletons[s.skeleton as usize].intent;
@@ -813,7 +820,7 @@ impl<'a> Model<'a> {
             .get_or_init(|| knn::Knn::build(self.skeletons.iter().map(|sk| sk.text.as_slice())))
     }
 
-    /// No exact match: the nearest pattern ([`knn`]), if similar enough.
+    /// No exact match: the nearest pattern (`knn`), if similar enough.
     fn near(&self, utterance: &str, folded: &normalize::Folded, opts: &Options) -> Analysis {
         let u = folded.text.as_str();
         let none = |closest: Option<Closest>| Analysis {
@@ -835,18 +842,32 @@ impl<'a> Model<'a> {
         let [custom, builtin] = self.knn().best(&text, |id| {
             self.intents[self.skeletons[id as usize].intent as usize].builtin
         });
-        let (sim, id, accept) = match (custom, builtin) {
-            (Some(c), Some(b)) if b.0 >= BUILTIN_NEAR_THRESHOLD && b.0 > c.0 => (b.0, b.1, true),
-            (Some(c), _) => (c.0, c.1, c.0 >= SIMILARITY_THRESHOLD),
-            (None, Some(b)) => (b.0, b.1, b.0 >= BUILTIN_NEAR_THRESHOLD),
-            (None, None) => return none(None),
+        // a value of one of the intent's custom slot types is evidence of its own
+        let evidence = |id: u32, sim: f32| {
+            let intent = &self.intents[self.skeletons[id as usize].intent as usize];
+            sim >= SLOT_EVIDENCE_THRESHOLD
+                && spans.iter().any(|(_, ty)| {
+                    self.types[*ty as usize].kind == Kind::Custom
+                        && intent.slots.iter().any(|(_, t)| t == ty)
+                })
+        };
+        let custom = custom.map(|(s, id)| (s, id, s >= SIMILARITY_THRESHOLD || evidence(id, s)));
+        let builtin = builtin.map(|(s, id)| (s, id, s >= BUILTIN_NEAR_THRESHOLD));
+        let best = match (custom, builtin) {
+            // a built-in phrase when it is accepted and closer, or neither is and it is closer
+            (Some(c), Some(b)) if b.0 > c.0 && (b.2 || !c.2) => Some(b),
+            (Some(c), _) => Some(c),
+            (None, b) => b,
+        };
+        let Some((sim, id, accept)) = best else {
+            return none(None);
         };
         let sk = &self.skeletons[id as usize];
         let closest = sk.samples.first().map(|s| self.closest(*s, round2(sim)));
         if !accept {
             return none(closest);
         }
-        let hits = self.slots_in(sk, u, &words, &spans, &mut found);
+        let hits = self.slots_in(sk, u, &words, &spans, &found);
         Analysis {
             utterance: utterance.to_string(),
             intent: self.intents[sk.intent as usize].name.clone(),
@@ -938,8 +959,8 @@ impl<'a> Model<'a> {
             let free = values.iter().filter(|(r, _)| {
                 spans.iter().any(|(sr, st)| sr == r && st == ty)
                     && !hits
-                    .iter()
-                    .any(|h| h.range.start < r.end && r.start < h.range.end)
+                        .iter()
+                        .any(|h| h.range.start < r.end && r.start < h.range.end)
             });
             let same_type = wanted[..in_skeleton]
                 .iter()
