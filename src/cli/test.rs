@@ -8,6 +8,7 @@ use serde_json::json;
 
 use cekops::error::usage;
 use cekops::nlu;
+use cekops::nlu::crossval::xml_escape as xml;
 use cekops::ops::test::SuitesOutcome;
 use cekops::ops::test::TestOptions;
 use cekops::ops::test::UtteranceOutcome;
@@ -33,7 +34,7 @@ use cekops::ops::validate::Source;
 /// or `test "UTTERANCE"` in a repository with one extension. `--utterance` says it explicitly.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Exit status: 0 all cases passed (or an utterance was analysed), 1 a case failed, 2 usage or internal error.\n\nExamples:\n  cekops test com.example.pizzabot \"페퍼로니 피자 두 판 주문해줘\"\n  cekops test com.example.pizzabot --utterance \"com.example\" --format json\n  cekops test\n  cekops test com.example.pizzabot --format junit > junit.xml\n  cekops test --rev service --now 2026-01-01T09:00\n  cekops test --cross-validate com.example.pizzabot --plot confusion.svg --fail-under 90"
+    after_help = "Exit status: 0 all cases passed (or an utterance was analysed, or a cross-validation ran), 1 a case failed (or the cross-validation is under --fail-under), 2 usage or internal error.\n\nExamples:\n  cekops test com.example.pizzabot \"페퍼로니 피자 두 판 주문해줘\"\n  cekops test com.example.pizzabot --utterance \"com.example\" --format json\n  cekops test\n  cekops test com.example.pizzabot --format junit > junit.xml\n  cekops test --rev service --now 2026-01-01T09:00\n  cekops test --cross-validate com.example.pizzabot --plot confusion.svg --fail-under 90"
 )]
 pub struct TestArgs {
     /// Extension IDs (suite mode), or `ID "UTTERANCE"`.
@@ -385,25 +386,6 @@ pub fn suites_json(o: &SuitesOutcome) -> String {
         "{}\n",
         serde_json::to_string_pretty(&doc).unwrap_or_default()
     )
-}
-
-/// Escape text for XML attributes and content; control characters XML cannot hold are dropped.
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            '\t' | '\r' => out.push(' '),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// JUnit XML: one `<testsuite>` per suite file, one `<testcase>` per case, a `<failure>` with

@@ -112,27 +112,23 @@ fn slot_pairs(a: &super::Analysis) -> Vec<(String, String)> {
 
 /// Cross-validate `ext` with `folds` folds (at least 2).
 pub fn cross_validate(ext: &Extension, folds: usize, opts: &Options) -> CrossValidation {
-    let folds = folds.max(2);
+    let samples: usize = ext
+        .intents
+        .iter()
+        .map(|i| i.def.utterances.value.len())
+        .sum();
+    // the samples are dealt into the folds in turn (the k-th sample of the extension into fold
+    // k mod folds): every intent's samples spread over the folds; no more folds than samples
+    let folds = folds.clamp(2, samples.max(2));
     let full = Model::compile(ext);
-    // (intent index, utterance index, fold)
-    let mut assigned: Vec<(usize, usize, usize)> = Vec::new();
-    let mut deal = 0;
-    for (i, intent) in ext.intents.iter().enumerate() {
-        for (k, _) in intent.def.utterances.value.iter().enumerate() {
-            assigned.push((i, k, deal % folds));
-            deal += 1;
-        }
-    }
     let mut cases = Vec::new();
     for fold in 0..folds {
         let mut train = ext.clone();
         let mut held: Vec<(usize, String)> = Vec::new();
+        let mut k = 0usize;
         for (i, intent) in train.intents.iter_mut().enumerate() {
-            let mut k = 0;
             intent.def.utterances.value.retain(|u| {
-                let out = assigned
-                    .iter()
-                    .any(|(ai, ak, af)| *ai == i && *ak == k && *af == fold);
+                let out = k % folds == fold;
                 k += 1;
                 if out {
                     held.push((i, u.value.clone()));
@@ -251,7 +247,10 @@ fn report<'a>(
     }
 }
 
-fn xml_escape(s: &str) -> String {
+/// Escape text for XML attributes and content (the SVG picture here, JUnit reports): the five
+/// special characters as entities, a newline as `&#10;`, tabs and carriage returns as spaces,
+/// other control characters XML cannot hold dropped.
+pub fn xml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -260,7 +259,9 @@ fn xml_escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            c if c.is_control() => {}
+            '\n' => out.push_str("&#10;"),
+            '\t' | '\r' => out.push(' '),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
             c => out.push(c),
         }
     }
