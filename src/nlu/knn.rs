@@ -114,7 +114,9 @@ impl Knn {
         text: &[char],
         second: impl Fn(u32) -> bool,
     ) -> [Option<(f32, u32)>; 2] {
-        let mut dot: Map<u32, f32> = Map::default();
+        // dense accumulators: a posting visit is an add, not a hash lookup
+        let mut dot: Vec<f32> = vec![0.0; self.norms.len()];
+        let mut touched: Vec<u32> = Vec::new();
         let mut norm = 0.0f32;
         for (g, c) in grams(text) {
             match self.postings.get(&g) {
@@ -122,7 +124,11 @@ impl Knn {
                     let w = tf(c) * p.idf;
                     norm += w * w;
                     for (id, pw) in &p.list {
-                        *dot.entry(*id).or_default() += w * pw;
+                        let d = &mut dot[*id as usize];
+                        if *d == 0.0 {
+                            touched.push(*id);
+                        }
+                        *d += w * pw;
                     }
                 }
                 None => {
@@ -133,8 +139,8 @@ impl Knn {
         }
         let norm = norm.sqrt().max(f32::MIN_POSITIVE);
         let mut out: [Option<(f32, u32)>; 2] = [None, None];
-        for (id, d) in dot {
-            let sim = (d / (norm * self.norms[id as usize])).min(1.0);
+        for id in touched {
+            let sim = (dot[id as usize] / (norm * self.norms[id as usize])).min(1.0);
             let slot = &mut out[usize::from(second(id))];
             if slot.is_none_or(|(bs, bid)| sim > bs || (sim == bs && id < bid)) {
                 *slot = Some((sim, id));
