@@ -8,6 +8,7 @@ use serde_json::json;
 
 use cekops::error::usage;
 use cekops::nlu;
+use cekops::nlu::crossval::xml_escape as xml;
 use cekops::ops::test::SuitesOutcome;
 use cekops::ops::test::TestOptions;
 use cekops::ops::test::UtteranceOutcome;
@@ -20,12 +21,20 @@ use cekops::ops::validate::Source;
 /// like the console's Test page. `cekops test [ID...]` runs every `extensions/<id>/tests/*.toml`
 /// suite and exits 1 when a case fails.
 ///
+/// `cekops test --cross-validate [ID...]` measures how the interaction model generalises to
+/// phrasings it was not given, as the console's trained NLU would: the sample utterances are
+/// split into folds (`--folds`, default 5); each fold is removed in turn, the model compiled from
+/// the others and the removed utterances analysed. It reports the intent accuracy, the accuracy
+/// with every slot value right, precision / recall / F1 per intent, the confusion matrix and the
+/// confused pairs with examples; `--plot FILE` draws the matrix as an SVG picture and
+/// `--fail-under PERCENT` exits 1 when the intent accuracy is lower.
+///
 /// A positional argument is an utterance when it is not shaped like an Extension ID
 /// (lower-case reverse-domain notation such as `com.example.pizzabot`): `test ID "UTTERANCE"`,
 /// or `test "UTTERANCE"` in a repository with one extension. `--utterance` says it explicitly.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Exit status: 0 all cases passed (or an utterance was analysed), 1 a case failed, 2 usage or internal error.\n\nExamples:\n  cekops test com.example.pizzabot \"페퍼로니 피자 두 판 주문해줘\"\n  cekops test com.example.pizzabot --utterance \"com.example\" --format json\n  cekops test\n  cekops test com.example.pizzabot --format junit > junit.xml\n  cekops test --rev service --now 2026-01-01T09:00"
+    after_help = "Exit status: 0 all cases passed (or an utterance was analysed, or a cross-validation ran), 1 a case failed (or the cross-validation is under --fail-under), 2 usage or internal error.\n\nExamples:\n  cekops test com.example.pizzabot \"페퍼로니 피자 두 판 주문해줘\"\n  cekops test com.example.pizzabot --utterance \"com.example\" --format json\n  cekops test\n  cekops test com.example.pizzabot --format junit > junit.xml\n  cekops test --rev service --now 2026-01-01T09:00\n  cekops test --cross-validate com.example.pizzabot --plot confusion.svg --fail-under 90"
 )]
 pub struct TestArgs {
     /// Extension IDs (suite mode), or `ID "UTTERANCE"`.
@@ -44,6 +53,26 @@ pub struct TestArgs {
     /// Default: the current time in UTC+9 (Korea and Japan).
     #[arg(long, value_name = "DATETIME", env = "CEKOPS_NOW")]
     pub now: Option<String>,
+    /// Cross-validate the interaction models instead of running the suites: per-intent
+    /// precision, recall and F1, the confusion matrix and the confused pairs.
+    #[arg(long)]
+    pub cross_validate: bool,
+    /// Number of folds of the cross-validation (at least 2).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 5,
+        requires = "cross_validate"
+    )]
+    pub folds: usize,
+    /// Write the confusion matrix as an SVG picture to FILE (with several extensions,
+    /// FILE-<id>.svg for each).
+    #[arg(long, value_name = "FILE", requires = "cross_validate")]
+    pub plot: Option<PathBuf>,
+    /// Exit 1 when the intent accuracy of the cross-validation (all extensions together) is
+    /// below PERCENT.
+    #[arg(long, value_name = "PERCENT", requires = "cross_validate")]
+    pub fail_under: Option<f64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -114,6 +143,16 @@ pub fn run(ctx: &super::Context, args: &TestArgs) -> anyhow::Result<ExitCode> {
         ids,
         now: parse_now(args.now.as_deref())?,
     };
+    if args.cross_validate {
+        if let Some(u) = utterance {
+            return Err(usage(format!(
+                "`--cross-validate` tests the sample utterances, not `{u}`"
+            ))
+            .hint("cekops test --cross-validate [ID...]")
+            .into());
+        }
+        return cross_validate(&opts, args);
+    }
     match utterance {
         Some(u) => {
             if args.format == TestFormat::Junit {
@@ -349,25 +388,6 @@ pub fn suites_json(o: &SuitesOutcome) -> String {
     )
 }
 
-/// Escape text for XML attributes and content; control characters XML cannot hold are dropped.
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            '\t' | '\r' => out.push(' '),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// JUnit XML: one `<testsuite>` per suite file, one `<testcase>` per case, a `<failure>` with
 /// the differences for each failed case.
 pub fn suites_junit(o: &SuitesOutcome) -> String {
@@ -441,6 +461,274 @@ pub fn suites_junit(o: &SuitesOutcome) -> String {
             )
             .ok();
             s.push_str("    </testcase>\n");
+        }
+        s.push_str("  </testsuite>\n");
+    }
+    s.push_str("</testsuites>\n");
+    s
+}
+
+fn cross_validate(opts: &TestOptions, args: &TestArgs) -> anyhow::Result<ExitCode> {
+    if let Some(p) = args.fail_under
+        && !(0.0..=100.0).contains(&p)
+    {
+        return Err(usage(format!("`--fail-under {p}` is not a percentage"))
+            .hint("give a number from 0 to 100, e.g. --fail-under 90")
+            .into());
+    }
+    let out = cekops::ops::test::cross_validate(opts, args.folds)?;
+    for (id, n) in &out.model_errors {
+        super::err(&cekops::ops::test::model_errors_note(id, *n));
+    }
+    if out.extensions.is_empty() {
+        super::err("note: no extensions to cross-validate\n");
+    }
+    if let Some(plot) = &args.plot {
+        let several = out.extensions.len() > 1;
+        for cv in &out.extensions {
+            let path = if several {
+                let stem = plot.file_stem().unwrap_or_default().to_string_lossy();
+                plot.with_file_name(format!("{stem}-{}.svg", cv.extension))
+            } else {
+                plot.clone()
+            };
+            std::fs::write(&path, nlu::crossval::svg(cv))
+                .map_err(|e| anyhow::anyhow!("cannot write the plot {}: {e}", path.display()))?;
+            super::err(&format!(
+                "wrote the confusion matrix of {} to {}\n",
+                cv.extension,
+                path.display()
+            ));
+        }
+    }
+    super::out(&match args.format {
+        TestFormat::Human => crossval_human(&out),
+        TestFormat::Json => crossval_json(&out, args.fail_under),
+        TestFormat::Junit => crossval_junit(&out),
+    });
+    let accuracy = out.intent_accuracy() * 100.0;
+    if let Some(min) = args.fail_under
+        && accuracy < min
+    {
+        super::err(&format!(
+            "error: intent accuracy {accuracy:.1} % is under --fail-under {min} %\n"
+        ));
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn pct(ok: usize, n: usize) -> String {
+    if n == 0 {
+        "-".to_string()
+    } else {
+        format!("{:.1} %", 100.0 * ok as f64 / n as f64)
+    }
+}
+
+fn slot_list(slots: &[(String, String)]) -> String {
+    if slots.is_empty() {
+        return "(none)".to_string();
+    }
+    slots
+        .iter()
+        .map(|(k, v)| format!("{k}=\"{v}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn crossval_human(o: &cekops::ops::test::CrossValidateOutcome) -> String {
+    use super::ui::pad;
+    use super::ui::width;
+    let mut s = String::new();
+    for cv in &o.extensions {
+        let n = cv.cases.len();
+        let ok = cv.cases.iter().filter(|c| c.intent_ok()).count();
+        let slots_ok = cv.cases.iter().filter(|c| c.slots_ok()).count();
+        writeln!(
+            s,
+            "{}: {}-fold cross-validation of {n} sample utterance(s)",
+            cv.extension, cv.folds
+        )
+        .ok();
+        if n == 0 {
+            writeln!(s, "  no sample utterances\n").ok();
+            continue;
+        }
+        writeln!(s, "  intent accuracy          {} ({ok}/{n})", pct(ok, n)).ok();
+        writeln!(
+            s,
+            "  intent + slots accuracy  {} ({slots_ok}/{n})\n",
+            pct(slots_ok, n)
+        )
+        .ok();
+        let w = cv.labels.iter().map(|l| width(l)).max().unwrap_or(0).max(6);
+        writeln!(
+            s,
+            "  {}  precision  recall     f1  support",
+            pad("intent", w)
+        )
+        .ok();
+        for i in &cv.intents {
+            writeln!(
+                s,
+                "  {}  {:>9.2}  {:>6.2}  {:>5.2}  {:>7}",
+                pad(&i.intent, w),
+                i.precision,
+                i.recall,
+                i.f1,
+                i.support
+            )
+            .ok();
+        }
+        writeln!(
+            s,
+            "\n  confusion matrix (rows: expected intent, columns: predicted)"
+        )
+        .ok();
+        let cell = cv
+            .matrix
+            .iter()
+            .flatten()
+            .map(|c| c.to_string().len())
+            .max()
+            .unwrap_or(1)
+            .max(cv.labels.len().to_string().len() + 1);
+        let mut head = format!("  {}", pad("", w + 4));
+        for j in 0..cv.labels.len() {
+            write!(head, " {:>cell$}", format!("#{}", j + 1)).ok();
+        }
+        writeln!(s, "{}", head.trim_end()).ok();
+        for (i, row) in cv.matrix.iter().enumerate() {
+            write!(
+                s,
+                "  {:>3} {}",
+                format!("#{}", i + 1),
+                pad(&cv.labels[i], w)
+            )
+            .ok();
+            for c in row {
+                write!(s, " {c:>cell$}").ok();
+            }
+            s.push('\n');
+        }
+        if cv.confused.is_empty() {
+            writeln!(s, "\n  no confused intents").ok();
+        } else {
+            writeln!(s, "\n  confused pairs").ok();
+            for c in &cv.confused {
+                writeln!(s, "    {} → {} ({})", c.intent, c.predicted, c.count).ok();
+                for e in &c.examples {
+                    writeln!(s, "      \"{e}\"").ok();
+                }
+            }
+        }
+        let wrong_slots: Vec<_> = cv
+            .cases
+            .iter()
+            .filter(|c| c.intent_ok() && !c.slots_ok())
+            .collect();
+        if !wrong_slots.is_empty() {
+            writeln!(s, "\n  right intent, other slot values").ok();
+            for c in wrong_slots.iter().take(10) {
+                writeln!(
+                    s,
+                    "    \"{}\" ({}): expected {}, got {}",
+                    c.utterance,
+                    c.intent,
+                    slot_list(&c.expected_slots),
+                    slot_list(&c.slots)
+                )
+                .ok();
+            }
+            if wrong_slots.len() > 10 {
+                writeln!(
+                    s,
+                    "    … and {} more (--format json lists all)",
+                    wrong_slots.len() - 10
+                )
+                .ok();
+            }
+        }
+        s.push('\n');
+    }
+    s
+}
+
+pub fn crossval_json(
+    o: &cekops::ops::test::CrossValidateOutcome,
+    fail_under: Option<f64>,
+) -> String {
+    let doc = json!({
+        "version": 1,
+        "intent_accuracy": o.intent_accuracy(),
+        "fail_under": fail_under,
+        "extensions": o.extensions,
+    });
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&doc).unwrap_or_default()
+    )
+}
+
+/// JUnit XML: one `<testsuite>` per extension, one `<testcase>` per held-out sample utterance,
+/// a `<failure>` when its intent or a slot value differs.
+pub fn crossval_junit(o: &cekops::ops::test::CrossValidateOutcome) -> String {
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let failed =
+        |cv: &nlu::crossval::CrossValidation| cv.cases.iter().filter(|c| !c.slots_ok()).count();
+    let total: usize = o.extensions.iter().map(|cv| cv.cases.len()).sum();
+    let failures: usize = o.extensions.iter().map(failed).sum();
+    writeln!(
+        s,
+        "<testsuites name=\"cekops test --cross-validate\" tests=\"{total}\" failures=\"{failures}\" errors=\"0\">"
+    )
+    .ok();
+    for cv in &o.extensions {
+        writeln!(
+            s,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\">",
+            xml(&format!(
+                "{} ({}-fold cross-validation)",
+                cv.extension, cv.folds
+            )),
+            cv.cases.len(),
+            failed(cv)
+        )
+        .ok();
+        for c in &cv.cases {
+            write!(
+                s,
+                "    <testcase name=\"{}\" classname=\"{}.{}\" file=\"{}\"",
+                xml(&c.utterance),
+                xml(&cv.extension),
+                xml(&c.intent),
+                xml(&c.file)
+            )
+            .ok();
+            if c.slots_ok() {
+                s.push_str("/>\n");
+                continue;
+            }
+            let message = if c.intent_ok() {
+                format!(
+                    "slots: expected {}, got {}",
+                    slot_list(&c.expected_slots),
+                    slot_list(&c.slots)
+                )
+            } else {
+                format!(
+                    "intent: expected {}, got {} (confidence {:.2})",
+                    c.intent, c.predicted, c.confidence
+                )
+            };
+            writeln!(
+                s,
+                ">\n      <failure message=\"{}\" type=\"{}\"/>\n    </testcase>",
+                xml(&message),
+                if c.intent_ok() { "slots" } else { "intent" }
+            )
+            .ok();
         }
         s.push_str("  </testsuite>\n");
     }

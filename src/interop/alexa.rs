@@ -5,8 +5,9 @@
 //! custom slot types with values and synonyms, the `AMAZON.*` built-in intents and slot types
 //! that have a `Clova.*` / `CLOVA.*` equivalent. `{slot}` placeholders become tagged values
 //! (`<slot>value</slot>`) taken from the slot type (custom types: their representative values in
-//! turn; built-in types: sample values for the language). Everything else — the dialog model,
-//! prompts, slot elicitation samples, validations, value IDs, built-ins without an equivalent —
+//! turn; built-in types: sample values for the language). Slot elicitation samples become
+//! sample utterances of their intent (follow-up answers). Everything else — the dialog model,
+//! prompts, validations, value IDs, built-ins without an equivalent —
 //! is listed as a [`Note`], never dropped silently.
 
 use std::collections::BTreeSet;
@@ -258,6 +259,12 @@ pub fn builtin_slot_type(
         "AMAZON.TIME" => ("CLOVA.DATETIME", &["午後3時", "朝7時"]),
         "AMAZON.DURATION" if ko => ("CLOVA.DURATION", &["10분", "2시간"]),
         "AMAZON.DURATION" => ("CLOVA.DURATION", &["10分", "2時間"]),
+        // ordinals: CEK's number type takes the counter (`3번째`, `3番目`); CLOVA.ORDER is
+        // next / previous / last / this, not first / second
+        "AMAZON.Ordinal" if ko => ("CLOVA.NUMBER", &["3번째", "2번째"]),
+        "AMAZON.Ordinal" => ("CLOVA.NUMBER", &["3番目", "2番目"]),
+        // prefectures; KR's administrative-area types are not documented
+        "AMAZON.Region" if !ko => ("CLOVA.JP_ADDRESS_KEN", &["東京都", "大阪府", "北海道"]),
         "AMAZON.Country" if ko => ("CLOVA.WORLD_COUNTRY", &["미국", "일본"]),
         "AMAZON.Country" => ("CLOVA.WORLD_COUNTRY", &["アメリカ", "韓国"]),
         "AMAZON.City" | "AMAZON.US_CITY" | "AMAZON.GB_CITY" | "AMAZON.DE_CITY"
@@ -775,9 +782,9 @@ pub fn convert(model: &Model, opts: &Options) -> Conversion {
         for slot in &intent.slots {
             if !slot.samples.is_empty() {
                 conv.note(
-                    NoteKind::Dropped,
+                    NoteKind::Converted,
                     format!(
-                        "{} elicitation sample{} of slot `{}` in `{}` ({}): Clova has no slot elicitation",
+                        "{} elicitation sample{} of slot `{}` in `{}` ({}) → sample utterances of the intent: the answers users give when asked for the slot (Clova has no slot elicitation; the extension server asks)",
                         slot.samples.len(),
                         if slot.samples.len() == 1 { "" } else { "s" },
                         slot.name,
@@ -833,7 +840,15 @@ pub fn convert(model: &Model, opts: &Options) -> Conversion {
         let mut turn: HashMap<&str, usize> = HashMap::new();
         let mut utterances: Vec<String> = Vec::new();
         let mut dropped: Vec<(String, String)> = Vec::new();
-        'samples: for sample in &intent.samples {
+        // the intent's samples, then its slots' elicitation samples (follow-up answers such as
+        // `{size}` or `{duration}で`), each once
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let all_samples = intent
+            .samples
+            .iter()
+            .chain(intent.slots.iter().flat_map(|s| s.samples.iter()))
+            .filter(|s| seen.insert(s.trim()));
+        'samples: for sample in all_samples {
             let pieces = match split_sample(sample.trim()) {
                 Ok(p) => p,
                 Err(why) => {
@@ -1075,7 +1090,8 @@ mod tests {
             "mapped intent `AMAZON.CancelIntent` → built-in `Clova.CancelIntent` (already declared)",
             "dropped intent `AMAZON.NavigateHomeIntent`",
             "converted intent `AMAZON.RepeatIntent` → custom intent `RepeatIntent`",
-            "dropped 1 elicitation sample of slot `q` in `Find`",
+            "converted 1 elicitation sample of slot `q` in `Find` (`{q}`) → sample utterances of the intent",
+            "dropped sample `{q}` of intent `Find`: uses slot `q`",
             "dropped slot `q` of intent `Find`: `AMAZON.SearchQuery` has no Clova JP built-in equivalent",
             "dropped sample `find {q}` of intent `Find`: uses slot `q`",
             "dropped id `a` of value `A` in slot type `T`",

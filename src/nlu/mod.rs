@@ -8,17 +8,25 @@
 //!    utterance matches a pattern when its text around the slots is the same and each slot's
 //!    text is a value of the slot's type: a representative value or synonym of a custom type
 //!    (or a value tagged in a sample), a number for `CLOVA.NUMBER`, a date or time for
-//!    `CLOVA.DATETIME`, a period for `CLOVA.DURATION`. Other built-in types take any text.
-//!    Confidence 1 (0.9 when a slot took free text).
-//! 3. Built-in intents match their usual phrases ([`builtin`]).
-//! 4. Otherwise the closest pattern (character bigrams, then edit distance with the slot values
-//!    found in the utterance replaced by their slot) counts when at least
-//!    [`SIMILARITY_THRESHOLD`] alike; the confidence is that similarity.
+//!    `CLOVA.DATETIME`, a period for `CLOVA.DURATION`. Other built-in types take any text,
+//!    except in a pattern that is only slots (`<city>東京</city>`): there only values tagged in
+//!    samples, or it would match every utterance. Confidence 1 (0.9 when a slot took free text).
+//! 3. Built-in intents match their usual phrases ([`builtin`]). A sample said exactly as written
+//!    is its intent with its tagged values, even when cekops does not recognise a value.
+//! 4. Otherwise a nearest-neighbour classifier trained on the patterns when the model is compiled
+//!    (`knn`): the utterance, with the slot values found in it replaced by their types, and
+//!    every pattern are TF-IDF vectors of character 1- to 4-grams; the pattern with the highest
+//!    cosine similarity counts when at least [`SIMILARITY_THRESHOLD`] (at least
+//!    `SLOT_EVIDENCE_THRESHOLD` when the utterance holds a value of one of the intent's custom
+//!    slot types; a built-in phrase needs `BUILTIN_NEAR_THRESHOLD`); the confidence is that
+//!    similarity (at most 0.95) and its slots are read from the utterance.
 //! 5. Nothing close: `Clova.GuideIntent`, or `Clova.FallbackIntent` when the extension lists it
 //!    in `builtin_intents` — as CEK does.
 
 pub mod builtin;
+pub mod crossval;
 pub mod datetime;
+mod knn;
 pub mod launch;
 pub mod normalize;
 pub mod number;
@@ -39,14 +47,19 @@ use crate::model::Language;
 use crate::model::SlotType;
 use crate::utterance;
 
-/// A near match below this similarity is no match.
-pub const SIMILARITY_THRESHOLD: f32 = 0.6;
+/// A near match below this similarity (cosine of n-gram vectors) is no match: calibrated so
+/// that unseen phrasings of an intent pass and utterances of other domains do not (BENCHMARKS.md
+/// `## test (matcher)`).
+pub const SIMILARITY_THRESHOLD: f32 = 0.35;
+/// A near match needs only this similarity when the utterance holds a value of one of the
+/// intent's custom slot types.
+const SLOT_EVIDENCE_THRESHOLD: f32 = 0.2;
+/// A near match to a built-in intent's phrase needs this similarity.
+const BUILTIN_NEAR_THRESHOLD: f32 = 0.6;
 /// Confidence of an exact match in which a slot took free text (a type cekops cannot check).
 const FREE_TEXT_CONFIDENCE: f32 = 0.9;
 /// Highest confidence of a near match.
 const MAX_NEAR_CONFIDENCE: f32 = 0.95;
-/// Candidates re-scored with edit distance in a near match.
-const NEAR_CANDIDATES: usize = 32;
 
 /// How an utterance was matched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -197,7 +210,8 @@ struct Skeleton {
     samples: Vec<u32>,
     /// Folded literal characters: more is more specific.
     literal_chars: usize,
-    /// The pattern with each slot as one private-use character (per slot): for edit distance.
+    /// The pattern with each slot as one private-use character per slot type: for the
+    /// near-match classifier (`knn`).
     text: Vec<char>,
 }
 
@@ -208,13 +222,8 @@ struct Sample<'a> {
     span: Range<usize>,
     /// Folded plain text (slot values kept).
     plain: String,
-}
-
-struct FuzzyIndex {
-    /// Bigram → (its weight, the skeletons that have it).
-    postings: Map<(char, char), (f32, Vec<u32>)>,
-    /// Sum of the weights of each skeleton's bigrams.
-    weight: Vec<f32>,
+    /// The tagged slots: slot, type and folded byte range in `plain`.
+    tagged: Vec<(u16, u32, Range<usize>)>,
 }
 
 /// Options of one analysis.
@@ -246,7 +255,9 @@ pub struct Model<'a> {
     /// Patterns with slots: text before the first slot → text after the last → skeletons.
     edges: Map<Box<str>, Edge>,
     max_head: usize,
-    fuzzy: OnceLock<FuzzyIndex>,
+    knn: OnceLock<knn::Knn>,
+    /// Folded plain text of each sample → the first sample with it.
+    plain: OnceLock<Map<Box<str>, u32>>,
     fallback: String,
 }
 
@@ -268,6 +279,11 @@ fn builtin_kind(name: &str) -> Kind {
 
 fn placeholder(n: u32) -> char {
     char::from_u32(0xF0000 + n.min(0xFFFD)).unwrap_or('\u{FFFD}')
+}
+
+/// A slot type in pattern texts: one private-use character per type.
+fn type_placeholder(ty: u32) -> char {
+    char::from_u32(0x100000 + ty.min(0xFFFD)).unwrap_or('\u{FFFD}')
 }
 
 /// A slot found in an utterance (folded byte range).
@@ -319,7 +335,8 @@ impl<'a> Model<'a> {
             exact: Map::default(),
             edges: Map::default(),
             max_head: 0,
-            fuzzy: OnceLock::new(),
+            knn: OnceLock::new(),
+            plain: OnceLock::new(),
             fallback: fallback.to_string(),
         };
         let mut type_ids: Map<String, u32> = Map::default();
@@ -361,6 +378,7 @@ impl<'a> Model<'a> {
                 let mut lit = String::new();
                 let mut key = String::new();
                 let mut plain = String::new();
+                let mut tagged: Vec<(u16, u32, Range<usize>)> = Vec::new();
                 for seg in &segs {
                     let (text, slot) = match seg {
                         utterance::Segment::Text(t) => (*t, None),
@@ -387,6 +405,7 @@ impl<'a> Model<'a> {
                                 ty,
                             });
                             key.push(placeholder(pos as u32));
+                            tagged.push((pos as u16, ty, at..plain.len()));
                             let t = &mut m.types[ty as usize];
                             if matches!(t.kind, Kind::Custom | Kind::Any) {
                                 t.tagged.push(text);
@@ -409,6 +428,7 @@ impl<'a> Model<'a> {
                     file: Some(file),
                     span: u.span.clone(),
                     plain,
+                    tagged,
                 });
             }
         }
@@ -445,6 +465,7 @@ impl<'a> Model<'a> {
                     file: None,
                     span: 0..0,
                     plain: f,
+                    tagged: Vec::new(),
                 });
             }
         }
@@ -471,7 +492,7 @@ impl<'a> Model<'a> {
                     literal_chars += l.chars().count();
                     text.extend(l.chars());
                 }
-                Elem::Slot { slot, .. } => text.push(placeholder(u32::from(*slot))),
+                Elem::Slot { ty, .. } => text.push(type_placeholder(*ty)),
             }
         }
         let has_slot = elems.iter().any(|e| matches!(e, Elem::Slot { .. }));
@@ -649,7 +670,9 @@ impl<'a> Model<'a> {
                                 sk.elems.len() > 1 && matches!(sk.elems.last(), Some(Elem::Lit(_))),
                             );
                         let mut hits = Vec::new();
-                        if self.match_mid(&sk.elems[first..last], mid, h, opts, &mut hits) {
+                        if self.match_mid(&sk.elems[first..last], mid, h, opts, &mut hits)
+                            && (sk.literal_chars > 0 || hits.iter().all(|h| self.tagged(h, u)))
+                        {
                             found.push((*id, hits));
                         }
                     }
@@ -683,7 +706,69 @@ impl<'a> Model<'a> {
                 closest: sample.map(|s| self.closest(s, 1.0)),
             };
         }
+        if let Some(a) = self.as_sample(utterance, &folded, opts) {
+            return a;
+        }
         self.near(utterance, &folded, opts)
+    }
+
+    /// A sample said as written whose pattern did not match (a value cekops does not
+    /// recognise, such as `내일 점심`): its intent, with its tagged values.
+    fn as_sample(
+        &self,
+        utterance: &str,
+        folded: &normalize::Folded,
+        opts: &Options,
+    ) -> Option<Analysis> {
+        let u = folded.text.as_str();
+        let plain = self.plain.get_or_init(|| {
+            let mut map: Map<Box<str>, u32> = Map::default();
+            for (id, s) in self.samples.iter().enumerate() {
+                map.entry(s.plain.as_str().into()).or_insert(id as u32);
+            }
+            map
+        });
+        let id = *plain.get(u)?;
+        let s = &self.samples[id as usize];
+        let hits: Vec<Hit> = s
+            .tagged
+            .iter()
+            .map(|(slot, ty, range)| Hit {
+                slot: *slot,
+                ty: *ty,
+                range: range.clone(),
+                value: self
+                    .recognise(*ty, &u[range.clone()], opts)
+                    .unwrap_or(Value {
+                        value: String::new(),
+                        unit: None,
+                        value_type: None,
+                        free: true,
+                    }),
+            })
+            .collect();
+        let intent = self.skeletons[s.skeleton as usize].intent;
+        Some(Analysis {
+            utterance: utterance.to_string(),
+            intent: self.intents[intent as usize].name.clone(),
+            kind: MatchKind::Exact,
+            confidence: if hits.iter().any(|h| h.value.free) {
+                FREE_TEXT_CONFIDENCE
+            } else {
+                1.0
+            },
+            slots: self.slots_out(intent, &hits, utterance, folded),
+            closest: Some(self.closest(id, 1.0)),
+        })
+    }
+
+    /// Whether a slot hit is a value the type knows: a free-text hit only when its text was
+    /// tagged in a sample. A pattern that is only slots takes free text no other way, or it
+    /// would match every utterance (`ヘルプ`, `취소`).
+    fn tagged(&self, hit: &Hit, u: &str) -> bool {
+        !hit.value.free
+            || u.get(hit.range.clone())
+                .is_some_and(|t| self.types[hit.ty as usize].dict().map.contains_key(t))
     }
 
     fn closest(&self, sample: u32, similarity: f32) -> Closest {
@@ -730,30 +815,12 @@ impl<'a> Model<'a> {
         out
     }
 
-    fn fuzzy(&self) -> &FuzzyIndex {
-        self.fuzzy.get_or_init(|| {
-            let mut postings: Map<(char, char), (f32, Vec<u32>)> = Map::default();
-            let grams: Vec<Vec<(char, char)>> =
-                self.skeletons.iter().map(|sk| bigrams(&sk.text)).collect();
-            for (i, g) in grams.iter().enumerate() {
-                for b in g {
-                    postings.entry(*b).or_default().1.push(i as u32);
-                }
-            }
-            // inverse document frequency: rare bigrams tell samples apart
-            let n = self.skeletons.len().max(1) as f32;
-            for (w, list) in postings.values_mut() {
-                *w = (1.0 + n / list.len() as f32).ln();
-            }
-            let weight = grams
-                .iter()
-                .map(|g| g.iter().map(|b| postings.get(b).map_or(0.0, |p| p.0)).sum())
-                .collect();
-            FuzzyIndex { postings, weight }
-        })
+    fn knn(&self) -> &knn::Knn {
+        self.knn
+            .get_or_init(|| knn::Knn::build(self.skeletons.iter().map(|sk| sk.text.as_slice())))
     }
 
-    /// No exact match: the closest pattern, if close enough.
+    /// No exact match: the nearest pattern (`knn`), if similar enough.
     fn near(&self, utterance: &str, folded: &normalize::Folded, opts: &Options) -> Analysis {
         let u = folded.text.as_str();
         let none = |closest: Option<Closest>| Analysis {
@@ -767,62 +834,40 @@ impl<'a> Model<'a> {
         if u.is_empty() || self.skeletons.is_empty() {
             return none(None);
         }
-        let idx = self.fuzzy();
-        let uchars: Vec<char> = u.chars().collect();
-        let ug = bigrams(&uchars);
-        // weighted Dice coefficient over character bigrams
-        let mut common: Vec<f32> = vec![0.0; self.skeletons.len()];
-        let mut touched: Vec<u32> = Vec::new();
-        let mut uweight = 0.0;
-        for g in &ug {
-            let Some((w, list)) = idx.postings.get(g) else {
-                uweight += (1.0 + self.skeletons.len() as f32).ln();
-                continue;
-            };
-            uweight += w;
-            for id in list {
-                let c = &mut common[*id as usize];
-                if *c == 0.0 {
-                    touched.push(*id);
-                }
-                *c += w;
-            }
-        }
-        let mut ranked: Vec<(f32, u32)> = touched
-            .into_iter()
-            .map(|id| {
-                let dice = 2.0 * common[id as usize] / (uweight + idx.weight[id as usize]);
-                (dice, id)
-            })
-            .collect();
-        let keep = NEAR_CANDIDATES.min(ranked.len());
-        if keep == 0 {
-            return none(None);
-        }
-        ranked.select_nth_unstable_by(keep - 1, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        ranked.truncate(keep);
-        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let words = folded.word_starts(utterance);
         let mut found: Map<u32, Vec<(Range<usize>, Value)>> = Map::default();
-        let mut best: Option<(f32, u32, Vec<Hit>)> = None;
-        for (_, id) in ranked {
-            let sk = &self.skeletons[id as usize];
-            let (text, hits) = self.replace_slots(sk, u, &words, &mut found, opts);
-            let sim = similarity(&text, &sk.text);
-            if best.as_ref().is_none_or(|(b, bid, _)| {
-                sim > *b || (sim == *b && self.rank_key(id) < self.rank_key(*bid))
-            }) {
-                best = Some((sim, id, hits));
-            }
-        }
-        let Some((sim, id, hits)) = best else {
+        let (text, spans) = self.abstracted(u, &words, &mut found, opts);
+        // built-in intents are near-matched only when very close: their phrases are short and
+        // share endings with every domain (`天気を教えて` is not `使い方を教えて`)
+        let [custom, builtin] = self.knn().best(&text, |id| {
+            self.intents[self.skeletons[id as usize].intent as usize].builtin
+        });
+        // a value of one of the intent's custom slot types is evidence of its own
+        let evidence = |id: u32, sim: f32| {
+            let intent = &self.intents[self.skeletons[id as usize].intent as usize];
+            sim >= SLOT_EVIDENCE_THRESHOLD
+                && spans.iter().any(|(_, ty)| {
+                    self.types[*ty as usize].kind == Kind::Custom
+                        && intent.slots.iter().any(|(_, t)| t == ty)
+                })
+        };
+        let custom = custom.map(|(s, id)| (s, id, s >= SIMILARITY_THRESHOLD || evidence(id, s)));
+        let builtin = builtin.map(|(s, id)| (s, id, s >= BUILTIN_NEAR_THRESHOLD));
+        let best = match (custom, builtin) {
+            // a built-in phrase when it is accepted and closer, or neither is and it is closer
+            (Some(c), Some(b)) if b.0 > c.0 && (b.2 || !c.2) => Some(b),
+            (Some(c), _) => Some(c),
+            (None, b) => b,
+        };
+        let Some((sim, id, accept)) = best else {
             return none(None);
         };
         let sk = &self.skeletons[id as usize];
         let closest = sk.samples.first().map(|s| self.closest(*s, round2(sim)));
-        if sim < SIMILARITY_THRESHOLD {
+        if !accept {
             return none(closest);
         }
+        let hits = self.slots_in(sk, u, &words, &spans, &found);
         Analysis {
             utterance: utterance.to_string(),
             intent: self.intents[sk.intent as usize].name.clone(),
@@ -833,36 +878,100 @@ impl<'a> Model<'a> {
         }
     }
 
-    fn rank_key(&self, id: u32) -> (bool, u32) {
-        let sk = &self.skeletons[id as usize];
-        (self.intents[sk.intent as usize].builtin, id)
-    }
-
-    /// The utterance with the values of the skeleton's slots replaced by the slots'
-    /// placeholders, and the slots found. `found` caches the values of each type in `u`.
-    fn replace_slots(
+    /// `u` with the values of every slot type the patterns use replaced by the type's
+    /// placeholder: longer values first, never overlapping; and the spans replaced (range and
+    /// type). `found` caches each type's values.
+    fn abstracted(
         &self,
-        sk: &Skeleton,
         u: &str,
         words: &[usize],
         found: &mut Map<u32, Vec<(Range<usize>, Value)>>,
         opts: &Options,
-    ) -> (Vec<char>, Vec<Hit>) {
-        let mut hits: Vec<Hit> = Vec::new();
-        for e in &sk.elems {
-            let Elem::Slot { slot, ty } = e else { continue };
-            if hits.iter().any(|h| h.slot == *slot) {
+    ) -> (Vec<char>, Vec<(Range<usize>, u32)>) {
+        let mut spans: Vec<(Range<usize>, u32)> = Vec::new();
+        for (ty, t) in self.types.iter().enumerate() {
+            if t.kind == Kind::Any {
                 continue;
             }
             let values = found
-                .entry(*ty)
-                .or_insert_with(|| self.values_in(*ty, u, words, opts));
-            let free = values.iter().find(|(r, _)| {
-                !hits
-                    .iter()
-                    .any(|h| h.range.start < r.end && r.start < h.range.end)
+                .entry(ty as u32)
+                .or_insert_with(|| self.values_in(ty as u32, u, words, opts));
+            spans.extend(values.iter().map(|(r, _)| (r.clone(), ty as u32)));
+        }
+        spans.sort_by_key(|(r, ty)| (std::cmp::Reverse(r.len()), r.start, *ty));
+        let mut taken: Vec<(Range<usize>, u32)> = Vec::new();
+        for (r, ty) in spans {
+            if !taken
+                .iter()
+                .any(|(t, _)| t.start < r.end && r.start < t.end)
+            {
+                taken.push((r, ty));
+            }
+        }
+        taken.sort_by_key(|(r, _)| r.start);
+        let mut text = Vec::with_capacity(u.len());
+        let mut pos = 0;
+        for (r, ty) in &taken {
+            text.extend(u[pos..r.start].chars());
+            text.push(type_placeholder(*ty));
+            pos = r.end;
+        }
+        text.extend(u[pos..].chars());
+        (text, taken)
+    }
+
+    /// The slots of a near match found in `u`: the skeleton's slots, then the intent's other
+    /// slots (CEK fills any slot of the intent its words hold). A slot takes a value not taken
+    /// yet: whole words and longer values first (`ein` is not the value `Ei`), left to right
+    /// when the skeleton has several slots of the type. Only the `spans` the utterance was
+    /// abstracted with count (`저녁 7시` is a time, not the number 7); `found` holds each type's
+    /// values.
+    fn slots_in(
+        &self,
+        sk: &Skeleton,
+        u: &str,
+        words: &[usize],
+        spans: &[(Range<usize>, u32)],
+        found: &Map<u32, Vec<(Range<usize>, Value)>>,
+    ) -> Vec<Hit> {
+        let mut wanted: Vec<(u16, u32)> = Vec::new();
+        for e in &sk.elems {
+            if let Elem::Slot { slot, ty } = e
+                && !wanted.iter().any(|(s, _)| s == slot)
+            {
+                wanted.push((*slot, *ty));
+            }
+        }
+        let in_skeleton = wanted.len();
+        for (i, (_, ty)) in self.intents[sk.intent as usize].slots.iter().enumerate() {
+            if self.types[*ty as usize].kind != Kind::Any
+                && !wanted.iter().any(|(s, _)| usize::from(*s) == i)
+            {
+                wanted.push((i as u16, *ty));
+            }
+        }
+        let whole = |r: &Range<usize>| r.end == u.len() || words.binary_search(&r.end).is_ok();
+        let mut hits: Vec<Hit> = Vec::new();
+        for (k, (slot, ty)) in wanted.iter().enumerate() {
+            let Some(values) = found.get(ty) else {
+                continue;
+            };
+            let free = values.iter().filter(|(r, _)| {
+                spans.iter().any(|(sr, st)| sr == r && st == ty)
+                    && !hits
+                        .iter()
+                        .any(|h| h.range.start < r.end && r.start < h.range.end)
             });
-            if let Some((range, value)) = free {
+            let same_type = wanted[..in_skeleton]
+                .iter()
+                .filter(|(_, t)| t == ty)
+                .count();
+            let pick = if k < in_skeleton && same_type > 1 {
+                free.min_by_key(|(r, _)| r.start)
+            } else {
+                free.min_by_key(|(r, _)| (!whole(r), std::cmp::Reverse(r.len()), r.start))
+            };
+            if let Some((range, value)) = pick {
                 hits.push(Hit {
                     slot: *slot,
                     ty: *ty,
@@ -872,15 +981,7 @@ impl<'a> Model<'a> {
             }
         }
         hits.sort_by_key(|h| h.range.start);
-        let mut text = Vec::with_capacity(u.len());
-        let mut pos = 0;
-        for h in &hits {
-            text.extend(u[pos..h.range.start].chars());
-            text.push(placeholder(u32::from(h.slot)));
-            pos = h.range.end;
-        }
-        text.extend(u[pos..].chars());
-        (text, hits)
+        hits
     }
 
     /// The values of a type in `u`, left to right, not overlapping. Values start at a spoken
@@ -977,39 +1078,6 @@ impl<'a> Model<'a> {
         }
         None
     }
-}
-
-fn bigrams(chars: &[char]) -> Vec<(char, char)> {
-    let mut out = Vec::with_capacity(chars.len() + 1);
-    let mut prev = '\u{2}';
-    for c in chars {
-        out.push((prev, *c));
-        prev = *c;
-    }
-    out.push((prev, '\u{3}'));
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
-/// 1 − edit distance / length of the longer text.
-fn similarity(a: &[char], b: &[char]) -> f32 {
-    let n = a.len().max(b.len());
-    if n == 0 {
-        return 1.0;
-    }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    1.0 - prev[b.len()] as f32 / n as f32
 }
 
 fn round2(x: f32) -> f32 {

@@ -319,3 +319,63 @@ proptest::proptest! {
         let _ = m.analyse(&text, &now());
     }
 }
+
+#[test]
+fn a_pattern_of_only_a_free_text_slot_does_not_swallow_everything() {
+    let ext = extension(&[
+        (
+            "extension.toml",
+            r#"id = "com.example.t"
+language = "ja-JP"
+name = "てんき"
+invocation_names = ["てんき"]
+builtin_intents = ["Clova.GuideIntent", "Clova.YesIntent", "Clova.NoIntent", "Clova.CancelIntent"]
+builtin_slot_types = ["CLOVA.WORLD_CITY"]
+"#,
+        ),
+        ("server.toml", "endpoint = \"https://example.com/cek\"\n"),
+        (
+            "interaction-model/intents/Weather.toml",
+            r#"slots = { city = "CLOVA.WORLD_CITY" }
+utterances = ["<city>東京</city>", "<city>パリ</city>の天気を教えて"]
+"#,
+        ),
+    ]);
+    let m = Model::compile(&ext);
+    for (u, intent) in [
+        ("ヘルプ", "Clova.GuideIntent"),
+        ("はい", "Clova.YesIntent"),
+        ("キャンセル", "Clova.CancelIntent"),
+        ("今日の株価", "Clova.GuideIntent"),
+    ] {
+        let a = m.analyse(u, &now());
+        assert_eq!(a.intent, intent, "{u}: {a:?}");
+    }
+    // the tagged value alone still matches, and free text where the pattern has words
+    let a = m.analyse("東京", &now());
+    assert_eq!((a.intent.as_str(), a.kind), ("Weather", MatchKind::Exact));
+    let a = m.analyse("ロンドンの天気を教えて", &now());
+    assert_eq!(a.intent, "Weather");
+    assert_eq!(a.slot("city").unwrap().value, "ロンドン");
+}
+
+#[test]
+fn unseen_phrasings_go_to_the_nearest_pattern_with_slots_from_the_intent() {
+    let ext = pizza();
+    let m = Model::compile(&ext);
+    // no pattern has both words and this ending; the nearest is an OrderPizza pattern
+    let a = m.analyse("피자 세 판 주문해 줄래", &now());
+    assert_eq!(a.intent, "OrderPizza", "{a:?}");
+    assert_eq!(a.kind, MatchKind::Similar);
+    assert_eq!(slots(&a), vec![("pizzaAmount".into(), "3".into())]);
+    // the same answer every time, from the same model or a new one
+    assert_eq!(m.analyse("피자 세 판 주문해 줄래", &now()), a);
+    assert_eq!(
+        Model::compile(&ext).analyse("피자 세 판 주문해 줄래", &now()),
+        a
+    );
+    let a = m.analyse("불고기 피자 두 판 주문 부탁해", &now());
+    assert_eq!(a.intent, "OrderPizza", "{a:?}");
+    assert_eq!(a.slot("pizzaType").unwrap().value, "불고기");
+    assert_eq!(a.slot("pizzaAmount").unwrap().value, "2");
+}

@@ -387,3 +387,59 @@ pub fn run_suites(opts: &TestOptions) -> Result<SuitesOutcome> {
     }
     Ok(result)
 }
+
+/// `cekops test --cross-validate`: the selected extensions (all when none is named), each
+/// cross-validated ([`nlu::crossval`]).
+#[derive(Debug, Serialize)]
+pub struct CrossValidateOutcome {
+    pub extensions: Vec<nlu::crossval::CrossValidation>,
+    /// Extension → validation errors in its files.
+    #[serde(skip)]
+    pub model_errors: Vec<(String, usize)>,
+}
+
+impl CrossValidateOutcome {
+    /// Share of all held-out samples analysed as their intent (0 to 1).
+    pub fn intent_accuracy(&self) -> f64 {
+        let (ok, n) = self.extensions.iter().fold((0, 0), |(ok, n), cv| {
+            (
+                ok + cv.cases.iter().filter(|c| c.intent_ok()).count(),
+                n + cv.cases.len(),
+            )
+        });
+        if n == 0 { 0.0 } else { ok as f64 / n as f64 }
+    }
+}
+
+/// Cross-validate the interaction models of the selected extensions with `folds` folds.
+pub fn cross_validate(opts: &TestOptions, folds: usize) -> Result<CrossValidateOutcome> {
+    if folds < 2 {
+        return Err(usage(format!(
+            "`--folds {folds}`: cross-validation needs at least 2 folds"
+        ))
+        .hint("cekops test --cross-validate --folds 5")
+        .into());
+    }
+    let outcome = load(&opts.source, &opts.ids)?;
+    for id in &opts.ids {
+        find(&outcome, id)?;
+    }
+    let nlu_opts = opts.nlu();
+    let mut result = CrossValidateOutcome {
+        extensions: Vec::new(),
+        model_errors: Vec::new(),
+    };
+    for ext in &outcome.repo.extensions {
+        if !ext.full || (!opts.ids.is_empty() && !opts.ids.contains(&ext.id)) {
+            continue;
+        }
+        let errors = model_errors(&outcome, &ext.id);
+        if errors > 0 {
+            result.model_errors.push((ext.id.clone(), errors));
+        }
+        result
+            .extensions
+            .push(nlu::crossval::cross_validate(ext, folds, &nlu_opts));
+    }
+    Ok(result)
+}

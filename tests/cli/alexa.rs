@@ -279,7 +279,7 @@ fn test_unsupported_features_are_reported_not_dropped_silently() {
         "dropped   intent `AMAZON.FallbackIntent`: no Clova KR built-in intent does the same",
         "mapped    intent `AMAZON.HelpIntent` → built-in `Clova.GuideIntent`",
         "dropped   1 sample utterance of `AMAZON.HelpIntent` (`what can you do`): Clova built-in intents take no sample utterances",
-        "dropped   2 elicitation samples of slot `size` in `OrderIntent` (`{size}`, `a {size} one`): Clova has no slot elicitation",
+        "converted 2 elicitation samples of slot `size` in `OrderIntent` (`{size}`, `a {size} one`) → sample utterances of the intent: the answers users give when asked for the slot",
         "mapped    slot type `AMAZON.DATE` → built-in `CLOVA.DATETIME` (tagged with sample values `내일`, `3월 5일`, `다음 주 월요일`; check them)",
         "dropped   slot `who` of intent `OrderIntent`: `AMAZON.Person` has no Clova KR built-in equivalent",
         "dropped   sample `order for {who}` of intent `OrderIntent`: uses slot `who`: `AMAZON.Person` has no Clova KR built-in equivalent",
@@ -294,7 +294,7 @@ fn test_unsupported_features_are_reported_not_dropped_silently() {
     ]);
     assert_eq!(
         intent,
-        "utterances = [\n  \"order a <size>large</size> pizza\",\n  \"order a pizza <when>내일</when>\",\n]\n\n[slots]\nsize = \"SIZE\"\nwhen = \"CLOVA.DATETIME\""
+        "utterances = [\n  \"order a <size>large</size> pizza\",\n  \"order a pizza <when>내일</when>\",\n  \"<size>small</size>\",\n  \"a <size>large</size> one\",\n]\n\n[slots]\nsize = \"SIZE\"\nwhen = \"CLOVA.DATETIME\""
     );
 }
 

@@ -408,3 +408,129 @@ fn test_test_output() {
     t.cekops(&["test", "com.example.pizzbot", "피자"]).code(2);
     snapshot!(&env, "test", t.text());
 }
+
+#[test]
+fn test_cross_validate_output() {
+    let env = pizzabot();
+    let mut t = Transcript::new(&env);
+    t.note("5-fold cross-validation: each sample is analysed by a model compiled without it");
+    t.cekops(&["test", "--cross-validate", ID, NOW]).code(0);
+    t.note("under the --fail-under threshold: exit 1");
+    t.cekops(&[
+        "test",
+        "--cross-validate",
+        "--folds",
+        "2",
+        NOW,
+        "--fail-under",
+        "50",
+    ])
+    .code(1);
+    t.note("usage errors");
+    t.cekops(&["test", "--cross-validate", "--folds", "1", ID])
+        .code(2);
+    t.cekops(&["test", "--cross-validate", ID, "--fail-under", "120"])
+        .code(2);
+    t.cekops(&["test", "--cross-validate", ID, "피자 주문해줘"])
+        .code(2);
+    t.cekops(&["test", ID, "--plot", "m.svg"]).code(2);
+    snapshot!(&env, "test-cross-validate", t.text());
+}
+
+#[test]
+fn test_cross_validate_json_junit_and_plot_agree() {
+    let env = extension_with_samples();
+    let json = env.cekops(&["test", "--cross-validate", ID, NOW, "--format", "json"]);
+    json.code(0);
+    let doc = json_of(&json);
+    let cv = &doc["extensions"][0];
+    let cases = cv["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 12, "every sample is held out once");
+    let right = cases
+        .iter()
+        .filter(|c| c["intent"] == c["predicted"])
+        .count();
+    assert_eq!(
+        cv["intent_accuracy"].as_f64().unwrap(),
+        right as f64 / cases.len() as f64
+    );
+    // the matrix counts every case once, on the diagonal when right
+    let matrix: Vec<Vec<u64>> = serde_json::from_value(cv["matrix"].clone()).unwrap();
+    let total: u64 = matrix.iter().flatten().sum();
+    let diagonal: u64 = (0..matrix.len()).map(|i| matrix[i][i]).sum();
+    assert_eq!((total, diagonal), (12, right as u64));
+    // most unseen phrasings of these intents are understood
+    assert!(right >= 8, "{}", json.stdout);
+    let order = cv["intents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["intent"] == "OrderPizza")
+        .unwrap();
+    assert_eq!(order["support"], 6);
+
+    let junit = env.cekops(&["test", "--cross-validate", ID, NOW, "--format", "junit"]);
+    junit.code(0);
+    assert_eq!(junit.stdout.matches("<testcase ").count(), 12);
+    let failed = cases
+        .iter()
+        .filter(|c| c["intent"] != c["predicted"] || c["slots"] != c["expected_slots"])
+        .count();
+    assert_eq!(junit.stdout.matches("<failure ").count(), failed);
+    assert!(junit.stdout.contains(&format!("failures=\"{failed}\"")));
+
+    let plot = env.cekops(&["test", "--cross-validate", ID, NOW, "--plot", "matrix.svg"]);
+    plot.code(0)
+        .contains("wrote the confusion matrix of com.example.pizzabot to matrix.svg");
+    let svg = env.read("matrix.svg");
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(svg.trim_end().ends_with("</svg>"));
+    let n = cv["labels"].as_array().unwrap().len();
+    assert_eq!(svg.matches("<rect x=").count(), n * n);
+    assert!(svg.contains(">OrderPizza</text>"));
+    // the picture is well-formed XML (xmllint when installed)
+    if let Ok(out) = std::process::Command::new("xmllint")
+        .args(["--noout"])
+        .arg(env.path("matrix.svg"))
+        .output()
+    {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// The pizzabot fixture with more sample utterances: six per intent.
+fn extension_with_samples() -> TestEnv {
+    let env = pizzabot();
+    let dir = "extensions/com.example.pizzabot/interaction-model/intents";
+    env.write(
+        &format!("{dir}/OrderPizza.toml"),
+        r#"slots = { pizzaType = "PIZZA_TYPE", pizzaAmount = "CLOVA.NUMBER" }
+utterances = [
+  "<pizzaType>페퍼로니</pizzaType> 피자 주문해줘",
+  "<pizzaType>불고기</pizzaType> 피자 <pizzaAmount>두 판</pizzaAmount> 주문해줘",
+  "<pizzaType>치즈</pizzaType> 피자 시켜줘",
+  "피자 <pizzaAmount>한 판</pizzaAmount> 주문할게",
+  "<pizzaType>페퍼로니</pizzaType> 피자 <pizzaAmount>세 판</pizzaAmount> 시켜 줄래",
+  "피자 주문하고 싶어",
+]
+"#,
+    );
+    env.write(
+        &format!("{dir}/Deliver.toml"),
+        r#"slots = { when = "CLOVA.DATETIME" }
+utterances = [
+  "<when>내일 오후 3시</when>에 배달해줘",
+  "<when>오늘 저녁 7시</when>에 배달해 줄래",
+  "배달 언제 와",
+  "배달해줘",
+  "<when>내일</when> 배달 돼",
+  "배달 시간 알려줘",
+]
+"#,
+    );
+    env
+}
