@@ -235,6 +235,10 @@ const NOT_RUN: &[(&str, &str)] = &[
         "a record with real commit ids and times: its format is checked by the records tests",
     ),
     (
+        "$ git init --bare team.git",
+        "the team walkthrough (three clones of a server): `team::test_readme_team_walkthrough` runs it",
+    ),
+    (
         "$ cekops simulate ",
         "needs a server: `simulate::test_readme_simulate_example_runs_as_shown` runs it",
     ),
