@@ -123,10 +123,8 @@ impl<'s> Checker<'s> {
                         push(out, path, message);
                     }
                 }
-                "const" => {
-                    if !equal(value, instance) {
-                        push(out, path, format!("{value} was expected"));
-                    }
+                "const" if !equal(value, instance) => {
+                    push(out, path, format!("{value} was expected"));
                 }
                 "enum" => {
                     if let Some(options) = value.as_array()

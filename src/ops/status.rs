@@ -516,7 +516,7 @@ fn consistency_notes(
     }
     // A fresh clone: the records branch exists only as a remote-tracking branch, so no record
     // can be read yet (and every check against them below would mislead).
-    let records_not_fetched = records_only_remote(&chart);
+    let records_not_fetched = records_only_remote(chart);
     if records_not_fetched {
         notes.push(Note {
             message: format!(
