@@ -48,6 +48,7 @@ use ui::out;
 #[command(
     name = "cekops",
     version,
+    long_version = env!("CEKOPS_LONG_VERSION"),
     propagate_version = true,
     max_term_width = 100
 )]
@@ -113,6 +114,13 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand
+            ) {
+                return first_steps();
+            }
             let _ = e.print();
             return ExitCode::from(if !e.use_stderr() {
                 0
@@ -171,6 +179,40 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => report_error(&e),
     }
+}
+
+/// `cekops` without a command: what this tool is and the one command to run next here.
+fn first_steps() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let dir = args
+        .iter()
+        .position(|a| a == "-C")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let step = cekops::ops::status::next_step(&dir);
+    // The reason, wrapped under the command at 100 columns.
+    let mut why = String::new();
+    let mut line = String::new();
+    for word in step.why.split(' ') {
+        if !line.is_empty() && ui::width(&line) + 1 + ui::width(word) > 94 {
+            why.push_str(&format!("      {line}\n"));
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    why.push_str(&format!("      {line}\n"));
+    err(&format!(
+        "cekops keeps Clova (CEK) custom extensions as files in git and runs their console\n\
+         lifecycle as git.\n\n\
+         next: {}\n{why}\n\
+         every command: cekops --help\n",
+        step.command
+    ));
+    ExitCode::from(2)
 }
 
 /// The subcommand named on the command line (the first argument that is not a global option),

@@ -3,9 +3,7 @@
 //! move or (short of a crash between two renames) none does.
 
 use std::path::PathBuf;
-#[cfg(debug_assertions)]
 use std::time::Duration;
-#[cfg(debug_assertions)]
 use std::time::Instant;
 
 use anyhow::Result;
@@ -122,10 +120,10 @@ pub fn lock_file(repo: &Repository, name: &str) -> Option<PathBuf> {
     p.exists().then_some(p)
 }
 
-/// Tests only (debug builds; release builds have no such path): when
-/// `CEKOPS_TEST_BARRIER=<dir>:<n>` is set, wait (at most 20 s) until `n` processes reached this
-/// point, so that concurrent updates really race.
-#[cfg(debug_assertions)]
+/// Tests only: when `CEKOPS_TEST_BARRIER=<dir>:<n>` is set, wait (at most 20 s) until `n`
+/// processes reached this point, so that concurrent updates really race. Compiled into every
+/// build (one environment lookup per ref update), because the test suite runs the release binary
+/// (`cargo test --release` shares the quick start's build).
 fn test_barrier() {
     let Ok(spec) = std::env::var("CEKOPS_TEST_BARRIER") else {
         return;
@@ -220,9 +218,6 @@ pub fn update(
     }
     Ok(())
 }
-
-#[cfg(not(debug_assertions))]
-fn test_barrier() {}
 
 /// The local branches and remote-tracking branches whose full names match a glob
 /// (`refs/remotes/origin/*`), with the commits they point at.

@@ -13,6 +13,8 @@ use crate::diag::Report;
 use crate::diag::closest;
 use crate::model::schema::FileKind;
 use crate::model::schema::to_json;
+use crate::model::schema_check::SchemaError;
+use crate::model::schema_check::SchemaErrorKind;
 
 /// Parse TOML text into `T`, reporting syntax errors, unknown keys and schema violations.
 pub fn parse_toml<T: DeserializeOwned>(
@@ -40,7 +42,7 @@ pub fn parse_toml<T: DeserializeOwned>(
     }
     let value = to_json(table.get_ref());
     let before = sink.diagnostics.len();
-    for err in kind.validator().iter_errors(&value) {
+    for err in kind.check(&value) {
         schema_diagnostic(kind, path, text, table.get_ref(), &err, sink);
     }
     if sink.diagnostics.len() == before {
@@ -139,14 +141,13 @@ fn schema_diagnostic(
     path: &str,
     _text: &str,
     table: &DeTable<'_>,
-    err: &jsonschema::ValidationError<'_>,
+    err: &SchemaError,
     sink: &mut Report,
 ) {
-    use jsonschema::error::ValidationErrorKind as K;
-    let segments: Vec<String> = err.instance_path().iter().map(|s| s.to_string()).collect();
+    let segments: Vec<String> = err.path.clone();
     let whole = 0..0;
-    match err.kind() {
-        K::AdditionalProperties { unexpected } => {
+    match &err.kind {
+        SchemaErrorKind::AdditionalProperties(unexpected) => {
             for name in unexpected {
                 let mut p = segments.clone();
                 p.push(name.clone());
@@ -163,8 +164,8 @@ fn schema_diagnostic(
                 sink.push(d);
             }
         }
-        K::Required { property } => {
-            let name = property.as_str().unwrap_or_default();
+        SchemaErrorKind::Required(name) => {
+            let name = name.as_str();
             let span = if segments.is_empty() {
                 0..0
             } else {
@@ -307,9 +308,9 @@ fn first_sentence(s: &str) -> String {
     s.trim().trim_end_matches('.').to_string()
 }
 
-fn schema_message(err: &jsonschema::ValidationError<'_>) -> String {
+fn schema_message(err: &SchemaError) -> String {
     let m = err.to_string();
-    // jsonschema prints the whole instance for some errors; keep messages short.
+    // Messages quote the offending value, which can be long; keep them short.
     if m.chars().count() > 200 {
         let cut: String = m.chars().take(200).collect();
         format!("{cut}…")

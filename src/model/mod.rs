@@ -10,6 +10,7 @@ mod intent;
 mod loaded;
 mod record;
 pub mod schema;
+pub mod schema_check;
 mod server;
 mod slot_type;
 mod spanned;

@@ -1,7 +1,8 @@
 //! JSON Schemas generated from the model types, and validation of TOML documents against them.
 //!
 //! `schemas/*.schema.json` are written by `cekops schema --write` from `ops::schema::all`; a
-//! test fails when the checked-in files differ from what the types generate.
+//! test fails when the checked-in files differ from what the types generate. Documents are checked
+//! against them by [`crate::model::schema_check`].
 
 use std::sync::OnceLock;
 
@@ -73,12 +74,12 @@ impl FileKind {
         CACHE[self as usize].get_or_init(|| self.generate())
     }
 
-    /// The compiled validator (compiled once per process).
-    pub fn validator(self) -> &'static jsonschema::Validator {
-        static CACHE: [OnceLock<jsonschema::Validator>; 7] = [const { OnceLock::new() }; 7];
-        CACHE[self as usize].get_or_init(|| {
-            jsonschema::validator_for(self.schema()).expect("generated schemas are valid")
-        })
+    /// Every violation of this kind's schema by `instance` (a document converted by [`to_json`]).
+    pub fn check(
+        self,
+        instance: &serde_json::Value,
+    ) -> Vec<crate::model::schema_check::SchemaError> {
+        crate::model::schema_check::check(self.schema(), instance)
     }
 }
 

@@ -249,6 +249,81 @@ fn moved_pair(r: &Record) -> Option<(Oid, Oid)> {
 }
 
 /// Build the list (all extensions, or one ID).
+/// Whether the records branch is missing locally but a remote has it (a fresh clone).
+fn records_only_remote(chart: &Chart) -> bool {
+    chart.records.tip.is_none()
+        && refs::any_matching(
+            &chart.repo,
+            &format!("refs/remotes/*/{}", chart.records_name()),
+        )
+}
+
+/// The one command to run next in `dir`, for someone who runs `cekops` without a command.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NextStep {
+    /// The command line, e.g. `cekops init`.
+    pub command: String,
+    /// Why, in one sentence about this folder.
+    pub why: String,
+}
+
+/// What a newcomer should run next in `dir`: `cekops init` outside any extension repository,
+/// `cekops fetch` in a fresh clone whose lifecycle branches exist only on the remote, else
+/// `cekops status`.
+pub fn next_step(dir: &Path) -> NextStep {
+    let step = |command: &str, why: String| NextStep {
+        command: command.to_string(),
+        why,
+    };
+    let Ok(repo) = crate::git::discover(dir) else {
+        return step(
+            "cekops init",
+            "this folder is not inside a git repository; `cekops init` creates one here with `cekops.toml`, `extensions/` and the `service` branch".into(),
+        );
+    };
+    if repo.is_bare() {
+        return step(
+            "cekops hooks install --server",
+            "this is a bare repository (the one people push to); the server hooks keep `service` and the records to the review policy".into(),
+        );
+    }
+    let service_name = Chart::service_name_of(&repo).ok();
+    let service_name = service_name.as_deref().unwrap_or("service");
+    let has_local = refs::read(&repo, &refs::branch_ref(service_name))
+        .ok()
+        .flatten()
+        .is_some();
+    if !has_local {
+        if refs::any_matching(&repo, &format!("refs/remotes/*/{service_name}")) {
+            return step(
+                "cekops fetch",
+                format!(
+                    "this clone has no local `{service_name}` branch yet; `cekops fetch` creates it and the records branch from the remote"
+                ),
+            );
+        }
+        return step(
+            "cekops init",
+            format!(
+                "this git repository is not an extension repository (no `{service_name}` branch); `cekops init` adds `cekops.toml`, `extensions/` and the `service` branch"
+            ),
+        );
+    }
+    match Chart::from_repo(repo) {
+        Ok(chart) if records_only_remote(&chart) => step(
+            "cekops fetch",
+            format!(
+                "this clone has no local `{}` branch yet (the lifecycle records); `cekops fetch` creates it from the remote",
+                chart.records_name()
+            ),
+        ),
+        _ => step(
+            "cekops status",
+            "this is an extension repository; `cekops status` shows every extension and what to do next".into(),
+        ),
+    }
+}
+
 pub fn status(dir: &Path, only: Option<&str>) -> Result<StatusReport> {
     let chart = Chart::open(dir)?;
     if let Some(id) = only {
@@ -543,6 +618,18 @@ fn consistency_notes(
             hint: Some("records are `<id>/<number>.toml`; cekops ignores other files".into()),
         });
     }
+    // A fresh clone: the records branch exists only as a remote-tracking branch, so no record
+    // can be read yet (and every check against them below would mislead).
+    let records_not_fetched = records_only_remote(chart);
+    if records_not_fetched {
+        notes.push(Note {
+            message: format!(
+                "this clone has no local `{}` branch yet (the lifecycle records are only on the remote)",
+                chart.records_name()
+            ),
+            hint: Some("run `cekops fetch` to create it".into()),
+        });
+    }
     // The latest move of service must be explained by an approval.
     let mut explained = false;
     let mut recorded_not_moved = Vec::new();
@@ -572,7 +659,7 @@ fn consistency_notes(
     let root = objects::commit_info(&chart.repo, chart.service)?
         .parents
         .is_empty();
-    if !explained && !root && recorded_not_moved.is_empty() {
+    if !explained && !root && recorded_not_moved.is_empty() && !records_not_fetched {
         // An open review whose commit service already points at: interrupted the other way round.
         let interrupted = histories.iter().find_map(|(id, h)| {
             let r = h.open.as_ref()?;

@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use cekops::model::schema_check::check;
+
 use crate::common::Out;
 use crate::common::TestEnv;
 use crate::common::png;
@@ -722,9 +724,8 @@ fn test_bundle_matches_its_schema() {
     let schema_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/bundle.schema.json");
     let schema: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&schema_path).unwrap()).unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
     let b = bundle_json(&env, "b.json");
-    let errors: Vec<String> = validator.iter_errors(&b).map(|e| e.to_string()).collect();
+    let errors: Vec<String> = check(&schema, &b).iter().map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "{errors:?}");
     // the schema is what `cekops schema --write` generates
     env.cekops(&["schema", "--write", "--out", "gen"]).code(0);
@@ -735,7 +736,7 @@ fn test_bundle_matches_its_schema() {
     // and it rejects what is not a bundle
     let mut bad = b.clone();
     bad["extensions"][0]["server"]["account_linking"]["client_secret"] = "hunter2".into();
-    assert!(!validator.is_valid(&bad));
+    assert!(!check(&schema, &bad).is_empty());
 }
 
 #[test]

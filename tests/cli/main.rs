@@ -19,6 +19,7 @@ mod interop;
 mod layers;
 mod lifecycle;
 mod new;
+mod newcomer;
 mod pre_commit_framework;
 mod readme;
 mod review;

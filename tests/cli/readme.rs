@@ -84,7 +84,10 @@ fn test_quick_start_commands_are_the_ones_ci_runs() {
     let commands = first_code_block(section(&readme, "Quick start"));
     assert_eq!(
         commands,
-        ["cargo run --release -- validate example-repo", "cargo test"],
+        [
+            "cargo run --release -- validate example-repo",
+            "cargo test --release"
+        ],
         "the Quick start shows exactly two commands"
     );
     let ci = project_file(".ci/run");

@@ -1,9 +1,6 @@
 //! `cekops status` and `cekops push` / `fetch` end to end: the list from git alone, the same in a
 //! bare remote and in a fresh clone.
 
-use std::path::Path;
-use std::path::PathBuf;
-
 use crate::common::TestEnv;
 use crate::common::chart::*;
 use crate::common::snap::Transcript;
@@ -24,21 +21,6 @@ fn busy_repo(env: &TestEnv) {
     env.cekops(&["review", "request", B, "-m", "first"]).code(0);
     as_(env, &BOB, &["review", "reject", B, "-m", "icon too dark"]).code(0);
     new_extension(env, C, "찰리봇");
-}
-
-/// `git clone -q <remote> <tmp>/<name>`; returns the clone's folder.
-fn clone_remote(env: &TestEnv, remote: &Path, name: &str) -> PathBuf {
-    let dir = env.tmp.path().join(name);
-    env.git_in(
-        env.tmp.path(),
-        &[
-            "clone",
-            "-q",
-            remote.to_str().unwrap(),
-            dir.to_str().unwrap(),
-        ],
-    );
-    dir
 }
 
 #[test]
@@ -118,7 +100,7 @@ fn test_push_to_bare_remote_and_fresh_clone_shows_the_same_status() {
     there.code(0);
     assert_eq!(there.stdout, want);
     // A fresh clone, after `cekops fetch` creates the local branches.
-    let clone = clone_remote(&env, &remote, "clone");
+    let clone = env.clone_remote(&remote, "clone");
     env.cekops_in(&clone, &["fetch"], &[])
         .code(0)
         .contains("cekops/records: created")
@@ -152,7 +134,7 @@ fn test_push_is_atomic_and_refuses_when_the_remote_moved() {
     let remote = env.bare_remote();
     env.cekops(&["push"]).code(0);
     // Someone else approves and pushes first (simulated by a direct push of records).
-    let other = clone_remote(&env, &remote, "other");
+    let other = env.clone_remote(&remote, "other");
     env.git_in(
         &other,
         &["commit", "-q", "--allow-empty", "-m", "elsewhere"],
@@ -241,7 +223,7 @@ fn test_push_and_fetch_output() {
     t.cekops(&["push"]).code(0);
     t.cekops(&["push"]).code(0);
     t.note("a fresh clone creates the local branches");
-    let clone = clone_remote(&env, &remote, "clone");
+    let clone = env.clone_remote(&remote, "clone");
     t.cekops_in(&clone, &["fetch"], &[]).code(0);
     t.note("approve in the clone, push, fetch back");
     t.cekops_in(&clone, &["review", "approve", A], &ALICE)

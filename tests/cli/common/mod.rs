@@ -177,6 +177,21 @@ impl TestEnv {
         remote
     }
 
+    /// `git clone -q <remote> <tmp>/<name>`; returns the clone's folder.
+    pub fn clone_remote(&self, remote: &Path, name: &str) -> PathBuf {
+        let dir = self.tmp.path().join(name);
+        self.git_in(
+            self.tmp.path(),
+            &[
+                "clone",
+                "-q",
+                remote.to_str().unwrap(),
+                dir.to_str().unwrap(),
+            ],
+        );
+        dir
+    }
+
     /// `git init -b <branch>`, add everything, commit.
     pub fn git_init_commit(&self, branch: &str, message: &str) {
         self.git(&["init", "-q", "-b", branch]);

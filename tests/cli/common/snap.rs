@@ -51,6 +51,11 @@ pub fn settings(env: &TestEnv) -> insta::Settings {
         "[VERSION]",
     );
     s.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]");
+    // `cekops --version` names the commit it was built from (or nothing outside git).
+    s.add_filter(
+        r"(?m)^cekops \[VERSION\](?: \(commit [^)\n]*\))?$",
+        "cekops [VERSION] [BUILD]",
+    );
     s
 }
 
