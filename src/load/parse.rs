@@ -188,18 +188,19 @@ fn schema_diagnostic(
             }
             sink.push(d);
         }
-        K::AnyOf { context } | K::OneOfNotValid { context } => {
+        SchemaErrorKind::NoBranch { context, got, .. } => {
             // An optional table (`Option<T>` is `anyOf: [T, null]`) or an enum (`oneOf` of
             // constants): report what is wrong inside the branch that was meant, at its key or
             // value, rather than one error at the table header with the table dumped as JSON.
-            let same_place = |e: &jsonschema::ValidationError<'_>| {
-                e.instance_path().as_str() == err.instance_path().as_str()
-            };
-            let meant: Vec<&Vec<jsonschema::ValidationError<'static>>> = context
+            let meant: Vec<&Vec<SchemaError>> = context
                 .iter()
                 .filter(|branch| {
                     !branch.iter().all(|e| {
-                        same_place(e) && matches!(e.kind(), K::Type { .. } | K::Constant { .. })
+                        e.path == err.path
+                            && matches!(
+                                e.kind,
+                                SchemaErrorKind::Type(_) | SchemaErrorKind::Const { .. }
+                            )
                     })
                 })
                 .collect();
@@ -212,12 +213,11 @@ fn schema_diagnostic(
             let choices: Vec<String> = context
                 .iter()
                 .flatten()
-                .flat_map(|e| match e.kind() {
-                    K::Constant { expected_value } => vec![display_json(expected_value)],
-                    K::Enum { options } => options
-                        .as_array()
-                        .map(|a| a.iter().map(display_json).collect())
-                        .unwrap_or_default(),
+                .flat_map(|e| match &e.kind {
+                    SchemaErrorKind::Const { expected, .. } => vec![display_json(expected)],
+                    SchemaErrorKind::Enum { options, .. } => {
+                        options.iter().map(display_json).collect()
+                    }
                     _ => Vec::new(),
                 })
                 .collect();
@@ -225,14 +225,11 @@ fn schema_diagnostic(
                 other_diagnostic(kind, path, table, &segments, err, sink);
                 return;
             }
-            not_one_of(kind, path, table, &segments, err, &choices, sink);
+            not_one_of(kind, path, table, &segments, got, &choices, sink);
         }
-        K::Enum { options } => {
-            let choices: Vec<String> = options
-                .as_array()
-                .map(|a| a.iter().map(display_json).collect())
-                .unwrap_or_default();
-            not_one_of(kind, path, table, &segments, err, &choices, sink);
+        SchemaErrorKind::Enum { options, got, .. } => {
+            let choices: Vec<String> = options.iter().map(display_json).collect();
+            not_one_of(kind, path, table, &segments, got, &choices, sink);
         }
         _ => other_diagnostic(kind, path, table, &segments, err, sink),
     }
@@ -244,12 +241,11 @@ fn not_one_of(
     path: &str,
     table: &DeTable<'_>,
     segments: &[String],
-    err: &jsonschema::ValidationError<'_>,
+    got: &str,
     choices: &[String],
     sink: &mut Report,
 ) {
     let span = locate(table, segments, false).unwrap_or(0..0);
-    let got = display_json(err.instance());
     let listed: Vec<String> = choices.iter().map(|c| format!("`{c}`")).collect();
     let mut d = Diagnostic::new(
         Code::SchemaViolation,
@@ -283,7 +279,7 @@ fn other_diagnostic(
     path: &str,
     table: &DeTable<'_>,
     segments: &[String],
-    err: &jsonschema::ValidationError<'_>,
+    err: &SchemaError,
     sink: &mut Report,
 ) {
     let span = locate(table, segments, false).unwrap_or(0..0);

@@ -28,7 +28,24 @@ pub enum SchemaErrorKind {
     AdditionalProperties(Vec<String>),
     /// A key that `required` names is missing.
     Required(String),
-    /// Any other violation, as a sentence (e.g. `"x" is not of type "integer"`).
+    /// The value's JSON type is not the one `type` names (the message says which).
+    Type(String),
+    /// The value is not the `const` value `expected`.
+    Const { expected: Value, message: String },
+    /// The value (`got`, strings without quotes) is none of the `enum`'s `options`.
+    Enum {
+        options: Vec<Value>,
+        got: String,
+        message: String,
+    },
+    /// No branch of an `anyOf` (or `oneOf`) accepts the value; `context` holds each branch's
+    /// violations, in the schema's order, so a caller can report inside the branch that was meant.
+    NoBranch {
+        context: Vec<Vec<SchemaError>>,
+        got: String,
+        message: String,
+    },
+    /// Any other violation, as a sentence (e.g. `"x" is shorter than 1 character`).
     Other(String),
 }
 
@@ -48,7 +65,11 @@ impl std::fmt::Display for SchemaError {
             SchemaErrorKind::Required(name) => {
                 write!(f, "{} is a required property", Value::from(name.as_str()))
             }
-            SchemaErrorKind::Other(m) => f.write_str(m),
+            SchemaErrorKind::Type(m)
+            | SchemaErrorKind::Const { message: m, .. }
+            | SchemaErrorKind::Enum { message: m, .. }
+            | SchemaErrorKind::NoBranch { message: m, .. }
+            | SchemaErrorKind::Other(m) => f.write_str(m),
         }
     }
 }
@@ -67,10 +88,16 @@ struct Checker<'s> {
 }
 
 impl<'s> Checker<'s> {
-    fn valid(&self, schema: &'s Value, instance: &Value) -> bool {
+    /// The violations of one branch of `anyOf`/`oneOf`, with paths from the instance's root.
+    fn errors_at(
+        &self,
+        schema: &'s Value,
+        instance: &Value,
+        path: &mut Vec<String>,
+    ) -> Vec<SchemaError> {
         let mut out = Vec::new();
-        self.walk(schema, instance, &mut Vec::new(), &mut out);
-        out.is_empty()
+        self.walk(schema, instance, path, &mut out);
+        out
     }
 
     fn resolve(&self, reference: &str) -> Option<&'s Value> {
@@ -120,52 +147,63 @@ impl<'s> Checker<'s> {
                             }
                             format!("{instance} is not of types {listed}")
                         };
-                        push(out, path, message);
+                        out.push(SchemaError {
+                            path: path.clone(),
+                            kind: SchemaErrorKind::Type(message),
+                        });
                     }
                 }
                 "const" if !equal(value, instance) => {
-                    push(out, path, format!("{value} was expected"));
+                    out.push(SchemaError {
+                        path: path.clone(),
+                        kind: SchemaErrorKind::Const {
+                            expected: value.clone(),
+                            message: format!("{value} was expected"),
+                        },
+                    });
                 }
                 "enum" => {
                     if let Some(options) = value.as_array()
                         && !options.iter().any(|o| equal(o, instance))
                     {
-                        push(out, path, enum_message(instance, options));
+                        out.push(SchemaError {
+                            path: path.clone(),
+                            kind: SchemaErrorKind::Enum {
+                                options: options.clone(),
+                                got: plain(instance),
+                                message: enum_message(instance, options),
+                            },
+                        });
                     }
                 }
-                "anyOf" => {
-                    if let Some(list) = value.as_array()
-                        && !list.iter().any(|s| self.valid(s, instance))
-                    {
+                "anyOf" | "oneOf" => {
+                    let Some(list) = value.as_array() else {
+                        continue;
+                    };
+                    let context: Vec<Vec<SchemaError>> = list
+                        .iter()
+                        .map(|s| self.errors_at(s, instance, path))
+                        .collect();
+                    let matching = context.iter().filter(|e| e.is_empty()).count();
+                    if matching == 0 {
+                        out.push(SchemaError {
+                            path: path.clone(),
+                            kind: SchemaErrorKind::NoBranch {
+                                context,
+                                got: plain(instance),
+                                message: format!(
+                                    "{instance} is not valid under any of the schemas listed in the '{keyword}' keyword"
+                                ),
+                            },
+                        });
+                    } else if matching > 1 && keyword == "oneOf" {
                         push(
                             out,
                             path,
                             format!(
-                                "{instance} is not valid under any of the schemas listed in the 'anyOf' keyword"
+                                "{instance} is valid under more than one of the schemas listed in the 'oneOf' keyword"
                             ),
                         );
-                    }
-                }
-                "oneOf" => {
-                    if let Some(list) = value.as_array() {
-                        let matching = list.iter().filter(|s| self.valid(s, instance)).count();
-                        if matching == 0 {
-                            push(
-                                out,
-                                path,
-                                format!(
-                                    "{instance} is not valid under any of the schemas listed in the 'oneOf' keyword"
-                                ),
-                            );
-                        } else if matching > 1 {
-                            push(
-                                out,
-                                path,
-                                format!(
-                                    "{instance} is valid under more than one of the schemas listed in the 'oneOf' keyword"
-                                ),
-                            );
-                        }
                     }
                 }
                 "allOf" => {
@@ -303,6 +341,14 @@ impl<'s> Checker<'s> {
 const TYPE_ORDER: [&str; 7] = [
     "null", "boolean", "integer", "number", "string", "array", "object",
 ];
+
+/// A value as the user wrote it: strings without quotes.
+fn plain(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
 
 fn push(out: &mut Vec<SchemaError>, path: &[String], message: String) {
     out.push(SchemaError {
