@@ -257,7 +257,7 @@ fn not_one_of(
     )
     .at(path, span)
     .label("not an allowed value");
-    if let Some(best) = closest(&got, choices) {
+    if let Some(best) = closest(got, choices) {
         d = d.hint(format!("did you mean `{best}`?"));
     } else if let Some(desc) = describe(kind.schema(), segments) {
         d = d.hint(first_sentence(&desc));
