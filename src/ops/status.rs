@@ -619,17 +619,9 @@ fn consistency_notes(
         });
     }
     // A fresh clone: the records branch exists only as a remote-tracking branch, so no record
-    // can be read yet (and every check against them below would mislead).
+    // can be read yet (and every check against them below would mislead). The note above
+    // already names it and the command to run.
     let records_not_fetched = records_only_remote(chart);
-    if records_not_fetched {
-        notes.push(Note {
-            message: format!(
-                "this clone has no local `{}` branch yet (the lifecycle records are only on the remote)",
-                chart.records_name()
-            ),
-            hint: Some("run `cekops fetch` to create it".into()),
-        });
-    }
     // The latest move of service must be explained by an approval.
     let mut explained = false;
     let mut recorded_not_moved = Vec::new();
