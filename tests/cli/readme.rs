@@ -235,6 +235,14 @@ const NOT_RUN: &[(&str, &str)] = &[
         "a record with real commit ids and times: its format is checked by the records tests",
     ),
     (
+        "$ git init --bare team.git",
+        "the team walkthrough: `team::test_readme_team_walkthrough` runs every line of it",
+    ),
+    (
+        "$ cekops test --cross-validate ",
+        "an excerpt (`…` marks cut lines): `test_cmd::test_cross_validate_output` snapshots the whole output",
+    ),
+    (
         "$ cekops simulate ",
         "needs a server: `simulate::test_readme_simulate_example_runs_as_shown` runs it",
     ),
