@@ -10,13 +10,18 @@ use crate::nlu::Analysis;
 /// Message format version CEK sends and expects.
 pub const VERSION: &str = "0.1.0";
 
-/// The headers CEK sends (spec §4.2). `SignatureCEK` is not among them: only Clova holds the
-/// private key it is made with (see README "Testing extensions").
+/// The headers CEK sends (spec §4.2), besides `SignatureCEK` (see [`UNSIGNED_SIGNATURE`] and
+/// `cekops simulate --sign-key`).
 pub const HEADERS: &[(&str, &str)] = &[
     ("Content-Type", "application/json;charset-UTF-8"),
     ("Accept", "application/json"),
     ("Accept-Charset", "utf-8"),
 ];
+
+/// The `SignatureCEK` value sent when no signing key is given: valid base64 (of the ASCII text
+/// `cekops-unsigned-test-request`), so a server that decodes the header before verifying fails
+/// on the signature, not on the encoding. Only Clova holds the key real requests are signed with.
+pub const UNSIGNED_SIGNATURE: &str = "Y2Vrb3BzLXVuc2lnbmVkLXRlc3QtcmVxdWVzdA==";
 
 /// Directives a response may carry without an agreement with the partnership team.
 pub const KNOWN_DIRECTIVES: &[&str] = &[

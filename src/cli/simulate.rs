@@ -33,11 +33,14 @@ use cekops::ops::validate::Source;
 /// extension ends a session, the next line opens a new one.
 ///
 /// Requests carry CEK's headers (`Content-Type: application/json;charset-UTF-8`, `Accept`,
-/// `Accept-Charset`) but no `SignatureCEK`: that signature needs Clova's private key. Let the
-/// server skip the check while testing, or send a value with `--header "SignatureCEK: …"`.
+/// `Accept-Charset`) and `SignatureCEK`. Real requests are signed with Clova's private key, which
+/// nobody else has; with `--sign-key KEY.pem` each body is signed as CEK signs it (RSA PKCS#1
+/// v1.5, SHA-256 over the exact body bytes, base64), so a server configured with the matching
+/// test public key runs its real verification. Without it, `SignatureCEK` is a fixed, valid
+/// base64 marker that no key verifies; `--header "SignatureCEK: …"` sends a value of your own.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Exit status: 0 every response was valid (and the scenario passed), 1 an invalid response, a failed expectation, or a server that cannot be reached, answers an HTTP error, non-JSON or too late, 2 usage error.\n\nExamples:\n  cekops simulate com.example.pizzabot --endpoint http://127.0.0.1:8080/cek \"페퍼로니 피자 주문해줘\"\n  cekops simulate com.example.pizzabot --one-shot \"도움말\"\n  cekops simulate com.example.pizzabot --scenario tests/order.scenario.toml --format json\n  cekops simulate com.example.pizzabot          (interactive: one utterance per line)"
+    after_help = "Exit status: 0 every response was valid (and the scenario passed), 1 an invalid response, a failed expectation, or a server that cannot be reached, answers an HTTP error, non-JSON or too late, 2 usage error.\n\nExamples:\n  cekops simulate com.example.pizzabot --endpoint http://127.0.0.1:8080/cek \"페퍼로니 피자 주문해줘\"\n  cekops simulate com.example.pizzabot --one-shot \"도움말\"\n  cekops simulate com.example.pizzabot --sign-key test-key.pem \"도움말\"   (signed SignatureCEK)\n  cekops simulate com.example.pizzabot --scenario tests/order.scenario.toml --format json\n  cekops simulate com.example.pizzabot          (interactive: one utterance per line)"
 )]
 pub struct SimulateArgs {
     /// The Extension ID (sent as `context.System.application.applicationId`).
@@ -62,6 +65,10 @@ pub struct SimulateArgs {
     /// An extra request header, `Name: value` (repeatable).
     #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
     pub headers: Vec<String>,
+    /// Sign each request body with this PEM RSA private key (a test key whose public half your
+    /// server verifies `SignatureCEK` with); needs the `openssl` command.
+    #[arg(long, value_name = "KEY.pem")]
+    pub sign_key: Option<std::path::PathBuf>,
     /// `userId` of the session and device user.
     #[arg(long, value_name = "ID", default_value = "cekops-test-user")]
     pub user_id: String,
@@ -240,6 +247,7 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
             access_token: args.access_token.clone(),
         },
         headers,
+        sign_key: args.sign_key.as_ref().map(|k| ctx.dir.join(k)),
         nlu: match now {
             Some(now) => cekops::nlu::Options { now },
             None => cekops::nlu::Options::default(),

@@ -33,8 +33,10 @@ pub struct SimOptions {
     /// `LaunchRequest`.
     pub one_shot: bool,
     pub caller: Caller,
-    /// Extra headers (e.g. a `SignatureCEK` test value).
+    /// Extra headers; a `SignatureCEK` among them replaces the computed one.
     pub headers: Vec<(String, String)>,
+    /// A PEM RSA private key to sign each body with (`SignatureCEK`), as CEK signs with Clova's.
+    pub sign_key: Option<std::path::PathBuf>,
     pub nlu: nlu::Options,
 }
 
@@ -115,6 +117,10 @@ impl<'m, 'a> Simulator<'m, 'a> {
             return Err(usage(format!("`{url}` is not an http(s) URL"))
                 .hint("give the extension server's URL, e.g. --endpoint http://127.0.0.1:8080/cek")
                 .into());
+        }
+        if let Some(key) = &opts.sign_key {
+            // Fail before the first request: a missing key, a key openssl cannot read.
+            sign(key, b"")?;
         }
         let config = ureq::Agent::config_builder()
             .timeout_global(Some(opts.timeout))
@@ -233,6 +239,18 @@ impl<'m, 'a> Simulator<'m, 'a> {
         for (k, v) in cek::HEADERS {
             req = req.header(*k, *v);
         }
+        let custom_signature = self
+            .opts
+            .headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("SignatureCEK"));
+        if !custom_signature {
+            let signature = match &self.opts.sign_key {
+                Some(key) => sign(key, text.as_bytes())?,
+                None => cek::UNSIGNED_SIGNATURE.to_string(),
+            };
+            req = req.header("SignatureCEK", signature);
+        }
         for (k, v) in &self.opts.headers {
             req = req.header(k.as_str(), v.as_str());
         }
@@ -276,6 +294,65 @@ impl<'m, 'a> Simulator<'m, 'a> {
             ),
         }
     }
+}
+
+/// Sign `body` as CEK signs a request (spec §4.2 "Signature check"): RSA PKCS#1 v1.5 with
+/// SHA-256 (SHA256withRSA) over the exact body bytes sent, base64-encoded for the `SignatureCEK`
+/// header. The key is a PEM RSA private key; `openssl dgst -sha256 -sign` does the RSA work, so
+/// that no RSA crate is compiled into every build for a test-only feature (the same choice as
+/// `ssh-keygen` for ssh signatures).
+pub fn sign(key: &Path, body: &[u8]) -> Result<String> {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    use std::process::Command;
+    use std::process::Stdio;
+    if !key.is_file() {
+        return Err(usage(format!("signing key `{}` is not a file", key.display()))
+            .hint("give a PEM RSA private key, e.g. made with `openssl genrsa -out test-key.pem 2048`")
+            .into());
+    }
+    let child = Command::new("openssl")
+        .args(["dgst", "-sha256", "-sign"])
+        .arg(key)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) => {
+            return Err(
+                refused(format!("cannot run `openssl` to sign requests: {e}"))
+                    .hint("--sign-key needs the openssl command-line tool on PATH")
+                    .into(),
+            );
+        }
+    };
+    let input = child.stdin.take().map(|mut stdin| {
+        let body = body.to_vec();
+        std::thread::spawn(move || stdin.write_all(&body))
+    });
+    let out = child.wait_with_output()?;
+    if let Some(t) = input {
+        // A write error is reported through openssl's status below.
+        let _ = t.join();
+    }
+    if !out.status.success() || out.stdout.is_empty() {
+        let why = String::from_utf8_lossy(&out.stderr);
+        let why = why
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim();
+        return Err(usage(format!(
+            "cannot sign with `{}`: openssl failed{}",
+            key.display(),
+            if why.is_empty() { String::new() } else { format!(": {why}") }
+        ))
+        .hint("--sign-key takes a PEM RSA private key (`-----BEGIN PRIVATE KEY-----` or `-----BEGIN RSA PRIVATE KEY-----`)")
+        .into());
+    }
+    Ok(base64::engine::general_purpose::STANDARD.encode(&out.stdout))
 }
 
 /// The request as it may be shown (`--show-json`, `--format json`): every `accessToken` replaced by

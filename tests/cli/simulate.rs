@@ -30,6 +30,8 @@ struct Received {
     /// Header names in lower case, in the order received.
     headers: Vec<(String, String)>,
     body: Value,
+    /// The body bytes exactly as received (what `SignatureCEK` signs).
+    raw: Vec<u8>,
 }
 
 impl Received {
@@ -115,6 +117,7 @@ fn serve(stream: TcpStream, rec: &Mutex<Vec<Received>>, handler: &Handler) {
             path,
             headers,
             body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+            raw: body,
         };
         let n = {
             let mut all = rec.lock().unwrap();
@@ -261,7 +264,11 @@ fn simulate_sends_cek_requests_and_prints_the_speech() {
         );
         assert_eq!(r.header("accept"), Some("application/json"));
         assert_eq!(r.header("accept-charset"), Some("utf-8"));
-        assert_eq!(r.header("signaturecek"), None);
+        // no key: the fixed marker, valid base64 of `cekops-unsigned-test-request`
+        assert_eq!(
+            r.header("signaturecek"),
+            Some("Y2Vrb3BzLXVuc2lnbmVkLXRlc3QtcmVxdWVzdA==")
+        );
     }
     let session = reqs[0].body["session"]["sessionId"]
         .as_str()
@@ -785,4 +792,189 @@ fn simulate_timeout_out_of_range_is_a_usage_error_not_a_panic() {
         .code(2)
         .contains("--timeout must be a positive number of seconds, at most 86400");
     }
+}
+
+/// Run `openssl` with `args` in `dir`; its status and stderr.
+fn openssl(openssl: &std::path::Path, dir: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(openssl)
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout),
+    )
+}
+
+/// Whether `openssl dgst -sha256 -verify PUB` accepts the base64 `signature` over `body`.
+fn verifies(
+    tool: &std::path::Path,
+    dir: &std::path::Path,
+    public: &str,
+    body: &[u8],
+    signature: &str,
+) -> bool {
+    std::fs::write(dir.join("body.bin"), body).unwrap();
+    std::fs::write(dir.join("sig.b64"), format!("{signature}\n")).unwrap();
+    let (ok, err) = openssl(
+        tool,
+        dir,
+        &["base64", "-d", "-A", "-in", "sig.b64", "-out", "sig.bin"],
+    );
+    assert!(ok, "{err}");
+    let (ok, out) = openssl(
+        tool,
+        dir,
+        &[
+            "dgst",
+            "-sha256",
+            "-verify",
+            public,
+            "-signature",
+            "sig.bin",
+            "body.bin",
+        ],
+    );
+    assert_eq!(ok, out.contains("Verified OK"), "{out}");
+    ok
+}
+
+#[test]
+fn simulate_sign_key_signs_each_body_as_cek_does() {
+    let Some(tool) = crate::common::tool_or_skip(
+        "simulate_sign_key_signs_each_body_as_cek_does",
+        "openssl",
+        "CEKOPS_TEST_OPENSSL",
+        "apt-get install openssl",
+    ) else {
+        return;
+    };
+    let env = pizzabot();
+    let keys = env.root.join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    for (name, public) in [
+        ("test-key.pem", "test-pub.pem"),
+        ("other-key.pem", "other-pub.pem"),
+    ] {
+        let (ok, err) = openssl(&tool, &keys, &["genrsa", "-out", name, "2048"]);
+        assert!(ok, "{err}");
+        let (ok, err) = openssl(
+            &tool,
+            &keys,
+            &["rsa", "-in", name, "-pubout", "-out", public],
+        );
+        assert!(ok, "{err}");
+    }
+    let server = pizza_server();
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--sign-key",
+        "keys/test-key.pem",
+        "도움말",
+        "페파로니 피자 두 판 주문해줘",
+    ]);
+    out.code(0);
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 3);
+    let scratch = env.root.join("scratch");
+    std::fs::create_dir_all(&scratch).unwrap();
+    let test_pub = keys.join("test-pub.pem");
+    let other_pub = keys.join("other-pub.pem");
+    for r in &reqs {
+        let sig = r.header("signaturecek").expect("a SignatureCEK header");
+        // RSA-2048: 256 bytes, 344 base64 characters
+        assert_eq!(sig.len(), 344, "{sig}");
+        assert!(verifies(
+            &tool,
+            &scratch,
+            test_pub.to_str().unwrap(),
+            &r.raw,
+            sig
+        ));
+        // another key's public half refuses it, and so does the matching one for a changed body
+        assert!(!verifies(
+            &tool,
+            &scratch,
+            other_pub.to_str().unwrap(),
+            &r.raw,
+            sig
+        ));
+        let mut changed = r.raw.clone();
+        changed.push(b' ');
+        assert!(!verifies(
+            &tool,
+            &scratch,
+            test_pub.to_str().unwrap(),
+            &changed,
+            sig
+        ));
+    }
+    // each body has its own signature
+    assert_ne!(
+        reqs[0].header("signaturecek"),
+        reqs[1].header("signaturecek")
+    );
+
+    // a --header SignatureCEK replaces the computed value
+    let server = pizza_server();
+    env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--sign-key",
+        "keys/test-key.pem",
+        "-H",
+        "SignatureCEK: bXk=",
+        "--one-shot",
+        "도움말",
+    ])
+    .code(0);
+    let reqs = server.requests();
+    assert!(!reqs.is_empty());
+    for r in &reqs {
+        let all: Vec<_> = r
+            .headers
+            .iter()
+            .filter(|(k, _)| k == "signaturecek")
+            .collect();
+        assert_eq!(all.len(), 1);
+        assert_eq!(r.header("signaturecek"), Some("bXk="));
+    }
+
+    // a missing key and a file that is no key are usage errors before any request
+    let server = pizza_server();
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--sign-key",
+        "keys/nope.pem",
+        "도움말",
+    ]);
+    out.code(2);
+    assert!(out.stderr.contains("signing key `"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("nope.pem` is not a file"),
+        "{}",
+        out.stderr
+    );
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--sign-key",
+        "keys/test-pub.pem",
+        "도움말",
+    ]);
+    out.code(2);
+    assert!(out.stderr.contains("cannot sign with `"), "{}", out.stderr);
+    assert!(out.stderr.contains("PEM RSA private key"), "{}", out.stderr);
+    assert!(server.requests().is_empty());
 }
