@@ -50,6 +50,7 @@ pub enum RequestKind {
     LaunchRequest,
     IntentRequest,
     SessionEndedRequest,
+    EventRequest,
 }
 
 impl RequestKind {
@@ -58,6 +59,7 @@ impl RequestKind {
             RequestKind::LaunchRequest => "LaunchRequest",
             RequestKind::IntentRequest => "IntentRequest",
             RequestKind::SessionEndedRequest => "SessionEndedRequest",
+            RequestKind::EventRequest => "EventRequest",
         }
     }
 }
@@ -117,6 +119,84 @@ pub fn request(
         },
         "request": Value::Object(req),
     })
+}
+
+/// The events `cekops simulate --event` can send (spec §4.3, `EventRequest`), with the state of
+/// the player each leaves in `context.AudioPlayer.playerActivity` (`None`: not an AudioPlayer
+/// event). `AudioPlayer.StreamRequested` (payload `audioItemId` + `audioStream`) and
+/// `TemplateRuntime.RequestPlayerInfo` are not offered.
+pub const EVENTS: &[(&str, Option<&str>)] = &[
+    ("AudioPlayer.PlayStarted", Some("PLAYING")),
+    ("AudioPlayer.PlayPaused", Some("PAUSED")),
+    ("AudioPlayer.PlayResumed", Some("PLAYING")),
+    ("AudioPlayer.PlayStopped", Some("STOPPED")),
+    ("AudioPlayer.PlayFinished", Some("STOPPED")),
+    ("AudioPlayer.ProgressReportDelayPassed", Some("PLAYING")),
+    ("AudioPlayer.ProgressReportIntervalPassed", Some("PLAYING")),
+    ("AudioPlayer.ProgressReportPositionPassed", Some("PLAYING")),
+    ("SpeechSynthesizer.SpeechStarted", None),
+    ("SpeechSynthesizer.SpeechStopped", None),
+    ("SpeechSynthesizer.SpeechFinished", None),
+    ("ClovaSkill.SkillEnabled", None),
+    ("ClovaSkill.SkillDisabled", None),
+];
+
+/// An event to send as an `EventRequest`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// `Namespace.Name`, one of [`EVENTS`].
+    pub name: String,
+    /// The `token` of the audio item or speech (AudioPlayer and SpeechSynthesizer events).
+    pub token: Option<String>,
+    /// `offsetInMilliseconds` (AudioPlayer events).
+    pub offset_ms: Option<u64>,
+}
+
+/// An `EventRequest` body (spec §4.3): the request of [`request`] with `requestId`, `timestamp`
+/// and `event.{namespace,name,payload}`. AudioPlayer events carry `{token,
+/// offsetInMilliseconds}` and the player's state in `context.AudioPlayer`; SpeechSynthesizer
+/// events `{token}`; `ClovaSkill` events a `null` payload.
+pub fn event_request(
+    caller: &Caller,
+    session_id: &str,
+    event: &Event,
+    request_id: &str,
+    timestamp: &str,
+) -> Value {
+    let mut body = request(
+        caller,
+        session_id,
+        false,
+        &json!({}),
+        RequestKind::EventRequest,
+        None,
+    );
+    let (namespace, name) = event.name.split_once('.').unwrap_or(("", &event.name));
+    let activity = EVENTS
+        .iter()
+        .find(|(n, _)| *n == event.name)
+        .and_then(|(_, a)| *a);
+    let token = event.token.clone().unwrap_or_default();
+    let offset = event.offset_ms.unwrap_or(0);
+    let payload = match namespace {
+        "AudioPlayer" => json!({ "token": token, "offsetInMilliseconds": offset }),
+        "SpeechSynthesizer" => json!({ "token": token }),
+        _ => Value::Null,
+    };
+    if let Some(activity) = activity {
+        body["context"]["AudioPlayer"] = json!({
+            "playerActivity": activity,
+            "offsetInMilliseconds": offset,
+            "stream": { "token": token },
+        });
+    }
+    body["request"] = json!({
+        "type": "EventRequest",
+        "requestId": request_id,
+        "timestamp": timestamp,
+        "event": { "namespace": namespace, "name": name, "payload": payload },
+    });
+    body
 }
 
 /// One piece of speech of a response.

@@ -40,7 +40,7 @@ use cekops::ops::validate::Source;
 /// base64 marker that no key verifies; `--header "SignatureCEK: …"` sends a value of your own.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Exit status: 0 every response was valid (and the scenario passed), 1 an invalid response, a failed expectation, or a server that cannot be reached, answers an HTTP error, non-JSON or too late, 2 usage error.\n\nExamples:\n  cekops simulate com.example.pizzabot --endpoint http://127.0.0.1:8080/cek \"페퍼로니 피자 주문해줘\"\n  cekops simulate com.example.pizzabot --one-shot \"도움말\"\n  cekops simulate com.example.pizzabot --sign-key test-key.pem \"도움말\"   (signed SignatureCEK)\n  cekops simulate com.example.pizzabot --scenario tests/order.scenario.toml --format json\n  cekops simulate com.example.pizzabot          (interactive: one utterance per line)"
+    after_help = "Exit status: 0 every response was valid (and the scenario passed), 1 an invalid response, a failed expectation, or a server that cannot be reached, answers an HTTP error, non-JSON or too late, 2 usage error.\n\nExamples:\n  cekops simulate com.example.pizzabot --endpoint http://127.0.0.1:8080/cek \"페퍼로니 피자 주문해줘\"\n  cekops simulate com.example.pizzabot --one-shot \"도움말\"\n  cekops simulate com.example.pizzabot --sign-key test-key.pem \"도움말\"   (signed SignatureCEK)\n  cekops simulate com.example.pizzabot --event AudioPlayer.PlayFinished --token 7f3b… --offset-ms 184000\n  cekops simulate com.example.pizzabot --scenario tests/order.scenario.toml --format json\n  cekops simulate com.example.pizzabot          (interactive: one utterance per line)"
 )]
 pub struct SimulateArgs {
     /// The Extension ID (sent as `context.System.application.applicationId`).
@@ -56,6 +56,19 @@ pub struct SimulateArgs {
     /// Replay a scenario file (TOML: `[[turn]]` with `utterance` and the expected `speech`).
     #[arg(long, value_name = "FILE", conflicts_with = "utterances")]
     pub scenario: Option<std::path::PathBuf>,
+    /// Send one `EventRequest` instead of a conversation: `AudioPlayer.PlayStarted|PlayPaused|
+    /// PlayResumed|PlayStopped|PlayFinished|ProgressReportDelayPassed|
+    /// ProgressReportIntervalPassed|ProgressReportPositionPassed`,
+    /// `SpeechSynthesizer.SpeechStarted|SpeechStopped|SpeechFinished`,
+    /// `ClovaSkill.SkillEnabled|SkillDisabled`.
+    #[arg(long, value_name = "NAMESPACE.NAME")]
+    pub event: Option<String>,
+    /// The event's `token` (the audio item's or speech's; also `context.AudioPlayer.stream.token`).
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// The event's `offsetInMilliseconds` (AudioPlayer events; default 0).
+    #[arg(long, value_name = "MS")]
+    pub offset_ms: Option<u64>,
     /// Seconds to wait for each response.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
     pub timeout: f64,
@@ -157,6 +170,16 @@ fn exchange_text(x: &Exchange, show_json: bool) -> String {
                 .ok();
             }
         }
+        RequestKind::EventRequest => {
+            let ev = &x.request["request"]["event"];
+            writeln!(
+                s,
+                "> EventRequest {}.{}",
+                ev["namespace"].as_str().unwrap_or_default(),
+                ev["name"].as_str().unwrap_or_default()
+            )
+            .ok();
+        }
         kind => {
             writeln!(s, "> {}", kind.as_str()).ok();
         }
@@ -168,6 +191,10 @@ fn exchange_text(x: &Exchange, show_json: bool) -> String {
         return s;
     }
     let c = &x.checked;
+    if x.kind == RequestKind::EventRequest && x.response.is_null() {
+        writeln!(s, "< HTTP {} (empty body)", x.status).ok();
+        return s;
+    }
     if c.speech.is_empty() {
         writeln!(s, "< (no speech)").ok();
     } else {
@@ -218,6 +245,26 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
         }
     };
     let now = super::test::parse_now(args.now.as_deref())?;
+    if args.event.is_none() && (args.token.is_some() || args.offset_ms.is_some()) {
+        return Err(usage("--token and --offset-ms belong to --event")
+            .hint("e.g. --event AudioPlayer.PlayFinished --token TOKEN --offset-ms 184000")
+            .into());
+    }
+    if args.event.is_some()
+        && (!args.utterances.is_empty() || args.scenario.is_some() || args.one_shot)
+    {
+        return Err(usage("--event sends one EventRequest on its own")
+            .hint("drop the utterances, --scenario and --one-shot, or run them separately")
+            .into());
+    }
+    let event = match &args.event {
+        Some(e) => Some(simulate::parse_event(
+            e,
+            args.token.clone(),
+            args.offset_ms,
+        )?),
+        None => None,
+    };
     let scenario = match &args.scenario {
         Some(p) => Some(simulate::read_scenario(&ctx.dir, p)?),
         None => None,
@@ -261,7 +308,9 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
             super::out(&exchange_human(x, show_json));
         }
     };
-    let run = if let Some(sc) = &scenario {
+    let run = if let Some(ev) = &event {
+        simulate::run_event(&mut sim, ev, &mut on_exchange)?
+    } else if let Some(sc) = &scenario {
         simulate::run_scenario(&mut sim, sc, &mut on_exchange)?
     } else if !args.utterances.is_empty() {
         simulate::run(

@@ -185,6 +185,40 @@ impl<'m, 'a> Simulator<'m, 'a> {
         Ok(Some(x))
     }
 
+    /// Send one event as an `EventRequest`, outside any conversation: a session of its own
+    /// (`session.new` false, no attributes), a fresh `requestId` and the current UTC time as
+    /// `timestamp`. An empty answer is accepted (CEK only needs `200 OK`); a JSON one is checked.
+    pub fn event(&mut self, event: &cek::Event) -> Result<Exchange> {
+        self.session_id = new_session_id();
+        let timestamp = jiff::Timestamp::now()
+            .round(jiff::TimestampRound::new().smallest(jiff::Unit::Millisecond))
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        let body = cek::event_request(
+            &self.opts.caller,
+            &self.session_id,
+            event,
+            &new_session_id(),
+            &timestamp,
+        );
+        let (status, response) = self.post(&body)?;
+        let checked = if response.is_null() {
+            Checked::default()
+        } else {
+            cek::check_response(&response)
+        };
+        Ok(Exchange {
+            kind: RequestKind::EventRequest,
+            session_id: self.session_id.clone(),
+            utterance: None,
+            analysis: None,
+            request: hide_access_token(body),
+            status,
+            response,
+            checked,
+        })
+    }
+
     fn send(
         &mut self,
         kind: RequestKind,
@@ -699,6 +733,48 @@ impl Run {
         }
         Ok(self.passed())
     }
+}
+
+/// Send one event ([`Simulator::event`]) as a whole run.
+pub fn run_event(
+    sim: &mut Simulator<'_, '_>,
+    event: &cek::Event,
+    on_exchange: &mut dyn FnMut(&Exchange),
+) -> Result<Run> {
+    let x = sim.event(event)?;
+    on_exchange(&x);
+    let summary = Summary {
+        exchanges: 1,
+        invalid: usize::from(!x.checked.problems.is_empty()),
+        unsent: Vec::new(),
+    };
+    Ok(Run {
+        exchanges: vec![x],
+        summary,
+        failures: None,
+    })
+}
+
+/// Parse `--event NAMESPACE.NAME`: one of [`cek::EVENTS`].
+pub fn parse_event(
+    name: &str,
+    token: Option<String>,
+    offset_ms: Option<u64>,
+) -> Result<cek::Event> {
+    if !cek::EVENTS.iter().any(|(n, _)| *n == name) {
+        let known: Vec<String> = cek::EVENTS.iter().map(|(n, _)| n.to_string()).collect();
+        let mut err = usage(format!("`{name}` is not an event cekops can send"));
+        err = match crate::diag::suggest::closest(name, &known) {
+            Some(s) => err.hint(format!("did you mean `{s}`? events: {}", known.join(", "))),
+            None => err.hint(format!("events: {}", known.join(", "))),
+        };
+        return Err(err.into());
+    }
+    Ok(cek::Event {
+        name: name.to_string(),
+        token,
+        offset_ms,
+    })
 }
 
 /// Run a conversation ([`converse`]) and keep its exchanges.

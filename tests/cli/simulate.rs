@@ -978,3 +978,167 @@ fn simulate_sign_key_signs_each_body_as_cek_does() {
     assert!(out.stderr.contains("PEM RSA private key"), "{}", out.stderr);
     assert!(server.requests().is_empty());
 }
+
+/// `body` with the values that change on every run replaced by placeholders.
+fn stable(mut body: Value) -> Value {
+    let sid = body["session"]["sessionId"].as_str().unwrap().to_string();
+    assert_eq!(sid.len(), 36, "{sid}");
+    body["session"]["sessionId"] = json!("<session>");
+    let rid = body["request"]["requestId"].as_str().unwrap().to_string();
+    assert_eq!(rid.len(), 36, "{rid}");
+    assert_ne!(rid, sid);
+    body["request"]["requestId"] = json!("<uuid>");
+    let ts = body["request"]["timestamp"].as_str().unwrap().to_string();
+    // ISO 8601 in UTC with milliseconds, e.g. 2026-12-02T06:30:00.123Z
+    assert!(
+        ts.len() <= 24 && ts.ends_with('Z') && ts.as_bytes()[10] == b'T',
+        "{ts}"
+    );
+    body["request"]["timestamp"] = json!("<now>");
+    body
+}
+
+#[test]
+fn simulate_event_sends_an_event_request_with_the_audio_player_context() {
+    let env = pizzabot();
+    let server = Server::start(|r, _| {
+        if r.body["request"]["event"]["name"] == "PlayFinished" {
+            say("다음 곡입니다.", json!({}), true)
+        } else {
+            Reply(200, String::new())
+        }
+    });
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--event",
+        "AudioPlayer.PlayFinished",
+        "--token",
+        "b9f3b8e4-1f6e-4c1d-9a55-0d7b5b3a7e21",
+        "--offset-ms",
+        "184000",
+    ]);
+    out.code(0);
+    assert_eq!(
+        out.stdout,
+        "> EventRequest AudioPlayer.PlayFinished\n< 다음 곡입니다.\n  (the extension ended the session)\n"
+    );
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--event",
+        "ClovaSkill.SkillDisabled",
+    ]);
+    out.code(0);
+    assert_eq!(
+        out.stdout,
+        "> EventRequest ClovaSkill.SkillDisabled\n< HTTP 200 (empty body)\n"
+    );
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 2);
+    for r in &reqs {
+        assert_eq!(
+            r.header("signaturecek"),
+            Some("Y2Vrb3BzLXVuc2lnbmVkLXRlc3QtcmVxdWVzdA==")
+        );
+    }
+    let user = json!({ "userId": "cekops-test-user" });
+    let mut audio = system();
+    let bodies: Vec<Value> = server.bodies().into_iter().map(stable).collect();
+    audio = json!({ "System": audio, "AudioPlayer": {
+        "playerActivity": "STOPPED",
+        "offsetInMilliseconds": 184000,
+        "stream": { "token": "b9f3b8e4-1f6e-4c1d-9a55-0d7b5b3a7e21" }
+    } });
+    assert_eq!(
+        bodies,
+        vec![
+            json!({
+                "version": "0.1.0",
+                "session": { "new": false, "sessionAttributes": {}, "sessionId": "<session>", "user": user },
+                "context": audio,
+                "request": {
+                    "type": "EventRequest",
+                    "requestId": "<uuid>",
+                    "timestamp": "<now>",
+                    "event": {
+                        "namespace": "AudioPlayer",
+                        "name": "PlayFinished",
+                        "payload": { "token": "b9f3b8e4-1f6e-4c1d-9a55-0d7b5b3a7e21", "offsetInMilliseconds": 184000 }
+                    }
+                }
+            }),
+            json!({
+                "version": "0.1.0",
+                "session": { "new": false, "sessionAttributes": {}, "sessionId": "<session>", "user": user },
+                "context": { "System": system() },
+                "request": {
+                    "type": "EventRequest",
+                    "requestId": "<uuid>",
+                    "timestamp": "<now>",
+                    "event": { "namespace": "ClovaSkill", "name": "SkillDisabled", "payload": null }
+                }
+            }),
+        ]
+    );
+
+    // an unknown event is a usage error with a suggestion; --token needs --event
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--event",
+        "AudioPlayer.PlayFinish",
+    ]);
+    out.code(2);
+    assert!(
+        out.stderr
+            .contains("`AudioPlayer.PlayFinish` is not an event cekops can send"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("did you mean `AudioPlayer.PlayFinished`?"),
+        "{}",
+        out.stderr
+    );
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--token",
+        "x",
+        "도움말",
+    ]);
+    out.code(2);
+    assert!(
+        out.stderr
+            .contains("--token and --offset-ms belong to --event"),
+        "{}",
+        out.stderr
+    );
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--event",
+        "ClovaSkill.SkillEnabled",
+        "도움말",
+    ]);
+    out.code(2);
+    assert!(
+        out.stderr
+            .contains("--event sends one EventRequest on its own"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(server.requests().len(), 2);
+}
