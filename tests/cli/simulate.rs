@@ -1145,6 +1145,7 @@ fn simulate_event_sends_an_event_request_with_the_audio_player_context() {
 
 /// A Python with LINE's `clova-cek-sdk` importable: `CEKOPS_CEK_SDK_PYTHON`, else the one `.ci/run`
 /// installs it into (`target/ci-venv`). Missing: the test skips, but fails under `CI=true`.
+#[allow(clippy::print_stderr)]
 fn cek_sdk_python(test: &str) -> Option<std::path::PathBuf> {
     let candidates: Vec<std::path::PathBuf> = match std::env::var_os("CEKOPS_CEK_SDK_PYTHON") {
         Some(p) if !p.is_empty() => vec![p.into()],
