@@ -40,7 +40,7 @@ use cekops::ops::validate::Source;
 /// base64 marker that no key verifies; `--header "SignatureCEK: …"` sends a value of your own.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Exit status: 0 every response was valid (and the scenario passed), 1 an invalid response, a failed expectation, or a server that cannot be reached, answers an HTTP error, non-JSON or too late, 2 usage error.\n\nExamples:\n  cekops simulate com.example.pizzabot --endpoint http://127.0.0.1:8080/cek \"페퍼로니 피자 주문해줘\"\n  cekops simulate com.example.pizzabot --one-shot \"도움말\"\n  cekops simulate com.example.pizzabot --sign-key test-key.pem \"도움말\"   (signed SignatureCEK)\n  cekops simulate com.example.pizzabot --event AudioPlayer.PlayFinished --token 7f3b… --offset-ms 184000\n  cekops simulate com.example.pizzabot --scenario tests/order.scenario.toml --format json\n  cekops simulate com.example.pizzabot          (interactive: one utterance per line)"
+    after_help = "Exit status: 0 every response was valid (and the scenario passed), 1 an invalid response, a failed expectation, or a server that cannot be reached, answers an HTTP error, non-JSON or too late, 2 usage error.\n\nExamples:\n  cekops simulate com.example.pizzabot --endpoint http://127.0.0.1:8080/cek \"페퍼로니 피자 주문해줘\"\n  cekops simulate com.example.pizzabot --one-shot \"도움말\"\n  cekops simulate com.example.pizzabot --sign-key test-key.pem \"도움말\"   (signed SignatureCEK)\n  cekops simulate com.example.pizzabot --event AudioPlayer.PlayFinished --token 7f3b… --offset-ms 184000\n  cekops simulate com.example.pizzabot --record scenarios/order.toml \"도움말\" \"불고기 피자 주문해줘\"\n  cekops simulate com.example.pizzabot --scenario tests/order.scenario.toml --format json\n  cekops simulate com.example.pizzabot          (interactive: one utterance per line)"
 )]
 pub struct SimulateArgs {
     /// The Extension ID (sent as `context.System.application.applicationId`).
@@ -69,6 +69,10 @@ pub struct SimulateArgs {
     /// The event's `offsetInMilliseconds` (AudioPlayer events; default 0).
     #[arg(long, value_name = "MS")]
     pub offset_ms: Option<u64>,
+    /// Save the conversation as a scenario file (the `--scenario` format: each utterance with
+    /// its intent and the speech the server answered) to replay later, like `ask dialog --replay`.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<std::path::PathBuf>,
     /// Seconds to wait for each response.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
     pub timeout: f64,
@@ -257,6 +261,11 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
             .hint("drop the utterances, --scenario and --one-shot, or run them separately")
             .into());
     }
+    if args.record.is_some() && (args.event.is_some() || args.scenario.is_some()) {
+        return Err(usage("--record saves a conversation of utterances")
+            .hint("it cannot be combined with --event or --scenario")
+            .into());
+    }
     let event = match &args.event {
         Some(e) => Some(simulate::parse_event(
             e,
@@ -333,6 +342,9 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
         });
         simulate::run(&mut sim, Input::Lines(&mut iter), &mut on_exchange)?
     };
+    if let Some(file) = &args.record {
+        record(ctx, args, &endpoint, file, &run)?;
+    }
     let failures = run.failures.as_deref().unwrap_or_default();
     if human {
         if let Some(p) = &args.scenario {
@@ -363,4 +375,42 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
         super::out(&format!("{}\n", pretty(&doc)));
     }
     Ok(ExitCode::from(u8::from(!run.verdict()?)))
+}
+
+/// `--record FILE`: write the run as a scenario (only a run whose responses were all valid).
+fn record(
+    ctx: &super::Context,
+    args: &SimulateArgs,
+    endpoint: &str,
+    file: &std::path::Path,
+    run: &simulate::Run,
+) -> anyhow::Result<()> {
+    if run.summary.invalid > 0 {
+        super::err(&format!(
+            "not recorded to {}: a response broke the message format\n",
+            file.display()
+        ));
+        return Ok(());
+    }
+    let Some(sc) = simulate::recorded_scenario(&run.exchanges) else {
+        return Err(usage(format!(
+            "nothing recorded to {}: the run sent no utterance, or opened more than one session",
+            file.display()
+        ))
+        .hint("a scenario is one session; record each session in its own run")
+        .into());
+    };
+    let text = simulate::scenario_text(&sc, &args.id, endpoint)?;
+    let path = ctx.dir.join(file);
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| usage(format!("cannot create `{}`: {e}", parent.display())))?;
+    }
+    cekops::ops::export::write_atomic(&path, text.as_bytes())?;
+    super::err(&format!(
+        "recorded {} turn(s) to {}\n",
+        sc.turns.len(),
+        file.display()
+    ));
+    Ok(())
 }

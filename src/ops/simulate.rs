@@ -452,14 +452,14 @@ fn transport_error(url: &str, secs: f64, e: ureq::Error) -> crate::error::UserEr
 }
 
 /// A scenario file: turns replayed against a server, with what each response must say.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// Send the first utterance as an `IntentRequest` with `session.new` true (no launch).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub one_shot: bool,
     /// What the `LaunchRequest`'s response must say.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub launch: Option<Expect>,
     /// The user's turns, in order.
     #[serde(default, rename = "turn")]
@@ -467,29 +467,77 @@ pub struct Scenario {
 }
 
 /// Expectations on one response.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     /// Text the speech must contain (compared after folding width, spaces and punctuation).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speech: Option<String>,
     /// The expected `shouldEndSession`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_session: Option<bool>,
 }
 
 /// One turn of a scenario.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioTurn {
     pub utterance: String,
     /// The intent the utterance must be analysed as.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intent: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speech: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_session: Option<bool>,
+}
+
+/// The scenario a run followed (`simulate --record`): one-shot or the launch's speech, then
+/// each utterance with the intent it was analysed as and what the extension said, so that
+/// replaying it (`--scenario`) checks the server still answers the same. `None` when the run
+/// sent no utterance or opened more than one session (a scenario is one session).
+pub fn recorded_scenario(exchanges: &[Exchange]) -> Option<Scenario> {
+    let first = exchanges.first()?;
+    if exchanges.iter().any(|x| x.session_id != first.session_id) {
+        return None;
+    }
+    let expect = |x: &Exchange| Expect {
+        speech: Some(x.checked.text()).filter(|t| !t.is_empty()),
+        end_session: Some(x.checked.should_end_session),
+    };
+    let launch = exchanges
+        .iter()
+        .find(|x| x.kind == RequestKind::LaunchRequest)
+        .map(expect);
+    let turns: Vec<ScenarioTurn> = exchanges
+        .iter()
+        .filter(|x| x.kind == RequestKind::IntentRequest)
+        .map(|x| {
+            let e = expect(x);
+            ScenarioTurn {
+                utterance: x.utterance.clone().unwrap_or_default(),
+                intent: x.analysis.as_ref().map(|a| a.intent.clone()),
+                speech: e.speech,
+                end_session: e.end_session,
+            }
+        })
+        .collect();
+    if turns.is_empty() {
+        return None;
+    }
+    Some(Scenario {
+        one_shot: launch.is_none(),
+        launch,
+        turns,
+    })
+}
+
+/// A recorded scenario as the text of a scenario file, with a comment saying where it came from.
+pub fn scenario_text(sc: &Scenario, id: &str, endpoint: &str) -> Result<String> {
+    let body = toml::to_string(sc)?;
+    Ok(format!(
+        "# recorded by `cekops simulate {id} --record` against {endpoint}\n# replay: cekops simulate {id} --scenario FILE\n\n{body}"
+    ))
 }
 
 /// Parse a scenario file's text.

@@ -807,6 +807,27 @@ fn openssl(openssl: &std::path::Path, dir: &std::path::Path, args: &[&str]) -> (
     )
 }
 
+/// Two RSA test key pairs made for this test in `keys/`: `test-key.pem` + `test-pub.pem` and
+/// `other-key.pem` + `other-pub.pem`.
+fn test_keys(tool: &std::path::Path, env: &TestEnv) -> std::path::PathBuf {
+    let keys = env.root.join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    for (name, public) in [
+        ("test-key.pem", "test-pub.pem"),
+        ("other-key.pem", "other-pub.pem"),
+    ] {
+        let (ok, err) = openssl(tool, &keys, &["genrsa", "-out", name, "2048"]);
+        assert!(ok, "{err}");
+        let (ok, err) = openssl(
+            tool,
+            &keys,
+            &["rsa", "-in", name, "-pubout", "-out", public],
+        );
+        assert!(ok, "{err}");
+    }
+    keys
+}
+
 /// Whether `openssl dgst -sha256 -verify PUB` accepts the base64 `signature` over `body`.
 fn verifies(
     tool: &std::path::Path,
@@ -851,21 +872,7 @@ fn simulate_sign_key_signs_each_body_as_cek_does() {
         return;
     };
     let env = pizzabot();
-    let keys = env.root.join("keys");
-    std::fs::create_dir_all(&keys).unwrap();
-    for (name, public) in [
-        ("test-key.pem", "test-pub.pem"),
-        ("other-key.pem", "other-pub.pem"),
-    ] {
-        let (ok, err) = openssl(&tool, &keys, &["genrsa", "-out", name, "2048"]);
-        assert!(ok, "{err}");
-        let (ok, err) = openssl(
-            &tool,
-            &keys,
-            &["rsa", "-in", name, "-pubout", "-out", public],
-        );
-        assert!(ok, "{err}");
-    }
+    let keys = test_keys(&tool, &env);
     let server = pizza_server();
     let out = env.cekops(&[
         "simulate",
@@ -1087,20 +1094,17 @@ fn simulate_event_sends_an_event_request_with_the_audio_player_context() {
     );
 
     // an unknown event is a usage error with a suggestion; --token needs --event
-    let out = env.cekops(&[
-        "simulate",
-        ID,
-        "--endpoint",
-        &server.url,
-        "--event",
-        "AudioPlayer.PlayFinish",
-    ]);
-    out.code(2);
-    assert!(
-        out.stderr
-            .contains("`AudioPlayer.PlayFinish` is not an event cekops can send"),
-        "{}",
-        out.stderr
+    let out = usage_error(
+        &env,
+        &[
+            "simulate",
+            ID,
+            "--endpoint",
+            &server.url,
+            "--event",
+            "AudioPlayer.PlayFinish",
+        ],
+        "`AudioPlayer.PlayFinish` is not an event cekops can send",
     );
     assert!(
         out.stderr
@@ -1108,37 +1112,31 @@ fn simulate_event_sends_an_event_request_with_the_audio_player_context() {
         "{}",
         out.stderr
     );
-    let out = env.cekops(&[
-        "simulate",
-        ID,
-        "--endpoint",
-        &server.url,
-        "--token",
-        "x",
-        "도움말",
-    ]);
-    out.code(2);
-    assert!(
-        out.stderr
-            .contains("--token and --offset-ms belong to --event"),
-        "{}",
-        out.stderr
+    usage_error(
+        &env,
+        &[
+            "simulate",
+            ID,
+            "--endpoint",
+            &server.url,
+            "--token",
+            "x",
+            "도움말",
+        ],
+        "--token and --offset-ms belong to --event",
     );
-    let out = env.cekops(&[
-        "simulate",
-        ID,
-        "--endpoint",
-        &server.url,
-        "--event",
-        "ClovaSkill.SkillEnabled",
-        "도움말",
-    ]);
-    out.code(2);
-    assert!(
-        out.stderr
-            .contains("--event sends one EventRequest on its own"),
-        "{}",
-        out.stderr
+    usage_error(
+        &env,
+        &[
+            "simulate",
+            ID,
+            "--endpoint",
+            &server.url,
+            "--event",
+            "ClovaSkill.SkillEnabled",
+            "도움말",
+        ],
+        "--event sends one EventRequest on its own",
     );
     assert_eq!(server.requests().len(), 2);
 }
@@ -1203,29 +1201,16 @@ fn simulate_sign_key_passes_the_verification_of_lines_python_sdk() {
     let Some(python) = cek_sdk_python(TEST) else {
         return;
     };
-    let tool = crate::common::tool_or_skip(
+    let Some(tool) = crate::common::tool_or_skip(
         TEST,
         "openssl",
         "CEKOPS_TEST_OPENSSL",
         "apt-get install openssl",
-    )
-    .expect("openssl, which generates the test keys");
+    ) else {
+        return;
+    };
     let env = pizzabot();
-    let keys = env.root.join("keys");
-    std::fs::create_dir_all(&keys).unwrap();
-    for (name, public) in [
-        ("test-key.pem", "test-pub.pem"),
-        ("other-key.pem", "other-pub.pem"),
-    ] {
-        let (ok, err) = openssl(&tool, &keys, &["genrsa", "-out", name, "2048"]);
-        assert!(ok, "{err}");
-        let (ok, err) = openssl(
-            &tool,
-            &keys,
-            &["rsa", "-in", name, "-pubout", "-out", public],
-        );
-        assert!(ok, "{err}");
-    }
+    let keys = test_keys(&tool, &env);
     let server = sdk_server(&python, &keys.join("test-pub.pem"));
 
     // signed with the key the SDK holds: it verifies and answers every request
@@ -1277,4 +1262,115 @@ fn simulate_sign_key_passes_the_verification_of_lines_python_sdk() {
             out.stderr
         );
     }
+}
+
+#[test]
+fn simulate_record_saves_a_scenario_that_replays() {
+    let env = pizzabot();
+    let server = pizza_server();
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--record",
+        "scenarios/order.toml",
+        "도움말",
+        "페파로니 피자 두 판 주문해줘",
+    ]);
+    out.code(0);
+    assert_eq!(out.stderr, "recorded 2 turn(s) to scenarios/order.toml\n");
+    let text = std::fs::read_to_string(env.root.join("scenarios/order.toml")).unwrap();
+    let text = text.replace(&server.url, "<URL>");
+    assert_eq!(
+        text,
+        "# recorded by `cekops simulate com.example.pizzabot --record` against <URL>
+# replay: cekops simulate com.example.pizzabot --scenario FILE
+
+[launch]
+speech = \"피자봇입니다. 무엇을 주문할까요?\"
+end_session = false
+
+[[turn]]
+utterance = \"도움말\"
+intent = \"Clova.GuideIntent\"
+speech = \"Clova.GuideIntent 요청입니다.\"
+end_session = false
+
+[[turn]]
+utterance = \"페파로니 피자 두 판 주문해줘\"
+intent = \"OrderPizza\"
+speech = \"페퍼로니 피자를 주문했습니다.\"
+end_session = true
+"
+    );
+    // replayed against the same server it passes; against a changed one it fails
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--scenario",
+        "scenarios/order.toml",
+    ]);
+    out.code(0);
+    assert!(
+        out.stdout.ends_with("scenario scenarios/order.toml: ok\n"),
+        "{}",
+        out.stdout
+    );
+    let changed = Server::start(|r, _| match r.body["request"]["type"].as_str() {
+        Some("LaunchRequest") => say("피자봇입니다. 무엇을 주문할까요?", json!({}), false),
+        _ => say("다시 말씀해 주세요.", json!({}), false),
+    });
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &changed.url,
+        "--scenario",
+        "scenarios/order.toml",
+    ]);
+    out.code(1);
+    assert!(
+        out.stdout.contains("scenario scenarios/order.toml: FAILED"),
+        "{}",
+        out.stdout
+    );
+
+    // one-shot runs record `one_shot = true`; --record with --event is a usage error
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--one-shot",
+        "--record",
+        "one.toml",
+        "도움말",
+    ]);
+    out.code(0);
+    let text = std::fs::read_to_string(env.root.join("one.toml")).unwrap();
+    assert!(text.contains("\none_shot = true\n"), "{text}");
+    assert!(!text.contains("[launch]"), "{text}");
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--event",
+        "ClovaSkill.SkillEnabled",
+        "--record",
+        "x.toml",
+    ]);
+    out.code(2);
+    assert!(!env.root.join("x.toml").exists());
+}
+
+/// `cekops ARGS` is a usage error (exit 2) whose stderr says `says`.
+fn usage_error(env: &TestEnv, args: &[&str], says: &str) -> Out {
+    let out = env.cekops(args);
+    out.code(2);
+    assert!(out.stderr.contains(says), "{}", out.stderr);
+    out
 }
