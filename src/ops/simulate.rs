@@ -332,7 +332,10 @@ impl<'m, 'a> Simulator<'m, 'a> {
 
 /// Sign `body` as CEK signs a request (spec §4.2 "Signature check"): RSA PKCS#1 v1.5 with
 /// SHA-256 (SHA256withRSA) over the exact body bytes sent, base64-encoded for the `SignatureCEK`
-/// header. The key is a PEM RSA private key; `openssl dgst -sha256 -sign` does the RSA work, so
+/// header. This is what LINE's Python SDK checks (clova-cek-sdk 1.1.2, `cek/core/handler.py`,
+/// `RequestHandler._verify_request`: base64-decodes the `signaturecek` header and verifies it
+/// with `PKCS1v15()` and `SHA256()` over the raw request body), which
+/// tests/cli/simulate.rs runs against. The key is a PEM RSA private key; `openssl dgst -sha256 -sign` does the RSA work, so
 /// that no RSA crate is compiled into every build for a test-only feature (the same choice as
 /// `ssh-keygen` for ssh signatures).
 pub fn sign(key: &Path, body: &[u8]) -> Result<String> {
