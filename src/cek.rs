@@ -10,13 +10,18 @@ use crate::nlu::Analysis;
 /// Message format version CEK sends and expects.
 pub const VERSION: &str = "0.1.0";
 
-/// The headers CEK sends (spec §4.2). `SignatureCEK` is not among them: only Clova holds the
-/// private key it is made with (see README "Testing extensions").
+/// The headers CEK sends (spec §4.2), besides `SignatureCEK` (see [`UNSIGNED_SIGNATURE`] and
+/// `cekops simulate --sign-key`).
 pub const HEADERS: &[(&str, &str)] = &[
     ("Content-Type", "application/json;charset-UTF-8"),
     ("Accept", "application/json"),
     ("Accept-Charset", "utf-8"),
 ];
+
+/// The `SignatureCEK` value sent when no signing key is given: valid base64 (of the ASCII text
+/// `cekops-unsigned-test-request`), so a server that decodes the header before verifying fails
+/// on the signature, not on the encoding. Only Clova holds the key real requests are signed with.
+pub const UNSIGNED_SIGNATURE: &str = "Y2Vrb3BzLXVuc2lnbmVkLXRlc3QtcmVxdWVzdA==";
 
 /// Directives a response may carry without an agreement with the partnership team.
 pub const KNOWN_DIRECTIVES: &[&str] = &[
@@ -45,6 +50,7 @@ pub enum RequestKind {
     LaunchRequest,
     IntentRequest,
     SessionEndedRequest,
+    EventRequest,
 }
 
 impl RequestKind {
@@ -53,6 +59,7 @@ impl RequestKind {
             RequestKind::LaunchRequest => "LaunchRequest",
             RequestKind::IntentRequest => "IntentRequest",
             RequestKind::SessionEndedRequest => "SessionEndedRequest",
+            RequestKind::EventRequest => "EventRequest",
         }
     }
 }
@@ -112,6 +119,84 @@ pub fn request(
         },
         "request": Value::Object(req),
     })
+}
+
+/// The events `cekops simulate --event` can send (spec §4.3, `EventRequest`), with the state of
+/// the player each leaves in `context.AudioPlayer.playerActivity` (`None`: not an AudioPlayer
+/// event). `AudioPlayer.StreamRequested` (payload `audioItemId` + `audioStream`) and
+/// `TemplateRuntime.RequestPlayerInfo` are not offered.
+pub const EVENTS: &[(&str, Option<&str>)] = &[
+    ("AudioPlayer.PlayStarted", Some("PLAYING")),
+    ("AudioPlayer.PlayPaused", Some("PAUSED")),
+    ("AudioPlayer.PlayResumed", Some("PLAYING")),
+    ("AudioPlayer.PlayStopped", Some("STOPPED")),
+    ("AudioPlayer.PlayFinished", Some("STOPPED")),
+    ("AudioPlayer.ProgressReportDelayPassed", Some("PLAYING")),
+    ("AudioPlayer.ProgressReportIntervalPassed", Some("PLAYING")),
+    ("AudioPlayer.ProgressReportPositionPassed", Some("PLAYING")),
+    ("SpeechSynthesizer.SpeechStarted", None),
+    ("SpeechSynthesizer.SpeechStopped", None),
+    ("SpeechSynthesizer.SpeechFinished", None),
+    ("ClovaSkill.SkillEnabled", None),
+    ("ClovaSkill.SkillDisabled", None),
+];
+
+/// An event to send as an `EventRequest`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// `Namespace.Name`, one of [`EVENTS`].
+    pub name: String,
+    /// The `token` of the audio item or speech (AudioPlayer and SpeechSynthesizer events).
+    pub token: Option<String>,
+    /// `offsetInMilliseconds` (AudioPlayer events).
+    pub offset_ms: Option<u64>,
+}
+
+/// An `EventRequest` body (spec §4.3): the request of [`request`] with `requestId`, `timestamp`
+/// and `event.{namespace,name,payload}`. AudioPlayer events carry `{token,
+/// offsetInMilliseconds}` and the player's state in `context.AudioPlayer`; SpeechSynthesizer
+/// events `{token}`; `ClovaSkill` events a `null` payload.
+pub fn event_request(
+    caller: &Caller,
+    session_id: &str,
+    event: &Event,
+    request_id: &str,
+    timestamp: &str,
+) -> Value {
+    let mut body = request(
+        caller,
+        session_id,
+        false,
+        &json!({}),
+        RequestKind::EventRequest,
+        None,
+    );
+    let (namespace, name) = event.name.split_once('.').unwrap_or(("", &event.name));
+    let activity = EVENTS
+        .iter()
+        .find(|(n, _)| *n == event.name)
+        .and_then(|(_, a)| *a);
+    let token = event.token.clone().unwrap_or_default();
+    let offset = event.offset_ms.unwrap_or(0);
+    let payload = match namespace {
+        "AudioPlayer" => json!({ "token": token, "offsetInMilliseconds": offset }),
+        "SpeechSynthesizer" => json!({ "token": token }),
+        _ => Value::Null,
+    };
+    if let Some(activity) = activity {
+        body["context"]["AudioPlayer"] = json!({
+            "playerActivity": activity,
+            "offsetInMilliseconds": offset,
+            "stream": { "token": token },
+        });
+    }
+    body["request"] = json!({
+        "type": "EventRequest",
+        "requestId": request_id,
+        "timestamp": timestamp,
+        "event": { "namespace": namespace, "name": name, "payload": payload },
+    });
+    body
 }
 
 /// One piece of speech of a response.

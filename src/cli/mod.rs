@@ -73,7 +73,7 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     Fmt(fmt::FmtArgs),
     Test(test::TestArgs),
-    Simulate(simulate::SimulateArgs),
+    Simulate(Box<simulate::SimulateArgs>),
     Status(status::StatusArgs),
     Diff(diff::DiffArgs),
     Review(review::ReviewArgs),

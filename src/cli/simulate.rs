@@ -33,11 +33,14 @@ use cekops::ops::validate::Source;
 /// extension ends a session, the next line opens a new one.
 ///
 /// Requests carry CEK's headers (`Content-Type: application/json;charset-UTF-8`, `Accept`,
-/// `Accept-Charset`) but no `SignatureCEK`: that signature needs Clova's private key. Let the
-/// server skip the check while testing, or send a value with `--header "SignatureCEK: …"`.
+/// `Accept-Charset`) and `SignatureCEK`. Real requests are signed with Clova's private key, which
+/// nobody else has; with `--sign-key KEY.pem` each body is signed as CEK signs it (RSA PKCS#1
+/// v1.5, SHA-256 over the exact body bytes, base64), so a server configured with the matching
+/// test public key runs its real verification. Without it, `SignatureCEK` is a fixed, valid
+/// base64 marker that no key verifies; `--header "SignatureCEK: …"` sends a value of your own.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Exit status: 0 every response was valid (and the scenario passed), 1 an invalid response, a failed expectation, or a server that cannot be reached, answers an HTTP error, non-JSON or too late, 2 usage error.\n\nExamples:\n  cekops simulate com.example.pizzabot --endpoint http://127.0.0.1:8080/cek \"페퍼로니 피자 주문해줘\"\n  cekops simulate com.example.pizzabot --one-shot \"도움말\"\n  cekops simulate com.example.pizzabot --scenario tests/order.scenario.toml --format json\n  cekops simulate com.example.pizzabot          (interactive: one utterance per line)"
+    after_help = "Exit status: 0 every response was valid (and the scenario passed), 1 an invalid response, a failed expectation, or a server that cannot be reached, answers an HTTP error, non-JSON or too late, 2 usage error.\n\nExamples:\n  cekops simulate com.example.pizzabot --endpoint http://127.0.0.1:8080/cek \"페퍼로니 피자 주문해줘\"\n  cekops simulate com.example.pizzabot --one-shot \"도움말\"\n  cekops simulate com.example.pizzabot --sign-key test-key.pem \"도움말\"   (signed SignatureCEK)\n  cekops simulate com.example.pizzabot --event AudioPlayer.PlayFinished --token 7f3b… --offset-ms 184000\n  cekops simulate com.example.pizzabot --record scenarios/order.toml \"도움말\" \"불고기 피자 주문해줘\"\n  cekops simulate com.example.pizzabot --scenario tests/order.scenario.toml --format json\n  cekops simulate com.example.pizzabot          (interactive: one utterance per line)"
 )]
 pub struct SimulateArgs {
     /// The Extension ID (sent as `context.System.application.applicationId`).
@@ -53,6 +56,23 @@ pub struct SimulateArgs {
     /// Replay a scenario file (TOML: `[[turn]]` with `utterance` and the expected `speech`).
     #[arg(long, value_name = "FILE", conflicts_with = "utterances")]
     pub scenario: Option<std::path::PathBuf>,
+    /// Send one `EventRequest` instead of a conversation: `AudioPlayer.PlayStarted|PlayPaused|
+    /// PlayResumed|PlayStopped|PlayFinished|ProgressReportDelayPassed|
+    /// ProgressReportIntervalPassed|ProgressReportPositionPassed`,
+    /// `SpeechSynthesizer.SpeechStarted|SpeechStopped|SpeechFinished`,
+    /// `ClovaSkill.SkillEnabled|SkillDisabled`.
+    #[arg(long, value_name = "NAMESPACE.NAME")]
+    pub event: Option<String>,
+    /// The event's `token` (the audio item's or speech's; also `context.AudioPlayer.stream.token`).
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// The event's `offsetInMilliseconds` (AudioPlayer events; default 0).
+    #[arg(long, value_name = "MS")]
+    pub offset_ms: Option<u64>,
+    /// Save the conversation as a scenario file (the `--scenario` format: each utterance with
+    /// its intent and the speech the server answered) to replay later, like `ask dialog --replay`.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<std::path::PathBuf>,
     /// Seconds to wait for each response.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
     pub timeout: f64,
@@ -62,6 +82,10 @@ pub struct SimulateArgs {
     /// An extra request header, `Name: value` (repeatable).
     #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
     pub headers: Vec<String>,
+    /// Sign each request body with this PEM RSA private key (a test key whose public half your
+    /// server verifies `SignatureCEK` with); needs the `openssl` command.
+    #[arg(long, value_name = "KEY.pem")]
+    pub sign_key: Option<std::path::PathBuf>,
     /// `userId` of the session and device user.
     #[arg(long, value_name = "ID", default_value = "cekops-test-user")]
     pub user_id: String,
@@ -150,6 +174,16 @@ fn exchange_text(x: &Exchange, show_json: bool) -> String {
                 .ok();
             }
         }
+        RequestKind::EventRequest => {
+            let ev = &x.request["request"]["event"];
+            writeln!(
+                s,
+                "> EventRequest {}.{}",
+                ev["namespace"].as_str().unwrap_or_default(),
+                ev["name"].as_str().unwrap_or_default()
+            )
+            .ok();
+        }
         kind => {
             writeln!(s, "> {}", kind.as_str()).ok();
         }
@@ -161,6 +195,10 @@ fn exchange_text(x: &Exchange, show_json: bool) -> String {
         return s;
     }
     let c = &x.checked;
+    if x.kind == RequestKind::EventRequest && x.response.is_null() {
+        writeln!(s, "< HTTP {} (empty body)", x.status).ok();
+        return s;
+    }
     if c.speech.is_empty() {
         writeln!(s, "< (no speech)").ok();
     } else {
@@ -211,6 +249,31 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
         }
     };
     let now = super::test::parse_now(args.now.as_deref())?;
+    if args.event.is_none() && (args.token.is_some() || args.offset_ms.is_some()) {
+        return Err(usage("--token and --offset-ms belong to --event")
+            .hint("e.g. --event AudioPlayer.PlayFinished --token TOKEN --offset-ms 184000")
+            .into());
+    }
+    if args.event.is_some()
+        && (!args.utterances.is_empty() || args.scenario.is_some() || args.one_shot)
+    {
+        return Err(usage("--event sends one EventRequest on its own")
+            .hint("drop the utterances, --scenario and --one-shot, or run them separately")
+            .into());
+    }
+    if args.record.is_some() && (args.event.is_some() || args.scenario.is_some()) {
+        return Err(usage("--record saves a conversation of utterances")
+            .hint("it cannot be combined with --event or --scenario")
+            .into());
+    }
+    let event = match &args.event {
+        Some(e) => Some(simulate::parse_event(
+            e,
+            args.token.clone(),
+            args.offset_ms,
+        )?),
+        None => None,
+    };
     let scenario = match &args.scenario {
         Some(p) => Some(simulate::read_scenario(&ctx.dir, p)?),
         None => None,
@@ -240,6 +303,7 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
             access_token: args.access_token.clone(),
         },
         headers,
+        sign_key: args.sign_key.as_ref().map(|k| ctx.dir.join(k)),
         nlu: match now {
             Some(now) => cekops::nlu::Options { now },
             None => cekops::nlu::Options::default(),
@@ -253,7 +317,9 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
             super::out(&exchange_human(x, show_json));
         }
     };
-    let run = if let Some(sc) = &scenario {
+    let run = if let Some(ev) = &event {
+        simulate::run_event(&mut sim, ev, &mut on_exchange)?
+    } else if let Some(sc) = &scenario {
         simulate::run_scenario(&mut sim, sc, &mut on_exchange)?
     } else if !args.utterances.is_empty() {
         simulate::run(
@@ -276,6 +342,9 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
         });
         simulate::run(&mut sim, Input::Lines(&mut iter), &mut on_exchange)?
     };
+    if let Some(file) = &args.record {
+        record(ctx, args, &endpoint, file, &run)?;
+    }
     let failures = run.failures.as_deref().unwrap_or_default();
     if human {
         if let Some(p) = &args.scenario {
@@ -306,4 +375,42 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
         super::out(&format!("{}\n", pretty(&doc)));
     }
     Ok(ExitCode::from(u8::from(!run.verdict()?)))
+}
+
+/// `--record FILE`: write the run as a scenario (only a run whose responses were all valid).
+fn record(
+    ctx: &super::Context,
+    args: &SimulateArgs,
+    endpoint: &str,
+    file: &std::path::Path,
+    run: &simulate::Run,
+) -> anyhow::Result<()> {
+    if run.summary.invalid > 0 {
+        super::err(&format!(
+            "not recorded to {}: a response broke the message format\n",
+            file.display()
+        ));
+        return Ok(());
+    }
+    let Some(sc) = simulate::recorded_scenario(&run.exchanges) else {
+        return Err(usage(format!(
+            "nothing recorded to {}: the run sent no utterance, or opened more than one session",
+            file.display()
+        ))
+        .hint("a scenario is one session; record each session in its own run")
+        .into());
+    };
+    let text = simulate::scenario_text(&sc, &args.id, endpoint)?;
+    let path = ctx.dir.join(file);
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| usage(format!("cannot create `{}`: {e}", parent.display())))?;
+    }
+    cekops::ops::export::write_atomic(&path, text.as_bytes())?;
+    super::err(&format!(
+        "recorded {} turn(s) to {}\n",
+        sc.turns.len(),
+        file.display()
+    ));
+    Ok(())
 }

@@ -33,8 +33,10 @@ pub struct SimOptions {
     /// `LaunchRequest`.
     pub one_shot: bool,
     pub caller: Caller,
-    /// Extra headers (e.g. a `SignatureCEK` test value).
+    /// Extra headers; a `SignatureCEK` among them replaces the computed one.
     pub headers: Vec<(String, String)>,
+    /// A PEM RSA private key to sign each body with (`SignatureCEK`), as CEK signs with Clova's.
+    pub sign_key: Option<std::path::PathBuf>,
     pub nlu: nlu::Options,
 }
 
@@ -116,6 +118,10 @@ impl<'m, 'a> Simulator<'m, 'a> {
                 .hint("give the extension server's URL, e.g. --endpoint http://127.0.0.1:8080/cek")
                 .into());
         }
+        if let Some(key) = &opts.sign_key {
+            // Fail before the first request: a missing key, a key openssl cannot read.
+            sign(key, b"")?;
+        }
         let config = ureq::Agent::config_builder()
             .timeout_global(Some(opts.timeout))
             .http_status_as_error(false)
@@ -179,6 +185,40 @@ impl<'m, 'a> Simulator<'m, 'a> {
         Ok(Some(x))
     }
 
+    /// Send one event as an `EventRequest`, outside any conversation: a session of its own
+    /// (`session.new` false, no attributes), a fresh `requestId` and the current UTC time as
+    /// `timestamp`. An empty answer is accepted (CEK only needs `200 OK`); a JSON one is checked.
+    pub fn event(&mut self, event: &cek::Event) -> Result<Exchange> {
+        self.session_id = new_session_id();
+        let timestamp = jiff::Timestamp::now()
+            .round(jiff::TimestampRound::new().smallest(jiff::Unit::Millisecond))
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        let body = cek::event_request(
+            &self.opts.caller,
+            &self.session_id,
+            event,
+            &new_session_id(),
+            &timestamp,
+        );
+        let (status, response) = self.post(&body)?;
+        let checked = if response.is_null() {
+            Checked::default()
+        } else {
+            cek::check_response(&response)
+        };
+        Ok(Exchange {
+            kind: RequestKind::EventRequest,
+            session_id: self.session_id.clone(),
+            utterance: None,
+            analysis: None,
+            request: hide_access_token(body),
+            status,
+            response,
+            checked,
+        })
+    }
+
     fn send(
         &mut self,
         kind: RequestKind,
@@ -233,6 +273,18 @@ impl<'m, 'a> Simulator<'m, 'a> {
         for (k, v) in cek::HEADERS {
             req = req.header(*k, *v);
         }
+        let custom_signature = self
+            .opts
+            .headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("SignatureCEK"));
+        if !custom_signature {
+            let signature = match &self.opts.sign_key {
+                Some(key) => sign(key, text.as_bytes())?,
+                None => cek::UNSIGNED_SIGNATURE.to_string(),
+            };
+            req = req.header("SignatureCEK", signature);
+        }
         for (k, v) in &self.opts.headers {
             req = req.header(k.as_str(), v.as_str());
         }
@@ -276,6 +328,68 @@ impl<'m, 'a> Simulator<'m, 'a> {
             ),
         }
     }
+}
+
+/// Sign `body` as CEK signs a request (spec §4.2 "Signature check"): RSA PKCS#1 v1.5 with
+/// SHA-256 (SHA256withRSA) over the exact body bytes sent, base64-encoded for the `SignatureCEK`
+/// header. This is what LINE's Python SDK checks (clova-cek-sdk 1.1.2, `cek/core/handler.py`,
+/// `RequestHandler._verify_request`: base64-decodes the `signaturecek` header and verifies it
+/// with `PKCS1v15()` and `SHA256()` over the raw request body), which
+/// tests/cli/simulate.rs runs against. The key is a PEM RSA private key; `openssl dgst -sha256 -sign` does the RSA work, so
+/// that no RSA crate is compiled into every build for a test-only feature (the same choice as
+/// `ssh-keygen` for ssh signatures).
+pub fn sign(key: &Path, body: &[u8]) -> Result<String> {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    use std::process::Command;
+    use std::process::Stdio;
+    if !key.is_file() {
+        return Err(usage(format!("signing key `{}` is not a file", key.display()))
+            .hint("give a PEM RSA private key, e.g. made with `openssl genrsa -out test-key.pem 2048`")
+            .into());
+    }
+    let child = Command::new("openssl")
+        .args(["dgst", "-sha256", "-sign"])
+        .arg(key)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) => {
+            return Err(
+                refused(format!("cannot run `openssl` to sign requests: {e}"))
+                    .hint("--sign-key needs the openssl command-line tool on PATH")
+                    .into(),
+            );
+        }
+    };
+    let input = child.stdin.take().map(|mut stdin| {
+        let body = body.to_vec();
+        std::thread::spawn(move || stdin.write_all(&body))
+    });
+    let out = child.wait_with_output()?;
+    if let Some(t) = input {
+        // A write error is reported through openssl's status below.
+        let _ = t.join();
+    }
+    if !out.status.success() || out.stdout.is_empty() {
+        let why = String::from_utf8_lossy(&out.stderr);
+        let why = why
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim();
+        return Err(usage(format!(
+            "cannot sign with `{}`: openssl failed{}",
+            key.display(),
+            if why.is_empty() { String::new() } else { format!(": {why}") }
+        ))
+        .hint("--sign-key takes a PEM RSA private key (`-----BEGIN PRIVATE KEY-----` or `-----BEGIN RSA PRIVATE KEY-----`)")
+        .into());
+    }
+    Ok(base64::engine::general_purpose::STANDARD.encode(&out.stdout))
 }
 
 /// The request as it may be shown (`--show-json`, `--format json`): every `accessToken` replaced by
@@ -341,14 +455,14 @@ fn transport_error(url: &str, secs: f64, e: ureq::Error) -> crate::error::UserEr
 }
 
 /// A scenario file: turns replayed against a server, with what each response must say.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// Send the first utterance as an `IntentRequest` with `session.new` true (no launch).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub one_shot: bool,
     /// What the `LaunchRequest`'s response must say.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub launch: Option<Expect>,
     /// The user's turns, in order.
     #[serde(default, rename = "turn")]
@@ -356,29 +470,77 @@ pub struct Scenario {
 }
 
 /// Expectations on one response.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     /// Text the speech must contain (compared after folding width, spaces and punctuation).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speech: Option<String>,
     /// The expected `shouldEndSession`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_session: Option<bool>,
 }
 
 /// One turn of a scenario.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioTurn {
     pub utterance: String,
     /// The intent the utterance must be analysed as.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intent: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speech: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_session: Option<bool>,
+}
+
+/// The scenario a run followed (`simulate --record`): one-shot or the launch's speech, then
+/// each utterance with the intent it was analysed as and what the extension said, so that
+/// replaying it (`--scenario`) checks the server still answers the same. `None` when the run
+/// sent no utterance or opened more than one session (a scenario is one session).
+pub fn recorded_scenario(exchanges: &[Exchange]) -> Option<Scenario> {
+    let first = exchanges.first()?;
+    if exchanges.iter().any(|x| x.session_id != first.session_id) {
+        return None;
+    }
+    let expect = |x: &Exchange| Expect {
+        speech: Some(x.checked.text()).filter(|t| !t.is_empty()),
+        end_session: Some(x.checked.should_end_session),
+    };
+    let launch = exchanges
+        .iter()
+        .find(|x| x.kind == RequestKind::LaunchRequest)
+        .map(expect);
+    let turns: Vec<ScenarioTurn> = exchanges
+        .iter()
+        .filter(|x| x.kind == RequestKind::IntentRequest)
+        .map(|x| {
+            let e = expect(x);
+            ScenarioTurn {
+                utterance: x.utterance.clone().unwrap_or_default(),
+                intent: x.analysis.as_ref().map(|a| a.intent.clone()),
+                speech: e.speech,
+                end_session: e.end_session,
+            }
+        })
+        .collect();
+    if turns.is_empty() {
+        return None;
+    }
+    Some(Scenario {
+        one_shot: launch.is_none(),
+        launch,
+        turns,
+    })
+}
+
+/// A recorded scenario as the text of a scenario file, with a comment saying where it came from.
+pub fn scenario_text(sc: &Scenario, id: &str, endpoint: &str) -> Result<String> {
+    let body = toml::to_string(sc)?;
+    Ok(format!(
+        "# recorded by `cekops simulate {id} --record` against {endpoint}\n# replay: cekops simulate {id} --scenario FILE\n\n{body}"
+    ))
 }
 
 /// Parse a scenario file's text.
@@ -622,6 +784,48 @@ impl Run {
         }
         Ok(self.passed())
     }
+}
+
+/// Send one event ([`Simulator::event`]) as a whole run.
+pub fn run_event(
+    sim: &mut Simulator<'_, '_>,
+    event: &cek::Event,
+    on_exchange: &mut dyn FnMut(&Exchange),
+) -> Result<Run> {
+    let x = sim.event(event)?;
+    on_exchange(&x);
+    let summary = Summary {
+        exchanges: 1,
+        invalid: usize::from(!x.checked.problems.is_empty()),
+        unsent: Vec::new(),
+    };
+    Ok(Run {
+        exchanges: vec![x],
+        summary,
+        failures: None,
+    })
+}
+
+/// Parse `--event NAMESPACE.NAME`: one of [`cek::EVENTS`].
+pub fn parse_event(
+    name: &str,
+    token: Option<String>,
+    offset_ms: Option<u64>,
+) -> Result<cek::Event> {
+    if !cek::EVENTS.iter().any(|(n, _)| *n == name) {
+        let known: Vec<String> = cek::EVENTS.iter().map(|(n, _)| n.to_string()).collect();
+        let mut err = usage(format!("`{name}` is not an event cekops can send"));
+        err = match crate::diag::suggest::closest(name, &known) {
+            Some(s) => err.hint(format!("did you mean `{s}`? events: {}", known.join(", "))),
+            None => err.hint(format!("events: {}", known.join(", "))),
+        };
+        return Err(err.into());
+    }
+    Ok(cek::Event {
+        name: name.to_string(),
+        token,
+        offset_ms,
+    })
 }
 
 /// Run a conversation ([`converse`]) and keep its exchanges.

@@ -30,6 +30,8 @@ struct Received {
     /// Header names in lower case, in the order received.
     headers: Vec<(String, String)>,
     body: Value,
+    /// The body bytes exactly as received (what `SignatureCEK` signs).
+    raw: Vec<u8>,
 }
 
 impl Received {
@@ -115,6 +117,7 @@ fn serve(stream: TcpStream, rec: &Mutex<Vec<Received>>, handler: &Handler) {
             path,
             headers,
             body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+            raw: body,
         };
         let n = {
             let mut all = rec.lock().unwrap();
@@ -261,7 +264,11 @@ fn simulate_sends_cek_requests_and_prints_the_speech() {
         );
         assert_eq!(r.header("accept"), Some("application/json"));
         assert_eq!(r.header("accept-charset"), Some("utf-8"));
-        assert_eq!(r.header("signaturecek"), None);
+        // no key: the fixed marker, valid base64 of `cekops-unsigned-test-request`
+        assert_eq!(
+            r.header("signaturecek"),
+            Some("Y2Vrb3BzLXVuc2lnbmVkLXRlc3QtcmVxdWVzdA==")
+        );
     }
     let session = reqs[0].body["session"]["sessionId"]
         .as_str()
@@ -785,4 +792,585 @@ fn simulate_timeout_out_of_range_is_a_usage_error_not_a_panic() {
         .code(2)
         .contains("--timeout must be a positive number of seconds, at most 86400");
     }
+}
+
+/// Run `openssl` with `args` in `dir`; its status and stderr.
+fn openssl(openssl: &std::path::Path, dir: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(openssl)
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout),
+    )
+}
+
+/// Two RSA test key pairs made for this test in `keys/`: `test-key.pem` + `test-pub.pem` and
+/// `other-key.pem` + `other-pub.pem`.
+fn test_keys(tool: &std::path::Path, env: &TestEnv) -> std::path::PathBuf {
+    let keys = env.root.join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    for (name, public) in [
+        ("test-key.pem", "test-pub.pem"),
+        ("other-key.pem", "other-pub.pem"),
+    ] {
+        let (ok, err) = openssl(tool, &keys, &["genrsa", "-out", name, "2048"]);
+        assert!(ok, "{err}");
+        let (ok, err) = openssl(
+            tool,
+            &keys,
+            &["rsa", "-in", name, "-pubout", "-out", public],
+        );
+        assert!(ok, "{err}");
+    }
+    keys
+}
+
+/// Whether `openssl dgst -sha256 -verify PUB` accepts the base64 `signature` over `body`.
+fn verifies(
+    tool: &std::path::Path,
+    dir: &std::path::Path,
+    public: &str,
+    body: &[u8],
+    signature: &str,
+) -> bool {
+    std::fs::write(dir.join("body.bin"), body).unwrap();
+    std::fs::write(dir.join("sig.b64"), format!("{signature}\n")).unwrap();
+    let (ok, err) = openssl(
+        tool,
+        dir,
+        &["base64", "-d", "-A", "-in", "sig.b64", "-out", "sig.bin"],
+    );
+    assert!(ok, "{err}");
+    let (ok, out) = openssl(
+        tool,
+        dir,
+        &[
+            "dgst",
+            "-sha256",
+            "-verify",
+            public,
+            "-signature",
+            "sig.bin",
+            "body.bin",
+        ],
+    );
+    assert_eq!(ok, out.contains("Verified OK"), "{out}");
+    ok
+}
+
+#[test]
+fn simulate_sign_key_signs_each_body_as_cek_does() {
+    let Some(tool) = crate::common::tool_or_skip(
+        "simulate_sign_key_signs_each_body_as_cek_does",
+        "openssl",
+        "CEKOPS_TEST_OPENSSL",
+        "apt-get install openssl",
+    ) else {
+        return;
+    };
+    let env = pizzabot();
+    let keys = test_keys(&tool, &env);
+    let server = pizza_server();
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--sign-key",
+        "keys/test-key.pem",
+        "도움말",
+        "페파로니 피자 두 판 주문해줘",
+    ]);
+    out.code(0);
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 3);
+    let scratch = env.root.join("scratch");
+    std::fs::create_dir_all(&scratch).unwrap();
+    let test_pub = keys.join("test-pub.pem");
+    let other_pub = keys.join("other-pub.pem");
+    for r in &reqs {
+        let sig = r.header("signaturecek").expect("a SignatureCEK header");
+        // RSA-2048: 256 bytes, 344 base64 characters
+        assert_eq!(sig.len(), 344, "{sig}");
+        assert!(verifies(
+            &tool,
+            &scratch,
+            test_pub.to_str().unwrap(),
+            &r.raw,
+            sig
+        ));
+        // another key's public half refuses it, and so does the matching one for a changed body
+        assert!(!verifies(
+            &tool,
+            &scratch,
+            other_pub.to_str().unwrap(),
+            &r.raw,
+            sig
+        ));
+        let mut changed = r.raw.clone();
+        changed.push(b' ');
+        assert!(!verifies(
+            &tool,
+            &scratch,
+            test_pub.to_str().unwrap(),
+            &changed,
+            sig
+        ));
+    }
+    // each body has its own signature
+    assert_ne!(
+        reqs[0].header("signaturecek"),
+        reqs[1].header("signaturecek")
+    );
+
+    // a --header SignatureCEK replaces the computed value
+    let server = pizza_server();
+    env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--sign-key",
+        "keys/test-key.pem",
+        "-H",
+        "SignatureCEK: bXk=",
+        "--one-shot",
+        "도움말",
+    ])
+    .code(0);
+    let reqs = server.requests();
+    assert!(!reqs.is_empty());
+    for r in &reqs {
+        let all: Vec<_> = r
+            .headers
+            .iter()
+            .filter(|(k, _)| k == "signaturecek")
+            .collect();
+        assert_eq!(all.len(), 1);
+        assert_eq!(r.header("signaturecek"), Some("bXk="));
+    }
+
+    // a missing key and a file that is no key are usage errors before any request
+    let server = pizza_server();
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--sign-key",
+        "keys/nope.pem",
+        "도움말",
+    ]);
+    out.code(2);
+    assert!(out.stderr.contains("signing key `"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("nope.pem` is not a file"),
+        "{}",
+        out.stderr
+    );
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--sign-key",
+        "keys/test-pub.pem",
+        "도움말",
+    ]);
+    out.code(2);
+    assert!(out.stderr.contains("cannot sign with `"), "{}", out.stderr);
+    assert!(out.stderr.contains("PEM RSA private key"), "{}", out.stderr);
+    assert!(server.requests().is_empty());
+}
+
+/// `body` with the values that change on every run replaced by placeholders.
+fn stable(mut body: Value) -> Value {
+    let sid = body["session"]["sessionId"].as_str().unwrap().to_string();
+    assert_eq!(sid.len(), 36, "{sid}");
+    body["session"]["sessionId"] = json!("<session>");
+    let rid = body["request"]["requestId"].as_str().unwrap().to_string();
+    assert_eq!(rid.len(), 36, "{rid}");
+    assert_ne!(rid, sid);
+    body["request"]["requestId"] = json!("<uuid>");
+    let ts = body["request"]["timestamp"].as_str().unwrap().to_string();
+    // ISO 8601 in UTC with milliseconds, e.g. 2026-12-02T06:30:00.123Z
+    assert!(
+        ts.len() <= 24 && ts.ends_with('Z') && ts.as_bytes()[10] == b'T',
+        "{ts}"
+    );
+    body["request"]["timestamp"] = json!("<now>");
+    body
+}
+
+#[test]
+fn simulate_event_sends_an_event_request_with_the_audio_player_context() {
+    let env = pizzabot();
+    let server = Server::start(|r, _| {
+        if r.body["request"]["event"]["name"] == "PlayFinished" {
+            say("다음 곡입니다.", json!({}), true)
+        } else {
+            Reply(200, String::new())
+        }
+    });
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--event",
+        "AudioPlayer.PlayFinished",
+        "--token",
+        "b9f3b8e4-1f6e-4c1d-9a55-0d7b5b3a7e21",
+        "--offset-ms",
+        "184000",
+    ]);
+    out.code(0);
+    assert_eq!(
+        out.stdout,
+        "> EventRequest AudioPlayer.PlayFinished\n< 다음 곡입니다.\n  (the extension ended the session)\n"
+    );
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--event",
+        "ClovaSkill.SkillDisabled",
+    ]);
+    out.code(0);
+    assert_eq!(
+        out.stdout,
+        "> EventRequest ClovaSkill.SkillDisabled\n< HTTP 200 (empty body)\n"
+    );
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 2);
+    for r in &reqs {
+        assert_eq!(
+            r.header("signaturecek"),
+            Some("Y2Vrb3BzLXVuc2lnbmVkLXRlc3QtcmVxdWVzdA==")
+        );
+    }
+    let user = json!({ "userId": "cekops-test-user" });
+    let mut audio = system();
+    let bodies: Vec<Value> = server.bodies().into_iter().map(stable).collect();
+    audio = json!({ "System": audio, "AudioPlayer": {
+        "playerActivity": "STOPPED",
+        "offsetInMilliseconds": 184000,
+        "stream": { "token": "b9f3b8e4-1f6e-4c1d-9a55-0d7b5b3a7e21" }
+    } });
+    assert_eq!(
+        bodies,
+        vec![
+            json!({
+                "version": "0.1.0",
+                "session": { "new": false, "sessionAttributes": {}, "sessionId": "<session>", "user": user },
+                "context": audio,
+                "request": {
+                    "type": "EventRequest",
+                    "requestId": "<uuid>",
+                    "timestamp": "<now>",
+                    "event": {
+                        "namespace": "AudioPlayer",
+                        "name": "PlayFinished",
+                        "payload": { "token": "b9f3b8e4-1f6e-4c1d-9a55-0d7b5b3a7e21", "offsetInMilliseconds": 184000 }
+                    }
+                }
+            }),
+            json!({
+                "version": "0.1.0",
+                "session": { "new": false, "sessionAttributes": {}, "sessionId": "<session>", "user": user },
+                "context": { "System": system() },
+                "request": {
+                    "type": "EventRequest",
+                    "requestId": "<uuid>",
+                    "timestamp": "<now>",
+                    "event": { "namespace": "ClovaSkill", "name": "SkillDisabled", "payload": null }
+                }
+            }),
+        ]
+    );
+
+    // an unknown event is a usage error with a suggestion; --token needs --event
+    let out = usage_error(
+        &env,
+        &[
+            "simulate",
+            ID,
+            "--endpoint",
+            &server.url,
+            "--event",
+            "AudioPlayer.PlayFinish",
+        ],
+        "`AudioPlayer.PlayFinish` is not an event cekops can send",
+    );
+    assert!(
+        out.stderr
+            .contains("did you mean `AudioPlayer.PlayFinished`?"),
+        "{}",
+        out.stderr
+    );
+    usage_error(
+        &env,
+        &[
+            "simulate",
+            ID,
+            "--endpoint",
+            &server.url,
+            "--token",
+            "x",
+            "도움말",
+        ],
+        "--token and --offset-ms belong to --event",
+    );
+    usage_error(
+        &env,
+        &[
+            "simulate",
+            ID,
+            "--endpoint",
+            &server.url,
+            "--event",
+            "ClovaSkill.SkillEnabled",
+            "도움말",
+        ],
+        "--event sends one EventRequest on its own",
+    );
+    assert_eq!(server.requests().len(), 2);
+}
+
+/// A Python with LINE's `clova-cek-sdk` importable: `CEKOPS_CEK_SDK_PYTHON`, else the one `.ci/run`
+/// installs it into (`target/ci-venv`). Missing: the test skips, but fails under `CI=true`.
+#[allow(clippy::print_stderr)]
+fn cek_sdk_python(test: &str) -> Option<std::path::PathBuf> {
+    let candidates: Vec<std::path::PathBuf> = match std::env::var_os("CEKOPS_CEK_SDK_PYTHON") {
+        Some(p) if !p.is_empty() => vec![p.into()],
+        _ => vec![crate::common::project_path("target/ci-venv/bin/python")],
+    };
+    let found = candidates.into_iter().find(|p| {
+        Command::new(p)
+            .args(["-c", "import cek"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if found.is_none() {
+        assert!(
+            !crate::common::in_ci(),
+            "{test}: CI is set but no Python with `clova-cek-sdk` (pip install clova-cek-sdk; .ci/run does, or set CEKOPS_CEK_SDK_PYTHON)"
+        );
+        eprintln!(
+            "SKIPPED {test}: no Python with `clova-cek-sdk` (set CEKOPS_CEK_SDK_PYTHON); under CI this test fails instead"
+        );
+    }
+    found
+}
+
+/// The SDK server of tests/fixtures/cek-sdk/server.py, killed on drop.
+struct SdkServer(std::process::Child, String);
+
+impl Drop for SdkServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn sdk_server(python: &std::path::Path, public_key: &std::path::Path) -> SdkServer {
+    let mut child = Command::new(python)
+        .arg(crate::common::project_path(
+            "tests/fixtures/cek-sdk/server.py",
+        ))
+        .arg(ID)
+        .arg(public_key)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut port = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut port)
+        .unwrap();
+    let url = format!("http://127.0.0.1:{}/cek", port.trim());
+    SdkServer(child, url)
+}
+
+#[test]
+fn simulate_sign_key_passes_the_verification_of_lines_python_sdk() {
+    const TEST: &str = "simulate_sign_key_passes_the_verification_of_lines_python_sdk";
+    let Some(python) = cek_sdk_python(TEST) else {
+        return;
+    };
+    let Some(tool) = crate::common::tool_or_skip(
+        TEST,
+        "openssl",
+        "CEKOPS_TEST_OPENSSL",
+        "apt-get install openssl",
+    ) else {
+        return;
+    };
+    let env = pizzabot();
+    let keys = test_keys(&tool, &env);
+    let server = sdk_server(&python, &keys.join("test-pub.pem"));
+
+    // signed with the key the SDK holds: it verifies and answers every request
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.1,
+        "--sign-key",
+        "keys/test-key.pem",
+        "도움말",
+    ]);
+    out.code(0);
+    assert_eq!(
+        out.stdout,
+        "> LaunchRequest\n< SDK launch ok\n> 도움말\n  IntentRequest Clova.GuideIntent\n< SDK intent Clova.GuideIntent\n> SessionEndedRequest\n"
+    );
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.1,
+        "--sign-key",
+        "keys/test-key.pem",
+        "--event",
+        "AudioPlayer.PlayFinished",
+        "--token",
+        "t-1",
+        "--offset-ms",
+        "1000",
+    ]);
+    out.code(0);
+    assert_eq!(
+        out.stdout,
+        "> EventRequest AudioPlayer.PlayFinished\n< SDK event\n  (the extension ended the session)\n"
+    );
+
+    // another key, and the unsigned marker: the SDK refuses them
+    for args in [&["--sign-key", "keys/other-key.pem"][..], &[][..]] {
+        let mut all = vec!["simulate", ID, "--endpoint", &server.1];
+        all.extend_from_slice(args);
+        all.push("도움말");
+        let out = env.cekops(&all);
+        out.code(1);
+        assert!(out.stdout.is_empty(), "{}", out.stdout);
+        assert!(
+            out.stderr.contains("HTTP 403") && out.stderr.contains("InvalidSignature"),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn simulate_record_saves_a_scenario_that_replays() {
+    let env = pizzabot();
+    let server = pizza_server();
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--record",
+        "scenarios/order.toml",
+        "도움말",
+        "페파로니 피자 두 판 주문해줘",
+    ]);
+    out.code(0);
+    assert_eq!(out.stderr, "recorded 2 turn(s) to scenarios/order.toml\n");
+    let text = std::fs::read_to_string(env.root.join("scenarios/order.toml")).unwrap();
+    let text = text.replace(&server.url, "<URL>");
+    assert_eq!(
+        text,
+        "# recorded by `cekops simulate com.example.pizzabot --record` against <URL>
+# replay: cekops simulate com.example.pizzabot --scenario FILE
+
+[launch]
+speech = \"피자봇입니다. 무엇을 주문할까요?\"
+end_session = false
+
+[[turn]]
+utterance = \"도움말\"
+intent = \"Clova.GuideIntent\"
+speech = \"Clova.GuideIntent 요청입니다.\"
+end_session = false
+
+[[turn]]
+utterance = \"페파로니 피자 두 판 주문해줘\"
+intent = \"OrderPizza\"
+speech = \"페퍼로니 피자를 주문했습니다.\"
+end_session = true
+"
+    );
+    // replayed against the same server it passes; against a changed one it fails
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--scenario",
+        "scenarios/order.toml",
+    ]);
+    out.code(0);
+    assert!(
+        out.stdout.ends_with("scenario scenarios/order.toml: ok\n"),
+        "{}",
+        out.stdout
+    );
+    let changed = Server::start(|r, _| match r.body["request"]["type"].as_str() {
+        Some("LaunchRequest") => say("피자봇입니다. 무엇을 주문할까요?", json!({}), false),
+        _ => say("다시 말씀해 주세요.", json!({}), false),
+    });
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &changed.url,
+        "--scenario",
+        "scenarios/order.toml",
+    ]);
+    out.code(1);
+    assert!(
+        out.stdout.contains("scenario scenarios/order.toml: FAILED"),
+        "{}",
+        out.stdout
+    );
+
+    // one-shot runs record `one_shot = true`; --record with --event is a usage error
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--one-shot",
+        "--record",
+        "one.toml",
+        "도움말",
+    ]);
+    out.code(0);
+    let text = std::fs::read_to_string(env.root.join("one.toml")).unwrap();
+    assert!(text.contains("\none_shot = true\n"), "{text}");
+    assert!(!text.contains("[launch]"), "{text}");
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--event",
+        "ClovaSkill.SkillEnabled",
+        "--record",
+        "x.toml",
+    ]);
+    out.code(2);
+    assert!(!env.root.join("x.toml").exists());
+}
+
+/// `cekops ARGS` is a usage error (exit 2) whose stderr says `says`.
+fn usage_error(env: &TestEnv, args: &[&str], says: &str) -> Out {
+    let out = env.cekops(args);
+    out.code(2);
+    assert!(out.stderr.contains(says), "{}", out.stderr);
+    out
 }
