@@ -169,12 +169,16 @@ impl TypeInfo<'_> {
             };
             if let Some(st) = self.source {
                 reps.reserve(st.values.len());
+                // Representative values first: one stands for itself even when another value
+                // also lists it as a synonym (the `synonym-conflict` warning).
                 for v in &st.values {
                     let rep = reps.len() as u32;
                     reps.push(v.value.value.clone());
                     add(fold(&v.value.value), rep, &mut map);
+                }
+                for (rep, v) in st.values.iter().enumerate() {
                     for s in &v.synonyms {
-                        add(fold(&s.value), rep, &mut map);
+                        add(fold(&s.value), rep as u32, &mut map);
                     }
                 }
             }
@@ -817,7 +821,14 @@ impl<'a> Model<'a> {
 
     fn knn(&self) -> &knn::Knn {
         self.knn
-            .get_or_init(|| knn::Knn::build(self.skeletons.iter().map(|sk| sk.text.as_slice())))
+            .get_or_init(|| {
+                knn::Knn::build(self.skeletons.iter().map(|sk| {
+                    (
+                        sk.text.as_slice(),
+                        self.intents[sk.intent as usize].builtin,
+                    )
+                }))
+            })
     }
 
     /// No exact match: the nearest pattern (`knn`), if similar enough.
@@ -839,9 +850,7 @@ impl<'a> Model<'a> {
         let (text, spans) = self.abstracted(u, &words, &mut found, opts);
         // built-in intents are near-matched only when very close: their phrases are short and
         // share endings with every domain (`天気を教えて` is not `使い方を教えて`)
-        let [custom, builtin] = self.knn().best(&text, |id| {
-            self.intents[self.skeletons[id as usize].intent as usize].builtin
-        });
+        let [custom, builtin] = self.knn().best(&text);
         // a value of one of the intent's custom slot types is evidence of its own
         let evidence = |id: u32, sim: f32| {
             let intent = &self.intents[self.skeletons[id as usize].intent as usize];
