@@ -292,15 +292,32 @@ fn no_equivalent(amazon: &str, language: Language) -> String {
         "AMAZON.SearchQuery" => {
             "CEK has no free-text slot type: a slot only recognises the values of its type; make a custom slot type with the phrases you expect"
         }
-        "AMAZON.FirstName" | "AMAZON.US_FIRST_NAME" | "AMAZON.GB_FIRST_NAME"
-        | "AMAZON.DE_FIRST_NAME" | "AMAZON.Person" | "AMAZON.Actor" | "AMAZON.Artist"
-        | "AMAZON.Author" | "AMAZON.Musician" | "AMAZON.Athlete" => {
+        "AMAZON.FirstName"
+        | "AMAZON.US_FIRST_NAME"
+        | "AMAZON.GB_FIRST_NAME"
+        | "AMAZON.DE_FIRST_NAME"
+        | "AMAZON.Person"
+        | "AMAZON.Actor"
+        | "AMAZON.Artist"
+        | "AMAZON.Author"
+        | "AMAZON.Musician"
+        | "AMAZON.Athlete" => {
             "CEK has no built-in dictionary of names: make a custom slot type with the names (in Alexa, extending the type with values makes import convert it)"
         }
-        "AMAZON.Food" | "AMAZON.Color" | "AMAZON.Animal" | "AMAZON.Sport" | "AMAZON.Genre"
-        | "AMAZON.Language" | "AMAZON.Movie" | "AMAZON.Book" | "AMAZON.MusicAlbum"
-        | "AMAZON.MusicGroup" | "AMAZON.MusicRecording" | "AMAZON.VideoGame"
-        | "AMAZON.TVSeries" | "AMAZON.Game" => {
+        "AMAZON.Food"
+        | "AMAZON.Color"
+        | "AMAZON.Animal"
+        | "AMAZON.Sport"
+        | "AMAZON.Genre"
+        | "AMAZON.Language"
+        | "AMAZON.Movie"
+        | "AMAZON.Book"
+        | "AMAZON.MusicAlbum"
+        | "AMAZON.MusicGroup"
+        | "AMAZON.MusicRecording"
+        | "AMAZON.VideoGame"
+        | "AMAZON.TVSeries"
+        | "AMAZON.Game" => {
             "CEK has no built-in dictionary of these: make a custom slot type with the values your extension handles (in Alexa, extending the type with values makes import convert it)"
         }
         "AMAZON.Region" => {

@@ -182,7 +182,9 @@ enum DatePart {
     Week(Date),
 }
 
-fn date_part(s: &str, today: Date) -> Option<(DatePart, &str)> {
+/// A date said without its year, month or week: the next one (`CLOVA.DATETIME`, "now or later")
+/// or, `recent`, the last one (`CLOVA.DATETIME_RECENT`, "now or earlier"; spec §3.2).
+fn date_part(s: &str, today: Date, recent: bool) -> Option<(DatePart, &str)> {
     const DAYS: &[(&[&str], i64)] = &[
         (&["오늘", "今日", "きょう", "本日"], 0),
         (&["내일", "明日", "あした", "あす"], 1),
@@ -213,7 +215,11 @@ fn date_part(s: &str, today: Date) -> Option<(DatePart, &str)> {
         }
     }
     if let Some((wd, r)) = weekday(s) {
-        let ahead = (i64::from(wd) - days_from_monday(today)).rem_euclid(7);
+        let ahead = if recent {
+            -(days_from_monday(today) - i64::from(wd)).rem_euclid(7)
+        } else {
+            (i64::from(wd) - days_from_monday(today)).rem_euclid(7)
+        };
         return Some((DatePart::Day(add_days(today, ahead)?), r));
     }
     // [N년] N월 N일 / [N年]N月N日 / N일
@@ -228,11 +234,11 @@ fn date_part(s: &str, today: Date) -> Option<(DatePart, &str)> {
         let date = match year {
             Some(y) => date(y, m, d)?,
             None => {
-                let this = date(today.year().into(), m, d)?;
-                if this < today {
-                    date(i64::from(today.year()) + 1, m, d)?
-                } else {
-                    this
+                let this = date(today.year().into(), m, d);
+                match this {
+                    Some(t) if recent && t <= today => t,
+                    Some(t) if !recent && t >= today => t,
+                    _ => date(i64::from(today.year()) + if recent { -1 } else { 1 }, m, d)?,
                 }
             }
         };
@@ -243,10 +249,11 @@ fn date_part(s: &str, today: Date) -> Option<(DatePart, &str)> {
     {
         let this = date(today.year().into(), today.month().into(), d);
         let date = match this {
-            Some(t) if t >= today => t,
+            Some(t) if recent && t <= today => t,
+            Some(t) if !recent && t >= today => t,
             _ => {
-                let next = add_months(today, 1)?;
-                date(next.year().into(), next.month().into(), d)?
+                let other = add_months(today, if recent { -1 } else { 1 })?;
+                date(other.year().into(), other.month().into(), d)?
             }
         };
         return Some((DatePart::Day(date), r));
@@ -400,6 +407,12 @@ pub fn parse_duration(s: &str) -> Option<String> {
 
 /// `CLOVA.DATETIME`: the whole folded text as a date, time, date-time or week.
 pub fn parse_datetime(s: &str, now: DateTime) -> Option<DateTimeValue> {
+    parse_datetime_toward(s, now, false)
+}
+
+/// [`parse_datetime`], or with `recent` as `CLOVA.DATETIME_RECENT`: a date without its year,
+/// month or week is the last one, not the next (`월요일` on a Wednesday is two days ago).
+pub fn parse_datetime_toward(s: &str, now: DateTime, recent: bool) -> Option<DateTimeValue> {
     if s.is_empty() {
         return None;
     }
@@ -440,7 +453,7 @@ pub fn parse_datetime(s: &str, now: DateTime) -> Option<DateTimeValue> {
             }
         });
     }
-    let (day, rest) = match date_part(s, now.0.date()) {
+    let (day, rest) = match date_part(s, now.0.date(), recent) {
         Some((d, r)) => (Some(d), r),
         None => (None, s),
     };
@@ -560,6 +573,35 @@ mod tests {
         parse_datetime(&fold(s), now).map(|v| (v.value, v.value_type))
     }
 
+    /// `CLOVA.DATETIME` is "now or later", `CLOVA.DATETIME_RECENT` "now or earlier" (spec
+    /// §3.2): a date without its year, month or week goes forward or back.
+    #[test]
+    fn recent_dates_are_in_the_past() {
+        let at = |s: &str, recent: bool| {
+            let now = DateTime::parse("2026-01-07T10:00").unwrap(); // a Wednesday
+            parse_datetime_toward(&fold(s), now, recent).map(|v| (v.value, v.value_type))
+        };
+        let date = |s: &str| Some((s.to_string(), "DATE"));
+        for (said, next, last) in [
+            ("월요일", "2026-01-12", "2026-01-05"),
+            ("수요일", "2026-01-07", "2026-01-07"),
+            ("金曜日", "2026-01-09", "2026-01-02"),
+            ("12월 25일", "2026-12-25", "2025-12-25"),
+            ("1月7日", "2026-01-07", "2026-01-07"),
+            ("3월 5일", "2026-03-05", "2025-03-05"),
+            ("20일", "2026-01-20", "2025-12-20"),
+            ("5日", "2026-02-05", "2026-01-05"),
+            ("어제", "2026-01-06", "2026-01-06"),
+        ] {
+            assert_eq!(at(said, false), date(next), "{said}");
+            assert_eq!(at(said, true), date(last), "{said}");
+        }
+        // explicit weeks, years and relative times do not move
+        assert_eq!(at("다음 주 월요일", true), date("2026-01-12"));
+        assert_eq!(at("2025년 3월 5일", true), date("2025-03-05"));
+        assert_eq!(at("3일 전", true), date("2026-01-04"));
+    }
+
     #[test]
     fn month_ends_leap_days_and_year_ends() {
         let date = |s: &str| Some((s.to_string(), "DATE"));
@@ -588,11 +630,12 @@ mod tests {
         );
         assert_eq!(dt_at("2026-01-02", "지난주 금요일"), date("2025-12-26"));
         assert_eq!(dt_at("2025-12-31", "月曜日"), date("2026-01-05"));
-        // A month and day already past this year is next year's; a leap day only in a leap year.
+        // A month and day already past this year is next year's; a leap day only in a leap year
+        // (this one or the next).
         assert_eq!(dt_at("2025-12-31", "1월 1일"), date("2026-01-01"));
         assert_eq!(dt_at("2024-01-10", "2월 29일"), date("2024-02-29"));
         assert_eq!(dt_at("2024-03-01", "2월 29일"), None);
-        assert_eq!(dt_at("2023-01-10", "2월 29일"), None);
+        assert_eq!(dt_at("2023-01-10", "2월 29일"), date("2024-02-29"));
         // A day missing from this month is next month's.
         assert_eq!(dt_at("2026-04-15", "31일"), date("2026-05-31"));
         assert_eq!(dt_at("2024-01-30", "29일"), date("2024-02-29"));

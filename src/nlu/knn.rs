@@ -254,7 +254,12 @@ mod tests {
         assert_eq!((id, (sim * 1000.0).round()), (1, 1000.0));
         assert_eq!(knn.best(&chars("ㅋㅋ")), [None, None]);
         // the best of each group
-        let knn = Knn::build(texts.iter().enumerate().map(|(i, t)| (t.as_slice(), i != 1)));
+        let knn = Knn::build(
+            texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.as_slice(), i != 1)),
+        );
         let [a, b] = knn.best(&chars("날씨알려줘"));
         assert_eq!(a.unwrap().1, 1);
         assert_ne!(b.unwrap().1, 1);
@@ -264,7 +269,9 @@ mod tests {
     /// one for near variants of its patterns, and the same best of the second group.
     #[test]
     fn pruned_index_agrees_with_the_exact_one() {
-        const SYL: &[char] = &['가', '나', '다', '라', '마', '바', '사', '아', '자', '차', '카', '타'];
+        const SYL: &[char] = &[
+            '가', '나', '다', '라', '마', '바', '사', '아', '자', '차', '카', '타',
+        ];
         const ENDINGS: &[&str] = &["주문해줘", "알려줘", "틀어줘", "해줘", "보여줘"];
         let mut seed = 0x2545_F491_4F6C_DD1Du64;
         let mut next = |m: usize| {
@@ -284,10 +291,18 @@ mod tests {
         }
         let group = |i: usize| i >= 3000;
         let exact = Knn::build_pruned_from(
-            texts.iter().enumerate().map(|(i, t)| (t.as_slice(), group(i))),
+            texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.as_slice(), group(i))),
             usize::MAX,
         );
-        let pruned = Knn::build(texts.iter().enumerate().map(|(i, t)| (t.as_slice(), group(i))));
+        let pruned = Knn::build(
+            texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.as_slice(), group(i))),
+        );
         assert!(pruned.postings.values().any(|p| p.dense.is_some()));
         let mut same = 0;
         for i in (0..3000).step_by(7) {
@@ -306,7 +321,10 @@ mod tests {
         // a text of common n-grams only is scored against every pattern
         for q in ["해줘", "도움말", "다음 거"] {
             let ([a, b], [pa, pb]) = (exact.best(&chars(q)), pruned.best(&chars(q)));
-            assert!(close(a, pa) && close(b, pb), "{q}: {a:?} {pa:?} {b:?} {pb:?}");
+            assert!(
+                close(a, pa) && close(b, pb),
+                "{q}: {a:?} {pa:?} {b:?} {pb:?}"
+            );
         }
     }
 

@@ -133,6 +133,8 @@ enum Kind {
     Number,
     WholeNumber,
     DateTime,
+    /// `CLOVA.DATETIME_RECENT`: now or earlier (spec §3.2).
+    DateTimeRecent,
     Duration,
     /// A built-in type cekops has no dictionary for: any text.
     Any,
@@ -275,7 +277,8 @@ fn builtin_kind(name: &str) -> Kind {
     match name {
         "CLOVA.NUMBER" | "CLOVA.GENERIC_NUMBER" => Kind::Number,
         "CLOVA.WHOLE_NUMBER" => Kind::WholeNumber,
-        "CLOVA.DATETIME" | "CLOVA.DATETIME_RECENT" => Kind::DateTime,
+        "CLOVA.DATETIME" => Kind::DateTime,
+        "CLOVA.DATETIME_RECENT" => Kind::DateTimeRecent,
         "CLOVA.DURATION" => Kind::Duration,
         _ => Kind::Any,
     }
@@ -570,12 +573,16 @@ impl<'a> Model<'a> {
                 free: false,
             }),
             Kind::WholeNumber => number::parse_whole_number(text).map(plain),
-            Kind::DateTime => datetime::parse_datetime(text, opts.now).map(|v| Value {
-                value: v.value,
-                unit: None,
-                value_type: Some(v.value_type),
-                free: false,
-            }),
+            Kind::DateTime | Kind::DateTimeRecent => {
+                datetime::parse_datetime_toward(text, opts.now, t.kind == Kind::DateTimeRecent).map(
+                    |v| Value {
+                        value: v.value,
+                        unit: None,
+                        value_type: Some(v.value_type),
+                        free: false,
+                    },
+                )
+            }
             Kind::Duration => datetime::parse_duration(text).map(plain),
             Kind::Any => Some(Value {
                 value: String::new(),
@@ -820,15 +827,13 @@ impl<'a> Model<'a> {
     }
 
     fn knn(&self) -> &knn::Knn {
-        self.knn
-            .get_or_init(|| {
-                knn::Knn::build(self.skeletons.iter().map(|sk| {
-                    (
-                        sk.text.as_slice(),
-                        self.intents[sk.intent as usize].builtin,
-                    )
-                }))
-            })
+        self.knn.get_or_init(|| {
+            knn::Knn::build(
+                self.skeletons
+                    .iter()
+                    .map(|sk| (sk.text.as_slice(), self.intents[sk.intent as usize].builtin)),
+            )
+        })
     }
 
     /// No exact match: the nearest pattern (`knn`), if similar enough.
@@ -1010,7 +1015,7 @@ impl<'a> Model<'a> {
             Kind::Any => return out,
             Kind::Custom => t.dict().max_len,
             Kind::Number | Kind::WholeNumber => 0,
-            Kind::DateTime | Kind::Duration => 60,
+            Kind::DateTime | Kind::DateTimeRecent | Kind::Duration => 60,
         };
         let at_word = |e: usize| e == u.len() || words.binary_search(&e).is_ok();
         for whole_words in [true, false] {
