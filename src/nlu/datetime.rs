@@ -8,6 +8,9 @@
 //!   `[午前|午後|朝|夜|夕方] N時[N分|半]`, `正午`; a time without a day is a `TIME`;
 //! - relative: `N분 후/뒤`, `N시간 전`, `N日後`, `N分前`… (seconds to years);
 //! - weeks alone (`다음 주`, `来週`) are a `DATE.INTERVAL`, Monday to Sunday.
+//! - months alone (`7월`, `7月`) and weekends (`주말`, `이번 주말`, `来週末`) are a
+//!   `DATE.INTERVAL` too, first to last day;
+//! - `CLOVA.DATETIME_RECENT` resolves a date without its year, month or week backwards.
 //!
 //! Durations: `N년 N개월/달 N주 N일 N시간 N분 N초` with `반` (`한 시간 반`), `하루 이틀 사흘
 //! 나흘 보름 일주일`, `N年(間) Nか月 N週間 N日(間) N時間 N分(間) N秒(間)` and `半` → ISO 8601
@@ -453,10 +456,51 @@ pub fn parse_datetime_toward(s: &str, now: DateTime, recent: bool) -> Option<Dat
             }
         });
     }
-    let (day, rest) = match date_part(s, now.0.date(), recent) {
+    let today = now.0.date();
+    let interval = |a: Date, b: Date| DateTimeValue {
+        value: format!("{}/{}", iso_date(a), iso_date(b)),
+        value_type: "DATE.INTERVAL",
+    };
+    // a month alone (`7월`, `7月`): its first to last day (spec §3.2, intervals as `a/b`)
+    if let Some((m, _, r)) = num_unit(s, &[&["월", "月"]])
+        && r.is_empty()
+        && (1..=12).contains(&m)
+    {
+        let first = |y: i64| date(y, m, 1);
+        let y = i64::from(today.year());
+        let this = first(y)?;
+        let last_day = |d: Date| add_days(add_months(d, 1)?, -1);
+        let start = match (recent, this) {
+            (false, t) if last_day(t)? >= today => t,
+            (false, _) => first(y + 1)?,
+            (true, t) if t <= today => t,
+            (true, _) => first(y - 1)?,
+        };
+        return Some(interval(start, last_day(start)?));
+    }
+    // a weekend alone (`주말`, `週末`): Saturday and Sunday of this week (or the last one)
+    if let Some((r, _)) = strip(s, &["주말", "週末"])
+        && r.is_empty()
+    {
+        let monday = add_days(today, -days_from_monday(today))?;
+        let saturday = add_days(monday, 5)?;
+        let saturday = if recent && saturday > today {
+            add_days(saturday, -7)?
+        } else {
+            saturday
+        };
+        return Some(interval(saturday, add_days(saturday, 1)?));
+    }
+    let (day, rest) = match date_part(s, today, recent) {
         Some((d, r)) => (Some(d), r),
         None => (None, s),
     };
+    // `이번 주말`, `来週末`: the week's Saturday and Sunday
+    if let Some(DatePart::Week(start)) = day
+        && matches!(rest, "말" | "末")
+    {
+        return Some(interval(add_days(start, 5)?, add_days(start, 6)?));
+    }
     let rest = rest.strip_prefix('の').unwrap_or(rest);
     if rest.is_empty() {
         return day.and_then(|d| match d {
@@ -600,6 +644,28 @@ mod tests {
         assert_eq!(at("다음 주 월요일", true), date("2026-01-12"));
         assert_eq!(at("2025년 3월 5일", true), date("2025-03-05"));
         assert_eq!(at("3일 전", true), date("2026-01-04"));
+    }
+
+    /// Months and weekends are intervals (`DATE.INTERVAL`, `a/b`; spec §3.2).
+    #[test]
+    fn months_and_weekends_are_date_intervals() {
+        let at = |s: &str, recent: bool| {
+            let now = DateTime::parse("2026-01-07T10:00").unwrap(); // a Wednesday
+            parse_datetime_toward(&fold(s), now, recent).map(|v| (v.value, v.value_type))
+        };
+        let iv = |s: &str| Some((s.to_string(), "DATE.INTERVAL"));
+        assert_eq!(at("7월", false), iv("2026-07-01/2026-07-31"));
+        assert_eq!(at("7月", true), iv("2025-07-01/2025-07-31"));
+        assert_eq!(at("1월", false), iv("2026-01-01/2026-01-31"));
+        assert_eq!(at("1월", true), iv("2026-01-01/2026-01-31"));
+        assert_eq!(at("2월", false), iv("2026-02-01/2026-02-28"));
+        assert_eq!(at("13월", false), None);
+        assert_eq!(at("주말", false), iv("2026-01-10/2026-01-11"));
+        assert_eq!(at("週末", true), iv("2026-01-03/2026-01-04"));
+        assert_eq!(at("이번 주말", false), iv("2026-01-10/2026-01-11"));
+        assert_eq!(at("다음 주말", false), iv("2026-01-17/2026-01-18"));
+        assert_eq!(at("来週末", false), iv("2026-01-17/2026-01-18"));
+        assert_eq!(at("지난 주말", true), iv("2026-01-03/2026-01-04"));
     }
 
     #[test]
