@@ -827,13 +827,8 @@ impl<'a> Model<'a> {
     }
 
     fn knn(&self) -> &knn::Knn {
-        self.knn.get_or_init(|| {
-            knn::Knn::build(
-                self.skeletons
-                    .iter()
-                    .map(|sk| (sk.text.as_slice(), self.intents[sk.intent as usize].builtin)),
-            )
-        })
+        self.knn
+            .get_or_init(|| knn::Knn::build(self.skeletons.iter().map(|sk| sk.text.as_slice())))
     }
 
     /// No exact match: the nearest pattern (`knn`), if similar enough.
@@ -855,7 +850,9 @@ impl<'a> Model<'a> {
         let (text, spans) = self.abstracted(u, &words, &mut found, opts);
         // built-in intents are near-matched only when very close: their phrases are short and
         // share endings with every domain (`天気を教えて` is not `使い方を教えて`)
-        let [custom, builtin] = self.knn().best(&text);
+        let [custom, builtin] = self.knn().best(&text, |id| {
+            self.intents[self.skeletons[id as usize].intent as usize].builtin
+        });
         // a value of one of the intent's custom slot types is evidence of its own
         let evidence = |id: u32, sim: f32| {
             let intent = &self.intents[self.skeletons[id as usize].intent as usize];
