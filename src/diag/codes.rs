@@ -97,7 +97,7 @@ codes! {
     AmbiguousPattern = "ambiguous-pattern", Error, "the same utterance pattern (slot values aside) in two intents";
     SlotTypeSize = "slot-type-size", Error, "more than 200,000 entries in one slot type";
     SlotValueControl = "slot-value-control", Error, "a slot value or synonym with a NUL byte or another control character";
-    SynonymConflict = "synonym-conflict", Error, "a synonym that belongs to two representative values";
+    SynonymConflict = "synonym-conflict", Error, "a synonym under two representative values (a warning when the other is its representative value)";
     DuplicateSlotType = "duplicate-slot-type", Error, "a slot type defined twice (.toml and .tsv, or in different case)";
     UnusedSlotType = "unused-slot-type", Warning, "a custom slot type that no intent uses";
     DatetimeConflict = "datetime-conflict", Error, "`CLOVA.DATETIME` and `CLOVA.DATETIME_RECENT` in one intent";

@@ -275,8 +275,64 @@ pub fn builtin_slot_type(
         }
         "AMAZON.City" | "AMAZON.US_CITY" | "AMAZON.GB_CITY" | "AMAZON.DE_CITY"
         | "AMAZON.EUROPE_CITY" | "AMAZON.AT_CITY" => ("CLOVA.WORLD_CITY", &["東京", "パリ"]),
+        // a weekday is a date to CEK (spec §3.2: `CLOVA.DATETIME`, "now or later")
+        "AMAZON.DayOfWeek" if ko => ("CLOVA.DATETIME", &["월요일", "금요일"]),
+        "AMAZON.DayOfWeek" => ("CLOVA.DATETIME", &["月曜日", "金曜日"]),
+        // JP `CLOVA.WHOLE_NUMBER` keeps digit strings whole ("0123 4567" → `01234567`, spec
+        // §3.2); KR has no such type, and `CLOVA.NUMBER` would drop the leading zero
+        "AMAZON.PhoneNumber" if !ko => ("CLOVA.WHOLE_NUMBER", &["09012345678", "0312345678"]),
         _ => return None,
     })
+}
+
+/// Why an `AMAZON.*` slot type without a Clova equivalent is dropped, and what to do instead.
+fn no_equivalent(amazon: &str, language: Language) -> String {
+    let variant = language.variant();
+    let why = match amazon {
+        "AMAZON.SearchQuery" => {
+            "CEK has no free-text slot type: a slot only recognises the values of its type; make a custom slot type with the phrases you expect"
+        }
+        "AMAZON.FirstName"
+        | "AMAZON.US_FIRST_NAME"
+        | "AMAZON.GB_FIRST_NAME"
+        | "AMAZON.DE_FIRST_NAME"
+        | "AMAZON.Person"
+        | "AMAZON.Actor"
+        | "AMAZON.Artist"
+        | "AMAZON.Author"
+        | "AMAZON.Musician"
+        | "AMAZON.Athlete" => {
+            "CEK has no built-in dictionary of names: make a custom slot type with the names (in Alexa, extending the type with values makes import convert it)"
+        }
+        "AMAZON.Food"
+        | "AMAZON.Color"
+        | "AMAZON.Animal"
+        | "AMAZON.Sport"
+        | "AMAZON.Genre"
+        | "AMAZON.Language"
+        | "AMAZON.Movie"
+        | "AMAZON.Book"
+        | "AMAZON.MusicAlbum"
+        | "AMAZON.MusicGroup"
+        | "AMAZON.MusicRecording"
+        | "AMAZON.VideoGame"
+        | "AMAZON.TVSeries"
+        | "AMAZON.Game" => {
+            "CEK has no built-in dictionary of these: make a custom slot type with the values your extension handles (in Alexa, extending the type with values makes import convert it)"
+        }
+        "AMAZON.Region" => {
+            "the Korean administrative-area types (`CLOVA.KO_ADDRESS_*`) are not documented; pick one in the console"
+        }
+        "AMAZON.PhoneNumber" => {
+            "KR has no digit-string type, and `CLOVA.NUMBER` drops leading zeros; make a custom slot type or ask for the number in parts"
+        }
+        _ => "",
+    };
+    if why.is_empty() {
+        format!("`{amazon}` has no Clova {variant} built-in equivalent")
+    } else {
+        format!("`{amazon}` has no Clova {variant} built-in equivalent: {why}")
+    }
 }
 
 /// How a slot's placeholders are filled.
@@ -814,11 +870,7 @@ pub fn convert(model: &Model, opts: &Options) -> Conversion {
                     values: samples.iter().map(|s| s.to_string()).collect(),
                 }
             } else if slot.kind.starts_with("AMAZON.") {
-                Fill::No(format!(
-                    "`{}` has no Clova {} built-in equivalent",
-                    slot.kind,
-                    lang_code.variant()
-                ))
+                Fill::No(no_equivalent(&slot.kind, lang_code))
             } else {
                 Fill::No(format!(
                     "slot type `{}` is not defined in the model",
@@ -1092,13 +1144,47 @@ mod tests {
             "converted intent `AMAZON.RepeatIntent` → custom intent `RepeatIntent`",
             "converted 1 elicitation sample of slot `q` in `Find` (`{q}`) → sample utterances of the intent",
             "dropped sample `{q}` of intent `Find`: uses slot `q`",
-            "dropped slot `q` of intent `Find`: `AMAZON.SearchQuery` has no Clova JP built-in equivalent",
+            "dropped slot `q` of intent `Find`: `AMAZON.SearchQuery` has no Clova JP built-in equivalent: CEK has no free-text slot type",
             "dropped sample `find {q}` of intent `Find`: uses slot `q`",
             "dropped id `a` of value `A` in slot type `T`",
             "added built-in intent `Clova.GuideIntent`",
         ] {
             assert!(all.contains(needle), "missing {needle:?} in\n{all}");
         }
+    }
+
+    #[test]
+    fn amazon_slot_types_map_or_say_why_not() {
+        let (ko, ja) = (Language::Korean, Language::Japanese);
+        assert_eq!(
+            builtin_slot_type("AMAZON.DayOfWeek", ko).map(|m| m.0),
+            Some("CLOVA.DATETIME")
+        );
+        assert_eq!(
+            builtin_slot_type("AMAZON.PhoneNumber", ja).map(|m| m.0),
+            Some("CLOVA.WHOLE_NUMBER")
+        );
+        assert_eq!(builtin_slot_type("AMAZON.PhoneNumber", ko), None);
+        assert_eq!(
+            builtin_slot_type("AMAZON.Region", ja).map(|m| m.0),
+            Some("CLOVA.JP_ADDRESS_KEN")
+        );
+        for (t, why) in [
+            ("AMAZON.SearchQuery", "no free-text slot type"),
+            ("AMAZON.FirstName", "no built-in dictionary of names"),
+            ("AMAZON.US_FIRST_NAME", "no built-in dictionary of names"),
+            ("AMAZON.Food", "make a custom slot type with the values"),
+            ("AMAZON.Region", "`CLOVA.KO_ADDRESS_*`"),
+            ("AMAZON.PhoneNumber", "drops leading zeros"),
+        ] {
+            assert_eq!(builtin_slot_type(t, ko), None, "{t}");
+            let msg = no_equivalent(t, ko);
+            assert!(msg.contains(why), "{t}: {msg}");
+        }
+        assert_eq!(
+            no_equivalent("AMAZON.Airport", ja),
+            "`AMAZON.Airport` has no Clova JP built-in equivalent"
+        );
     }
 
     #[test]

@@ -8,6 +8,9 @@
 //!   `[午前|午後|朝|夜|夕方] N時[N分|半]`, `正午`; a time without a day is a `TIME`;
 //! - relative: `N분 후/뒤`, `N시간 전`, `N日後`, `N分前`… (seconds to years);
 //! - weeks alone (`다음 주`, `来週`) are a `DATE.INTERVAL`, Monday to Sunday.
+//! - months alone (`7월`, `7月`) and weekends (`주말`, `이번 주말`, `来週末`) are a
+//!   `DATE.INTERVAL` too, first to last day;
+//! - `CLOVA.DATETIME_RECENT` resolves a date without its year, month or week backwards.
 //!
 //! Durations: `N년 N개월/달 N주 N일 N시간 N분 N초` with `반` (`한 시간 반`), `하루 이틀 사흘
 //! 나흘 보름 일주일`, `N年(間) Nか月 N週間 N日(間) N時間 N分(間) N秒(間)` and `半` → ISO 8601
@@ -182,7 +185,9 @@ enum DatePart {
     Week(Date),
 }
 
-fn date_part(s: &str, today: Date) -> Option<(DatePart, &str)> {
+/// A date said without its year, month or week: the next one (`CLOVA.DATETIME`, "now or later")
+/// or, `recent`, the last one (`CLOVA.DATETIME_RECENT`, "now or earlier"; spec §3.2).
+fn date_part(s: &str, today: Date, recent: bool) -> Option<(DatePart, &str)> {
     const DAYS: &[(&[&str], i64)] = &[
         (&["오늘", "今日", "きょう", "本日"], 0),
         (&["내일", "明日", "あした", "あす"], 1),
@@ -213,7 +218,11 @@ fn date_part(s: &str, today: Date) -> Option<(DatePart, &str)> {
         }
     }
     if let Some((wd, r)) = weekday(s) {
-        let ahead = (i64::from(wd) - days_from_monday(today)).rem_euclid(7);
+        let ahead = if recent {
+            -(days_from_monday(today) - i64::from(wd)).rem_euclid(7)
+        } else {
+            (i64::from(wd) - days_from_monday(today)).rem_euclid(7)
+        };
         return Some((DatePart::Day(add_days(today, ahead)?), r));
     }
     // [N년] N월 N일 / [N年]N月N日 / N일
@@ -228,11 +237,11 @@ fn date_part(s: &str, today: Date) -> Option<(DatePart, &str)> {
         let date = match year {
             Some(y) => date(y, m, d)?,
             None => {
-                let this = date(today.year().into(), m, d)?;
-                if this < today {
-                    date(i64::from(today.year()) + 1, m, d)?
-                } else {
-                    this
+                let this = date(today.year().into(), m, d);
+                match this {
+                    Some(t) if recent && t <= today => t,
+                    Some(t) if !recent && t >= today => t,
+                    _ => date(i64::from(today.year()) + if recent { -1 } else { 1 }, m, d)?,
                 }
             }
         };
@@ -243,10 +252,11 @@ fn date_part(s: &str, today: Date) -> Option<(DatePart, &str)> {
     {
         let this = date(today.year().into(), today.month().into(), d);
         let date = match this {
-            Some(t) if t >= today => t,
+            Some(t) if recent && t <= today => t,
+            Some(t) if !recent && t >= today => t,
             _ => {
-                let next = add_months(today, 1)?;
-                date(next.year().into(), next.month().into(), d)?
+                let other = add_months(today, if recent { -1 } else { 1 })?;
+                date(other.year().into(), other.month().into(), d)?
             }
         };
         return Some((DatePart::Day(date), r));
@@ -400,6 +410,12 @@ pub fn parse_duration(s: &str) -> Option<String> {
 
 /// `CLOVA.DATETIME`: the whole folded text as a date, time, date-time or week.
 pub fn parse_datetime(s: &str, now: DateTime) -> Option<DateTimeValue> {
+    parse_datetime_toward(s, now, false)
+}
+
+/// [`parse_datetime`], or with `recent` as `CLOVA.DATETIME_RECENT`: a date without its year,
+/// month or week is the last one, not the next (`월요일` on a Wednesday is two days ago).
+pub fn parse_datetime_toward(s: &str, now: DateTime, recent: bool) -> Option<DateTimeValue> {
     if s.is_empty() {
         return None;
     }
@@ -440,10 +456,51 @@ pub fn parse_datetime(s: &str, now: DateTime) -> Option<DateTimeValue> {
             }
         });
     }
-    let (day, rest) = match date_part(s, now.0.date()) {
+    let today = now.0.date();
+    let interval = |a: Date, b: Date| DateTimeValue {
+        value: format!("{}/{}", iso_date(a), iso_date(b)),
+        value_type: "DATE.INTERVAL",
+    };
+    // a month alone (`7월`, `7月`): its first to last day (spec §3.2, intervals as `a/b`)
+    if let Some((m, _, r)) = num_unit(s, &[&["월", "月"]])
+        && r.is_empty()
+        && (1..=12).contains(&m)
+    {
+        let first = |y: i64| date(y, m, 1);
+        let y = i64::from(today.year());
+        let this = first(y)?;
+        let last_day = |d: Date| add_days(add_months(d, 1)?, -1);
+        let start = match (recent, this) {
+            (false, t) if last_day(t)? >= today => t,
+            (false, _) => first(y + 1)?,
+            (true, t) if t <= today => t,
+            (true, _) => first(y - 1)?,
+        };
+        return Some(interval(start, last_day(start)?));
+    }
+    // a weekend alone (`주말`, `週末`): Saturday and Sunday of this week (or the last one)
+    if let Some((r, _)) = strip(s, &["주말", "週末"])
+        && r.is_empty()
+    {
+        let monday = add_days(today, -days_from_monday(today))?;
+        let saturday = add_days(monday, 5)?;
+        let saturday = if recent && saturday > today {
+            add_days(saturday, -7)?
+        } else {
+            saturday
+        };
+        return Some(interval(saturday, add_days(saturday, 1)?));
+    }
+    let (day, rest) = match date_part(s, today, recent) {
         Some((d, r)) => (Some(d), r),
         None => (None, s),
     };
+    // `이번 주말`, `来週末`: the week's Saturday and Sunday
+    if let Some(DatePart::Week(start)) = day
+        && matches!(rest, "말" | "末")
+    {
+        return Some(interval(add_days(start, 5)?, add_days(start, 6)?));
+    }
     let rest = rest.strip_prefix('の').unwrap_or(rest);
     if rest.is_empty() {
         return day.and_then(|d| match d {
@@ -560,6 +617,57 @@ mod tests {
         parse_datetime(&fold(s), now).map(|v| (v.value, v.value_type))
     }
 
+    /// `CLOVA.DATETIME` is "now or later", `CLOVA.DATETIME_RECENT` "now or earlier" (spec
+    /// §3.2): a date without its year, month or week goes forward or back.
+    #[test]
+    fn recent_dates_are_in_the_past() {
+        let at = |s: &str, recent: bool| {
+            let now = DateTime::parse("2026-01-07T10:00").unwrap(); // a Wednesday
+            parse_datetime_toward(&fold(s), now, recent).map(|v| (v.value, v.value_type))
+        };
+        let date = |s: &str| Some((s.to_string(), "DATE"));
+        for (said, next, last) in [
+            ("월요일", "2026-01-12", "2026-01-05"),
+            ("수요일", "2026-01-07", "2026-01-07"),
+            ("金曜日", "2026-01-09", "2026-01-02"),
+            ("12월 25일", "2026-12-25", "2025-12-25"),
+            ("1月7日", "2026-01-07", "2026-01-07"),
+            ("3월 5일", "2026-03-05", "2025-03-05"),
+            ("20일", "2026-01-20", "2025-12-20"),
+            ("5日", "2026-02-05", "2026-01-05"),
+            ("어제", "2026-01-06", "2026-01-06"),
+        ] {
+            assert_eq!(at(said, false), date(next), "{said}");
+            assert_eq!(at(said, true), date(last), "{said}");
+        }
+        // explicit weeks, years and relative times do not move
+        assert_eq!(at("다음 주 월요일", true), date("2026-01-12"));
+        assert_eq!(at("2025년 3월 5일", true), date("2025-03-05"));
+        assert_eq!(at("3일 전", true), date("2026-01-04"));
+    }
+
+    /// Months and weekends are intervals (`DATE.INTERVAL`, `a/b`; spec §3.2).
+    #[test]
+    fn months_and_weekends_are_date_intervals() {
+        let at = |s: &str, recent: bool| {
+            let now = DateTime::parse("2026-01-07T10:00").unwrap(); // a Wednesday
+            parse_datetime_toward(&fold(s), now, recent).map(|v| (v.value, v.value_type))
+        };
+        let iv = |s: &str| Some((s.to_string(), "DATE.INTERVAL"));
+        assert_eq!(at("7월", false), iv("2026-07-01/2026-07-31"));
+        assert_eq!(at("7月", true), iv("2025-07-01/2025-07-31"));
+        assert_eq!(at("1월", false), iv("2026-01-01/2026-01-31"));
+        assert_eq!(at("1월", true), iv("2026-01-01/2026-01-31"));
+        assert_eq!(at("2월", false), iv("2026-02-01/2026-02-28"));
+        assert_eq!(at("13월", false), None);
+        assert_eq!(at("주말", false), iv("2026-01-10/2026-01-11"));
+        assert_eq!(at("週末", true), iv("2026-01-03/2026-01-04"));
+        assert_eq!(at("이번 주말", false), iv("2026-01-10/2026-01-11"));
+        assert_eq!(at("다음 주말", false), iv("2026-01-17/2026-01-18"));
+        assert_eq!(at("来週末", false), iv("2026-01-17/2026-01-18"));
+        assert_eq!(at("지난 주말", true), iv("2026-01-03/2026-01-04"));
+    }
+
     #[test]
     fn month_ends_leap_days_and_year_ends() {
         let date = |s: &str| Some((s.to_string(), "DATE"));
@@ -588,11 +696,12 @@ mod tests {
         );
         assert_eq!(dt_at("2026-01-02", "지난주 금요일"), date("2025-12-26"));
         assert_eq!(dt_at("2025-12-31", "月曜日"), date("2026-01-05"));
-        // A month and day already past this year is next year's; a leap day only in a leap year.
+        // A month and day already past this year is next year's; a leap day only in a leap year
+        // (this one or the next).
         assert_eq!(dt_at("2025-12-31", "1월 1일"), date("2026-01-01"));
         assert_eq!(dt_at("2024-01-10", "2월 29일"), date("2024-02-29"));
         assert_eq!(dt_at("2024-03-01", "2월 29일"), None);
-        assert_eq!(dt_at("2023-01-10", "2월 29일"), None);
+        assert_eq!(dt_at("2023-01-10", "2월 29일"), date("2024-02-29"));
         // A day missing from this month is next month's.
         assert_eq!(dt_at("2026-04-15", "31일"), date("2026-05-31"));
         assert_eq!(dt_at("2024-01-30", "29일"), date("2024-02-29"));

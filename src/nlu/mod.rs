@@ -133,6 +133,8 @@ enum Kind {
     Number,
     WholeNumber,
     DateTime,
+    /// `CLOVA.DATETIME_RECENT`: now or earlier (spec §3.2).
+    DateTimeRecent,
     Duration,
     /// A built-in type cekops has no dictionary for: any text.
     Any,
@@ -169,12 +171,16 @@ impl TypeInfo<'_> {
             };
             if let Some(st) = self.source {
                 reps.reserve(st.values.len());
+                // Representative values first: one stands for itself even when another value
+                // also lists it as a synonym (the `synonym-conflict` warning).
                 for v in &st.values {
                     let rep = reps.len() as u32;
                     reps.push(v.value.value.clone());
                     add(fold(&v.value.value), rep, &mut map);
+                }
+                for (rep, v) in st.values.iter().enumerate() {
                     for s in &v.synonyms {
-                        add(fold(&s.value), rep, &mut map);
+                        add(fold(&s.value), rep as u32, &mut map);
                     }
                 }
             }
@@ -271,7 +277,8 @@ fn builtin_kind(name: &str) -> Kind {
     match name {
         "CLOVA.NUMBER" | "CLOVA.GENERIC_NUMBER" => Kind::Number,
         "CLOVA.WHOLE_NUMBER" => Kind::WholeNumber,
-        "CLOVA.DATETIME" | "CLOVA.DATETIME_RECENT" => Kind::DateTime,
+        "CLOVA.DATETIME" => Kind::DateTime,
+        "CLOVA.DATETIME_RECENT" => Kind::DateTimeRecent,
         "CLOVA.DURATION" => Kind::Duration,
         _ => Kind::Any,
     }
@@ -566,12 +573,16 @@ impl<'a> Model<'a> {
                 free: false,
             }),
             Kind::WholeNumber => number::parse_whole_number(text).map(plain),
-            Kind::DateTime => datetime::parse_datetime(text, opts.now).map(|v| Value {
-                value: v.value,
-                unit: None,
-                value_type: Some(v.value_type),
-                free: false,
-            }),
+            Kind::DateTime | Kind::DateTimeRecent => {
+                datetime::parse_datetime_toward(text, opts.now, t.kind == Kind::DateTimeRecent).map(
+                    |v| Value {
+                        value: v.value,
+                        unit: None,
+                        value_type: Some(v.value_type),
+                        free: false,
+                    },
+                )
+            }
             Kind::Duration => datetime::parse_duration(text).map(plain),
             Kind::Any => Some(Value {
                 value: String::new(),
@@ -1001,7 +1012,7 @@ impl<'a> Model<'a> {
             Kind::Any => return out,
             Kind::Custom => t.dict().max_len,
             Kind::Number | Kind::WholeNumber => 0,
-            Kind::DateTime | Kind::Duration => 60,
+            Kind::DateTime | Kind::DateTimeRecent | Kind::Duration => 60,
         };
         let at_word = |e: usize| e == u.len() || words.binary_search(&e).is_ok();
         for whole_words in [true, false] {

@@ -379,3 +379,39 @@ fn unseen_phrasings_go_to_the_nearest_pattern_with_slots_from_the_intent() {
     assert_eq!(a.slot("pizzaType").unwrap().value, "불고기");
     assert_eq!(a.slot("pizzaAmount").unwrap().value, "2");
 }
+
+/// A `CLOVA.DATETIME_RECENT` slot resolves to the last such day, a `CLOVA.DATETIME` slot to the
+/// next (spec §3.2: "now or earlier" / "now or later").
+#[test]
+fn datetime_recent_slot_resolves_to_the_past() {
+    let info = KO_INFO.replace(
+        "\"CLOVA.DATETIME\"",
+        "\"CLOVA.DATETIME\", \"CLOVA.DATETIME_RECENT\"",
+    );
+    let ext = extension(&[
+        ("extension.toml", &info),
+        ("server.toml", "endpoint = \"https://example.com/cek\"\n"),
+        (
+            "interaction-model/intents/Diary.toml",
+            "slots = { day = \"CLOVA.DATETIME_RECENT\" }\nutterances = [\"<day>어제</day> 일기 보여줘\"]\n",
+        ),
+        (
+            "interaction-model/intents/Plan.toml",
+            "slots = { day = \"CLOVA.DATETIME\" }\nutterances = [\"<day>내일</day> 일정 잡아줘\"]\n",
+        ),
+    ]);
+    let m = Model::compile(&ext);
+    // 2026-01-01 is a Thursday
+    let a = m.analyse("월요일 일기 보여줘", &now());
+    assert_eq!(
+        (a.intent.as_str(), slots(&a)),
+        ("Diary", vec![("day".into(), "2025-12-29".into())])
+    );
+    let a = m.analyse("12월 24일 일기 보여줘", &now());
+    assert_eq!(slots(&a), [("day".to_string(), "2025-12-24".to_string())]);
+    let a = m.analyse("월요일 일정 잡아줘", &now());
+    assert_eq!(
+        (a.intent.as_str(), slots(&a)),
+        ("Plan", vec![("day".into(), "2026-01-05".into())])
+    );
+}

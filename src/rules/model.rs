@@ -8,6 +8,7 @@ use super::Ctx;
 use super::lang;
 use crate::diag::Code;
 use crate::diag::Diagnostic;
+use crate::diag::Severity;
 use crate::utterance;
 
 pub fn check(ctx: &mut Ctx<'_>) {
@@ -454,38 +455,58 @@ fn check_slot_type(ctx: &mut Ctx<'_>, st: &crate::model::SlotType) {
             }
         }
     }
-    // normalized entry -> (representative value, span)
-    let mut owner: NormTable<(&str, Range<usize>)> = NormTable::with_capacity(n);
+    // normalized entry -> (representative value, span, the entry is that representative value)
+    let mut owner: NormTable<(&str, Range<usize>, bool)> = NormTable::with_capacity(n);
     for v in &st.values {
         owner.find_or_insert(
             |out| utterance::normalize_into(&v.value.value, out),
-            || (v.value.value.as_str(), v.value.span.clone()),
+            || (v.value.value.as_str(), v.value.span.clone(), true),
         );
     }
+    // The CEK guides (spec §3.2) only say that a recognised synonym is normalised to its
+    // representative value; they state no rule against a synonym under two values. What matters
+    // is whether matching can still tell which value to send:
+    // - a synonym that is another entry's representative value resolves to that value (a
+    //   representative value stands for itself; the offline matcher does the same), so the
+    //   synonym is merely unreachable: a warning;
+    // - a synonym listed under two representative values leaves the value to send undecided: an
+    //   error, and the message says so.
     for v in &st.values {
         for s in &v.synonyms {
-            let ((rep, span), new) = owner.find_or_insert(
+            let ((rep, span, is_rep), new) = owner.find_or_insert(
                 |out| utterance::normalize_into(&s.value, out),
-                || (v.value.value.as_str(), s.span.clone()),
+                || (v.value.value.as_str(), s.span.clone(), false),
             );
-            if !new && *rep != v.value.value.as_str() {
-                ctx.push(
-                    Diagnostic::new(
-                        Code::SynonymConflict,
-                        format!(
-                            "`{}` is a synonym of `{}` and also belongs to `{rep}`",
-                            s.value, v.value.value
-                        ),
-                    )
-                    .at(st.file.clone(), s.span.clone())
-                    .related(
-                        st.file.clone(),
-                        span.clone(),
-                        format!("belongs to `{rep}` here"),
-                    )
-                    .hint("a synonym can normalise to only one representative value"),
-                );
+            if new || *rep == v.value.value.as_str() {
+                continue;
             }
+            let d = if *is_rep {
+                Diagnostic::new(
+                    Code::SynonymConflict,
+                    format!(
+                        "`{}` is a synonym of `{}` but is also the representative value `{rep}`; it resolves to `{rep}`, so this synonym is never used",
+                        s.value, v.value.value
+                    ),
+                )
+                .severity(Severity::Warning)
+                .related(st.file.clone(), span.clone(), format!("`{rep}` is defined here"))
+                .hint("remove the synonym, or move it if it should resolve to the other value")
+            } else {
+                Diagnostic::new(
+                    Code::SynonymConflict,
+                    format!(
+                        "`{}` is a synonym of both `{rep}` and `{}`: matching is ambiguous, an utterance saying it could resolve to either value",
+                        s.value, v.value.value
+                    ),
+                )
+                .related(
+                    st.file.clone(),
+                    span.clone(),
+                    format!("also a synonym of `{rep}` here"),
+                )
+                .hint("keep the synonym under one representative value only")
+            };
+            ctx.push(d.at(st.file.clone(), s.span.clone()));
         }
     }
 }

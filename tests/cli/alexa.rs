@@ -281,8 +281,8 @@ fn test_unsupported_features_are_reported_not_dropped_silently() {
         "dropped   1 sample utterance of `AMAZON.HelpIntent` (`what can you do`): Clova built-in intents take no sample utterances",
         "converted 2 elicitation samples of slot `size` in `OrderIntent` (`{size}`, `a {size} one`) → sample utterances of the intent: the answers users give when asked for the slot",
         "mapped    slot type `AMAZON.DATE` → built-in `CLOVA.DATETIME` (tagged with sample values `내일`, `3월 5일`, `다음 주 월요일`; check them)",
-        "dropped   slot `who` of intent `OrderIntent`: `AMAZON.Person` has no Clova KR built-in equivalent",
-        "dropped   sample `order for {who}` of intent `OrderIntent`: uses slot `who`: `AMAZON.Person` has no Clova KR built-in equivalent",
+        "dropped   slot `who` of intent `OrderIntent`: `AMAZON.Person` has no Clova KR built-in equivalent: CEK has no built-in dictionary of names: make a custom slot type with the names (in Alexa, extending the type with values makes import convert it)",
+        "dropped   sample `order for {who}` of intent `OrderIntent`: uses slot `who`: `AMAZON.Person` has no Clova KR built-in equivalent: CEK has no built-in dictionary of names: make a custom slot type with the names (in Alexa, extending the type with values makes import convert it)",
         "dropped   sample `order {nothing}` of intent `OrderIntent`: uses `{nothing}`, which is not a slot of the intent",
     ] {
         out.contains(line);
