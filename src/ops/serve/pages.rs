@@ -64,7 +64,11 @@ impl<'r> Findings<'r> {
     fn counts(&self, id: &str) -> (usize, usize, usize) {
         let all = self.of_extension(id);
         let of = |s: Severity| all.iter().filter(|d| d.severity == s).count();
-        (of(Severity::Error), of(Severity::Warning), of(Severity::Info))
+        (
+            of(Severity::Error),
+            of(Severity::Warning),
+            of(Severity::Info),
+        )
     }
 
     fn item(&self, d: &Diagnostic) -> String {
@@ -934,7 +938,11 @@ fn signature(label: Option<&str>) -> String {
     match label {
         Some(l) => format!(
             "<span class=\"sig {}\" title=\"signature of the records commit\">{}</span>",
-            if l == "signed-and-verified" { "ok" } else { "bad" },
+            if l == "signed-and-verified" {
+                "ok"
+            } else {
+                "bad"
+            },
             esc(l)
         ),
         None => "<span class=\"none\" title=\"signature not known\">—</span>".to_string(),
