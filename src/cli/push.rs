@@ -60,6 +60,24 @@ pub fn run(ctx: &super::Context, args: &PushArgs) -> anyhow::Result<ExitCode> {
             s.push_str(&format!("  {}\n", line.trim()));
         }
     }
+    if let Some(h) = &p.remote_head {
+        let service = &h.service;
+        let what = match &h.head {
+            push::RemoteHead::Unborn => {
+                "names no existing branch: a fresh `git clone` checks out nothing".to_string()
+            }
+            push::RemoteHead::Elsewhere(b) => {
+                format!("names `{b}`: a fresh `git clone` checks out `{b}`")
+            }
+        };
+        warn.push_str(&format!(
+            "warning: `{}`'s HEAD {what}, not the service branch `{service}`\n  \
+             hint: a client cannot change a server's HEAD; on the server run \
+             `cekops hooks install --server` (its hook points HEAD at the service branch when it is \
+             first pushed) or `git symbolic-ref HEAD refs/heads/{service}`\n",
+            p.remote
+        ));
+    }
     super::out(&s);
     super::err(&warn);
     Ok(ExitCode::SUCCESS)

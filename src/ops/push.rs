@@ -27,6 +27,52 @@ pub struct Pushed {
     pub skipped: Vec<Skipped>,
     /// Fetches (with records merges) run because the remote had moved.
     pub fetched: Vec<super::fetch::Fetched>,
+    /// When this push sent the service branch and the remote's HEAD does not name it: fresh
+    /// `git clone`s of the remote will not check out the service version.
+    pub remote_head: Option<HeadMismatch>,
+}
+
+/// The remote's HEAD does not name the service branch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeadMismatch {
+    /// The service branch's name.
+    pub service: String,
+    /// What HEAD names instead.
+    pub head: RemoteHead,
+}
+
+/// What the remote's HEAD names when it is not the service branch (`git ls-remote --symref`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RemoteHead {
+    /// HEAD names a branch that does not exist (an empty server's `master`): clones check out
+    /// nothing.
+    Unborn,
+    /// HEAD names this other existing branch.
+    Elsewhere(String),
+}
+
+/// What the remote's HEAD names, when that is not `service` (`None` when it is, or when the
+/// remote cannot tell). A client cannot move a remote's HEAD over the git protocol: the server's
+/// hook (`cekops hooks install --server`) does it when the service branch is first pushed.
+fn remote_head(dir: &Path, remote: &str, service: &str) -> Result<Option<RemoteHead>> {
+    let out = cli::run_any(dir, &["ls-remote", "--symref", remote, "HEAD"])?;
+    if out.status != 0 {
+        return Ok(None);
+    }
+    Ok(parse_remote_head(&out.stdout, service))
+}
+
+fn parse_remote_head(ls_remote: &str, service: &str) -> Option<RemoteHead> {
+    let target = ls_remote.lines().find_map(|l| {
+        l.strip_prefix("ref: ")?
+            .strip_suffix("\tHEAD")?
+            .strip_prefix("refs/heads/")
+    });
+    match target {
+        Some(t) if t == service => None,
+        Some(t) => Some(RemoteHead::Elsewhere(t.to_string())),
+        None => Some(RemoteHead::Unborn),
+    }
 }
 
 /// A branch `push` left alone, and why.
@@ -223,6 +269,7 @@ pub fn push(dir: &Path, remote: Option<&str>) -> Result<Pushed> {
                 report: String::new(),
                 skipped: p.skipped,
                 fetched,
+                remote_head: None,
             });
         }
         let mut args: Vec<&str> = vec!["push", "--atomic", "--porcelain"];
@@ -231,12 +278,27 @@ pub fn push(dir: &Path, remote: Option<&str>) -> Result<Pushed> {
         args.extend(p.refspecs.iter().map(String::as_str));
         let out = cli::run_any(super::remote::git_dir_for_cli(&chart.repo), &args)?;
         if out.status == 0 {
+            let service_ref = refs::branch_ref(chart.service_name());
+            let remote_head = if p.refspecs.iter().any(|r| r.starts_with(&service_ref)) {
+                remote_head(
+                    super::remote::git_dir_for_cli(&chart.repo),
+                    &remote,
+                    chart.service_name(),
+                )?
+            } else {
+                None
+            }
+            .map(|head| HeadMismatch {
+                service: chart.service_name().to_string(),
+                head,
+            });
             return Ok(Pushed {
                 remote,
                 refspecs: p.refspecs,
                 report: out.stdout,
                 skipped: p.skipped,
                 fetched,
+                remote_head,
             });
         }
         match classify(&out) {
@@ -274,4 +336,21 @@ pub fn push(dir: &Path, remote: Option<&str>) -> Result<Pushed> {
     )
     .hint("run `cekops fetch`, then `cekops push` again")
     .into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_head_is_read_from_ls_remote() {
+        let on_service = "ref: refs/heads/service\tHEAD\n0123\tHEAD\n";
+        assert_eq!(parse_remote_head(on_service, "service"), None);
+        assert_eq!(
+            parse_remote_head(on_service, "production"),
+            Some(RemoteHead::Elsewhere("service".into()))
+        );
+        // An unborn HEAD (an empty server's `master`) is not listed at all.
+        assert_eq!(parse_remote_head("", "service"), Some(RemoteHead::Unborn));
+    }
 }

@@ -296,6 +296,89 @@ fn test_team_setup_clones_check_out_service() {
     );
 }
 
+/// A bare server and one clone of it, with `cekops init ARGS` run and pushed; returns the
+/// push's output and the folder a fresh `git clone` of the server made.
+fn init_and_push_to_empty_server(hook: bool, init: &[&str]) -> (TestEnv, PathBuf, Out, PathBuf) {
+    let env = TestEnv::new();
+    let tmp = env.tmp.path().to_path_buf();
+    let server = tmp.join("server.git");
+    env.git_in(&tmp, &["init", "-q", "--bare", server.to_str().unwrap()]);
+    if hook {
+        env.cekops_in(&server, &["hooks", "install", "--server"], &[])
+            .code(0);
+    }
+    let first = tmp.join("first");
+    env.git_in(
+        &tmp,
+        &[
+            "clone",
+            "-q",
+            server.to_str().unwrap(),
+            first.to_str().unwrap(),
+        ],
+    );
+    let mut args = vec!["init"];
+    args.extend_from_slice(init);
+    env.cekops_in(&first, &args, &[]).code(0);
+    let pushed = env.cekops_in(&first, &["push"], &[]);
+    pushed.code(0);
+    let fresh = tmp.join("fresh");
+    env.git_in(
+        &tmp,
+        &[
+            "clone",
+            "-q",
+            server.to_str().unwrap(),
+            fresh.to_str().unwrap(),
+        ],
+    );
+    (env, server, pushed, fresh)
+}
+
+#[test]
+fn test_server_hook_points_head_at_a_service_branch_named_otherwise() {
+    let (env, server, pushed, fresh) =
+        init_and_push_to_empty_server(true, &["--service-branch", "main"]);
+    assert_eq!(
+        env.git_in(&server, &["symbolic-ref", "HEAD"]),
+        "refs/heads/main"
+    );
+    pushed.lacks("HEAD");
+    assert_eq!(
+        env.git_in(&fresh, &["symbolic-ref", "HEAD"]),
+        "refs/heads/main"
+    );
+    assert!(fresh.join("cekops.toml").is_file());
+}
+
+#[test]
+fn test_push_says_how_to_fix_a_server_head_that_is_not_service() {
+    // A plain bare server without the cekops hook: its HEAD names the unborn `master`.
+    let (env, server, pushed, fresh) = init_and_push_to_empty_server(false, &[]);
+    pushed.contains(
+        "warning: `origin`'s HEAD names no existing branch: a fresh `git clone` checks out nothing, not the service branch `service`",
+    );
+    pushed.contains("`git symbolic-ref HEAD refs/heads/service`");
+    assert!(!fresh.join("cekops.toml").exists());
+    // Doing what the hint says on the server makes the next clone land on `service`.
+    env.git_in(&server, &["symbolic-ref", "HEAD", "refs/heads/service"]);
+    let again = env.tmp.path().join("again");
+    env.git_in(
+        env.tmp.path(),
+        &[
+            "clone",
+            "-q",
+            server.to_str().unwrap(),
+            again.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        env.git_in(&again, &["symbolic-ref", "HEAD"]),
+        "refs/heads/service"
+    );
+    assert!(again.join("cekops.toml").is_file());
+}
+
 #[test]
 fn test_push_never_overwrites_the_owners_newer_sync() {
     let mut team = Team::new();

@@ -496,6 +496,18 @@ pub fn pre_receive(dir: &Path, input: &str) -> Result<Vec<Refusal>> {
                     .is_some_and(|c| c.branches.service.value == branch);
                 if names_itself {
                     super::install::pin_service_name(&repo, branch)?;
+                    // Point HEAD at it when HEAD names no existing branch (an empty server's
+                    // `master`, or `service` when the chart calls it otherwise), so that a fresh
+                    // `git clone` checks the service version out. A client cannot do this.
+                    let head_unborn = repo.head_branch().is_some_and(|b| {
+                        refs::read(&repo, &refs::branch_ref(&b))
+                            .ok()
+                            .flatten()
+                            .is_none()
+                    });
+                    if head_unborn {
+                        crate::git::worktree::set_head(&repo, branch)?;
+                    }
                     break;
                 }
             }
