@@ -288,6 +288,22 @@ fn test_serve_in_a_browser_shows_what_git_holds_and_follows_it() {
         ),
         json!(["request", "reject"])
     );
+    // each event's records commit, with its signature status as `review show` marks it
+    assert_eq!(
+        b.js(
+            "return [...document.querySelectorAll('.timeline .event .sig')].map(e => e.textContent);",
+            json!([])
+        ),
+        json!(["unsigned", "unsigned"])
+    );
+    // `review show` marks the decision the same way
+    let shown = env.cekops(&["review", "show", ID, "--number", "3"]);
+    let reject = shown
+        .stdout
+        .lines()
+        .find(|l| l.contains(" reject "))
+        .unwrap_or_default();
+    assert!(reject.ends_with("[unsigned]"), "{}", shown.stdout);
 
     // The chart: every first-parent commit of service, the test-only commit, the markers.
     visit(&b, &s, "reviews-history", &format!("/ext/{ID}/history"));
