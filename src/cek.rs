@@ -5,10 +5,18 @@ use serde_json::Map;
 use serde_json::Value;
 use serde_json::json;
 
+use crate::model::Language;
 use crate::nlu::Analysis;
 
-/// Message format version CEK sends and expects.
-pub const VERSION: &str = "0.1.0";
+/// The message format version CEK sends, per console: the KR guide's messages (and LINE's
+/// Node.js SDK fixtures) show `"0.1.0"`, the JP guide's (and requests captured in LINE's Kotlin
+/// SDK tests, and the responses of LINE's Python SDK) `"1.0"`.
+pub fn version(language: Language) -> &'static str {
+    match language {
+        Language::Korean => "0.1.0",
+        Language::Japanese => "1.0",
+    }
+}
 
 /// The headers CEK sends (spec §4.2), besides `SignatureCEK` (see [`UNSIGNED_SIGNATURE`] and
 /// `cekops simulate --sign-key`).
@@ -33,14 +41,17 @@ pub const KNOWN_DIRECTIVES: &[&str] = &[
     "TemplateRuntime.RenderPlayerInfo",
 ];
 
-/// Who is talking to the extension: `context.System` and `session.user`.
+/// Who is talking to which extension: `context.System`, `session.user` and the request's
+/// `locale` / `extensionId`.
 #[derive(Clone, Debug)]
 pub struct Caller {
-    /// The Extension ID (`context.System.application.applicationId`).
+    /// The Extension ID (`context.System.application.applicationId`, `request.extensionId`).
     pub application_id: String,
+    /// The extension's language: the message `version` and the request's `locale`.
+    pub language: Language,
     pub user_id: String,
     pub device_id: String,
-    /// Account-linking access token, sent as `accessToken` when given.
+    /// Account-linking access token, sent as `accessToken` when given (a linked account).
     pub access_token: Option<String>,
 }
 
@@ -65,7 +76,7 @@ impl RequestKind {
 }
 
 /// The `request.intent` object for an analysed utterance: `name` and `slots`
-/// (`{slot: {name, value[, unit | valueType]}}`, `{}` without slots).
+/// (`{slot: {name, value[, unit | valueType]}}`, `null` without slots, as CEK sends it).
 pub fn intent_object(analysis: &Analysis) -> Value {
     let mut slots = Map::new();
     for s in &analysis.slots {
@@ -80,51 +91,121 @@ pub fn intent_object(analysis: &Analysis) -> Value {
         }
         slots.insert(s.name.clone(), Value::Object(slot));
     }
+    let slots = if slots.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(slots)
+    };
     json!({ "name": analysis.intent, "slots": slots })
 }
 
-/// A request body (spec §4.3).
-pub fn request(
-    caller: &Caller,
-    session_id: &str,
-    new: bool,
-    attributes: &Value,
-    kind: RequestKind,
-    intent: Option<Value>,
-) -> Value {
+/// What a request is about, besides its session.
+#[derive(Clone, Copy, Debug)]
+pub enum Body<'a> {
+    Launch,
+    /// The `request.intent` object ([`intent_object`]).
+    Intent(&'a Value),
+    SessionEnded,
+    /// An event, and the stream the player holds (`context.AudioPlayer.stream`): the
+    /// `audioItem.stream` of the last `AudioPlayer.Play` directive, when there was one.
+    Event(&'a Event, Option<&'a Value>),
+}
+
+impl Body<'_> {
+    pub fn kind(&self) -> RequestKind {
+        match self {
+            Body::Launch => RequestKind::LaunchRequest,
+            Body::Intent(_) => RequestKind::IntentRequest,
+            Body::SessionEnded => RequestKind::SessionEndedRequest,
+            Body::Event(..) => RequestKind::EventRequest,
+        }
+    }
+}
+
+/// The session a request belongs to.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionRef<'a> {
+    pub id: &'a str,
+    /// `session.new`: the first request of the session.
+    pub new: bool,
+    /// `session.sessionAttributes`: the last response's, `{}` at first.
+    pub attributes: &'a Value,
+}
+
+/// What makes each request unique: `request.requestId` (a UUID) and `request.timestamp` (UTC,
+/// ISO 8601 to the second, `YYYY-MM-DDThh:mm:ssZ` as the guide documents it).
+#[derive(Clone, Debug)]
+pub struct Stamp {
+    pub request_id: String,
+    pub timestamp: String,
+}
+
+/// A request body (spec §4.3) as CEK sends it. Besides what the guides document (`version`,
+/// `session`, `context.System`, `request.type` and the type's fields), real CEK requests carry in
+/// `request` the fields of one fixed structure whatever the type, as requests captured in LINE's
+/// SDK tests show (Kotlin SDK `LaunchRequestSample.json`, `SessionEndedRequestSample.json`,
+/// Node.js SDK `eventRequestAudioPlayer.json`): `requestId`, `timestamp`, `locale` (`ko-KR`,
+/// `ja-JP`), `extensionId`, an `intent` (empty, `slots: null`, outside `IntentRequest`s), an
+/// `event` (empty, `payload: null`, outside `EventRequest`s) and, for `SessionEndedRequest`, the
+/// `reason` (`USER_INITIATED`: cekops ends a session only when the user's input runs out).
+/// `accessToken` is sent only for a linked account. The display is `size: "none"` (a speaker;
+/// the guide omits `orientation`, `dpi` and `contentLayer` then).
+pub fn request(caller: &Caller, session: SessionRef<'_>, body: Body<'_>, stamp: &Stamp) -> Value {
     let mut user = Map::new();
     user.insert("userId".into(), json!(caller.user_id));
     if let Some(t) = &caller.access_token {
         user.insert("accessToken".into(), json!(t));
     }
-    let mut req = Map::new();
-    req.insert("type".into(), json!(kind.as_str()));
-    if let Some(i) = intent {
-        req.insert("intent".into(), i);
+    let mut context = Map::new();
+    if let Body::Event(event, stream) = body
+        && let Some(audio) = audio_player_context(event, stream)
+    {
+        context.insert("AudioPlayer".into(), audio);
     }
-    json!({
-        "version": VERSION,
-        "session": {
-            "new": new,
-            "sessionAttributes": attributes,
-            "sessionId": session_id,
+    context.insert(
+        "System".into(),
+        json!({
+            "application": { "applicationId": caller.application_id },
+            "device": { "deviceId": caller.device_id, "display": { "size": "none" } },
             "user": Value::Object(user.clone()),
+        }),
+    );
+    let mut req = Map::new();
+    req.insert("type".into(), json!(body.kind().as_str()));
+    req.insert("requestId".into(), json!(stamp.request_id));
+    req.insert("timestamp".into(), json!(stamp.timestamp));
+    req.insert("locale".into(), json!(caller.language.code()));
+    if let Body::SessionEnded = body {
+        req.insert("reason".into(), json!("USER_INITIATED"));
+    }
+    req.insert("extensionId".into(), json!(caller.application_id));
+    let intent = match body {
+        Body::Intent(i) => i.clone(),
+        _ => json!({ "intent": "", "name": "", "slots": null }),
+    };
+    req.insert("intent".into(), intent);
+    let event = match body {
+        Body::Event(e, stream) => event_object(e, stream),
+        _ => json!({ "namespace": "", "name": "", "payload": null }),
+    };
+    req.insert("event".into(), event);
+    json!({
+        "version": version(caller.language),
+        "session": {
+            "new": session.new,
+            "sessionAttributes": session.attributes,
+            "sessionId": session.id,
+            "user": Value::Object(user),
         },
-        "context": {
-            "System": {
-                "application": { "applicationId": caller.application_id },
-                "device": { "deviceId": caller.device_id, "display": { "size": "none" } },
-                "user": Value::Object(user),
-            }
-        },
+        "context": Value::Object(context),
         "request": Value::Object(req),
     })
 }
 
-/// The events `cekops simulate --event` can send (spec §4.3, `EventRequest`), with the state of
-/// the player each leaves in `context.AudioPlayer.playerActivity` (`None`: not an AudioPlayer
-/// event). `AudioPlayer.StreamRequested` (payload `audioItemId` + `audioStream`) and
-/// `TemplateRuntime.RequestPlayerInfo` are not offered.
+/// The events `cekops simulate --event` and scenario files can send (spec §4.3, `EventRequest`),
+/// with the state of the player each leaves in `context.AudioPlayer.playerActivity` (`None`: not
+/// an AudioPlayer event). `AudioPlayer.StreamRequested` (payload `audioItemId` + `audioStream`)
+/// and `TemplateRuntime.RequestPlayerInfo` are not offered.
 pub const EVENTS: &[(&str, Option<&str>)] = &[
     ("AudioPlayer.PlayStarted", Some("PLAYING")),
     ("AudioPlayer.PlayPaused", Some("PAUSED")),
@@ -142,61 +223,108 @@ pub const EVENTS: &[(&str, Option<&str>)] = &[
 ];
 
 /// An event to send as an `EventRequest`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Event {
     /// `Namespace.Name`, one of [`EVENTS`].
     pub name: String,
-    /// The `token` of the audio item or speech (AudioPlayer and SpeechSynthesizer events).
+    /// The `token` of the audio item or speech (AudioPlayer and SpeechSynthesizer events);
+    /// without it, an AudioPlayer event carries the token of the stream the player holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
-    /// `offsetInMilliseconds` (AudioPlayer events).
+    /// `offsetInMilliseconds` (AudioPlayer events; 0 when not given).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset_ms: Option<u64>,
 }
 
-/// An `EventRequest` body (spec §4.3): the request of [`request`] with `requestId`, `timestamp`
-/// and `event.{namespace,name,payload}`. AudioPlayer events carry `{token,
-/// offsetInMilliseconds}` and the player's state in `context.AudioPlayer`; SpeechSynthesizer
-/// events `{token}`; `ClovaSkill` events a `null` payload.
-pub fn event_request(
-    caller: &Caller,
-    session_id: &str,
-    event: &Event,
-    request_id: &str,
-    timestamp: &str,
-) -> Value {
-    let mut body = request(
-        caller,
-        session_id,
-        false,
-        &json!({}),
-        RequestKind::EventRequest,
-        None,
-    );
-    let (namespace, name) = event.name.split_once('.').unwrap_or(("", &event.name));
+impl Event {
+    /// (namespace, name).
+    pub fn split(&self) -> (&str, &str) {
+        self.name.split_once('.').unwrap_or(("", &self.name))
+    }
+
+    /// The token sent: the given one, else the held stream's.
+    fn token<'v>(&'v self, stream: Option<&'v Value>) -> &'v str {
+        match &self.token {
+            Some(t) => t,
+            None => stream
+                .and_then(|s| s.get("token"))
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// `request.event`: AudioPlayer events carry `{token, offsetInMilliseconds}`, SpeechSynthesizer
+/// events `{token}`, `ClovaSkill` events a `null` payload.
+fn event_object(event: &Event, stream: Option<&Value>) -> Value {
+    let (namespace, name) = event.split();
+    let token = event.token(stream);
+    let payload = match namespace {
+        "AudioPlayer" => {
+            json!({ "token": token, "offsetInMilliseconds": event.offset_ms.unwrap_or(0) })
+        }
+        "SpeechSynthesizer" => json!({ "token": event.token.as_deref().unwrap_or_default() }),
+        _ => Value::Null,
+    };
+    json!({ "namespace": namespace, "name": name, "payload": payload })
+}
+
+/// `context.AudioPlayer` for an AudioPlayer event: the state the event leaves the player in, the
+/// offset, and the stream: the held one (the last `AudioPlayer.Play` directive's
+/// `audioItem.stream`, with its `durationInMilliseconds` as `totalInMilliseconds`) when its token
+/// is the event's, else `{token}`.
+fn audio_player_context(event: &Event, stream: Option<&Value>) -> Option<Value> {
     let activity = EVENTS
         .iter()
         .find(|(n, _)| *n == event.name)
-        .and_then(|(_, a)| *a);
-    let token = event.token.clone().unwrap_or_default();
-    let offset = event.offset_ms.unwrap_or(0);
-    let payload = match namespace {
-        "AudioPlayer" => json!({ "token": token, "offsetInMilliseconds": offset }),
-        "SpeechSynthesizer" => json!({ "token": token }),
-        _ => Value::Null,
-    };
-    if let Some(activity) = activity {
-        body["context"]["AudioPlayer"] = json!({
-            "playerActivity": activity,
-            "offsetInMilliseconds": offset,
-            "stream": { "token": token },
-        });
+        .and_then(|(_, a)| *a)?;
+    let token = event.token(stream);
+    let held = stream.filter(|s| s.get("token").and_then(Value::as_str) == Some(token));
+    let mut audio = Map::new();
+    audio.insert("offsetInMilliseconds".into(), json!(event.offset_ms.unwrap_or(0)));
+    audio.insert("playerActivity".into(), json!(activity));
+    audio.insert(
+        "stream".into(),
+        held.cloned().unwrap_or_else(|| json!({ "token": token })),
+    );
+    if let Some(total) = held
+        .and_then(|s| s.get("durationInMilliseconds"))
+        .filter(|d| d.is_u64())
+    {
+        audio.insert("totalInMilliseconds".into(), total.clone());
     }
-    body["request"] = json!({
-        "type": "EventRequest",
-        "requestId": request_id,
-        "timestamp": timestamp,
-        "event": { "namespace": namespace, "name": name, "payload": payload },
-    });
-    body
+    Some(Value::Object(audio))
+}
+
+/// The stream a response tells the player to hold: `payload.audioItem.stream` of its last
+/// `AudioPlayer.Play` directive (with `AudioPlayer.StreamDeliver`'s `audioStream` fields over
+/// it when their tokens match).
+pub fn played_stream(response: &Value) -> Option<Value> {
+    let directives = response.pointer("/response/directives")?.as_array()?;
+    let mut stream: Option<Value> = None;
+    for d in directives {
+        let ns = d.pointer("/header/namespace").and_then(Value::as_str);
+        let name = d.pointer("/header/name").and_then(Value::as_str);
+        match (ns, name) {
+            (Some("AudioPlayer"), Some("Play")) => {
+                if let Some(s) = d.pointer("/payload/audioItem/stream").filter(|s| s.is_object()) {
+                    stream = Some(s.clone());
+                }
+            }
+            (Some("AudioPlayer"), Some("StreamDeliver")) => {
+                if let (Some(Value::Object(held)), Some(Value::Object(more))) =
+                    (stream.as_mut(), d.pointer("/payload/audioStream"))
+                    && held.get("token") == more.get("token")
+                {
+                    for (k, v) in more {
+                        held.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    stream
 }
 
 /// One piece of speech of a response.
@@ -490,6 +618,14 @@ pub fn check_response(body: &Value) -> Checked {
                 &mut ignore,
             );
         }
+        if resp.get("reprompt").is_some()
+            && resp.get("shouldEndSession") == Some(&Value::Bool(true))
+        {
+            out.warnings.push(
+                "`response.reprompt` is ignored: CEK uses it only while the session goes on (shouldEndSession false)"
+                    .to_string(),
+            );
+        }
         match resp.get("shouldEndSession") {
             Some(Value::Bool(b)) => out.should_end_session = *b,
             None => c
@@ -607,34 +743,127 @@ mod tests {
         );
     }
 
-    #[test]
-    fn request_shape() {
-        let caller = Caller {
+    fn caller(language: Language, token: Option<&str>) -> Caller {
+        Caller {
             application_id: "com.example.a".into(),
+            language,
             user_id: "u".into(),
             device_id: "d".into(),
-            access_token: None,
+            access_token: token.map(Into::into),
+        }
+    }
+
+    fn stamp() -> Stamp {
+        Stamp {
+            request_id: "r-1".into(),
+            timestamp: "2026-12-02T06:30:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn request_shape() {
+        let session = SessionRef {
+            id: "s-1",
+            new: true,
+            attributes: &json!({}),
         };
         let r = request(
-            &caller,
-            "s-1",
-            true,
-            &json!({}),
-            RequestKind::LaunchRequest,
-            None,
+            &caller(Language::Korean, None),
+            session,
+            Body::Launch,
+            &stamp(),
+        );
+        // serialised in CEK's order: the signature covers these exact bytes
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            r#"{"version":"0.1.0","session":{"new":true,"sessionAttributes":{},"sessionId":"s-1","user":{"userId":"u"}},"context":{"System":{"application":{"applicationId":"com.example.a"},"device":{"deviceId":"d","display":{"size":"none"}},"user":{"userId":"u"}}},"request":{"type":"LaunchRequest","requestId":"r-1","timestamp":"2026-12-02T06:30:00Z","locale":"ko-KR","extensionId":"com.example.a","intent":{"intent":"","name":"","slots":null},"event":{"namespace":"","name":"","payload":null}}}"#
+        );
+        // JP: version 1.0, locale ja-JP; a linked account's token in both users
+        let ended = request(
+            &caller(Language::Japanese, Some("tok")),
+            SessionRef { new: false, ..session },
+            Body::SessionEnded,
+            &stamp(),
+        );
+        assert_eq!(ended["version"], "1.0");
+        assert_eq!(ended["request"]["locale"], "ja-JP");
+        assert_eq!(ended["request"]["reason"], "USER_INITIATED");
+        assert_eq!(ended["session"]["user"], json!({ "userId": "u", "accessToken": "tok" }));
+        assert_eq!(ended["context"]["System"]["user"], ended["session"]["user"]);
+        // an intent without slots: `slots: null`
+        let intent = json!({ "name": "Clova.GuideIntent", "slots": null });
+        let r = request(
+            &caller(Language::Korean, None),
+            session,
+            Body::Intent(&intent),
+            &stamp(),
+        );
+        assert_eq!(r["request"]["intent"], intent);
+        assert_eq!(r["request"]["event"]["payload"], Value::Null);
+    }
+
+    #[test]
+    fn events_carry_the_stream_the_player_holds() {
+        let response = json!({ "response": { "directives": [
+            { "header": { "messageId": "m", "namespace": "AudioPlayer", "name": "Play" },
+              "payload": { "audioItem": { "audioItemId": "a", "stream": {
+                  "beginAtInMilliseconds": 0, "durationInMilliseconds": 200000,
+                  "token": "t-1", "url": "clova:t-1", "urlPlayable": false } } } },
+            { "header": { "messageId": "n", "namespace": "AudioPlayer", "name": "StreamDeliver" },
+              "payload": { "audioItemId": "a", "audioStream": { "token": "t-1", "url": "https://x/1.mp3" } } }
+        ] } });
+        let stream = played_stream(&response).unwrap();
+        assert_eq!(stream["url"], "https://x/1.mp3");
+        assert_eq!(stream["urlPlayable"], false);
+        let session = SessionRef {
+            id: "s",
+            new: false,
+            attributes: &json!({}),
+        };
+        let started = Event {
+            name: "AudioPlayer.PlayStarted".into(),
+            token: None,
+            offset_ms: None,
+        };
+        let r = request(
+            &caller(Language::Japanese, None),
+            session,
+            Body::Event(&started, Some(&stream)),
+            &stamp(),
         );
         assert_eq!(
-            r,
-            json!({
-                "version": "0.1.0",
-                "session": { "new": true, "sessionAttributes": {}, "sessionId": "s-1", "user": { "userId": "u" } },
-                "context": { "System": {
-                    "application": { "applicationId": "com.example.a" },
-                    "device": { "deviceId": "d", "display": { "size": "none" } },
-                    "user": { "userId": "u" }
-                } },
-                "request": { "type": "LaunchRequest" }
-            })
+            r["context"]["AudioPlayer"],
+            json!({ "offsetInMilliseconds": 0, "playerActivity": "PLAYING", "stream": stream, "totalInMilliseconds": 200000 })
         );
+        assert_eq!(
+            r["request"]["event"],
+            json!({ "namespace": "AudioPlayer", "name": "PlayStarted", "payload": { "token": "t-1", "offsetInMilliseconds": 0 } })
+        );
+        assert_eq!(r["request"]["intent"]["slots"], Value::Null);
+        // another token: the player reports on a stream it was not given by this extension
+        let other = Event {
+            token: Some("t-2".into()),
+            ..started
+        };
+        let r = request(
+            &caller(Language::Japanese, None),
+            session,
+            Body::Event(&other, Some(&stream)),
+            &stamp(),
+        );
+        assert_eq!(r["context"]["AudioPlayer"]["stream"], json!({ "token": "t-2" }));
+        let enabled = Event {
+            name: "ClovaSkill.SkillEnabled".into(),
+            token: None,
+            offset_ms: None,
+        };
+        let r = request(
+            &caller(Language::Japanese, None),
+            session,
+            Body::Event(&enabled, Some(&stream)),
+            &stamp(),
+        );
+        assert!(r["context"].get("AudioPlayer").is_none());
+        assert_eq!(r["request"]["event"]["payload"], Value::Null);
     }
 }

@@ -16,6 +16,7 @@ use cekops::ops::simulate;
 use cekops::ops::simulate::Exchange;
 use cekops::ops::simulate::Input;
 use cekops::ops::simulate::SimOptions;
+use cekops::ops::simulate::Step;
 use cekops::ops::simulate::Simulator;
 use cekops::ops::validate::Source;
 
@@ -29,6 +30,11 @@ use cekops::ops::validate::Source;
 /// `sessionAttributes` are echoed from the previous response. Each response is checked against
 /// the message format and its speech printed.
 ///
+/// Each request is shaped as real CEK sends it: `version` "0.1.0" (ko-KR) or "1.0" (ja-JP), and
+/// in `request` a fresh `requestId`, the `timestamp`, `locale`, `extensionId`, the `intent`
+/// (`slots: null` when the intent has none) and an empty `event` (or the other way round for an
+/// `EventRequest`).
+///
 /// Without utterances or `--scenario`, utterances are read from stdin, one per line; after the
 /// extension ends a session, the next line opens a new one.
 ///
@@ -40,7 +46,7 @@ use cekops::ops::validate::Source;
 /// base64 marker that no key verifies; `--header "SignatureCEK: …"` sends a value of your own.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Exit status: 0 every response was valid (and the scenario passed), 1 an invalid response, a failed expectation, or a server that cannot be reached, answers an HTTP error, non-JSON or too late, 2 usage error.\n\nExamples:\n  cekops simulate com.example.pizzabot --endpoint http://127.0.0.1:8080/cek \"페퍼로니 피자 주문해줘\"\n  cekops simulate com.example.pizzabot --one-shot \"도움말\"\n  cekops simulate com.example.pizzabot --sign-key test-key.pem \"도움말\"   (signed SignatureCEK)\n  cekops simulate com.example.pizzabot --event AudioPlayer.PlayFinished --token 7f3b… --offset-ms 184000\n  cekops simulate com.example.pizzabot --record scenarios/order.toml \"도움말\" \"불고기 피자 주문해줘\"\n  cekops simulate com.example.pizzabot --scenario tests/order.scenario.toml --format json\n  cekops simulate com.example.pizzabot          (interactive: one utterance per line)"
+    after_help = "Exit status: 0 every response was valid (and the scenario passed), 1 an invalid response, a failed expectation, or a server that cannot be reached, answers an HTTP error, non-JSON or too late, 2 usage error.\n\nExamples:\n  cekops simulate com.example.pizzabot --endpoint http://127.0.0.1:8080/cek \"페퍼로니 피자 주문해줘\"\n  cekops simulate com.example.pizzabot --one-shot \"도움말\"\n  cekops simulate com.example.pizzabot --sign-key test-key.pem \"도움말\"   (signed SignatureCEK)\n  cekops simulate com.example.pizzabot --event AudioPlayer.PlayFinished --token 7f3b… --offset-ms 184000\n  cekops simulate com.example.pizzabot --record scenarios/order.toml \"도움말\" \"불고기 피자 주문해줘\"\n  cekops simulate com.example.pizzabot --scenario tests/order.scenario.toml --format json\n  cekops simulate com.example.pizzabot --scenario scenarios/music.toml --record scenarios/music.toml   (re-record)\n  cekops simulate com.example.pizzabot          (interactive: one utterance per line)"
 )]
 pub struct SimulateArgs {
     /// The Extension ID (sent as `context.System.application.applicationId`).
@@ -53,7 +59,8 @@ pub struct SimulateArgs {
     /// Send the first utterance as an `IntentRequest` that opens the session (no `LaunchRequest`).
     #[arg(long)]
     pub one_shot: bool,
-    /// Replay a scenario file (TOML: `[[turn]]` with `utterance` and the expected `speech`).
+    /// Replay a scenario file (TOML: `[[turn]]` tables, each an `utterance` or an `event` such
+    /// as `AudioPlayer.PlayStarted` with `token` and `offset_ms`, with the expected `speech`).
     #[arg(long, value_name = "FILE", conflicts_with = "utterances")]
     pub scenario: Option<std::path::PathBuf>,
     /// Send one `EventRequest` instead of a conversation: `AudioPlayer.PlayStarted|PlayPaused|
@@ -70,7 +77,8 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "MS")]
     pub offset_ms: Option<u64>,
     /// Save the conversation as a scenario file (the `--scenario` format: each utterance with
-    /// its intent and the speech the server answered) to replay later, like `ask dialog --replay`.
+    /// its intent, each event, and the speech the server answered) to replay later, like `ask
+    /// dialog --replay`. With `--scenario`, re-records it with what the server answers now.
     #[arg(long, value_name = "FILE")]
     pub record: Option<std::path::PathBuf>,
     /// Seconds to wait for each response.
@@ -261,11 +269,6 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
             .hint("drop the utterances, --scenario and --one-shot, or run them separately")
             .into());
     }
-    if args.record.is_some() && (args.event.is_some() || args.scenario.is_some()) {
-        return Err(usage("--record saves a conversation of utterances")
-            .hint("it cannot be combined with --event or --scenario")
-            .into());
-    }
     let event = match &args.event {
         Some(e) => Some(simulate::parse_event(
             e,
@@ -298,6 +301,7 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
         one_shot: args.one_shot || scenario.as_ref().is_some_and(|s| s.one_shot),
         caller: Caller {
             application_id: args.id.clone(),
+            language: model.language(),
             user_id: args.user_id.clone(),
             device_id: args.device_id.clone(),
             access_token: args.access_token.clone(),
@@ -324,7 +328,10 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
     } else if !args.utterances.is_empty() {
         simulate::run(
             &mut sim,
-            Input::List(args.utterances.clone()),
+            Input::List {
+                steps: args.utterances.iter().cloned().map(Step::Say).collect(),
+                open: true,
+            },
             &mut on_exchange,
         )?
     } else {
@@ -394,7 +401,7 @@ fn record(
     }
     let Some(sc) = simulate::recorded_scenario(&run.exchanges) else {
         return Err(usage(format!(
-            "nothing recorded to {}: the run sent no utterance, or opened more than one session",
+            "nothing recorded to {}: the run sent no utterance or event, or opened more than one session",
             file.display()
         ))
         .hint("a scenario is one session; record each session in its own run")

@@ -51,6 +51,9 @@ pub struct Exchange {
     /// How the utterance was analysed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub analysis: Option<Analysis>,
+    /// The event of an `EventRequest`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<cek::Event>,
     pub request: Value,
     pub status: u16,
     /// The response body (`null` when empty).
@@ -97,6 +100,14 @@ fn new_session_id() -> String {
     )
 }
 
+/// `request.timestamp` for now: UTC, to the second (`2026-12-02T06:30:00Z`).
+fn now_timestamp() -> String {
+    let now = jiff::Timestamp::now();
+    jiff::Timestamp::from_second(now.as_second())
+        .unwrap_or(now)
+        .to_string()
+}
+
 /// A conversation with one extension server.
 pub struct Simulator<'m, 'a> {
     model: &'m Model<'a>,
@@ -108,6 +119,10 @@ pub struct Simulator<'m, 'a> {
     open: bool,
     /// The next request is the first of its session.
     first: bool,
+    /// A session has been opened before (the next one gets a new ID).
+    started: bool,
+    /// The stream the player holds: the last `AudioPlayer.Play` directive's.
+    stream: Option<Value>,
 }
 
 impl<'m, 'a> Simulator<'m, 'a> {
@@ -136,6 +151,8 @@ impl<'m, 'a> Simulator<'m, 'a> {
             attributes: json!({}),
             open: false,
             first: true,
+            started: false,
+            stream: None,
         })
     }
 
@@ -145,7 +162,10 @@ impl<'m, 'a> Simulator<'m, 'a> {
     }
 
     fn begin(&mut self) {
-        self.session_id = new_session_id();
+        if self.started {
+            self.session_id = new_session_id();
+        }
+        self.started = true;
         self.attributes = json!({});
         self.open = true;
         self.first = true;
@@ -158,7 +178,7 @@ impl<'m, 'a> Simulator<'m, 'a> {
         if self.opts.one_shot {
             return Ok(None);
         }
-        self.send(RequestKind::LaunchRequest, None, None).map(Some)
+        self.send(cek::Body::Launch, None, None).map(Some)
     }
 
     /// Send an utterance as an `IntentRequest`.
@@ -169,9 +189,9 @@ impl<'m, 'a> Simulator<'m, 'a> {
         let analysis = self.model.analyse(utterance, &self.opts.nlu);
         let intent = cek::intent_object(&analysis);
         self.send(
-            RequestKind::IntentRequest,
+            cek::Body::Intent(&intent),
             Some((utterance.to_string(), analysis)),
-            Some(intent),
+            None,
         )
     }
 
@@ -180,68 +200,69 @@ impl<'m, 'a> Simulator<'m, 'a> {
         if !self.open {
             return Ok(None);
         }
-        let x = self.send(RequestKind::SessionEndedRequest, None, None)?;
+        let x = self.send(cek::Body::SessionEnded, None, None)?;
         self.open = false;
         Ok(Some(x))
     }
 
-    /// Send one event as an `EventRequest`, outside any conversation: a session of its own
-    /// (`session.new` false, no attributes), a fresh `requestId` and the current UTC time as
-    /// `timestamp`. An empty answer is accepted (CEK only needs `200 OK`); a JSON one is checked.
+    /// Send one event as an `EventRequest`: in the current (or last) session's ID with its
+    /// attributes and `session.new` false, whether the session is still open or not (a player
+    /// reports on a stream after the extension ended the session); it neither opens nor ends the
+    /// session. An AudioPlayer event carries the stream the last `AudioPlayer.Play` directive
+    /// gave the player. An empty answer is accepted (CEK only needs `200 OK`); a JSON one is
+    /// checked.
     pub fn event(&mut self, event: &cek::Event) -> Result<Exchange> {
-        self.session_id = new_session_id();
-        let timestamp = jiff::Timestamp::now()
-            .round(jiff::TimestampRound::new().smallest(jiff::Unit::Millisecond))
-            .map(|t| t.to_string())
-            .unwrap_or_default();
-        let body = cek::event_request(
-            &self.opts.caller,
-            &self.session_id,
-            event,
-            &new_session_id(),
-            &timestamp,
-        );
-        let (status, response) = self.post(&body)?;
-        let checked = if response.is_null() {
-            Checked::default()
-        } else {
-            cek::check_response(&response)
-        };
-        Ok(Exchange {
-            kind: RequestKind::EventRequest,
-            session_id: self.session_id.clone(),
-            utterance: None,
-            analysis: None,
-            request: hide_access_token(body),
-            status,
-            response,
-            checked,
-        })
+        self.send(cek::Body::Event(event, None), None, Some(event))
     }
 
     fn send(
         &mut self,
-        kind: RequestKind,
+        body: cek::Body<'_>,
         said: Option<(String, Analysis)>,
-        intent: Option<Value>,
+        event: Option<&cek::Event>,
     ) -> Result<Exchange> {
-        let body = cek::request(
+        let kind = body.kind();
+        let body = match body {
+            cek::Body::Event(e, _) => cek::Body::Event(e, self.stream.as_ref()),
+            other => other,
+        };
+        let stamp = cek::Stamp {
+            request_id: new_session_id(),
+            timestamp: now_timestamp(),
+        };
+        let new = self.first && kind != RequestKind::EventRequest;
+        let request = cek::request(
             &self.opts.caller,
-            &self.session_id,
-            self.first,
-            &self.attributes,
-            kind,
-            intent,
+            cek::SessionRef {
+                id: &self.session_id,
+                new,
+                attributes: &self.attributes,
+            },
+            body,
+            &stamp,
         );
-        self.first = false;
-        let (status, response) = self.post(&body)?;
-        // CEK ignores what an extension answers to `SessionEndedRequest`.
-        let checked = if kind == RequestKind::SessionEndedRequest {
+        if kind != RequestKind::EventRequest {
+            self.first = false;
+        }
+        let (status, response) = self.post(&request)?;
+        // CEK ignores what an extension answers to `SessionEndedRequest`; an event may be
+        // answered with an empty body.
+        let checked = if kind == RequestKind::SessionEndedRequest
+            || (kind == RequestKind::EventRequest && response.is_null())
+        {
             Checked::default()
         } else {
             cek::check_response(&response)
         };
-        if kind != RequestKind::SessionEndedRequest {
+        if checked.problems.is_empty()
+            && let Some(stream) = cek::played_stream(&response)
+        {
+            self.stream = Some(stream);
+        }
+        if matches!(
+            kind,
+            RequestKind::LaunchRequest | RequestKind::IntentRequest
+        ) {
             if checked.problems.is_empty() {
                 self.attributes = checked.session_attributes.clone();
             }
@@ -258,7 +279,8 @@ impl<'m, 'a> Simulator<'m, 'a> {
             session_id: self.session_id.clone(),
             utterance,
             analysis,
-            request: hide_access_token(body),
+            event: event.cloned(),
+            request: hide_access_token(request),
             status,
             response,
             checked,
@@ -481,11 +503,24 @@ pub struct Expect {
     pub end_session: Option<bool>,
 }
 
-/// One turn of a scenario.
+/// One turn of a scenario: an utterance, or an event the client reports.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioTurn {
-    pub utterance: String,
+    /// What the user says (sent as an `IntentRequest`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utterance: Option<String>,
+    /// Instead of an utterance, an event sent as an `EventRequest`: `Namespace.Name`, one of
+    /// [`cek::EVENTS`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    /// The event's `token` (default: the token of the stream the last `AudioPlayer.Play`
+    /// directive gave the player).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// The event's `offsetInMilliseconds` (AudioPlayer events; default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset_ms: Option<u64>,
     /// The intent the utterance must be analysed as.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intent: Option<String>,
@@ -495,18 +530,57 @@ pub struct ScenarioTurn {
     pub end_session: Option<bool>,
 }
 
+impl ScenarioTurn {
+    /// What the turn sends (a parsed scenario has exactly one of `utterance` and `event`).
+    pub fn step(&self) -> Step {
+        match (&self.utterance, &self.event) {
+            (Some(u), _) => Step::Say(u.clone()),
+            (None, Some(e)) => Step::Event(cek::Event {
+                name: e.clone(),
+                token: self.token.clone(),
+                offset_ms: self.offset_ms,
+            }),
+            (None, None) => Step::Say(String::new()),
+        }
+    }
+
+    /// How failures name the turn: `turn 2 "utterance"`, `turn 3 event AudioPlayer.PlayStarted`.
+    fn label(&self, i: usize) -> String {
+        match (&self.utterance, &self.event) {
+            (Some(u), _) => format!("turn {} \"{u}\"", i + 1),
+            (None, Some(e)) => format!("turn {} event {e}", i + 1),
+            (None, None) => format!("turn {}", i + 1),
+        }
+    }
+}
+
+/// One thing a conversation sends besides its launch and end.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// An utterance, sent as an `IntentRequest` in the open session.
+    Say(String),
+    /// An event, sent as an `EventRequest` (even after the session ended).
+    Event(cek::Event),
+}
+
 /// The scenario a run followed (`simulate --record`): one-shot or the launch's speech, then
-/// each utterance with the intent it was analysed as and what the extension said, so that
-/// replaying it (`--scenario`) checks the server still answers the same. `None` when the run
-/// sent no utterance or opened more than one session (a scenario is one session).
+/// each utterance with the intent it was analysed as, and each event, with what the extension
+/// said, so that replaying it (`--scenario`) sends the same requests and checks the server still
+/// answers the same. `None` when the run sent nothing but a launch, or opened more than one
+/// session (a scenario is one session).
 pub fn recorded_scenario(exchanges: &[Exchange]) -> Option<Scenario> {
     let first = exchanges.first()?;
     if exchanges.iter().any(|x| x.session_id != first.session_id) {
         return None;
     }
-    let expect = |x: &Exchange| Expect {
-        speech: Some(x.checked.text()).filter(|t| !t.is_empty()),
-        end_session: Some(x.checked.should_end_session),
+    let expect = |x: &Exchange| {
+        if x.response.is_null() {
+            return Expect::default();
+        }
+        Expect {
+            speech: Some(x.checked.text()).filter(|t| !t.is_empty()),
+            end_session: Some(x.checked.should_end_session),
+        }
     };
     let launch = exchanges
         .iter()
@@ -514,22 +588,35 @@ pub fn recorded_scenario(exchanges: &[Exchange]) -> Option<Scenario> {
         .map(expect);
     let turns: Vec<ScenarioTurn> = exchanges
         .iter()
-        .filter(|x| x.kind == RequestKind::IntentRequest)
-        .map(|x| {
+        .filter_map(|x| {
             let e = expect(x);
-            ScenarioTurn {
-                utterance: x.utterance.clone().unwrap_or_default(),
-                intent: x.analysis.as_ref().map(|a| a.intent.clone()),
+            let turn = ScenarioTurn {
                 speech: e.speech,
                 end_session: e.end_session,
+                ..ScenarioTurn::default()
+            };
+            match (x.kind, &x.event) {
+                (RequestKind::IntentRequest, _) => Some(ScenarioTurn {
+                    utterance: Some(x.utterance.clone().unwrap_or_default()),
+                    intent: x.analysis.as_ref().map(|a| a.intent.clone()),
+                    ..turn
+                }),
+                (RequestKind::EventRequest, Some(ev)) => Some(ScenarioTurn {
+                    event: Some(ev.name.clone()),
+                    token: ev.token.clone(),
+                    offset_ms: ev.offset_ms,
+                    ..turn
+                }),
+                _ => None,
             }
         })
         .collect();
     if turns.is_empty() {
         return None;
     }
+    let talks = turns.iter().any(|t| t.utterance.is_some());
     Some(Scenario {
-        one_shot: launch.is_none(),
+        one_shot: launch.is_none() && talks,
         launch,
         turns,
     })
@@ -547,7 +634,7 @@ pub fn scenario_text(sc: &Scenario, id: &str, endpoint: &str) -> Result<String> 
 pub fn parse_scenario(path: &str, text: &str) -> Result<Scenario> {
     let s: Scenario = toml::from_str(text).map_err(|e| {
         usage(format!("scenario `{path}` is not valid: {}", e.to_string().trim()))
-            .hint("a scenario has `[[turn]]` tables with `utterance` and optional `intent`, `speech`, `end_session`; see README \"Testing extensions\"")
+            .hint("a scenario has `[[turn]]` tables, each with an `utterance` (and optional `intent`) or an `event` (and optional `token`, `offset_ms`), and optional `speech`, `end_session`; see README \"Testing extensions\"")
     })?;
     if s.one_shot && s.launch.is_some() {
         return Err(usage(format!(
@@ -558,10 +645,58 @@ pub fn parse_scenario(path: &str, text: &str) -> Result<Scenario> {
     }
     if s.turns.is_empty() && s.launch.is_none() {
         return Err(usage(format!("scenario `{path}` has no turns"))
-            .hint("add [[turn]] tables with `utterance = \"…\"`")
+            .hint("add [[turn]] tables with `utterance = \"…\"` or `event = \"Namespace.Name\"`")
             .into());
     }
+    for (i, t) in s.turns.iter().enumerate() {
+        let turn = i + 1;
+        let bad = |what: String, hint: &str| -> anyhow::Error {
+            usage(format!("scenario `{path}`, turn {turn}: {what}"))
+                .hint(hint.to_string())
+                .into()
+        };
+        match (&t.utterance, &t.event) {
+            (Some(_), Some(_)) => {
+                return Err(bad(
+                    "has both `utterance` and `event`".into(),
+                    "a turn is either an utterance or an event; split it into two [[turn]] tables",
+                ));
+            }
+            (None, None) => {
+                return Err(bad(
+                    "has neither `utterance` nor `event`".into(),
+                    "add `utterance = \"…\"`, or `event = \"Namespace.Name\"`",
+                ));
+            }
+            (Some(_), None) => {
+                if t.token.is_some() || t.offset_ms.is_some() {
+                    return Err(bad(
+                        "`token` and `offset_ms` belong to an `event` turn".into(),
+                        "move them to a turn with `event = \"AudioPlayer.…\"`",
+                    ));
+                }
+            }
+            (None, Some(e)) => {
+                if t.intent.is_some() {
+                    return Err(bad(
+                        format!("`intent` belongs to an utterance, not to event `{e}`"),
+                        "an event is not analysed; drop `intent`",
+                    ));
+                }
+                parse_event(e, None, None).map_err(|err| {
+                    anyhow::Error::from(
+                        usage(format!("scenario `{path}`, turn {turn}: {err}"))
+                            .hint(format!("events: {}", event_names().join(", "))),
+                    )
+                })?;
+            }
+        }
+    }
     Ok(s)
+}
+
+fn event_names() -> Vec<String> {
+    cek::EVENTS.iter().map(|(n, _)| n.to_string()).collect()
 }
 
 /// Read and parse the scenario file `path` (relative to `dir`).
@@ -636,16 +771,18 @@ pub fn expect(
 
 /// Where utterances come from.
 pub enum Input<'i> {
-    /// A fixed list (arguments or a scenario): when the extension ends the session early, the
-    /// rest is not sent.
-    List(Vec<String>),
+    /// A fixed list (arguments or a scenario). The session opens before the first utterance
+    /// (events before it are sent first), or, when there is none, at the end if `open` is set
+    /// (a scenario with a `[launch]` expectation). When the extension ends the session early,
+    /// the utterances left are not sent; events still are.
+    List { steps: Vec<Step>, open: bool },
     /// Interactive lines: when the extension ends the session, the next line opens a new one.
     Lines(&'i mut dyn Iterator<Item = String>),
 }
 
-/// Run a conversation: open a session, send each utterance, end the session when the input
-/// ends. `on_exchange` sees every exchange as it happens. Stops at the first response that
-/// breaks the message format.
+/// Run a conversation: open a session, send each utterance (and event), end the session when
+/// the input ends. `on_exchange` sees every exchange as it happens. Stops at the first response
+/// that breaks the message format.
 pub fn converse(
     sim: &mut Simulator<'_, '_>,
     input: Input<'_>,
@@ -662,27 +799,43 @@ pub fn converse(
             false
         }
     };
-    if let Some(x) = sim.start()?
-        && !record(&x, &mut summary)
-    {
-        return Ok(summary);
-    }
     match input {
-        Input::List(list) => {
-            let mut iter = list.into_iter();
-            while let Some(u) = iter.next() {
-                if !sim.is_open() {
-                    summary.unsent.push(u);
-                    summary.unsent.extend(iter);
+        Input::List { steps, open } => {
+            let first_say = steps.iter().position(|s| matches!(s, Step::Say(_)));
+            let open_at = first_say.or(open.then_some(steps.len()));
+            let n = steps.len();
+            for (i, step) in steps.into_iter().enumerate() {
+                if open_at == Some(i)
+                    && let Some(x) = sim.start()?
+                    && !record(&x, &mut summary)
+                {
                     return Ok(summary);
                 }
-                let x = sim.say(&u)?;
+                let x = match step {
+                    Step::Event(e) => sim.event(&e)?,
+                    Step::Say(u) if !sim.is_open() => {
+                        summary.unsent.push(u);
+                        continue;
+                    }
+                    Step::Say(u) => sim.say(&u)?,
+                };
                 if !record(&x, &mut summary) {
                     return Ok(summary);
                 }
             }
+            if open_at == Some(n)
+                && let Some(x) = sim.start()?
+                && !record(&x, &mut summary)
+            {
+                return Ok(summary);
+            }
         }
         Input::Lines(lines) => {
+            if let Some(x) = sim.start()?
+                && !record(&x, &mut summary)
+            {
+                return Ok(summary);
+            }
             for u in lines {
                 if u.trim().is_empty() {
                     continue;
@@ -723,24 +876,37 @@ pub fn scenario_failures(sc: &Scenario, exchanges: &[Exchange], summary: &Summar
             None,
         ));
     }
-    let intents: Vec<&Exchange> = exchanges
+    // The turns' exchanges in order; an utterance not sent has none.
+    let mut sent = exchanges
         .iter()
-        .filter(|x| x.kind == RequestKind::IntentRequest)
-        .collect();
+        .filter(|x| matches!(x.kind, RequestKind::IntentRequest | RequestKind::EventRequest))
+        .peekable();
     for (i, t) in sc.turns.iter().enumerate() {
-        let what = format!("turn {} \"{}\"", i + 1, t.utterance);
-        match intents.get(i) {
-            Some(x) => out.extend(expect(
+        let what = t.label(i);
+        let step = t.step();
+        let matched = sent.next_if(|x| match &step {
+            Step::Say(u) => x.utterance.as_deref() == Some(u.as_str()),
+            Step::Event(e) => x.event.as_ref().is_some_and(|xe| xe.name == e.name),
+        });
+        match (matched, &step) {
+            (Some(x), Step::Event(_)) if x.response.is_null() => {
+                if t.speech.is_some() || t.end_session.is_some() {
+                    out.push(format!(
+                        "{what}: expected a response, the server answered an empty body"
+                    ));
+                }
+            }
+            (Some(x), _) => out.extend(expect(
                 &what,
                 x,
                 t.speech.as_deref(),
                 t.end_session,
                 t.intent.as_deref(),
             )),
-            None if summary.unsent.contains(&t.utterance) => out.push(format!(
+            (None, Step::Say(u)) if summary.unsent.contains(u) => out.push(format!(
                 "{what}: not sent, the extension had ended the session"
             )),
-            None => out.push(format!("{what}: not sent")),
+            (None, _) => out.push(format!("{what}: not sent")),
         }
     }
     out
@@ -792,18 +958,11 @@ pub fn run_event(
     event: &cek::Event,
     on_exchange: &mut dyn FnMut(&Exchange),
 ) -> Result<Run> {
-    let x = sim.event(event)?;
-    on_exchange(&x);
-    let summary = Summary {
-        exchanges: 1,
-        invalid: usize::from(!x.checked.problems.is_empty()),
-        unsent: Vec::new(),
+    let input = Input::List {
+        steps: vec![Step::Event(event.clone())],
+        open: false,
     };
-    Ok(Run {
-        exchanges: vec![x],
-        summary,
-        failures: None,
-    })
+    run(sim, input, on_exchange)
 }
 
 /// Parse `--event NAMESPACE.NAME`: one of [`cek::EVENTS`].
@@ -813,7 +972,7 @@ pub fn parse_event(
     offset_ms: Option<u64>,
 ) -> Result<cek::Event> {
     if !cek::EVENTS.iter().any(|(n, _)| *n == name) {
-        let known: Vec<String> = cek::EVENTS.iter().map(|(n, _)| n.to_string()).collect();
+        let known = event_names();
         let mut err = usage(format!("`{name}` is not an event cekops can send"));
         err = match crate::diag::suggest::closest(name, &known) {
             Some(s) => err.hint(format!("did you mean `{s}`? events: {}", known.join(", "))),
@@ -853,8 +1012,12 @@ pub fn run_scenario(
     sc: &Scenario,
     on_exchange: &mut dyn FnMut(&Exchange),
 ) -> Result<Run> {
-    let turns = sc.turns.iter().map(|t| t.utterance.clone()).collect();
-    let mut run = run(sim, Input::List(turns), on_exchange)?;
+    let steps = sc.turns.iter().map(ScenarioTurn::step).collect();
+    let input = Input::List {
+        steps,
+        open: sc.launch.is_some(),
+    };
+    let mut run = run(sim, input, on_exchange)?;
     run.failures = Some(scenario_failures(sc, &run.exchanges, &run.summary));
     Ok(run)
 }
@@ -887,6 +1050,51 @@ mod tests {
         assert!(parse_scenario("s.toml", "").is_err());
     }
 
+    #[test]
+    fn scenarios_with_events_parse_and_bad_turns_are_refused() {
+        let s = parse_scenario(
+            "s.toml",
+            "[[turn]]\nevent = \"ClovaSkill.SkillEnabled\"\n\
+             [[turn]]\nutterance = \"노래 틀어줘\"\nend_session = true\n\
+             [[turn]]\nevent = \"AudioPlayer.PlayStarted\"\ntoken = \"t-1\"\noffset_ms = 0\n",
+        )
+        .unwrap();
+        assert_eq!(
+            s.turns.iter().map(ScenarioTurn::step).collect::<Vec<_>>(),
+            [
+                Step::Event(cek::Event {
+                    name: "ClovaSkill.SkillEnabled".into(),
+                    token: None,
+                    offset_ms: None
+                }),
+                Step::Say("노래 틀어줘".into()),
+                Step::Event(cek::Event {
+                    name: "AudioPlayer.PlayStarted".into(),
+                    token: Some("t-1".into()),
+                    offset_ms: Some(0)
+                }),
+            ]
+        );
+        let err = |text: &str| format!("{:#}", parse_scenario("s.toml", text).unwrap_err());
+        assert!(
+            err("[[turn]]\nutterance = \"a\"\nevent = \"ClovaSkill.SkillEnabled\"\n")
+                .contains("turn 1: has both `utterance` and `event`")
+        );
+        assert!(err("[[turn]]\nspeech = \"a\"\n").contains("turn 1: has neither"));
+        assert!(
+            err("[[turn]]\nutterance = \"a\"\n[[turn]]\nutterance = \"b\"\ntoken = \"t\"\n")
+                .contains("turn 2: `token` and `offset_ms` belong to an `event` turn")
+        );
+        assert!(
+            err("[[turn]]\nevent = \"AudioPlayer.PlayStarted\"\nintent = \"X\"\n")
+                .contains("`intent` belongs to an utterance")
+        );
+        assert!(
+            err("[[turn]]\nevent = \"AudioPlayer.PlayStart\"\n")
+                .contains("turn 1: `AudioPlayer.PlayStart` is not an event cekops can send")
+        );
+    }
+
     fn said(kind: RequestKind, utterance: Option<&str>, text: &str, end: bool) -> Exchange {
         let response = json!({
             "version": "0.1.0",
@@ -906,6 +1114,7 @@ mod tests {
             session_id: "s".into(),
             utterance: utterance.map(Into::into),
             analysis: None,
+            event: None,
             request: json!({}),
             status: 200,
             checked: cek::check_response(&response),
@@ -948,6 +1157,55 @@ mod tests {
         };
         assert!(!run.passed());
         assert!(!run.verdict().unwrap());
+    }
+
+    #[test]
+    fn event_turns_are_matched_in_order_and_sent_after_the_end() {
+        let sc = parse_scenario(
+            "s.toml",
+            "[[turn]]\nutterance = \"노래\"\nend_session = true\n\
+             [[turn]]\nutterance = \"다음\"\n\
+             [[turn]]\nevent = \"AudioPlayer.PlayStarted\"\n\
+             [[turn]]\nevent = \"AudioPlayer.PlayFinished\"\nspeech = \"끝\"\n",
+        )
+        .unwrap();
+        let event = |name: &str, body: bool| {
+            let mut x = said(RequestKind::EventRequest, None, "", false);
+            x.event = Some(cek::Event {
+                name: name.into(),
+                token: None,
+                offset_ms: None,
+            });
+            if !body {
+                x.response = Value::Null;
+                x.checked = Checked::default();
+            }
+            x
+        };
+        let exchanges = vec![
+            said(RequestKind::IntentRequest, Some("노래"), "틀어 드릴게요", true),
+            event("AudioPlayer.PlayStarted", false),
+            event("AudioPlayer.PlayFinished", false),
+        ];
+        let summary = Summary {
+            exchanges: 3,
+            invalid: 0,
+            unsent: vec!["다음".into()],
+        };
+        assert_eq!(
+            scenario_failures(&sc, &exchanges, &summary),
+            [
+                "turn 2 \"다음\": not sent, the extension had ended the session",
+                "turn 4 event AudioPlayer.PlayFinished: expected a response, the server answered an empty body",
+            ]
+        );
+        // recorded back: the same turns, events without expectations when answered empty
+        let rec = recorded_scenario(&exchanges).unwrap();
+        assert!(rec.one_shot);
+        assert_eq!(rec.turns.len(), 3);
+        assert_eq!(rec.turns[1].event.as_deref(), Some("AudioPlayer.PlayStarted"));
+        assert_eq!(rec.turns[1].speech, None);
+        assert_eq!(rec.turns[1].end_session, None);
     }
 
     #[test]
