@@ -281,7 +281,10 @@ fn audio_player_context(event: &Event, stream: Option<&Value>) -> Option<Value> 
     let token = event.token(stream);
     let held = stream.filter(|s| s.get("token").and_then(Value::as_str) == Some(token));
     let mut audio = Map::new();
-    audio.insert("offsetInMilliseconds".into(), json!(event.offset_ms.unwrap_or(0)));
+    audio.insert(
+        "offsetInMilliseconds".into(),
+        json!(event.offset_ms.unwrap_or(0)),
+    );
     audio.insert("playerActivity".into(), json!(activity));
     audio.insert(
         "stream".into(),
@@ -307,7 +310,10 @@ pub fn played_stream(response: &Value) -> Option<Value> {
         let name = d.pointer("/header/name").and_then(Value::as_str);
         match (ns, name) {
             (Some("AudioPlayer"), Some("Play")) => {
-                if let Some(s) = d.pointer("/payload/audioItem/stream").filter(|s| s.is_object()) {
+                if let Some(s) = d
+                    .pointer("/payload/audioItem/stream")
+                    .filter(|s| s.is_object())
+                {
                     stream = Some(s.clone());
                 }
             }
@@ -781,14 +787,20 @@ mod tests {
         // JP: version 1.0, locale ja-JP; a linked account's token in both users
         let ended = request(
             &caller(Language::Japanese, Some("tok")),
-            SessionRef { new: false, ..session },
+            SessionRef {
+                new: false,
+                ..session
+            },
             Body::SessionEnded,
             &stamp(),
         );
         assert_eq!(ended["version"], "1.0");
         assert_eq!(ended["request"]["locale"], "ja-JP");
         assert_eq!(ended["request"]["reason"], "USER_INITIATED");
-        assert_eq!(ended["session"]["user"], json!({ "userId": "u", "accessToken": "tok" }));
+        assert_eq!(
+            ended["session"]["user"],
+            json!({ "userId": "u", "accessToken": "tok" })
+        );
         assert_eq!(ended["context"]["System"]["user"], ended["session"]["user"]);
         // an intent without slots: `slots: null`
         let intent = json!({ "name": "Clova.GuideIntent", "slots": null });
@@ -851,7 +863,10 @@ mod tests {
             Body::Event(&other, Some(&stream)),
             &stamp(),
         );
-        assert_eq!(r["context"]["AudioPlayer"]["stream"], json!({ "token": "t-2" }));
+        assert_eq!(
+            r["context"]["AudioPlayer"]["stream"],
+            json!({ "token": "t-2" })
+        );
         let enabled = Event {
             name: "ClovaSkill.SkillEnabled".into(),
             token: None,

@@ -16,8 +16,8 @@ use cekops::ops::simulate;
 use cekops::ops::simulate::Exchange;
 use cekops::ops::simulate::Input;
 use cekops::ops::simulate::SimOptions;
-use cekops::ops::simulate::Step;
 use cekops::ops::simulate::Simulator;
+use cekops::ops::simulate::Step;
 use cekops::ops::validate::Source;
 
 /// Talk to a running extension server as CEK does: real request messages over HTTP.
@@ -222,6 +222,12 @@ fn exchange_text(x: &Exchange, show_json: bool) -> String {
     }
     if !c.directives.is_empty() {
         writeln!(s, "  directives: {}", c.directives.join(", ")).ok();
+    }
+    if c.problems.is_empty()
+        && let Some(stream) = cekops::cek::played_stream(&x.response)
+    {
+        let field = |k: &str| stream.get(k).and_then(|v| v.as_str()).unwrap_or("?");
+        writeln!(s, "  plays: {} (token {})", field("url"), field("token")).ok();
     }
     for w in &c.warnings {
         writeln!(s, "  warning: {w}").ok();

@@ -879,7 +879,12 @@ pub fn scenario_failures(sc: &Scenario, exchanges: &[Exchange], summary: &Summar
     // The turns' exchanges in order; an utterance not sent has none.
     let mut sent = exchanges
         .iter()
-        .filter(|x| matches!(x.kind, RequestKind::IntentRequest | RequestKind::EventRequest))
+        .filter(|x| {
+            matches!(
+                x.kind,
+                RequestKind::IntentRequest | RequestKind::EventRequest
+            )
+        })
         .peekable();
     for (i, t) in sc.turns.iter().enumerate() {
         let what = t.label(i);
@@ -1183,7 +1188,12 @@ mod tests {
             x
         };
         let exchanges = vec![
-            said(RequestKind::IntentRequest, Some("노래"), "틀어 드릴게요", true),
+            said(
+                RequestKind::IntentRequest,
+                Some("노래"),
+                "틀어 드릴게요",
+                true,
+            ),
             event("AudioPlayer.PlayStarted", false),
             event("AudioPlayer.PlayFinished", false),
         ];
@@ -1203,7 +1213,10 @@ mod tests {
         let rec = recorded_scenario(&exchanges).unwrap();
         assert!(rec.one_shot);
         assert_eq!(rec.turns.len(), 3);
-        assert_eq!(rec.turns[1].event.as_deref(), Some("AudioPlayer.PlayStarted"));
+        assert_eq!(
+            rec.turns[1].event.as_deref(),
+            Some("AudioPlayer.PlayStarted")
+        );
         assert_eq!(rec.turns[1].speech, None);
         assert_eq!(rec.turns[1].end_session, None);
     }

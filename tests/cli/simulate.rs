@@ -72,8 +72,20 @@ impl Server {
         Server { url, received }
     }
 
+    /// Every request received, each checked against CEK's request message format
+    /// ([`cek_request_problems`]).
     fn requests(&self) -> Vec<Received> {
-        self.received.lock().unwrap().clone()
+        let all = self.received.lock().unwrap().clone();
+        for r in &all {
+            let problems = cek_request_problems(&r.body);
+            assert!(
+                problems.is_empty(),
+                "a request breaks CEK's message format:\n  {}\n{}",
+                problems.join("\n  "),
+                serde_json::to_string_pretty(&r.body).unwrap()
+            );
+        }
+        all
     }
 
     fn bodies(&self) -> Vec<Value> {
@@ -134,6 +146,390 @@ fn serve(stream: TcpStream, rec: &Mutex<Vec<Received>>, handler: &Handler) {
             return;
         }
     }
+}
+
+/// The keys of an object, or a problem.
+fn keys_of<'v>(
+    v: &'v Value,
+    path: &str,
+    required: &[&str],
+    optional: &[&str],
+    problems: &mut Vec<String>,
+) -> Option<&'v serde_json::Map<String, Value>> {
+    let Some(o) = v.as_object() else {
+        problems.push(format!("`{path}` must be an object, not {v}"));
+        return None;
+    };
+    for k in required {
+        if !o.contains_key(*k) {
+            problems.push(format!("`{path}.{k}` is missing"));
+        }
+    }
+    for k in o.keys() {
+        if !required.contains(&k.as_str()) && !optional.contains(&k.as_str()) {
+            problems.push(format!("`{path}.{k}` is not a field of the message"));
+        }
+    }
+    Some(o)
+}
+
+fn string_at(v: &Value, path: &str, problems: &mut Vec<String>) -> String {
+    match v.as_str() {
+        Some(s) if !s.is_empty() => s.to_string(),
+        _ => {
+            problems.push(format!("`{path}` must be a non-empty string, not {v}"));
+            String::new()
+        }
+    }
+}
+
+/// A user object (`session.user`, `context.System.user`): `userId`, `accessToken` only when
+/// linked.
+fn check_user(v: &Value, path: &str, problems: &mut Vec<String>) {
+    if let Some(o) = keys_of(v, path, &["userId"], &["accessToken"], problems) {
+        string_at(&o["userId"], &format!("{path}.userId"), problems);
+        if let Some(t) = o.get("accessToken") {
+            string_at(t, &format!("{path}.accessToken"), problems);
+        }
+    }
+}
+
+/// What is wrong with `body` as a CEK request message, field by field: the request message of
+/// the CEK guides (KR `en-KR/Develop/References/Custom_Extension_Message.md`, JP
+/// `ja-JP/CEK/References/Custom_Extension_Message.md`; spec §4.3) with the fields real requests
+/// also carry in `request` (`requestId`, `timestamp`, `locale`, `extensionId`, the empty `intent`
+/// / `event`, `reason`; see `cek::request`). Every field must be one of these, of its type and
+/// values.
+fn cek_request_problems(body: &Value) -> Vec<String> {
+    let mut p = Vec::new();
+    let Some(root) = keys_of(
+        body,
+        "(body)",
+        &["version", "session", "context", "request"],
+        &[],
+        &mut p,
+    ) else {
+        return p;
+    };
+    // session
+    let mut new = None;
+    if let Some(session) = keys_of(
+        &root["session"],
+        "session",
+        &["new", "sessionAttributes", "sessionId", "user"],
+        &[],
+        &mut p,
+    ) {
+        new = session["new"].as_bool();
+        if new.is_none() {
+            p.push("`session.new` must be a boolean".into());
+        }
+        if !session["sessionAttributes"].is_object() {
+            p.push("`session.sessionAttributes` must be an object".into());
+        }
+        let id = string_at(&session["sessionId"], "session.sessionId", &mut p);
+        if id.len() != 36 {
+            p.push(format!("`session.sessionId` is not a UUID: {id}"));
+        }
+        check_user(&session["user"], "session.user", &mut p);
+    }
+    // context
+    let mut application = String::new();
+    if let Some(context) = keys_of(
+        &root["context"],
+        "context",
+        &["System"],
+        &["AudioPlayer"],
+        &mut p,
+    ) {
+        if let Some(system) = keys_of(
+            &context["System"],
+            "context.System",
+            &["application", "device", "user"],
+            &[],
+            &mut p,
+        ) {
+            if let Some(app) = keys_of(
+                &system["application"],
+                "context.System.application",
+                &["applicationId"],
+                &[],
+                &mut p,
+            ) {
+                application = string_at(
+                    &app["applicationId"],
+                    "context.System.application.applicationId",
+                    &mut p,
+                );
+            }
+            if let Some(device) = keys_of(
+                &system["device"],
+                "context.System.device",
+                &["deviceId", "display"],
+                &[],
+                &mut p,
+            ) {
+                string_at(
+                    &device["deviceId"],
+                    "context.System.device.deviceId",
+                    &mut p,
+                );
+                if let Some(display) = keys_of(
+                    &device["display"],
+                    "context.System.device.display",
+                    &["size"],
+                    &["orientation", "dpi", "contentLayer"],
+                    &mut p,
+                ) {
+                    let size = display["size"].as_str().unwrap_or_default();
+                    if !["none", "s100", "m100", "l100", "xl100", "custom"].contains(&size) {
+                        p.push(format!(
+                            "`context.System.device.display.size` is {}",
+                            display["size"]
+                        ));
+                    }
+                    if size == "none" && display.len() > 1 {
+                        p.push(
+                            "`context.System.device.display` has more than `size` for \"none\""
+                                .into(),
+                        );
+                    }
+                }
+            }
+            check_user(&system["user"], "context.System.user", &mut p);
+            if system["user"].get("accessToken") != root["session"]["user"].get("accessToken") {
+                p.push("`accessToken` differs between session.user and context.System.user".into());
+            }
+        }
+        if let Some(audio) = context.get("AudioPlayer")
+            && let Some(a) = keys_of(
+                audio,
+                "context.AudioPlayer",
+                &["playerActivity"],
+                &["offsetInMilliseconds", "stream", "totalInMilliseconds"],
+                &mut p,
+            )
+        {
+            if !["IDLE", "PLAYING", "PAUSED", "STOPPED"]
+                .contains(&a["playerActivity"].as_str().unwrap_or_default())
+            {
+                p.push(format!(
+                    "`context.AudioPlayer.playerActivity` is {}",
+                    a["playerActivity"]
+                ));
+            }
+            for k in ["offsetInMilliseconds", "totalInMilliseconds"] {
+                if a.get(k).is_some_and(|v| !v.is_u64()) {
+                    p.push(format!("`context.AudioPlayer.{k}` must be a number"));
+                }
+            }
+            if a.get("stream").is_some_and(|s| !s["token"].is_string()) {
+                p.push("`context.AudioPlayer.stream.token` must be a string".into());
+            }
+        }
+    }
+    // request
+    let Some(req) = keys_of(
+        &root["request"],
+        "request",
+        &[
+            "type",
+            "requestId",
+            "timestamp",
+            "locale",
+            "extensionId",
+            "intent",
+            "event",
+        ],
+        &["reason"],
+        &mut p,
+    ) else {
+        return p;
+    };
+    let kind = req["type"].as_str().unwrap_or_default();
+    if ![
+        "LaunchRequest",
+        "IntentRequest",
+        "SessionEndedRequest",
+        "EventRequest",
+    ]
+    .contains(&kind)
+    {
+        p.push(format!("`request.type` is {}", req["type"]));
+    }
+    let rid = string_at(&req["requestId"], "request.requestId", &mut p);
+    if rid.len() != 36 || rid.matches('-').count() != 4 {
+        p.push(format!("`request.requestId` is not a UUID: {rid}"));
+    }
+    // YYYY-MM-DDThh:mm:ssZ
+    let ts = string_at(&req["timestamp"], "request.timestamp", &mut p);
+    let shape: String = ts
+        .chars()
+        .map(|c| if c.is_ascii_digit() { '9' } else { c })
+        .collect();
+    if shape != "9999-99-99T99:99:99Z" {
+        p.push(format!(
+            "`request.timestamp` is not YYYY-MM-DDThh:mm:ssZ: {ts}"
+        ));
+    }
+    let locale = req["locale"].as_str().unwrap_or_default();
+    let version = match locale {
+        "ko-KR" => "0.1.0",
+        "ja-JP" => "1.0",
+        other => {
+            p.push(format!("`request.locale` is {other:?}"));
+            ""
+        }
+    };
+    if root["version"] != version {
+        p.push(format!(
+            "`version` is {} for {locale}; the guide shows {version:?}",
+            root["version"]
+        ));
+    }
+    if req["extensionId"] != application.as_str() {
+        p.push(
+            "`request.extensionId` differs from context.System.application.applicationId".into(),
+        );
+    }
+    match (kind, req.get("reason")) {
+        ("SessionEndedRequest", Some(r)) if r == "USER_INITIATED" => {}
+        ("SessionEndedRequest", r) => p.push(format!("`request.reason` is {r:?}")),
+        (_, Some(_)) => p.push(format!("`request.reason` in a {kind}")),
+        _ => {}
+    }
+    if kind == "LaunchRequest" && new != Some(true) {
+        p.push("a LaunchRequest opens a session: `session.new` must be true".into());
+    }
+    if kind == "EventRequest" && new != Some(false) {
+        p.push("an EventRequest has `session.new` false".into());
+    }
+    // intent: the analysed intent, or empty
+    if kind == "IntentRequest" {
+        if let Some(intent) = keys_of(
+            &req["intent"],
+            "request.intent",
+            &["name", "slots"],
+            &[],
+            &mut p,
+        ) {
+            string_at(&intent["name"], "request.intent.name", &mut p);
+            match &intent["slots"] {
+                Value::Null => {}
+                Value::Object(slots) if !slots.is_empty() => {
+                    for (name, slot) in slots {
+                        let path = format!("request.intent.slots.{name}");
+                        if let Some(o) = keys_of(
+                            slot,
+                            &path,
+                            &["name", "value"],
+                            &["unit", "valueType"],
+                            &mut p,
+                        ) {
+                            if o["name"] != name.as_str() {
+                                p.push(format!("`{path}.name` is not {name:?}"));
+                            }
+                            string_at(&o["value"], &format!("{path}.value"), &mut p);
+                            if o.contains_key("unit") && o.contains_key("valueType") {
+                                p.push(format!("`{path}` has both `unit` and `valueType`"));
+                            }
+                        }
+                    }
+                }
+                other => p.push(format!(
+                    "`request.intent.slots` must be null or slots, not {other}"
+                )),
+            }
+        }
+    } else if req["intent"] != json!({ "intent": "", "name": "", "slots": null }) {
+        p.push(format!("`request.intent` of a {kind} is {}", req["intent"]));
+    }
+    // event: the client's event, or empty
+    if kind == "EventRequest" {
+        if let Some(event) = keys_of(
+            &req["event"],
+            "request.event",
+            &["namespace", "name", "payload"],
+            &[],
+            &mut p,
+        ) {
+            let full = format!(
+                "{}.{}",
+                event["namespace"].as_str().unwrap_or_default(),
+                event["name"].as_str().unwrap_or_default()
+            );
+            let payload = &event["payload"];
+            let ok = match event["namespace"].as_str().unwrap_or_default() {
+                "AudioPlayer" => {
+                    payload["token"].is_string()
+                        && payload["offsetInMilliseconds"].is_u64()
+                        && payload.as_object().is_some_and(|o| o.len() == 2)
+                        && root["context"]["AudioPlayer"].is_object()
+                }
+                "SpeechSynthesizer" => payload["token"].is_string(),
+                "ClovaSkill" => {
+                    matches!(
+                        event["name"].as_str(),
+                        Some("SkillEnabled" | "SkillDisabled")
+                    ) && payload.is_null()
+                }
+                _ => false,
+            };
+            if !ok {
+                p.push(format!("`request.event` {full} has the payload {payload}"));
+            }
+        }
+    } else if req["event"] != json!({ "namespace": "", "name": "", "payload": null }) {
+        p.push(format!("`request.event` of a {kind} is {}", req["event"]));
+    }
+    p
+}
+
+#[test]
+fn the_request_format_check_catches_what_cek_would_not_send() {
+    // (the check guards every other test here: it must fail on what differs from the guide)
+    let good = json!({
+        "version": "1.0",
+        "session": { "new": true, "sessionAttributes": {}, "sessionId": "687dcc69-0744-41da-aa4e-a1e6fc9dec0c", "user": { "userId": "u" } },
+        "context": { "System": {
+            "application": { "applicationId": "a.b" },
+            "device": { "deviceId": "d", "display": { "size": "none" } },
+            "user": { "userId": "u" }
+        } },
+        "request": {
+            "type": "LaunchRequest", "requestId": "f8dcb59c-8493-4b11-a5fd-7102180f19a9",
+            "timestamp": "2018-04-23T09:11:49Z", "locale": "ja-JP", "extensionId": "a.b",
+            "intent": { "intent": "", "name": "", "slots": null },
+            "event": { "namespace": "", "name": "", "payload": null }
+        }
+    });
+    assert_eq!(cek_request_problems(&good), Vec::<String>::new());
+    let broken = |pointer: &str, v: Value| {
+        let mut b = good.clone();
+        *b.pointer_mut(pointer).unwrap() = v;
+        cek_request_problems(&b)
+    };
+    assert!(!broken("/version", json!("0.1.0")).is_empty());
+    assert!(!broken("/session/new", json!(false)).is_empty());
+    assert!(!broken("/request/timestamp", json!("2018-04-23T09:11:49.123Z")).is_empty());
+    assert!(!broken("/request/locale", json!("en-US")).is_empty());
+    assert!(!broken("/request/extensionId", json!("x.y")).is_empty());
+    assert!(!broken("/request/intent", json!({ "name": "X", "slots": {} })).is_empty());
+    assert!(
+        !broken(
+            "/session/user",
+            json!({ "userId": "u", "accessToken": "t" })
+        )
+        .is_empty()
+    );
+    assert!(
+        !broken(
+            "/context/System/device/display",
+            json!({ "size": "none", "dpi": 96 })
+        )
+        .is_empty()
+    );
+    assert!(!broken("/request/type", json!("IntentRequest")).is_empty());
 }
 
 /// A valid response saying `text`, keeping `attrs`.
@@ -270,38 +666,45 @@ fn simulate_sends_cek_requests_and_prints_the_speech() {
             Some("Y2Vrb3BzLXVuc2lnbmVkLXRlc3QtcmVxdWVzdA==")
         );
     }
-    let session = reqs[0].body["session"]["sessionId"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert_eq!(session.len(), 36);
+    let session = reqs[0].body["session"]["sessionId"].clone();
+    assert!(
+        reqs.iter()
+            .all(|r| r.body["session"]["sessionId"] == session)
+    );
+    let ids: std::collections::BTreeSet<&str> = reqs
+        .iter()
+        .map(|r| r.body["request"]["requestId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 3, "each request has its own requestId");
     let user = json!({ "userId": "cekops-test-user" });
+    let bodies: Vec<Value> = server.bodies().into_iter().map(stable).collect();
     assert_eq!(
-        server.bodies(),
+        bodies,
         vec![
             json!({
                 "version": "0.1.0",
-                "session": { "new": true, "sessionAttributes": {}, "sessionId": session, "user": user },
+                "session": { "new": true, "sessionAttributes": {}, "sessionId": "<session>", "user": user },
                 "context": { "System": system() },
-                "request": { "type": "LaunchRequest" }
+                "request": plain_request("LaunchRequest")
             }),
             json!({
                 "version": "0.1.0",
-                "session": { "new": false, "sessionAttributes": { "turns": 1 }, "sessionId": session, "user": user },
+                "session": { "new": false, "sessionAttributes": { "turns": 1 }, "sessionId": "<session>", "user": user },
                 "context": { "System": system() },
-                "request": { "type": "IntentRequest", "intent": { "name": "Clova.GuideIntent", "slots": {} } }
+                // an intent without slots: `slots: null`, as CEK sends it
+                "request": intent_request(json!({ "name": "Clova.GuideIntent", "slots": null }))
             }),
             json!({
                 "version": "0.1.0",
-                "session": { "new": false, "sessionAttributes": { "turns": 2 }, "sessionId": session, "user": user },
+                "session": { "new": false, "sessionAttributes": { "turns": 2 }, "sessionId": "<session>", "user": user },
                 "context": { "System": system() },
-                "request": { "type": "IntentRequest", "intent": {
+                "request": intent_request(json!({
                     "name": "OrderPizza",
                     "slots": {
                         "pizzaType": { "name": "pizzaType", "value": "페퍼로니" },
                         "pizzaAmount": { "name": "pizzaAmount", "value": "2", "unit": "판" }
                     }
-                } }
+                }))
             }),
         ]
     );
@@ -357,8 +760,8 @@ fn simulate_ends_an_open_session_and_one_shot_opens_with_the_intent() {
         json!({ "name": "when", "value": "2026-01-02T19:00:00", "valueType": "DATETIME" })
     );
     assert_eq!(
-        reqs[1].body["request"],
-        json!({ "type": "SessionEndedRequest" })
+        stable(reqs[1].body.clone())["request"],
+        plain_request("SessionEndedRequest")
     );
     assert_eq!(reqs[1].body["session"]["new"], false);
     assert_eq!(
@@ -986,23 +1389,64 @@ fn simulate_sign_key_signs_each_body_as_cek_does() {
     assert!(server.requests().is_empty());
 }
 
-/// `body` with the values that change on every run replaced by placeholders.
+/// `body` with the values that change on every run replaced by placeholders (their format is
+/// checked by [`cek_request_problems`]).
 fn stable(mut body: Value) -> Value {
-    let sid = body["session"]["sessionId"].as_str().unwrap().to_string();
-    assert_eq!(sid.len(), 36, "{sid}");
     body["session"]["sessionId"] = json!("<session>");
-    let rid = body["request"]["requestId"].as_str().unwrap().to_string();
-    assert_eq!(rid.len(), 36, "{rid}");
-    assert_ne!(rid, sid);
     body["request"]["requestId"] = json!("<uuid>");
-    let ts = body["request"]["timestamp"].as_str().unwrap().to_string();
-    // ISO 8601 in UTC with milliseconds, e.g. 2026-12-02T06:30:00.123Z
-    assert!(
-        ts.len() <= 24 && ts.ends_with('Z') && ts.as_bytes()[10] == b'T',
-        "{ts}"
-    );
     body["request"]["timestamp"] = json!("<now>");
     body
+}
+
+/// The `request` object of every request but `IntentRequest`: empty `intent` and `event`.
+fn plain_request(kind: &str) -> Value {
+    let mut r = json!({
+        "type": kind,
+        "requestId": "<uuid>",
+        "timestamp": "<now>",
+        "locale": "ko-KR",
+        "extensionId": ID,
+        "intent": { "intent": "", "name": "", "slots": null },
+        "event": { "namespace": "", "name": "", "payload": null }
+    });
+    if kind == "SessionEndedRequest" {
+        let o = r.as_object_mut().unwrap();
+        let mut with_reason = serde_json::Map::new();
+        for (k, v) in o.iter() {
+            with_reason.insert(k.clone(), v.clone());
+            if k == "locale" {
+                with_reason.insert("reason".into(), json!("USER_INITIATED"));
+            }
+        }
+        r = Value::Object(with_reason);
+    }
+    r
+}
+
+/// An `IntentRequest`'s `request` object.
+fn intent_request(intent: Value) -> Value {
+    json!({
+        "type": "IntentRequest",
+        "requestId": "<uuid>",
+        "timestamp": "<now>",
+        "locale": "ko-KR",
+        "extensionId": ID,
+        "intent": intent,
+        "event": { "namespace": "", "name": "", "payload": null }
+    })
+}
+
+/// An `EventRequest`'s `request` object.
+fn event_request(event: Value) -> Value {
+    json!({
+        "type": "EventRequest",
+        "requestId": "<uuid>",
+        "timestamp": "<now>",
+        "locale": "ko-KR",
+        "extensionId": ID,
+        "intent": { "intent": "", "name": "", "slots": null },
+        "event": event
+    })
 }
 
 #[test]
@@ -1054,13 +1498,12 @@ fn simulate_event_sends_an_event_request_with_the_audio_player_context() {
         );
     }
     let user = json!({ "userId": "cekops-test-user" });
-    let mut audio = system();
     let bodies: Vec<Value> = server.bodies().into_iter().map(stable).collect();
-    audio = json!({ "System": audio, "AudioPlayer": {
-        "playerActivity": "STOPPED",
+    let audio = json!({ "AudioPlayer": {
         "offsetInMilliseconds": 184000,
+        "playerActivity": "STOPPED",
         "stream": { "token": "b9f3b8e4-1f6e-4c1d-9a55-0d7b5b3a7e21" }
-    } });
+    }, "System": system() });
     assert_eq!(
         bodies,
         vec![
@@ -1068,27 +1511,19 @@ fn simulate_event_sends_an_event_request_with_the_audio_player_context() {
                 "version": "0.1.0",
                 "session": { "new": false, "sessionAttributes": {}, "sessionId": "<session>", "user": user },
                 "context": audio,
-                "request": {
-                    "type": "EventRequest",
-                    "requestId": "<uuid>",
-                    "timestamp": "<now>",
-                    "event": {
-                        "namespace": "AudioPlayer",
-                        "name": "PlayFinished",
-                        "payload": { "token": "b9f3b8e4-1f6e-4c1d-9a55-0d7b5b3a7e21", "offsetInMilliseconds": 184000 }
-                    }
-                }
+                "request": event_request(json!({
+                    "namespace": "AudioPlayer",
+                    "name": "PlayFinished",
+                    "payload": { "token": "b9f3b8e4-1f6e-4c1d-9a55-0d7b5b3a7e21", "offsetInMilliseconds": 184000 }
+                }))
             }),
             json!({
                 "version": "0.1.0",
                 "session": { "new": false, "sessionAttributes": {}, "sessionId": "<session>", "user": user },
                 "context": { "System": system() },
-                "request": {
-                    "type": "EventRequest",
-                    "requestId": "<uuid>",
-                    "timestamp": "<now>",
-                    "event": { "namespace": "ClovaSkill", "name": "SkillDisabled", "payload": null }
-                }
+                "request": event_request(
+                    json!({ "namespace": "ClovaSkill", "name": "SkillDisabled", "payload": null })
+                )
             }),
         ]
     );
@@ -1222,11 +1657,23 @@ fn simulate_sign_key_passes_the_verification_of_lines_python_sdk() {
         "--sign-key",
         "keys/test-key.pem",
         "도움말",
+        "페퍼로니 피자 주문해줘",
     ]);
     out.code(0);
+    // an intent without slots (`slots: null`, as CEK sends it) and one with a slot: the SDK
+    // parses both
     assert_eq!(
         out.stdout,
-        "> LaunchRequest\n< SDK launch ok\n> 도움말\n  IntentRequest Clova.GuideIntent\n< SDK intent Clova.GuideIntent\n> SessionEndedRequest\n"
+        "> LaunchRequest
+< SDK launch ok
+> 도움말
+  IntentRequest Clova.GuideIntent
+< SDK intent Clova.GuideIntent pizzaType=None
+> 페퍼로니 피자 주문해줘
+  IntentRequest OrderPizza pizzaType=\"페퍼로니\"
+< SDK intent OrderPizza pizzaType=페퍼로니
+> SessionEndedRequest
+"
     );
     let out = env.cekops(&[
         "simulate",
@@ -1338,7 +1785,7 @@ end_session = true
         out.stdout
     );
 
-    // one-shot runs record `one_shot = true`; --record with --event is a usage error
+    // one-shot runs record `one_shot = true`; an event run records the event
     let out = env.cekops(&[
         "simulate",
         ID,
@@ -1363,8 +1810,261 @@ end_session = true
         "--record",
         "x.toml",
     ]);
-    out.code(2);
-    assert!(!env.root.join("x.toml").exists());
+    out.code(0);
+    let text = std::fs::read_to_string(env.root.join("x.toml")).unwrap();
+    assert!(
+        text.ends_with("\n\n[[turn]]\nevent = \"ClovaSkill.SkillEnabled\"\n"),
+        "{text}"
+    );
+}
+
+/// A music extension: plays a stream when asked (ending the session), says nothing to the
+/// player's reports but answers the end of the stream.
+fn music_server() -> Server {
+    Server::start(|r, _| {
+        let body = &r.body;
+        match body["request"]["type"].as_str().unwrap_or_default() {
+            "LaunchRequest" => say("음악 앱입니다.", json!({ "step": "launch" }), false),
+            "IntentRequest" if body["request"]["intent"]["name"] == "OrderPizza" => Reply(
+                200,
+                json!({
+                    "version": "0.1.0",
+                    "sessionAttributes": {},
+                    "response": {
+                        "outputSpeech": { "type": "SimpleSpeech", "values": { "type": "PlainText", "lang": "ko", "value": "피자 노래를 틀게요." } },
+                        "card": {},
+                        "directives": [{
+                            "header": { "messageId": "4e4080d6-c440-498a-bb73-ae86c6312806", "namespace": "AudioPlayer", "name": "Play" },
+                            "payload": {
+                                "audioItem": {
+                                    "audioItemId": "song-1",
+                                    "stream": {
+                                        "beginAtInMilliseconds": 0,
+                                        "durationInMilliseconds": 184000,
+                                        "token": "TR-1",
+                                        "url": "https://music.example.com/1.mp3",
+                                        "urlPlayable": true
+                                    }
+                                },
+                                "playBehavior": "REPLACE_ALL",
+                                "source": { "name": "Example" }
+                            }
+                        }],
+                        "shouldEndSession": true
+                    }
+                })
+                .to_string(),
+            ),
+            "IntentRequest" => say("무엇을 들을까요?", json!({ "step": "intent" }), false),
+            "EventRequest" if body["request"]["event"]["name"] == "PlayFinished" => {
+                say("다 들었어요.", json!({}), true)
+            }
+            _ => Reply(200, String::new()),
+        }
+    })
+}
+
+const MUSIC: &str = r#"# enable the skill, talk, then the player's reports after the session ended
+[[turn]]
+event = "ClovaSkill.SkillEnabled"
+
+[[turn]]
+utterance = "도움말"
+
+[[turn]]
+utterance = "페퍼로니 피자 주문해줘"
+end_session = true
+
+[[turn]]
+event = "AudioPlayer.PlayStarted"
+
+[[turn]]
+event = "AudioPlayer.PlayFinished"
+offset_ms = 184000
+speech = "다 들었어요"
+"#;
+
+/// The raw bodies of `requests` with what changes on every run (session and request IDs,
+/// timestamps) masked: what must be byte-for-byte the same when a recording is replayed.
+fn masked_bodies(requests: &[Received]) -> Vec<String> {
+    requests
+        .iter()
+        .map(|r| {
+            let mut text = String::from_utf8(r.raw.clone()).unwrap();
+            for v in [
+                &r.body["session"]["sessionId"],
+                &r.body["request"]["requestId"],
+                &r.body["request"]["timestamp"],
+            ] {
+                text = text.replace(v.as_str().unwrap(), "<masked>");
+            }
+            text
+        })
+        .collect()
+}
+
+#[test]
+fn simulate_scenario_with_events_records_and_replays_the_same_requests() {
+    let env = pizzabot();
+    let server = music_server();
+    env.write("scenarios/music.toml", MUSIC);
+    let run = |scenario: &str, record: Option<&str>| {
+        let mut args = vec![
+            "simulate",
+            ID,
+            "--endpoint",
+            &server.url,
+            "--scenario",
+            scenario,
+        ];
+        if let Some(r) = record {
+            args.extend(["--record", r]);
+        }
+        env.cekops(&args)
+    };
+    let out = run("scenarios/music.toml", Some("scenarios/recorded.toml"));
+    out.code(0);
+    assert_eq!(
+        out.stdout,
+        "> EventRequest ClovaSkill.SkillEnabled
+< HTTP 200 (empty body)
+> LaunchRequest
+< 음악 앱입니다.
+> 도움말
+  IntentRequest Clova.GuideIntent
+< 무엇을 들을까요?
+> 페퍼로니 피자 주문해줘
+  IntentRequest OrderPizza pizzaType=\"페퍼로니\"
+< 피자 노래를 틀게요.
+  directives: AudioPlayer.Play
+  plays: https://music.example.com/1.mp3 (token TR-1)
+  (the extension ended the session)
+> EventRequest AudioPlayer.PlayStarted
+< HTTP 200 (empty body)
+> EventRequest AudioPlayer.PlayFinished
+< 다 들었어요.
+  (the extension ended the session)
+
+scenario scenarios/music.toml: ok
+"
+    );
+    assert_eq!(
+        out.stderr,
+        "recorded 5 turn(s) to scenarios/recorded.toml\n"
+    );
+    let first = server.requests();
+    // one session, in order; no SessionEndedRequest (the extension ended the session)
+    let kinds: Vec<String> = first
+        .iter()
+        .map(|r| {
+            let ev = &r.body["request"]["event"];
+            format!(
+                "{} {}{}",
+                r.body["request"]["type"].as_str().unwrap(),
+                ev["namespace"].as_str().unwrap(),
+                ev["name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "EventRequest ClovaSkillSkillEnabled",
+            "LaunchRequest ",
+            "IntentRequest ",
+            "IntentRequest ",
+            "EventRequest AudioPlayerPlayStarted",
+            "EventRequest AudioPlayerPlayFinished",
+        ]
+    );
+    let session = &first[0].body["session"]["sessionId"];
+    assert!(
+        first
+            .iter()
+            .all(|r| &r.body["session"]["sessionId"] == session)
+    );
+    let news: Vec<bool> = first
+        .iter()
+        .map(|r| r.body["session"]["new"].as_bool().unwrap())
+        .collect();
+    assert_eq!(news, [false, true, false, false, false, false]);
+    // the player reports on the stream the Play directive gave it: its token and the whole stream
+    let started = &first[4].body;
+    assert_eq!(
+        started["context"]["AudioPlayer"],
+        json!({
+            "offsetInMilliseconds": 0,
+            "playerActivity": "PLAYING",
+            "stream": {
+                "beginAtInMilliseconds": 0,
+                "durationInMilliseconds": 184000,
+                "token": "TR-1",
+                "url": "https://music.example.com/1.mp3",
+                "urlPlayable": true
+            },
+            "totalInMilliseconds": 184000
+        })
+    );
+    assert_eq!(
+        started["request"]["event"]["payload"],
+        json!({ "token": "TR-1", "offsetInMilliseconds": 0 })
+    );
+    assert_eq!(
+        first[5].body["context"]["AudioPlayer"]["playerActivity"],
+        "STOPPED"
+    );
+    assert_eq!(
+        first[5].body["request"]["event"]["payload"],
+        json!({ "token": "TR-1", "offsetInMilliseconds": 184000 })
+    );
+
+    let recorded = std::fs::read_to_string(env.root.join("scenarios/recorded.toml")).unwrap();
+    assert_eq!(
+        recorded.replace(&server.url, "<URL>"),
+        "# recorded by `cekops simulate com.example.pizzabot --record` against <URL>
+# replay: cekops simulate com.example.pizzabot --scenario FILE
+
+[launch]
+speech = \"음악 앱입니다.\"
+end_session = false
+
+[[turn]]
+event = \"ClovaSkill.SkillEnabled\"
+
+[[turn]]
+utterance = \"도움말\"
+intent = \"Clova.GuideIntent\"
+speech = \"무엇을 들을까요?\"
+end_session = false
+
+[[turn]]
+utterance = \"페퍼로니 피자 주문해줘\"
+intent = \"OrderPizza\"
+speech = \"피자 노래를 틀게요.\"
+end_session = true
+
+[[turn]]
+event = \"AudioPlayer.PlayStarted\"
+
+[[turn]]
+event = \"AudioPlayer.PlayFinished\"
+offset_ms = 184000
+speech = \"다 들었어요.\"
+end_session = true
+"
+    );
+    // replayed, it sends the same requests, byte for byte but for IDs and timestamps
+    let out = run("scenarios/recorded.toml", None);
+    out.code(0)
+        .contains("\nscenario scenarios/recorded.toml: ok\n");
+    let all = server.requests();
+    let (one, two) = all.split_at(first.len());
+    assert_eq!(two.len(), one.len());
+    assert_eq!(masked_bodies(one), masked_bodies(two));
+    assert_ne!(
+        one[0].body["session"]["sessionId"],
+        two[0].body["session"]["sessionId"]
+    );
 }
 
 /// `cekops ARGS` is a usage error (exit 2) whose stderr says `says`.
