@@ -493,6 +493,42 @@ impl Checker {
         }
     }
 
+    /// An `AudioPlayer.Play` payload (JP guide, `Play` directive): `audioItem` with its
+    /// `audioItemId` and `stream` (a `url`, `urlPlayable`), `playBehavior` `REPLACE_ALL` or
+    /// `ENQUEUE`, and the `source` with its `name`.
+    fn play_payload(&mut self, payload: &Map<String, Value>, path: &str) {
+        if let Some(item) = self.object(payload.get("audioItem"), &format!("{path}.audioItem")) {
+            self.string(
+                item.get("audioItemId"),
+                &format!("{path}.audioItem.audioItemId"),
+            );
+            let spath = format!("{path}.audioItem.stream");
+            if let Some(stream) = self.object(item.get("stream"), &spath) {
+                self.string(stream.get("url"), &format!("{spath}.url"));
+                match stream.get("urlPlayable") {
+                    Some(Value::Bool(_)) => {}
+                    None => self
+                        .problems
+                        .push(format!("`{spath}.urlPlayable` is missing")),
+                    Some(other) => self.problems.push(format!(
+                        "`{spath}.urlPlayable` must be true or false, not {}",
+                        kind_of(other)
+                    )),
+                }
+            }
+        }
+        if let Some(b) = self.string(payload.get("playBehavior"), &format!("{path}.playBehavior"))
+            && !matches!(b, "REPLACE_ALL" | "ENQUEUE")
+        {
+            self.problems.push(format!(
+                "`{path}.playBehavior` is \"{b}\"; must be \"REPLACE_ALL\" or \"ENQUEUE\""
+            ));
+        }
+        if let Some(source) = self.object(payload.get("source"), &format!("{path}.source")) {
+            self.string(source.get("name"), &format!("{path}.source.name"));
+        }
+    }
+
     /// `SimpleSpeech` / `SpeechList` values.
     fn values(&mut self, o: &Map<String, Value>, kind: &str, path: &str, out: &mut Vec<Speech>) {
         let vpath = format!("{path}.values");
@@ -586,6 +622,7 @@ pub fn check_response(body: &Value) -> Checked {
                     let Some(o) = c.object(Some(d), &path) else {
                         continue;
                     };
+                    let mut full_name = None;
                     if let Some(h) = c.object(o.get("header"), &format!("{path}.header")) {
                         c.string(h.get("messageId"), &format!("{path}.header.messageId"));
                         let ns = c.string(h.get("namespace"), &format!("{path}.header.namespace"));
@@ -597,11 +634,28 @@ pub fn check_response(body: &Value) -> Checked {
                                     "directive `{full}` is not one CEK documents; it needs an agreement with the partnership team"
                                 ));
                             }
+                            full_name = Some(full.clone());
                             out.directives.push(full);
                         }
                     }
-                    if o.get("payload").is_none() {
-                        c.problems.push(format!("`{path}.payload` is missing"));
+                    let ppath = format!("{path}.payload");
+                    if let Some(payload) = c.object(o.get("payload"), &ppath) {
+                        match full_name.as_deref() {
+                            Some("AudioPlayer.Play") => c.play_payload(payload, &ppath),
+                            Some("AudioPlayer.StreamDeliver") => {
+                                c.string(
+                                    payload.get("audioItemId"),
+                                    &format!("{ppath}.audioItemId"),
+                                );
+                                if let Some(st) = c.object(
+                                    payload.get("audioStream"),
+                                    &format!("{ppath}.audioStream"),
+                                ) {
+                                    c.string(st.get("url"), &format!("{ppath}.audioStream.url"));
+                                }
+                            }
+                            _ => {}
+                        }
                     }
                 }
             }
@@ -730,14 +784,18 @@ mod tests {
     fn directives() {
         let mut b = ok_body(json!({}));
         b["response"]["directives"] = json!([
-            { "header": { "messageId": "1", "namespace": "AudioPlayer", "name": "Play" }, "payload": {} },
+            { "header": { "messageId": "1", "namespace": "PlaybackController", "name": "Pause" }, "payload": {} },
             { "header": { "messageId": "2", "namespace": "Custom", "name": "Thing" }, "payload": {} },
-            { "header": { "namespace": "AudioPlayer", "name": "Play" } }
+            { "header": { "namespace": "PlaybackController", "name": "Stop" } }
         ]);
         let c = check_response(&b);
         assert_eq!(
             c.directives,
-            vec!["AudioPlayer.Play", "Custom.Thing", "AudioPlayer.Play"]
+            vec![
+                "PlaybackController.Pause",
+                "Custom.Thing",
+                "PlaybackController.Stop"
+            ]
         );
         assert_eq!(c.warnings.len(), 1);
         assert_eq!(
@@ -745,6 +803,45 @@ mod tests {
             vec![
                 "`response.directives[2].header.messageId` is missing",
                 "`response.directives[2].payload` is missing",
+            ]
+        );
+    }
+
+    #[test]
+    fn play_directives_and_reprompts_are_checked() {
+        let mut body = ok_body(json!({}));
+        body["response"]["directives"] = json!([{
+            "header": { "messageId": "m", "namespace": "AudioPlayer", "name": "Play" },
+            "payload": {
+                "audioItem": { "audioItemId": "a", "stream": { "url": "https://x/1.mp3", "urlPlayable": true } },
+                "playBehavior": "REPLACE_ALL",
+                "source": { "name": "Example" }
+            }
+        }]);
+        let c = check_response(&body);
+        assert!(c.problems.is_empty(), "{:?}", c.problems);
+        assert_eq!(c.directives, ["AudioPlayer.Play"]);
+        body["response"]["directives"][0]["payload"] = json!({
+            "audioItem": { "stream": { "urlPlayable": "yes" } },
+            "playBehavior": "NOW"
+        });
+        body["response"]["shouldEndSession"] = json!(true);
+        body["response"]["reprompt"] = json!({ "outputSpeech": {} });
+        let c = check_response(&body);
+        assert_eq!(
+            c.problems,
+            [
+                "`response.directives[0].payload.audioItem.audioItemId` is missing",
+                "`response.directives[0].payload.audioItem.stream.url` is missing",
+                "`response.directives[0].payload.audioItem.stream.urlPlayable` must be true or false, not a string",
+                "`response.directives[0].payload.playBehavior` is \"NOW\"; must be \"REPLACE_ALL\" or \"ENQUEUE\"",
+                "`response.directives[0].payload.source` is missing",
+            ]
+        );
+        assert_eq!(
+            c.warnings,
+            [
+                "`response.reprompt` is ignored: CEK uses it only while the session goes on (shouldEndSession false)"
             ]
         );
     }

@@ -2074,3 +2074,39 @@ fn usage_error(env: &TestEnv, args: &[&str], says: &str) -> Out {
     assert!(out.stderr.contains(says), "{}", out.stderr);
     out
 }
+
+#[test]
+fn simulate_a_japanese_extension_sends_version_1_0_and_ja_jp() {
+    let env = TestEnv::new();
+    env.copy_from_project("example-repo");
+    let server = pizza_server();
+    let out = env.cekops(&[
+        "simulate",
+        "com.example.ramen.jp",
+        "--endpoint",
+        &server.url,
+        "今日のおすすめを教えて",
+        "東京の醤油ラーメンを探して",
+    ]);
+    out.code(0);
+    let bodies = server.bodies();
+    assert_eq!(bodies.len(), 4, "launch, two intents, end");
+    for b in &bodies {
+        // the JP guide's messages (and requests captured in LINE's Kotlin SDK) show "1.0"
+        assert_eq!(b["version"], "1.0");
+        assert_eq!(b["request"]["locale"], "ja-JP");
+        assert_eq!(b["request"]["extensionId"], "com.example.ramen.jp");
+        assert_eq!(
+            b["context"]["System"]["application"]["applicationId"],
+            "com.example.ramen.jp"
+        );
+    }
+    assert_eq!(
+        bodies[1]["request"]["intent"],
+        json!({ "name": "RecommendRamen", "slots": null })
+    );
+    assert_eq!(
+        bodies[2]["request"]["intent"]["slots"]["area"],
+        json!({ "name": "area", "value": "東京" })
+    );
+}
