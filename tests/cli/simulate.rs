@@ -2110,3 +2110,36 @@ fn simulate_a_japanese_extension_sends_version_1_0_and_ja_jp() {
         json!({ "name": "area", "value": "東京" })
     );
 }
+
+#[test]
+fn test_readme_simulate_request_sample_is_what_is_sent() {
+    // The README's sample request (an indented ```json block in "Talking to your server") is
+    // the second request `simulate com.example.pizzabot "도움말"` sends, but for the values
+    // that change on every run.
+    let readme = crate::readme::project_file("README.md");
+    let trimmed: String = readme
+        .lines()
+        .map(|l| l.trim_start().to_string() + "\n")
+        .collect();
+    let (_, block) = crate::readme::code_blocks(&trimmed)
+        .into_iter()
+        .find(|(info, body)| *info == "json" && body.iter().any(|l| l.contains("\"requestId\"")))
+        .expect("README shows a sample CEK request");
+    let want: Value = serde_json::from_str(&block.join("\n")).unwrap();
+    let server = Server::start(|_, _| say("네", json!({}), false));
+    let env = TestEnv::new();
+    env.copy_from_project("example-repo");
+    env.cekops(&[
+        "simulate",
+        "com.example.pizzabot",
+        "--endpoint",
+        &server.url,
+        "도움말",
+    ])
+    .code(0);
+    let mut got = server.bodies()[1].clone();
+    got["session"]["sessionId"] = json!("…");
+    got["request"]["requestId"] = json!("…");
+    got["request"]["timestamp"] = json!("2026-12-02T06:30:00Z");
+    assert_eq!(got, want, "README sample request; update README.md");
+}
