@@ -929,17 +929,20 @@ mod tests {
             new: false,
             attributes: &json!({}),
         };
+        let send = |e: &Event| {
+            request(
+                &caller(Language::Japanese, None),
+                session,
+                Body::Event(e, Some(&stream)),
+                &stamp(),
+            )
+        };
         let started = Event {
             name: "AudioPlayer.PlayStarted".into(),
             token: None,
             offset_ms: None,
         };
-        let r = request(
-            &caller(Language::Japanese, None),
-            session,
-            Body::Event(&started, Some(&stream)),
-            &stamp(),
-        );
+        let r = send(&started);
         assert_eq!(
             r["context"]["AudioPlayer"],
             json!({ "offsetInMilliseconds": 0, "playerActivity": "PLAYING", "stream": stream, "totalInMilliseconds": 200000 })
@@ -950,31 +953,19 @@ mod tests {
         );
         assert_eq!(r["request"]["intent"]["slots"], Value::Null);
         // another token: the player reports on a stream it was not given by this extension
-        let other = Event {
+        let r = send(&Event {
             token: Some("t-2".into()),
             ..started
-        };
-        let r = request(
-            &caller(Language::Japanese, None),
-            session,
-            Body::Event(&other, Some(&stream)),
-            &stamp(),
-        );
+        });
         assert_eq!(
             r["context"]["AudioPlayer"]["stream"],
             json!({ "token": "t-2" })
         );
-        let enabled = Event {
+        let r = send(&Event {
             name: "ClovaSkill.SkillEnabled".into(),
             token: None,
             offset_ms: None,
-        };
-        let r = request(
-            &caller(Language::Japanese, None),
-            session,
-            Body::Event(&enabled, Some(&stream)),
-            &stamp(),
-        );
+        });
         assert!(r["context"].get("AudioPlayer").is_none());
         assert_eq!(r["request"]["event"]["payload"], Value::Null);
     }

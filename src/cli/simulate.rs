@@ -36,7 +36,8 @@ use cekops::ops::validate::Source;
 /// `EventRequest`).
 ///
 /// Without utterances or `--scenario`, utterances are read from stdin, one per line; after the
-/// extension ends a session, the next line opens a new one.
+/// extension ends a session, the next line opens a new one. A line `/event NAMESPACE.NAME [TOKEN]
+/// [OFFSET_MS]` sends an `EventRequest` in the session instead (see `--event`).
 ///
 /// Requests carry CEK's headers (`Content-Type: application/json;charset-UTF-8`, `Accept`,
 /// `Accept-Charset`) and `SignatureCEK`. Real requests are signed with Clova's private key, which
@@ -344,14 +345,22 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
         let stdin = std::io::stdin();
         let prompt = stdin.is_terminal();
         if prompt {
-            super::err("type an utterance per line; end with Ctrl-D (sends SessionEndedRequest)\n");
+            super::err(
+                "type an utterance per line, or /event NAMESPACE.NAME [TOKEN] [OFFSET_MS]; end with Ctrl-D (sends SessionEndedRequest)\n",
+            );
         }
         let mut lines = stdin.lock().lines().map_while(|l| l.ok());
         let mut iter = std::iter::from_fn(|| {
-            if prompt {
-                super::err("you> ");
+            loop {
+                if prompt {
+                    super::err("you> ");
+                }
+                match simulate::parse_line(&lines.next()?) {
+                    Ok(Some(step)) => return Some(step),
+                    Ok(None) => {}
+                    Err(e) => super::err(&format!("error: {e}\n")),
+                }
             }
-            lines.next()
         });
         simulate::run(&mut sim, Input::Lines(&mut iter), &mut on_exchange)?
     };

@@ -776,8 +776,9 @@ pub enum Input<'i> {
     /// (a scenario with a `[launch]` expectation). When the extension ends the session early,
     /// the utterances left are not sent; events still are.
     List { steps: Vec<Step>, open: bool },
-    /// Interactive lines: when the extension ends the session, the next line opens a new one.
-    Lines(&'i mut dyn Iterator<Item = String>),
+    /// Interactive lines ([`parse_line`]): when the extension ends the session, the next
+    /// utterance opens a new one.
+    Lines(&'i mut dyn Iterator<Item = Step>),
 }
 
 /// Run a conversation: open a session, send each utterance (and event), end the session when
@@ -836,17 +837,19 @@ pub fn converse(
             {
                 return Ok(summary);
             }
-            for u in lines {
-                if u.trim().is_empty() {
-                    continue;
-                }
-                if !sim.is_open()
-                    && let Some(x) = sim.start()?
-                    && !record(&x, &mut summary)
-                {
-                    return Ok(summary);
-                }
-                let x = sim.say(&u)?;
+            for step in lines {
+                let x = match step {
+                    Step::Event(e) => sim.event(&e)?,
+                    Step::Say(u) => {
+                        if !sim.is_open()
+                            && let Some(x) = sim.start()?
+                            && !record(&x, &mut summary)
+                        {
+                            return Ok(summary);
+                        }
+                        sim.say(&u)?
+                    }
+                };
                 if !record(&x, &mut summary) {
                     return Ok(summary);
                 }
@@ -968,6 +971,44 @@ pub fn run_event(
         open: false,
     };
     run(sim, input, on_exchange)
+}
+
+/// An interactive line: an utterance, `/event NAMESPACE.NAME [TOKEN] [OFFSET_MS]`, or nothing
+/// (a blank line). Other lines starting with `/` are errors.
+pub fn parse_line(line: &str) -> Result<Option<Step>> {
+    let trimmed = line.trim();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    let Some(command) = trimmed.strip_prefix('/') else {
+        return Ok(Some(Step::Say(line.to_string())));
+    };
+    let mut words = command.split_whitespace();
+    if words.next() != Some("event") {
+        return Err(usage(format!("`{trimmed}` is not a command"))
+            .hint("type an utterance, or /event NAMESPACE.NAME [TOKEN] [OFFSET_MS]")
+            .into());
+    }
+    let Some(name) = words.next() else {
+        return Err(usage("/event needs an event name")
+            .hint(format!("events: {}", event_names().join(", ")))
+            .into());
+    };
+    let token = words.next().map(str::to_string);
+    let offset_ms = match words.next() {
+        None => None,
+        Some(w) => Some(w.parse::<u64>().map_err(|_| {
+            usage(format!("`{w}` is not an offset in milliseconds"))
+                .hint("/event NAMESPACE.NAME [TOKEN] [OFFSET_MS], e.g. /event AudioPlayer.PlayFinished TR-1 184000")
+        })?),
+    };
+    if let Some(extra) = words.next() {
+        return Err(usage(format!(
+            "/event takes at most a token and an offset; `{extra}` is one word too many"
+        ))
+        .into());
+    }
+    Ok(Some(Step::Event(parse_event(name, token, offset_ms)?)))
 }
 
 /// Parse `--event NAMESPACE.NAME`: one of [`cek::EVENTS`].
@@ -1219,6 +1260,40 @@ mod tests {
         );
         assert_eq!(rec.turns[1].speech, None);
         assert_eq!(rec.turns[1].end_session, None);
+    }
+
+    #[test]
+    fn interactive_lines() {
+        assert_eq!(parse_line("  ").unwrap(), None);
+        assert_eq!(
+            parse_line("도움말").unwrap(),
+            Some(Step::Say("도움말".into()))
+        );
+        assert_eq!(
+            parse_line("/event AudioPlayer.PlayFinished TR-1 184000").unwrap(),
+            Some(Step::Event(cek::Event {
+                name: "AudioPlayer.PlayFinished".into(),
+                token: Some("TR-1".into()),
+                offset_ms: Some(184000)
+            }))
+        );
+        assert_eq!(
+            parse_line("/event ClovaSkill.SkillEnabled").unwrap(),
+            Some(Step::Event(cek::Event {
+                name: "ClovaSkill.SkillEnabled".into(),
+                token: None,
+                offset_ms: None
+            }))
+        );
+        for bad in [
+            "/help",
+            "/event",
+            "/event AudioPlayer.PlayFinish",
+            "/event AudioPlayer.PlayFinished t soon",
+            "/event AudioPlayer.PlayFinished t 1 2",
+        ] {
+            assert!(parse_line(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -2143,3 +2143,54 @@ fn test_readme_simulate_request_sample_is_what_is_sent() {
     got["request"]["timestamp"] = json!("2026-12-02T06:30:00Z");
     assert_eq!(got, want, "README sample request; update README.md");
 }
+
+#[test]
+fn simulate_interactive_events_are_recorded_and_replay_the_same_requests() {
+    let env = pizzabot();
+    let server = music_server();
+    let out = cekops_stdin(
+        &env,
+        &[
+            "simulate",
+            ID,
+            "--endpoint",
+            &server.url,
+            "--record",
+            "typed.toml",
+        ],
+        "도움말\n/event ClovaSkill.SkillEnabled\n/help\n/event AudioPlayer.PlayStart\n페퍼로니 피자 주문해줘\n/event AudioPlayer.PlayStarted\n",
+    );
+    out.code(0);
+    assert_eq!(
+        out.stderr,
+        "error: `/help` is not a command
+error: `AudioPlayer.PlayStart` is not an event cekops can send
+recorded 4 turn(s) to typed.toml
+"
+    );
+    out.contains("> EventRequest ClovaSkill.SkillEnabled\n< HTTP 200 (empty body)\n")
+        .contains("> EventRequest AudioPlayer.PlayStarted\n< HTTP 200 (empty body)\n");
+    let typed = server.requests();
+    assert_eq!(typed.len(), 5, "launch, intent, event, intent, event");
+    assert_eq!(
+        typed[4].body["request"]["event"]["payload"]["token"],
+        "TR-1"
+    );
+    let text = std::fs::read_to_string(env.root.join("typed.toml")).unwrap();
+    assert!(
+        text.contains("\n[[turn]]\nevent = \"ClovaSkill.SkillEnabled\"\n"),
+        "{text}"
+    );
+    env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.url,
+        "--scenario",
+        "typed.toml",
+    ])
+    .code(0)
+    .contains("\nscenario typed.toml: ok\n");
+    let all = server.requests();
+    assert_eq!(masked_bodies(&all[..5]), masked_bodies(&all[5..]));
+}
