@@ -185,13 +185,20 @@ fn exchange_text(x: &Exchange, show_json: bool) -> String {
         }
         RequestKind::EventRequest => {
             let ev = &x.request["request"]["event"];
-            writeln!(
+            write!(
                 s,
                 "> EventRequest {}.{}",
                 ev["namespace"].as_str().unwrap_or_default(),
                 ev["name"].as_str().unwrap_or_default()
             )
             .ok();
+            if let Some(token) = ev["payload"]["token"].as_str() {
+                write!(s, " token \"{token}\"").ok();
+            }
+            if let Some(offset) = ev["payload"]["offsetInMilliseconds"].as_u64() {
+                write!(s, " offset {offset} ms").ok();
+            }
+            s.push('\n');
         }
         kind => {
             writeln!(s, "> {}", kind.as_str()).ok();

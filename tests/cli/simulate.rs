@@ -1084,6 +1084,32 @@ fn simulate_output() {
     t.cekops(&scenario).code(0);
     env.write("scenario.toml", failing_scenario());
     t.cekops(&scenario).code(1);
+    t.note("a scenario with events: the player reports on the stream after the session ended");
+    let music = music_server();
+    env.write("music.toml", MUSIC);
+    t.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &music.url,
+        "--scenario",
+        "music.toml",
+    ])
+    .code(0);
+    t.note("a scenario file with a bad turn");
+    env.write(
+        "bad.toml",
+        "[[turn]]\nutterance = \"도움말\"\nevent = \"AudioPlayer.PlayStarted\"\n",
+    );
+    t.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &music.url,
+        "--scenario",
+        "bad.toml",
+    ])
+    .code(2);
     t.note("the server fails");
     let failing = Server::start(|_, _| Reply(500, "{\"error\":\"boom\"}".into()));
     t.cekops(&["simulate", ID, "--endpoint", &failing.url, "도움말"])
@@ -1474,7 +1500,7 @@ fn simulate_event_sends_an_event_request_with_the_audio_player_context() {
     out.code(0);
     assert_eq!(
         out.stdout,
-        "> EventRequest AudioPlayer.PlayFinished\n< 다음 곡입니다.\n  (the extension ended the session)\n"
+        "> EventRequest AudioPlayer.PlayFinished token \"b9f3b8e4-1f6e-4c1d-9a55-0d7b5b3a7e21\" offset 184000 ms\n< 다음 곡입니다.\n  (the extension ended the session)\n"
     );
     let out = env.cekops(&[
         "simulate",
@@ -1692,7 +1718,7 @@ fn simulate_sign_key_passes_the_verification_of_lines_python_sdk() {
     out.code(0);
     assert_eq!(
         out.stdout,
-        "> EventRequest AudioPlayer.PlayFinished\n< SDK event\n  (the extension ended the session)\n"
+        "> EventRequest AudioPlayer.PlayFinished token \"t-1\" offset 1000 ms\n< SDK event\n  (the extension ended the session)\n"
     );
 
     // another key, and the unsigned marker: the SDK refuses them
@@ -1939,9 +1965,9 @@ fn simulate_scenario_with_events_records_and_replays_the_same_requests() {
   directives: AudioPlayer.Play
   plays: https://music.example.com/1.mp3 (token TR-1)
   (the extension ended the session)
-> EventRequest AudioPlayer.PlayStarted
+> EventRequest AudioPlayer.PlayStarted token \"TR-1\" offset 0 ms
 < HTTP 200 (empty body)
-> EventRequest AudioPlayer.PlayFinished
+> EventRequest AudioPlayer.PlayFinished token \"TR-1\" offset 184000 ms
 < 다 들었어요.
   (the extension ended the session)
 
@@ -2169,7 +2195,7 @@ recorded 4 turn(s) to typed.toml
 "
     );
     out.contains("> EventRequest ClovaSkill.SkillEnabled\n< HTTP 200 (empty body)\n")
-        .contains("> EventRequest AudioPlayer.PlayStarted\n< HTTP 200 (empty body)\n");
+        .contains("> EventRequest AudioPlayer.PlayStarted token \"TR-1\" offset 0 ms\n< HTTP 200 (empty body)\n");
     let typed = server.requests();
     assert_eq!(typed.len(), 5, "launch, intent, event, intent, event");
     assert_eq!(
