@@ -307,6 +307,16 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
     if errors > 0 {
         super::err(&cekops::ops::test::model_errors_note(&args.id, errors));
     }
+    if args.access_token.is_none()
+        && ext
+            .server
+            .as_ref()
+            .is_some_and(|s| s.account_linking.is_some())
+    {
+        super::err(
+            "note: the extension links accounts; without --access-token the requests carry no `accessToken`, as for a user who has not linked an account\n",
+        );
+    }
     let endpoint = simulate::endpoint(&outcome, &args.id, args.endpoint.as_deref())?;
     let model = Model::compile(ext);
     let opts = SimOptions {

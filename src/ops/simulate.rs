@@ -247,13 +247,23 @@ impl<'m, 'a> Simulator<'m, 'a> {
         let (status, response) = self.post(&request)?;
         // CEK ignores what an extension answers to `SessionEndedRequest`; an event may be
         // answered with an empty body.
-        let checked = if kind == RequestKind::SessionEndedRequest
+        let mut checked = if kind == RequestKind::SessionEndedRequest
             || (kind == RequestKind::EventRequest && response.is_null())
         {
             Checked::default()
         } else {
             cek::check_response(&response)
         };
+        if self.opts.caller.language == crate::model::Language::Japanese
+            && response
+                .pointer("/response/card")
+                .and_then(Value::as_object)
+                .is_some_and(|card| !card.is_empty())
+        {
+            checked.warnings.push(
+                "`response.card` is not supported in Japan (the JP guide); send `{}`".to_string(),
+            );
+        }
         if checked.problems.is_empty()
             && let Some(stream) = cek::played_stream(&response)
         {

@@ -2135,6 +2135,23 @@ fn simulate_a_japanese_extension_sends_version_1_0_and_ja_jp() {
         bodies[2]["request"]["intent"]["slots"]["area"],
         json!({ "name": "area", "value": "東京" })
     );
+    // a card: JP does not support them
+    let carded = Server::start(|_, _| {
+        let Reply(_, text) = say("はい", json!({}), true);
+        let mut v: Value = serde_json::from_str(&text).unwrap();
+        v["response"]["card"] = json!({ "type": "ImageText" });
+        Reply(200, v.to_string())
+    });
+    env.cekops(&[
+        "simulate",
+        "com.example.ramen.jp",
+        "--endpoint",
+        &carded.url,
+        "--one-shot",
+        "今日のおすすめを教えて",
+    ])
+    .code(0)
+    .contains("  warning: `response.card` is not supported in Japan (the JP guide); send `{}`\n");
 }
 
 #[test]
@@ -2155,14 +2172,19 @@ fn test_readme_simulate_request_sample_is_what_is_sent() {
     let server = Server::start(|_, _| say("네", json!({}), false));
     let env = TestEnv::new();
     env.copy_from_project("example-repo");
-    env.cekops(&[
+    let out = env.cekops(&[
         "simulate",
         "com.example.pizzabot",
         "--endpoint",
         &server.url,
         "도움말",
-    ])
-    .code(0);
+    ]);
+    out.code(0);
+    // the example's server.toml links accounts: say why no accessToken is sent
+    assert_eq!(
+        out.stderr,
+        "note: the extension links accounts; without --access-token the requests carry no `accessToken`, as for a user who has not linked an account\n"
+    );
     let mut got = server.bodies()[1].clone();
     got["session"]["sessionId"] = json!("…");
     got["request"]["requestId"] = json!("…");
