@@ -1718,7 +1718,22 @@ fn simulate_sign_key_passes_the_verification_of_lines_python_sdk() {
     out.code(0);
     assert_eq!(
         out.stdout,
-        "> EventRequest AudioPlayer.PlayFinished token \"t-1\" offset 1000 ms\n< SDK event\n  (the extension ended the session)\n"
+        "> EventRequest AudioPlayer.PlayFinished token \"t-1\" offset 1000 ms\n< SDK event PlayFinished token=t-1\n  (the extension ended the session)\n"
+    );
+    let out = env.cekops(&[
+        "simulate",
+        ID,
+        "--endpoint",
+        &server.1,
+        "--sign-key",
+        "keys/test-key.pem",
+        "--event",
+        "ClovaSkill.SkillEnabled",
+    ]);
+    out.code(0);
+    assert_eq!(
+        out.stdout,
+        "> EventRequest ClovaSkill.SkillEnabled\n< SDK event SkillEnabled token=None\n  (the extension ended the session)\n"
     );
 
     // another key, and the unsigned marker: the SDK refuses them
