@@ -345,6 +345,8 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
             super::out(&exchange_human(x, show_json));
         }
     };
+    // Lines of a piped (not typed) stdin that were not sent: a script's mistake fails the run.
+    let mut skipped = 0usize;
     let run = if let Some(ev) = &event {
         simulate::run_event(&mut sim, ev, &mut on_exchange)?
     } else if let Some(sc) = &scenario {
@@ -375,11 +377,18 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
                 match simulate::parse_line(&lines.next()?) {
                     Ok(Some(step)) => return Some(step),
                     Ok(None) => {}
-                    Err(e) => super::err(&format!("error: {e}\n")),
+                    Err(e) => {
+                        skipped += 1;
+                        super::err(&format!("error: {e}\n"));
+                    }
                 }
             }
         });
-        simulate::run(&mut sim, Input::Lines(&mut iter), &mut on_exchange)?
+        let run = simulate::run(&mut sim, Input::Lines(&mut iter), &mut on_exchange)?;
+        if prompt {
+            skipped = 0;
+        }
+        run
     };
     if let Some(file) = &args.record {
         record(ctx, args, &endpoint, file, &run)?;
@@ -413,7 +422,15 @@ pub fn run(ctx: &super::Context, args: &SimulateArgs) -> anyhow::Result<ExitCode
         });
         super::out(&format!("{}\n", pretty(&doc)));
     }
-    Ok(ExitCode::from(u8::from(!run.verdict()?)))
+    let passed = run.verdict()?;
+    if skipped > 0 {
+        return Err(usage(format!(
+            "{skipped} line(s) of stdin were not sent (see the errors above)"
+        ))
+        .hint("a line is an utterance or /event NAMESPACE.NAME [TOKEN] [OFFSET_MS]")
+        .into());
+    }
+    Ok(ExitCode::from(u8::from(!passed)))
 }
 
 /// `--record FILE`: write the run as a scenario (only a run whose responses were all valid).

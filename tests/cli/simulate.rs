@@ -2223,12 +2223,16 @@ fn simulate_interactive_events_are_recorded_and_replay_the_same_requests() {
         ],
         "도움말\n/event ClovaSkill.SkillEnabled\n/help\n/event AudioPlayer.PlayStart\n페퍼로니 피자 주문해줘\n/event AudioPlayer.PlayStarted\n",
     );
-    out.code(0);
+    // piped, not typed: the run goes on, but the lines not sent make it fail
+    out.code(2);
     assert_eq!(
         out.stderr,
         "error: `/help` is not a command
 error: `AudioPlayer.PlayStart` is not an event cekops can send
 recorded 4 turn(s) to typed.toml
+error: 2 line(s) of stdin were not sent (see the errors above)
+
+hint: a line is an utterance or /event NAMESPACE.NAME [TOKEN] [OFFSET_MS]
 "
     );
     out.contains("> EventRequest ClovaSkill.SkillEnabled\n< HTTP 200 (empty body)\n")
