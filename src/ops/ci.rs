@@ -442,6 +442,10 @@ default:
         echo "set CEKOPS_GIT in .gitlab-ci.yml to the git URL of cekops (README \"Hooks and CI\")"
         exit 1
       fi
+      # The cache folder is no file of the repository.
+      exclude="$(git rev-parse --git-path info/exclude)"
+      mkdir -p "$(dirname "$exclude")"
+      grep -qx '/.cekops-ci/' "$exclude" 2>/dev/null || echo '/.cekops-ci/' >> "$exclude"
       export PATH="$CI_PROJECT_DIR/.cekops-ci/bin:$PATH"
       rev=$(printf '%.12s' "$CEKOPS_REV")
       if [ -n "$rev" ] && cekops --version 2>/dev/null | grep -qF "(commit $rev"; then
@@ -474,7 +478,7 @@ default:
       git config user.signingKey "$key"
       git config commit.gpgSign true
     fi
-    note="$CI_PROJECT_DIR/.cekops-note.md"
+    note="${TMPDIR:-/tmp}/cekops-note-$CI_JOB_ID.md"
     rm -f "$note"
 
 # Posts "$note" as ONE note on the merge request: the note by the token's own account whose body
@@ -640,6 +644,86 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn branches() -> Branches {
+        Branches::default()
+    }
+
+    #[test]
+    fn the_ci_identity_comes_from_the_forge_table() {
+        let email = |t: &str| ci_identity(t);
+        assert_eq!(
+            email("[forge]\nci_identity = \"bot@example.com\"\n"),
+            Some(("cekops CI".into(), "bot@example.com".into()))
+        );
+        assert_eq!(
+            email("[forge]\nci_identity = \"Deploy Bot <bot@example.com>\"\n"),
+            Some(("Deploy Bot".into(), "bot@example.com".into()))
+        );
+        assert_eq!(
+            email("[forge]\nci_identity = \"<bot@example.com>\"\n"),
+            Some(("cekops CI".into(), "bot@example.com".into()))
+        );
+        // not set, not a string, unterminated, empty, not TOML: none
+        assert_eq!(email("[review]\nreviewers = []\n"), None);
+        assert_eq!(email("[forge]\nci_identity = 3\n"), None);
+        assert_eq!(
+            email("[forge]\nci_identity = \"Bot <bot@example.com\"\n"),
+            None
+        );
+        assert_eq!(email("[forge]\nci_identity = \"  \"\n"), None);
+        assert_eq!(email("[forge\n"), None);
+    }
+
+    #[test]
+    fn every_placeholder_is_filled_and_values_are_quoted() {
+        for ci in [Ci::Github, Ci::Gitlab] {
+            let mut settings = Settings::new(&branches(), None);
+            settings.git_url = "https://example.com/\"x\"".into();
+            settings.rev = "abc".into();
+            let text = workflow(ci, &settings);
+            let left: Vec<&str> = text
+                .split('@')
+                .skip(1)
+                .step_by(2)
+                .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+                .collect();
+            assert!(left.is_empty(), "{ci:?}: {left:?}");
+            assert!(
+                text.contains(r#"CEKOPS_GIT: "https://example.com/\"x\"""#),
+                "{text}"
+            );
+            assert!(text.contains(r#"--rev \"$CEKOPS_REV\" cekops"#), "{text}");
+            assert!(text.contains("CEKOPS_CI_EMAIL: \"cekops-ci@example.com\""));
+            // unknown commit: the default branch, no `--rev`
+            settings.rev = String::new();
+            let text = workflow(ci, &settings);
+            assert!(!text.contains("--rev \\\"$CEKOPS_REV"), "{text}");
+            assert!(text.contains("CEKOPS_REV: \"\""));
+        }
+    }
+
+    #[test]
+    fn no_expression_is_spliced_into_the_github_scripts() {
+        // Between `run: |` and the next key of the step, no `${{`: the event's data reaches
+        // the scripts through `env:` only.
+        let text = workflow(Ci::Github, &Settings::new(&branches(), None));
+        let mut in_run = None;
+        for line in text.lines() {
+            let indent = line.len() - line.trim_start().len();
+            if let Some(i) = in_run {
+                if !line.trim().is_empty() && indent <= i {
+                    in_run = None;
+                } else {
+                    assert!(!line.contains("${{"), "{line}");
+                }
+            }
+            if line.trim_start().starts_with("run:") {
+                assert!(!line.contains("${{"), "{line}");
+                in_run = Some(indent);
+            }
+        }
+    }
 
     #[test]
     fn yaml_strings_escape_quotes() {

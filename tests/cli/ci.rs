@@ -618,7 +618,12 @@ fn test_gitlab_plan_and_approve_jobs_post_one_note_across_pages() {
     forge.seed("mallory", &format!("{MARKER}\nfake plan"));
     forge.seed("project_7_bot_1", "an unrelated note");
     // the runner's checkout: origin with the job token in the URL
-    env.git(&["remote", "add", "origin", "https://gitlab-ci-token:job@gitlab.example.com/group/skills.git"]);
+    env.git(&[
+        "remote",
+        "add",
+        "origin",
+        "https://gitlab-ci-token:job@gitlab.example.com/group/skills.git",
+    ]);
     let bin = env.tmp.path().join("bin");
     fake_cekops(&bin, REV);
     let run = |job: &str, plan: &str, status: &str, token: &str| {
@@ -818,6 +823,12 @@ fn test_install_steps_build_the_pinned_commit_once_then_use_the_cache() {
             format!("install --locked {root}--git {url} --rev {rev} cekops\n")
         };
         assert_eq!(log, want, "{ci}");
+        // GitLab's cache folder is in the work tree, but no file of the repository
+        assert_eq!(
+            env.git(&["status", "--porcelain", "--untracked-files=all"]),
+            "",
+            "{ci}"
+        );
         // the next run finds the built commit (the cache) and builds nothing
         let out = install();
         out.code(0);
