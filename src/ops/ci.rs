@@ -216,24 +216,7 @@ jobs:
           ref: ${{ github.event.pull_request.head.sha }}
           fetch-depth: 0
           persist-credentials: false
-      - name: Cache cekops
-        uses: actions/cache@v4
-        with:
-          path: ~/.cargo/bin/cekops
-          key: cekops-${{ runner.os }}-${{ env.CEKOPS_REV || github.run_id }}
-      - name: Install cekops
-        run: |
-          if [ "$CEKOPS_GIT" = @PLACEHOLDER@ ]; then
-            echo "::error::set CEKOPS_GIT in this workflow to the git URL of cekops (README \"Hooks and CI\")"
-            exit 1
-          fi
-          rev=$(printf '%.12s' "$CEKOPS_REV")
-          if [ -n "$rev" ] && cekops --version 2>/dev/null | grep -qF "(commit $rev"; then
-            echo "cekops $rev from the cache"
-          else
-            eval "$CEKOPS_INSTALL"
-          fi
-          cekops --version
+@INSTALL_STEPS@
       - name: Validate
         env:
           BASE_REF: ${{ github.base_ref }}
@@ -277,24 +260,7 @@ jobs:
           ref: ${{ github.event.pull_request.head.sha }}
           fetch-depth: 0
           token: ${{ steps.app.outputs.token || secrets.CEKOPS_TOKEN || github.token }}
-      - name: Cache cekops
-        uses: actions/cache@v4
-        with:
-          path: ~/.cargo/bin/cekops
-          key: cekops-${{ runner.os }}-${{ env.CEKOPS_REV || github.run_id }}
-      - name: Install cekops
-        run: |
-          if [ "$CEKOPS_GIT" = @PLACEHOLDER@ ]; then
-            echo "::error::set CEKOPS_GIT in this workflow to the git URL of cekops (README \"Hooks and CI\")"
-            exit 1
-          fi
-          rev=$(printf '%.12s' "$CEKOPS_REV")
-          if [ -n "$rev" ] && cekops --version 2>/dev/null | grep -qF "(commit $rev"; then
-            echo "cekops $rev from the cache"
-          else
-            eval "$CEKOPS_INSTALL"
-          fi
-          cekops --version
+@INSTALL_STEPS@
       - name: CI identity
         env:
           SIGNING_KEY: ${{ secrets.CEKOPS_SIGNING_KEY }}
@@ -358,7 +324,21 @@ jobs:
         with:
           fetch-depth: 0
           persist-credentials: false
-      - name: Cache cekops
+@INSTALL_STEPS@
+      - name: Local service and records branches
+        run: |
+          git branch --force "$SERVICE_BRANCH" "$GITHUB_SHA" 2>/dev/null || test "$(git rev-parse HEAD)" = "$GITHUB_SHA"
+          if git ls-remote --exit-code --heads origin "$RECORDS_BRANCH" >/dev/null; then
+            git fetch --no-tags origin "+refs/heads/$RECORDS_BRANCH:refs/remotes/origin/$RECORDS_BRANCH"
+            git branch --force "$RECORDS_BRANCH" "origin/$RECORDS_BRANCH"
+          fi
+      - name: Audit
+        run: cekops audit --rev "$SERVICE_BRANCH"
+"#;
+
+/// The steps of every GitHub job that install cekops: the binary of `CEKOPS_REV` from the cache,
+/// else built.
+const GITHUB_INSTALL_STEPS: &str = r#"      - name: Cache cekops
         uses: actions/cache@v4
         with:
           path: ~/.cargo/bin/cekops
@@ -375,17 +355,7 @@ jobs:
           else
             eval "$CEKOPS_INSTALL"
           fi
-          cekops --version
-      - name: Local service and records branches
-        run: |
-          git branch --force "$SERVICE_BRANCH" "$GITHUB_SHA" 2>/dev/null || test "$(git rev-parse HEAD)" = "$GITHUB_SHA"
-          if git ls-remote --exit-code --heads origin "$RECORDS_BRANCH" >/dev/null; then
-            git fetch --no-tags origin "+refs/heads/$RECORDS_BRANCH:refs/remotes/origin/$RECORDS_BRANCH"
-            git branch --force "$RECORDS_BRANCH" "origin/$RECORDS_BRANCH"
-          fi
-      - name: Audit
-        run: cekops audit --rev "$SERVICE_BRANCH"
-"#;
+          cekops --version"#;
 
 const GITLAB: &str = r#"# cekops for GitLab CI/CD (written by `cekops init --ci gitlab`; README "Reviewing in pull
 # requests").
@@ -586,6 +556,7 @@ pub fn workflow(ci: Ci, settings: &Settings) -> String {
     };
     let b = &settings.branches;
     template
+        .replace("@INSTALL_STEPS@", GITHUB_INSTALL_STEPS)
         .replace("@INSTALL@", &yaml_str(&install))
         .replace("@GIT@", &yaml_str(&settings.git_url))
         .replace("@REV@", &yaml_str(&settings.rev))
