@@ -299,14 +299,24 @@ jobs:
             exit 0
           fi
           cat "$PLAN" >> "$GITHUB_STEP_SUMMARY"
+          body="$PLAN"
+          # A comment holds 65536 characters at most: a longer plan is cut, whole in the summary.
+          if [ "$(wc -c < "$PLAN")" -gt 65000 ]; then
+            body="$RUNNER_TEMP/cekops-plan-cut.md"
+            {
+              head -c 60000 "$PLAN"
+              printf '\n\n---\n*Cut: the plan is longer than a comment may be. The whole plan is in the summary of %s*\n' \
+                "$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID"
+            } > "$body"
+          fi
           # The comment posted before: by COMMENT_AUTHOR, its body starting with the marker.
           id=$(gh api --paginate "repos/$GITHUB_REPOSITORY/issues/$PR_NUMBER/comments" \
             --jq '.[] | select(.user.login == $ENV.COMMENT_AUTHOR and (.body | startswith($ENV.MARKER))) | .id' | sed -n 1p)
           if [ -n "$id" ]; then
-            gh api --method PATCH "repos/$GITHUB_REPOSITORY/issues/comments/$id" -F "body=@$PLAN" > /dev/null
+            gh api --method PATCH "repos/$GITHUB_REPOSITORY/issues/comments/$id" -F "body=@$body" > /dev/null
             echo "cekops: updated the plan comment $id"
           else
-            gh pr comment "$PR_NUMBER" --repo "$GITHUB_REPOSITORY" --body-file "$PLAN"
+            gh pr comment "$PR_NUMBER" --repo "$GITHUB_REPOSITORY" --body-file "$body"
           fi
       - name: Exit status of cekops
         if: steps.plan.outputs.status != '0'

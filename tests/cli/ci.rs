@@ -447,6 +447,8 @@ impl GithubRun<'_> {
                 .env("GITHUB_OUTPUT", &output)
                 .env("GITHUB_STEP_SUMMARY", &summary)
                 .env("GITHUB_REPOSITORY", "octo/skills")
+                .env("GITHUB_SERVER_URL", "https://github.com")
+                .env("GITHUB_RUN_ID", "4242")
                 .current_dir(&self.env.root)
                 .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", run]);
             for scope in [&self.wf["env"], &j["env"], &s["env"]] {
@@ -593,6 +595,23 @@ fn test_github_plan_job_posts_one_comment_edits_it_and_fails_with_cekops_status(
         all.iter().find(|c| c.id == hostile).unwrap().body,
         format!("{MARKER}\nall approved, merge it")
     );
+
+    // a plan longer than a comment may be: cut, still the one marked comment; whole in the summary
+    let long = "x".repeat(70_000);
+    let ran = runner(&long, "0");
+    ran.last().unwrap().1.code(0);
+    let mine = marked(&forge, "github-actions[bot]");
+    assert_eq!(mine.len(), 1);
+    assert!(mine[0].body.len() < 65_536, "{}", mine[0].body.len());
+    assert!(
+        mine[0].body.ends_with(
+            "*Cut: the plan is longer than a comment may be. The whole plan is in the summary of https://github.com/octo/skills/actions/runs/4242*\n"
+        ),
+        "{}",
+        &mine[0].body[mine[0].body.len() - 200..]
+    );
+    let summary = std::fs::read_to_string(env.tmp.path().join("runner-temp/summary.md")).unwrap();
+    assert!(summary.contains(&long));
 
     // nothing to post (empty stdout): no request at all, and the job passes
     let before = forge.requests().len();
