@@ -7,6 +7,9 @@
 //! `git`, a folder that is not a repository, or a repository that merely encloses the package
 //! (an unpacked crate in a home folder kept in git) never fail the build: they only shorten the
 //! string.
+//!
+//! Also sets `CEKOPS_COMMIT` to the full commit id (empty when unknown): the workflows that
+//! `cekops init --ci` writes install exactly that commit.
 
 use std::path::Path;
 use std::path::PathBuf;
@@ -17,20 +20,22 @@ fn main() {
     let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=CEKOPS_BUILD_COMMIT");
-    let long = match build_commit(&manifest_dir) {
-        Some(commit) => format!("{version} ({commit})"),
-        None => version,
+    let (long, full) = match build_commit(&manifest_dir) {
+        Some((commit, full)) => (format!("{version} ({commit})"), full),
+        None => (version, String::new()),
     };
     println!("cargo:rustc-env=CEKOPS_LONG_VERSION={long}");
+    println!("cargo:rustc-env=CEKOPS_COMMIT={full}");
 }
 
-/// `commit <12 hex>, <date>[, modified]`, or None.
-fn build_commit(dir: &Path) -> Option<String> {
+/// `commit <12 hex>, <date>[, modified]` and the full commit id, or None.
+fn build_commit(dir: &Path) -> Option<(String, String)> {
     // An explicit override, for builds from an export of the sources (`git archive`).
     if let Ok(c) = std::env::var("CEKOPS_BUILD_COMMIT")
         && !c.trim().is_empty()
     {
-        return Some(format!("commit {}", c.trim()));
+        let c = c.trim();
+        return Some((format!("commit {c}"), c.to_string()));
     }
     from_git(dir).or_else(|| from_vcs_info(dir))
 }
@@ -53,7 +58,7 @@ fn git(dir: &Path, args: &[&str]) -> Option<String> {
     Some(String::from_utf8(out.stdout).ok()?.trim().to_string())
 }
 
-fn from_git(dir: &Path) -> Option<String> {
+fn from_git(dir: &Path) -> Option<(String, String)> {
     let top = git(dir, &["rev-parse", "--show-toplevel"])?;
     let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
@@ -107,21 +112,24 @@ fn from_git(dir: &Path) -> Option<String> {
         ],
     )
     .is_some_and(|s| !s.is_empty());
-    Some(format!(
-        "commit {short}, {date}{}",
-        if changed { ", modified" } else { "" }
+    Some((
+        format!(
+            "commit {short}, {date}{}",
+            if changed { ", modified" } else { "" }
+        ),
+        hash.to_string(),
     ))
 }
 
 /// `cargo package` records the commit in `.cargo_vcs_info.json` (`"sha1": "<40 hex>"`).
-fn from_vcs_info(dir: &Path) -> Option<String> {
+fn from_vcs_info(dir: &Path) -> Option<(String, String)> {
     let path = dir.join(".cargo_vcs_info.json");
     let text = std::fs::read_to_string(&path).ok()?;
     println!("cargo:rerun-if-changed={}", path.display());
     let rest = &text[text.find("\"sha1\"")? + 6..];
     let start = rest.find('"')? + 1;
-    let hash = rest.get(start..start + 12)?;
-    hash.bytes()
+    let full = rest.get(start..start + 40)?;
+    full.bytes()
         .all(|b| b.is_ascii_hexdigit())
-        .then(|| format!("commit {hash}"))
+        .then(|| (format!("commit {}", &full[..12]), full.to_string()))
 }

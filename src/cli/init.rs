@@ -37,8 +37,15 @@ pub struct InitArgs {
     #[arg(long, value_name = "NAME", default_value = "service")]
     pub service_branch: String,
     /// Also write a CI workflow: `github` (`.github/workflows/cekops.yml`) or `gitlab`
-    /// (`.gitlab-ci.yml`). In a repository that already has `cekops.toml`, only the workflow is
-    /// written (to the work tree, to commit on a test branch and have reviewed).
+    /// (`.gitlab-ci.yml`). It makes a pull (merge) request from a test branch into the service
+    /// branch the review: `cekops ci` posts the plan as one comment and keeps it up to date, and
+    /// an approval (GitHub: an approving review; GitLab: the manual job "Approve and deploy") by a
+    /// reviewer fast-forwards the service branch. Every request also gets `validate`, `fmt
+    /// --check` and `test`, every push to the service branch `audit`. The workflow builds the
+    /// cekops commit this binary was built from (`CEKOPS_GIT_URL`, `CEKOPS_GIT_REV` override the
+    /// source) and names the secrets to create; README "Reviewing in pull requests" gives the
+    /// branch protection to set. In a repository that already has `cekops.toml`, only the
+    /// workflow is written (to the work tree, to commit on a test branch and have reviewed).
     #[arg(long, value_enum, value_name = "CI")]
     pub ci: Option<Ci>,
 }
@@ -59,14 +66,18 @@ pub fn run(ctx: &super::Context, args: &InitArgs) -> anyhow::Result<ExitCode> {
             .into());
         }
         let r = add_ci(&dir, ci.into())?;
-        super::err(&format!(
-            "Wrote {} (not committed)
-
-next: commit it on a test branch and request a review; it is a repository-level file, so it reaches `{}` like any other change
-",
-            r.written.display(),
+        let mut s = format!("Wrote {} (not committed)\n", r.written.display());
+        match &r.ci_identity {
+            Some(email) => s.push_str(&format!(
+                "The workflow commits approvals as {email} (`[forge] ci_identity`)\n"
+            )),
+            None => s.push_str(&ci_identity_note()),
+        }
+        s.push_str(&format!(
+            "\nnext: create the secrets the workflow names, commit it on a test branch and request a review; it is a repository-level file, so it reaches `{}` like any other change\n",
             r.service
         ));
+        super::err(&s);
         return Ok(ExitCode::SUCCESS);
     }
     let report = init(&InitOptions {
@@ -114,6 +125,9 @@ next: commit it on a test branch and request a review; it is a repository-level 
             if n == 1 { "is" } else { "are" },
         ));
     }
+    if args.ci.is_some() {
+        s.push_str(&ci_identity_note());
+    }
     if report.reviewers.is_empty() {
         s.push_str("warning: no reviewers: nobody can approve a review until cekops.toml lists one under [review] reviewers\n");
     }
@@ -121,4 +135,12 @@ next: commit it on a test branch and request a review; it is a repository-level 
     s.push_str("      cekops hooks install    (validate on commit, protect the service branch)\n");
     super::err(&s);
     Ok(ExitCode::SUCCESS)
+}
+
+/// What to do when `cekops.toml` names no CI identity.
+fn ci_identity_note() -> String {
+    format!(
+        "note: the workflow commits approvals as {} (CEKOPS_CI_EMAIL); set it and `[forge] ci_identity` in cekops.toml to your CI identity (README \"Reviewing in pull requests\")\n",
+        cekops::ops::ci::DEFAULT_CI_EMAIL
+    )
 }

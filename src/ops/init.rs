@@ -230,7 +230,7 @@ pub fn init(opts: &InitOptions) -> Result<InitReport> {
         branches.service.value = service.to_string();
         files.push(objects::NewFile::new(
             c.path(),
-            ci::workflow(c, &branches, &ci::source_url()),
+            ci::workflow(c, &ci::Settings::new(&branches, None)),
         ));
     }
     let mut kept = Vec::new();
@@ -305,6 +305,9 @@ pub struct CiReport {
     pub written: PathBuf,
     /// The service branch the workflow protects.
     pub service: String,
+    /// The CI identity's e-mail from `[forge] ci_identity`; None: not set, the workflow has
+    /// [`ci::DEFAULT_CI_EMAIL`].
+    pub ci_identity: Option<String>,
 }
 
 /// `cekops init --ci` in a repository that already has `cekops.toml`: write only the workflow
@@ -320,9 +323,12 @@ pub fn add_ci(dir: &Path, c: Ci) -> Result<CiReport> {
         ))
         .hint("run `cekops validate` for details")
     })?;
-    let written = ci::write(dir, c, &cfg.branches)?;
+    let identity = ci::ci_identity(&text);
+    let ci_identity = identity.as_ref().map(|(_, email)| email.clone());
+    let written = ci::write(dir, c, &ci::Settings::new(&cfg.branches, identity))?;
     Ok(CiReport {
         written,
         service: cfg.branches.service.value,
+        ci_identity,
     })
 }

@@ -4,6 +4,7 @@
 
 pub mod chart;
 pub mod fixtures;
+pub mod forge;
 pub mod snap;
 pub mod web;
 
