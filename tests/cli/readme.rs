@@ -109,7 +109,14 @@ fn cargo_tree_features(args: &[&str]) -> BTreeMap<String, BTreeSet<String>> {
         .unwrap_or_else(|| "cargo".into());
     let out = std::process::Command::new(cargo)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["tree", "--locked", "--offline", "--prefix", "none", "--no-dedupe"])
+        .args([
+            "tree",
+            "--locked",
+            "--offline",
+            "--prefix",
+            "none",
+            "--no-dedupe",
+        ])
         .args(["--format", "{p}|{f}"])
         .args(args)
         .output()
@@ -152,9 +159,8 @@ fn test_quick_start_builds_every_crate_once() {
         .iter()
         .filter_map(|(package, features)| {
             let in_test = test.get(package)?;
-            (in_test != features).then(|| {
-                format!("{package}: cargo run {features:?}, cargo test {in_test:?}")
-            })
+            (in_test != features)
+                .then(|| format!("{package}: cargo run {features:?}, cargo test {in_test:?}"))
         })
         .collect();
     assert!(
