@@ -129,11 +129,14 @@ fn cargo_tree_features(args: &[&str]) -> BTreeMap<String, BTreeSet<String>> {
     );
     let mut map: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for line in stdout.lines().filter(|l| !l.trim().is_empty()) {
+        // ` (*)` marks where the tree stops at a cycle (the dev crate depends on cekops).
         let (package, features) = line
+            .trim_end_matches(" (*)")
             .split_once('|')
             .unwrap_or_else(|| panic!("unexpected cargo tree line {line:?}"));
-        let package = package.trim_end_matches(" (*)").to_string();
-        map.entry(package).or_default().insert(features.to_string());
+        map.entry(package.to_string())
+            .or_default()
+            .insert(features.to_string());
     }
     map
 }
