@@ -1,6 +1,8 @@
 //! README.md and example-repo/ keep their promises: every validation code is documented with its
 //! severity, the Quick start commands are the ones CI runs, and the example repository is clean.
 
+use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use cekops::diag::Code;
@@ -96,6 +98,79 @@ fn test_quick_start_commands_are_the_ones_ci_runs() {
             .any(|l| l.trim() == format!("run {}", commands[1])),
         ".ci/run must run the README's test command `{}`",
         commands[1]
+    );
+}
+
+/// What `cargo tree` resolves for `args`: each package (`name vX.Y.Z`, with its path or
+/// `(proc-macro)` where cargo shows one) with the feature sets it is built with.
+fn cargo_tree_features(args: &[&str]) -> BTreeMap<String, BTreeSet<String>> {
+    let cargo = std::env::var_os("CARGO")
+        .or_else(|| option_env!("CARGO").map(Into::into))
+        .unwrap_or_else(|| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "tree",
+            "--locked",
+            "--offline",
+            "--prefix",
+            "none",
+            "--no-dedupe",
+        ])
+        .args(["--format", "{p}|{f}"])
+        .args(args)
+        .output()
+        .expect("run cargo tree");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "cargo tree {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut map: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for line in stdout.lines().filter(|l| !l.trim().is_empty()) {
+        // ` (*)` marks where the tree stops at a cycle (the dev crate depends on cekops).
+        let (package, features) = line
+            .trim_end_matches(" (*)")
+            .split_once('|')
+            .unwrap_or_else(|| panic!("unexpected cargo tree line {line:?}"));
+        map.entry(package.to_string())
+            .or_default()
+            .insert(features.to_string());
+    }
+    map
+}
+
+/// The README promises that its second command reuses the first one's build. Cargo builds a
+/// crate once per feature set (and again for every crate above it), and resolves features
+/// without the dev-dependencies for `cargo run` but with them for `cargo test`: a
+/// dev-dependency that turns on one more feature of a shared crate (`tempfile` turning on
+/// `rustix/fs` did) makes `cargo test --release` compile that crate, everything that depends on
+/// it and the whole cekops library a second time. Cargo.toml then names the feature in
+/// `[dependencies]` (see `once_cell` there).
+#[test]
+fn test_quick_start_builds_every_crate_once() {
+    // `cargo run --release` builds the package of the binary without dev-dependencies;
+    // `cargo test --release` builds every default member with its dev-dependencies.
+    let run = cargo_tree_features(&["--package", "cekops", "--edges", "normal,build"]);
+    let test = cargo_tree_features(&["--workspace", "--edges", "normal,build,dev"]);
+    assert!(
+        run.len() > 50 && run.keys().any(|k| k.starts_with("cekops v")),
+        "cargo tree listed too little: {run:?}"
+    );
+    let differ: Vec<String> = run
+        .iter()
+        .filter_map(|(package, features)| {
+            let in_test = test.get(package)?;
+            (in_test != features)
+                .then(|| format!("{package}: cargo run {features:?}, cargo test {in_test:?}"))
+        })
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "the README's second command would build these again with other features \
+         (name the features in Cargo.toml's [dependencies]):\n{}",
+        differ.join("\n")
     );
 }
 
