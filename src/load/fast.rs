@@ -3,9 +3,11 @@
 //!
 //! It understands only a small, strict subset of TOML — the shape these files normally have:
 //! comments, `key = "string"`, `key = ["string", …]` over several lines, `[table]` headers,
-//! bare or quoted keys — with basic strings that have no escapes. For anything else (escapes,
-//! literal or multi-line strings, inline tables, dotted keys, unknown keys, duplicates, wrong
-//! types, any syntax error) it gives `None`, and the file goes through the `toml` parser and
+//! one-line inline tables of strings for an intent's slots (`slots = { a = "T" }`), bare or
+//! quoted keys — with basic strings that have no escapes. For anything else (escapes, literal or
+//! multi-line strings, other inline tables or ones over several lines or with a trailing comma,
+//! dotted keys, unknown keys, duplicates, wrong types, any syntax error) it gives `None`, and
+//! the file goes through the `toml` parser and
 //! schema checks as before. When it gives a value, that value and every span in it are what the
 //! `toml` path would produce (the tests compare both on generated and hand-written documents).
 //!
