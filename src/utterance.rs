@@ -24,10 +24,12 @@ pub struct TagError {
 
 /// Whether `name` can be a slot name inside a tag: letters, digits, `_`, `-` or `.`.
 pub fn valid_slot_name(name: &str) -> bool {
+    let ascii_ok = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');
     !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.')
+        && (name.bytes().all(ascii_ok)
+            || name
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.'))
 }
 
 /// Split an utterance into text and tagged slots. Every problem is a [`TagError`].
@@ -41,6 +43,11 @@ pub fn parse(utterance: &str) -> Result<Vec<Segment<'_>>, TagError> {
 /// loops over many utterances.
 pub fn parse_into<'a>(utterance: &'a str, out: &mut Vec<Segment<'a>>) -> Result<(), TagError> {
     out.clear();
+    parse_append(utterance, out)
+}
+
+/// [`parse`] onto the end of `out` (on an error, some segments may have been added).
+fn parse_append<'a>(utterance: &'a str, out: &mut Vec<Segment<'a>>) -> Result<(), TagError> {
     let mut rest_start = 0;
     let bytes = utterance.as_bytes();
     let mut i = 0;
@@ -120,6 +127,51 @@ pub fn parse_into<'a>(utterance: &'a str, out: &mut Vec<Segment<'a>>) -> Result<
         out.push(Segment::Text(&utterance[rest_start..]));
     }
     Ok(())
+}
+
+/// Many utterances parsed once, for passes that each look at every sample (the model rules and
+/// the matcher's light pass): all segments in one buffer, and per utterance its range there, or
+/// `None` when its tags are malformed ([`parse`] says how).
+#[derive(Debug, Default)]
+pub struct ParsedSet<'a> {
+    segments: Vec<Segment<'a>>,
+    ranges: Vec<Option<(u32, u32)>>,
+}
+
+impl<'a> ParsedSet<'a> {
+    /// Parse each of `utterances`, in order.
+    pub fn parse_all(utterances: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut set = ParsedSet::default();
+        for u in utterances {
+            let start = set.segments.len();
+            let range = match parse_append(u, &mut set.segments) {
+                Ok(()) => u32::try_from(start)
+                    .ok()
+                    .zip(u32::try_from(set.segments.len()).ok()),
+                Err(_) => None,
+            };
+            if range.is_none() {
+                set.segments.truncate(start);
+            }
+            set.ranges.push(range);
+        }
+        set
+    }
+
+    /// The segments of the `index`-th utterance (`None`: malformed tags, or no such utterance).
+    pub fn get(&self, index: usize) -> Option<&[Segment<'a>]> {
+        let (start, end) = (*self.ranges.get(index)?)?;
+        self.segments.get(start as usize..end as usize)
+    }
+
+    /// How many utterances were parsed.
+    pub fn len(&self) -> usize {
+        self.ranges.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
 }
 
 /// Byte offset of the first `</name>` at or after `from` (no allocation: this runs for every tag
@@ -203,28 +255,25 @@ fn caseless_cjk(c: char) -> bool {
 /// The normalisation step of [`normalize`], continued over several pieces of text: `space`
 /// carries a pending whitespace run from one piece to the next; the normalised text starts at
 /// byte `base` of `out`. Runs of characters that stay as they are (lower-case ASCII, digits,
-/// punctuation, kana, ideographs, Hangul) are copied in one go.
+/// punctuation, kana, ideographs, Hangul) are found byte by byte (no char decoding) and copied
+/// in one go; any other character goes through the general step.
 pub fn push_normalized(out: &mut String, base: usize, space: &mut bool, text: &str) {
-    let mut run: Option<usize> = None;
-    for (i, c) in text.char_indices() {
-        let verbatim = if c.is_ascii() {
-            !c.is_ascii_uppercase() && !c.is_ascii_whitespace() && c != '\u{0B}'
-        } else {
-            c != '\u{3000}' && caseless_cjk(c)
-        };
-        if verbatim {
-            if run.is_none() {
-                if *space {
-                    out.push(' ');
-                    *space = false;
-                }
-                run = Some(i);
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        i = verbatim_run(bytes, i);
+        if i > start {
+            if *space {
+                out.push(' ');
+                *space = false;
             }
-            continue;
-        }
-        if let Some(start) = run.take() {
             out.push_str(&text[start..i]);
         }
+        let Some(c) = text[i..].chars().next() else {
+            break;
+        };
+        i += c.len_utf8();
         let c = match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             '\u{3000}' => ' ',
@@ -244,9 +293,58 @@ pub fn push_normalized(out: &mut String, base: usize, space: &mut bool, text: &s
             out.extend(c.to_lowercase());
         }
     }
-    if let Some(start) = run {
-        out.push_str(&text[start..]);
+}
+
+/// Whether ASCII byte `b` normalises to itself: not upper case, not whitespace.
+const fn ascii_verbatim(b: u8) -> bool {
+    !matches!(b, b'A'..=b'Z' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
+}
+
+/// End of the run of characters from byte `start` (a character boundary) that normalise to
+/// themselves: ASCII per [`ascii_verbatim`], the three-byte characters that [`caseless_cjk`]
+/// accepts except the ideographic space (U+3000, whitespace), and a single ASCII space between
+/// two such characters (it stays one space).
+fn verbatim_run(bytes: &[u8], start: usize) -> usize {
+    let mut i = start;
+    while let Some(&b) = bytes.get(i) {
+        if b == b' ' && i > start && bytes.get(i + 1).is_some_and(|&n| n != b' ') {
+            // keep the space only when the next character is in the run too
+            if verbatim_len(bytes, i + 1) == 0 {
+                break;
+            }
+            i += 1;
+            continue;
+        }
+        let n = verbatim_len(bytes, i);
+        if n == 0 {
+            break;
+        }
+        i += n;
     }
+    i
+}
+
+/// The length of the character at byte `i` when it normalises to itself (see
+/// [`verbatim_run`]), else 0.
+fn verbatim_len(bytes: &[u8], i: usize) -> usize {
+    let Some(&b) = bytes.get(i) else {
+        return 0;
+    };
+    if b < 0x80 {
+        return usize::from(ascii_verbatim(b));
+    }
+    // U+3000..U+DFFF are the three-byte sequences led by 0xE3..=0xED
+    if !(0xE3..=0xED).contains(&b) {
+        return 0;
+    }
+    let (Some(&b1), Some(&b2)) = (bytes.get(i + 1), bytes.get(i + 2)) else {
+        return 0;
+    };
+    let c = (u32::from(b & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
+    if c == 0x3000 || !char::from_u32(c).is_some_and(caseless_cjk) {
+        return 0;
+    }
+    3
 }
 
 /// Byte offset in the TOML source of byte `offset` inside a string value whose literal spans
@@ -342,6 +440,26 @@ mod tests {
                 normalize_segments_into(&segs, &mut out);
                 proptest::prop_assert_eq!(&out[7..], normalize_reference(&plain_text(&segs)));
             }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn normalize_matches_its_definition_on_any_text(text in proptest::prelude::any::<String>()) {
+            proptest::prop_assert_eq!(normalize(&text), normalize_reference(&text));
+        }
+    }
+
+    #[test]
+    fn every_three_byte_character_normalizes_like_its_definition() {
+        let all: String = ('\u{800}'..='\u{FFFF}').collect();
+        assert_eq!(normalize(&all), normalize_reference(&all));
+        for c in [
+            '\u{3000}', '\u{3001}', '\u{9FFF}', '\u{A000}', '\u{ABFF}', '\u{AC00}', '\u{D7A3}',
+            '\u{D7A4}',
+        ] {
+            let t = format!("A{c}b{c}");
+            assert_eq!(normalize(&t), normalize_reference(&t), "{c:?}");
         }
     }
 

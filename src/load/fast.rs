@@ -3,9 +3,11 @@
 //!
 //! It understands only a small, strict subset of TOML — the shape these files normally have:
 //! comments, `key = "string"`, `key = ["string", …]` over several lines, `[table]` headers,
-//! bare or quoted keys — with basic strings that have no escapes. For anything else (escapes,
-//! literal or multi-line strings, inline tables, dotted keys, unknown keys, duplicates, wrong
-//! types, any syntax error) it gives `None`, and the file goes through the `toml` parser and
+//! one-line inline tables of strings for an intent's slots (`slots = { a = "T" }`), bare or
+//! quoted keys — with basic strings that have no escapes. For anything else (escapes, literal or
+//! multi-line strings, other inline tables or ones over several lines or with a trailing comma,
+//! dotted keys, unknown keys, duplicates, wrong types, any syntax error) it gives `None`, and
+//! the file goes through the `toml` parser and
 //! schema checks as before. When it gives a value, that value and every span in it are what the
 //! `toml` path would produce (the tests compare both on generated and hand-written documents).
 //!
@@ -31,6 +33,13 @@ pub(super) fn intent(text: &str) -> Option<IntentFile> {
         match (key.value.as_str(), value) {
             ("description", Value::Str(s)) => file.description = Some(s),
             ("utterances", Value::Array(a)) => file.utterances = a,
+            ("slots", Value::Table(t)) => {
+                let mut slots = IndexMap::with_capacity(t.value.len());
+                for (key, ty) in t.value {
+                    slots.insert(key, ty);
+                }
+                file.slots = Sp::new(slots, t.span);
+            }
             _ => return None,
         }
     }
@@ -77,6 +86,8 @@ pub(super) fn slot_type(text: &str) -> Option<SlotTypeFile> {
 enum Value {
     Str(Sp<String>),
     Array(Sp<Vec<Sp<String>>>),
+    /// A one-line inline table of strings: `{ a = "T", "b" = "U" }`.
+    Table(Sp<Vec<(Sp<String>, Sp<String>)>>),
 }
 
 /// Key-value pairs, each key once.
@@ -140,6 +151,7 @@ fn parse(text: &str) -> Option<Doc> {
                 let value = match s.peek()? {
                     b'"' => Value::Str(s.string()?),
                     b'[' => Value::Array(s.array()?),
+                    b'{' => Value::Table(s.inline_table()?),
                     _ => return None,
                 };
                 s.end_of_line()?;
@@ -272,6 +284,41 @@ impl<'a> Scanner<'a> {
         Some((&self.text[start + 1..start + 1 + len], start..self.at))
     }
 
+    /// `{ a = "T", "b" = "U" }` on one line, string values, no trailing comma, each key once.
+    fn inline_table(&mut self) -> Option<Sp<Vec<(Sp<String>, Sp<String>)>>> {
+        let start = self.at;
+        self.at += 1;
+        let mut pairs: Vec<(Sp<String>, Sp<String>)> = Vec::new();
+        self.skip_ws();
+        if self.peek()? != b'}' {
+            loop {
+                let (key, key_text) = self.key()?;
+                if pairs.iter().any(|(k, _)| k.value == key_text) {
+                    return None;
+                }
+                self.skip_ws();
+                self.expect(b'=')?;
+                self.skip_ws();
+                if self.peek()? != b'"' {
+                    return None;
+                }
+                let value = self.string()?;
+                pairs.push((key, value));
+                self.skip_ws();
+                match self.peek()? {
+                    b',' => {
+                        self.at += 1;
+                        self.skip_ws();
+                    }
+                    b'}' => break,
+                    _ => return None,
+                }
+            }
+        }
+        self.expect(b'}')?;
+        Some(Sp::new(pairs, start..self.at))
+    }
+
     /// `[ "a", "b", ]` with line breaks and comments between the items.
     fn array(&mut self) -> Option<Sp<Vec<Sp<String>>>> {
         let start = self.at;
@@ -336,6 +383,9 @@ mod tests {
             "description = \"\"\nutterances = [\"\"]\n",
             "utterances = [\"tab\there\", \"ＡＢＣ　def\", \"😀 é\"]\n",
             "[slots]\n\"quoted\" = \"T\"\nbare = \"U\"\n",
+            "slots = { a = \"T\" }",
+            "slots = {}\nutterances = [\"a\"]\n",
+            "slots = {\tkind = \"PIZZA\",size=\"SIZE\" , \"q k\" = \"Q\"\t}  # c\nutterances = [\"<kind>a</kind>\"]\n",
         ] {
             assert!(check_intent(text), "not fast: {text:?}");
         }
@@ -360,7 +410,15 @@ mod tests {
             "utterances = [\"a\"]\nutterances = []", // duplicate key
             "[slots]\na = \"T\"\na = \"U\"",         // duplicate slot
             "[slots]\n[slots]",                      // table twice
-            "slots = { a = \"T\" }",                 // inline table
+            "slots = { a = \"T\", }",                // trailing comma in an inline table
+            "slots = { a = \"T\", a = \"U\" }",      // duplicate key in an inline table
+            "slots = { a = \"T\",\n b = \"U\" }",    // inline table over two lines
+            "slots = { a = \"T\" # c\n}",            // comment in an inline table
+            "slots = { a = 1 }",                     // wrong value type in an inline table
+            "slots = { a.b = \"T\" }",               // dotted key in an inline table
+            "slots = { a = \"T\" }\n[slots]",        // inline table and table
+            "description = { a = \"T\" }",           // inline table for another key
+            "slots = {",                             // unclosed inline table
             "utterance = [\"a\"]",                   // unknown key
             "[slot]\na = \"T\"",                     // unknown table
             "utterances = \"a\"",                    // wrong type
@@ -456,7 +514,30 @@ mod tests {
                     s
                 }),
             1 => Just("1".to_string()),
-            1 => Just("{ a = \"T\" }".to_string()),
+            3 => (
+                proptest::collection::vec(
+                    (
+                        proptest::sample::select(vec!["a", "b", "\"q k\"", "\"\"", "a.b", "키", "1"]),
+                        content(),
+                        "[ \t]{0,2}",
+                    ),
+                    0..3,
+                ),
+                any::<bool>(),
+            )
+                .prop_map(|(pairs, trailing)| {
+                    let mut s = String::from("{");
+                    let body: Vec<String> = pairs
+                        .iter()
+                        .map(|(k, v, ws)| format!("{ws}{k}{ws}={ws}\"{v}\""))
+                        .collect();
+                    s.push_str(&body.join(","));
+                    if trailing {
+                        s.push(',');
+                    }
+                    s.push_str(" }");
+                    s
+                }),
         ]
     }
 
@@ -495,7 +576,7 @@ mod tests {
             lines in proptest::collection::vec(line(), 0..8),
             crlf in any::<bool>(),
             edit in proptest::option::weighted(0.3, (any::<proptest::sample::Index>(), proptest::sample::select(vec![
-                "", "\"", "\n", "\r", "[", "]", ",", "#", "=", " ", "\\", "\u{0}", "\u{feff}",
+                "", "\"", "\n", "\r", "[", "]", "{", "}", ",", "#", "=", " ", "\\", "\u{0}", "\u{feff}",
             ]))),
         ) -> String {
             let text = lines.join(if crlf { "\r\n" } else { "\n" });

@@ -187,14 +187,57 @@ pub fn fold_mapped(text: &str) -> Folded {
     Folded { text: out, chars }
 }
 
+/// Whether `c` folds to itself whatever surrounds it: Hangul syllables, hiragana and CJK
+/// ideographs (most of the text).
+fn folds_to_itself(c: u32) -> bool {
+    matches!(c, 0xAC00..=0xD7A3 | 0x3041..=0x3096 | 0x4E00..=0x9FFF)
+}
+
+/// End of the run of [`folds_to_itself`] characters from byte `i` (a character boundary). All of
+/// them are three bytes long in UTF-8, found without decoding through `char`.
+fn self_folding_run(bytes: &[u8], mut i: usize) -> usize {
+    while let (Some(&b0), Some(&b1), Some(&b2)) = (bytes.get(i), bytes.get(i + 1), bytes.get(i + 2))
+    {
+        if !(0xE3..=0xED).contains(&b0) {
+            break;
+        }
+        let c = (u32::from(b0 & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
+        if !folds_to_itself(c) {
+            break;
+        }
+        i += 3;
+    }
+    i
+}
+
 /// Fold `text` onto the end of `out`; `map` receives (folded offset, source start, source end)
 /// per folded character (offsets in `out`, sources in `text`).
 fn fold_core(text: &str, out: &mut String, mut map: Option<&mut Vec<(usize, usize, usize)>>) {
-    let mut iter = text.char_indices().peekable();
-    while let Some((at, raw)) = iter.next() {
+    let mut pos = 0;
+    while pos < text.len() {
+        // Without a map, a run of characters that fold to themselves is copied in one go.
+        if map.is_none() {
+            let run = self_folding_run(text.as_bytes(), pos);
+            if run > pos {
+                out.push_str(&text[pos..run]);
+                pos = run;
+                continue;
+            }
+        }
+        let Some(raw) = text[pos..].chars().next() else {
+            break;
+        };
+        let at = pos;
         let end = at + raw.len_utf8();
+        pos = end;
+        let next_is_digit = || {
+            text[end..]
+                .chars()
+                .next()
+                .is_some_and(|n| n.is_ascii_digit())
+        };
         // Hangul syllables, hiragana and CJK ideographs (most of the text) fold to themselves.
-        if matches!(raw as u32, 0xAC00..=0xD7A3 | 0x3041..=0x3096 | 0x4E00..=0x9FFF) {
+        if folds_to_itself(raw as u32) {
             if let Some(m) = map.as_deref_mut() {
                 m.push((out.len(), at, end));
             }
@@ -246,10 +289,7 @@ fn fold_core(text: &str, out: &mut String, mut map: Option<&mut Vec<(usize, usiz
                 out.push('ー');
                 continue;
             }
-            if c == '-'
-                && !prev.is_some_and(|p| p.is_ascii_digit())
-                && iter.peek().is_some_and(|(_, n)| n.is_ascii_digit())
-            {
+            if c == '-' && !prev.is_some_and(|p| p.is_ascii_digit()) && next_is_digit() {
                 if let Some(m) = map.as_deref_mut() {
                     m.push((out.len(), at, end));
                 }
@@ -259,10 +299,7 @@ fn fold_core(text: &str, out: &mut String, mut map: Option<&mut Vec<(usize, usiz
             // a repeated mark, or a mark not after kana: punctuation
             continue;
         }
-        if c == '.'
-            && prev.is_some_and(|p| p.is_ascii_digit())
-            && iter.peek().is_some_and(|(_, n)| n.is_ascii_digit())
-        {
+        if c == '.' && prev.is_some_and(|p| p.is_ascii_digit()) && next_is_digit() {
             if let Some(m) = map.as_deref_mut() {
                 m.push((out.len(), at, end));
             }
@@ -333,6 +370,21 @@ mod tests {
     fn hangul_jamo_compose() {
         // 한 = ᄒ ᅡ ᆫ
         assert_eq!(fold("\u{1112}\u{1161}\u{11AB}"), "한");
+    }
+
+    proptest::proptest! {
+        /// The run-copying path (no map) folds exactly like the character-by-character one.
+        #[test]
+        fn fold_runs_fold_like_single_characters(text in proptest::prelude::any::<String>()) {
+            proptest::prop_assert_eq!(fold(&text), fold_mapped(&text).text);
+        }
+
+        #[test]
+        fn fold_runs_in_korean_and_japanese(
+            text in "[ 　.,!?~ー〜ｰﾞﾟ゛゜\u{3099}\u{309A}0-9a-zA-ZＡ-Ｚ가-힣\u{1100}-\u{1112}\u{1161}-\u{1175}\u{11A8}-\u{11C2}ぁ-ゖァ-ヺｦ-ﾝ一-龥-]{0,30}"
+        ) {
+            proptest::prop_assert_eq!(fold(&text), fold_mapped(&text).text);
+        }
     }
 
     #[test]

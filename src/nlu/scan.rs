@@ -115,27 +115,35 @@ pub struct Sample<'a, 's> {
     pub has_slots: bool,
 }
 
-/// Build the pattern of one sample into `pattern`; `None` when its tags are malformed, else
-/// whether it has slots. `on_tag` sees each tagged value with its type.
+/// Each declared slot of `intent` with the id of its type (`None`: a type without an entry).
+fn slot_ids<'a>(intent: &'a Intent, ids: &Map<&'a str, u32>) -> Vec<(&'a str, Option<u32>)> {
+    intent
+        .def
+        .slots
+        .value
+        .iter()
+        .map(|(k, ty)| (k.value.as_str(), ids.get(ty.value.as_str()).copied()))
+        .collect()
+}
+
+/// Build the pattern of one sample (its parsed `segs`) into `pattern`; whether it has slots.
+/// `slots` are the intent's [`slot_ids`]. `on_tag` sees each tagged value with its type.
 fn build<'a>(
-    intent: &'a Intent,
-    text: &'a str,
-    ids: &Map<&'a str, u32>,
+    segs: &[utterance::Segment<'a>],
+    slots: &[(&'a str, Option<u32>)],
     pattern: &mut String,
     mut on_tag: impl FnMut(u32, &'a str),
-) -> Option<bool> {
-    let segs = utterance::parse(text).ok()?;
+) -> bool {
     pattern.clear();
-    let slots = &intent.def.slots.value;
     let mut has_slots = false;
-    for seg in &segs {
+    for seg in segs {
         match seg {
             utterance::Segment::Text(t) => fold_into(pattern, t),
             utterance::Segment::Slot { name, value, .. } => {
                 match slots
                     .iter()
-                    .find(|(k, _)| k.value == *name)
-                    .and_then(|(_, ty)| ids.get(ty.value.as_str()).copied())
+                    .find(|(k, _)| k == name)
+                    .and_then(|(_, id)| *id)
                 {
                     Some(id) => {
                         pattern.push(type_char(id));
@@ -147,32 +155,44 @@ fn build<'a>(
             }
         }
     }
-    Some(has_slots)
+    has_slots
 }
 
 /// Call `f` with each sample utterance's pattern (samples with malformed tags are skipped).
-/// Collects the values tagged in samples into `types` (so match with [`matches()`] after the
-/// pass).
+/// `samples` holds the samples already parsed, in model order (intents, then their utterances;
+/// one not found there is parsed here). Collects the values tagged in samples into `types` (so
+/// match with [`matches()`] after the pass).
 pub fn for_each_sample<'a>(
     ext: &'a Extension,
+    samples: &utterance::ParsedSet<'a>,
     types: &mut Types<'a>,
     mut f: impl FnMut(Sample<'a, '_>),
 ) {
     let mut pattern = String::new();
+    let mut own = Vec::new();
     let Types {
         ids,
         types: entries,
     } = types;
+    let mut index = 0;
     for intent in &ext.intents {
+        let slots = slot_ids(intent, ids);
         for u in &intent.def.utterances.value {
+            let sample = index;
+            index += 1;
+            let segs = match samples.get(sample) {
+                Some(s) => s,
+                None => match utterance::parse_into(&u.value, &mut own) {
+                    Ok(()) => &own[..],
+                    Err(_) => continue,
+                },
+            };
             let tag = |id: u32, v: &'a str| {
                 if let Some(t) = entries.get_mut(id as usize) {
                     t.tagged.push(v);
                 }
             };
-            let Some(has_slots) = build(intent, &u.value, ids, &mut pattern, tag) else {
-                continue;
-            };
+            let has_slots = build(segs, &slots, &mut pattern, tag);
             f(Sample {
                 intent,
                 utterance: u,
@@ -186,7 +206,9 @@ pub fn for_each_sample<'a>(
 /// The pattern of one sample.
 pub fn pattern_of<'a>(intent: &'a Intent, utterance: &'a str, types: &Types<'a>) -> Option<String> {
     let mut pattern = String::new();
-    build(intent, utterance, &types.ids, &mut pattern, |_, _| {})?;
+    let slots = slot_ids(intent, &types.ids);
+    let segs = utterance::parse(utterance).ok()?;
+    build(&segs, &slots, &mut pattern, |_, _| {});
     Some(pattern)
 }
 
@@ -293,11 +315,27 @@ mod tests {
                 "[values]\n\"불고기\" = [\"불고기 피자\"]\n",
             ),
         ]);
+        // samples parsed beforehand, or parsed by the pass itself: the same patterns
+        let parsed = utterance::ParsedSet::parse_all(
+            ext.intents
+                .iter()
+                .flat_map(|i| &i.def.utterances.value)
+                .map(|u| u.value.as_str()),
+        );
+        assert_eq!(parsed.len(), 2);
+        let mut by_pass = Vec::new();
+        for set in [&parsed, &utterance::ParsedSet::default()] {
+            let mut types = Types::new(&ext);
+            let mut seen = Vec::new();
+            for_each_sample(&ext, set, &mut types, |s| {
+                seen.push((s.pattern.to_string(), s.has_slots));
+            });
+            by_pass.push(seen);
+        }
+        assert_eq!(by_pass[0], by_pass[1]);
+        let seen = &by_pass[0];
         let mut types = Types::new(&ext);
-        let mut seen = Vec::new();
-        for_each_sample(&ext, &mut types, |s| {
-            seen.push((s.pattern.to_string(), s.has_slots));
-        });
+        for_each_sample(&ext, &parsed, &mut types, |_| {});
         assert_eq!(seen.len(), 2);
         assert!(seen[0].1 && !seen[1].1);
         assert_eq!(seen[1].0, "메뉴보여줘");

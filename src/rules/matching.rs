@@ -63,7 +63,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
     let mut first: HashMap<u64, SampleRef<'_>, foldhash::fast::FixedState> = HashMap::default();
     let mut clashes: Vec<(SampleRef<'_>, SampleRef<'_>)> = Vec::new();
     let mut candidates: Vec<Vec<String>> = vec![Vec::new(); requests.len()];
-    scan::for_each_sample(ext, &mut types, |s| {
+    scan::for_each_sample(ext, ctx.samples, &mut types, |s| {
         if s.has_slots {
             match first.entry(hasher.hash_one(s.pattern)) {
                 Entry::Vacant(v) => {

@@ -18,6 +18,7 @@ use crate::diag::Severity;
 use crate::diag::SourceMap;
 use crate::model::Extension;
 use crate::model::Repo;
+use crate::utterance::ParsedSet;
 
 /// Which rules apply: the console allows more while an extension is in test than in service or
 /// under review (plain HTTP on KR, missing deployment information).
@@ -34,6 +35,9 @@ pub struct Ctx<'a> {
     pub ext: &'a Extension,
     pub sources: &'a SourceMap,
     pub stage: Stage,
+    /// Every sample utterance of the extension parsed once, in model order (intents, then
+    /// their utterances); empty unless the extension is checked in full.
+    pub samples: &'a ParsedSet<'a>,
     pub out: Vec<Diagnostic>,
 }
 
@@ -54,10 +58,20 @@ impl Ctx<'_> {
 
 /// Run every per-extension rule.
 pub fn check_extension(ext: &Extension, sources: &SourceMap, stage: Stage) -> Vec<Diagnostic> {
+    let samples = if ext.full {
+        ParsedSet::parse_all(
+            ext.intents
+                .iter()
+                .flat_map(|i| i.def.utterances.value.iter().map(|u| u.value.as_str())),
+        )
+    } else {
+        ParsedSet::default()
+    };
     let mut ctx = Ctx {
         ext,
         sources,
         stage,
+        samples: &samples,
         out: Vec::new(),
     };
     info::check(&mut ctx);

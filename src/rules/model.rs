@@ -57,19 +57,24 @@ pub fn check(ctx: &mut Ctx<'_>) {
     let mut intents_lower: HashMap<String, &crate::model::Intent> = HashMap::new();
     let mut used_types: std::collections::HashSet<&str> = Default::default();
     // normalized plain utterance -> where it was first seen, overall and in the latest intent
-    let total: usize = ext
+    let (total, bytes) = ext
         .intents
         .iter()
-        .map(|i| i.def.utterances.value.len())
-        .sum();
-    let mut all_utts: NormTable<Seen<'_>> = NormTable::with_capacity(total);
-    let mut segs: Vec<utterance::Segment<'_>> = Vec::new();
+        .flat_map(|i| &i.def.utterances.value)
+        .fold((0, 0), |(n, b), u| (n + 1, b + u.value.len()));
+    let mut all_utts: NormTable<Seen<'_>> = NormTable::with_capacity(total, bytes);
+    let samples = ctx.samples;
+    let mut next_base = 0usize;
+    let mut own_segs: Vec<utterance::Segment<'_>> = Vec::new();
     // §3.2: slot name → (type, intent, file, span) where first declared
     let mut slot_names: HashMap<&str, (&str, &str, &str, Range<usize>)> = HashMap::new();
     // §3.2 (JP): the first intent using `CLOVA.DATETIME` / `CLOVA.DATETIME_RECENT`
     let mut dt_first: Option<(&str, &str, Range<usize>)> = None;
     let mut dt_recent_first: Option<(&str, &str, Range<usize>)> = None;
     for (intent_index, intent) in ext.intents.iter().enumerate() {
+        // index in `samples` of this intent's first utterance
+        let base = next_base;
+        next_base += intent.def.utterances.value.len();
         let file = intent.file.as_str();
         if intent.name.starts_with("Clova.") {
             ctx.push(
@@ -231,7 +236,8 @@ pub fn check(ctx: &mut Ctx<'_>) {
         let source = ctx.sources.get(file).unwrap_or("");
         // declared slots (by position) that some utterance tags
         let mut used_slots = vec![0usize; def.slots.value.len()];
-        for u in &utts.value {
+        for (k, u) in utts.value.iter().enumerate() {
+            let sample = base + k;
             let text = u.value.as_str();
             let at = |off: usize| utterance::source_offset(source, &u.span, text, off);
             if text.chars().all(char::is_whitespace) {
@@ -241,18 +247,22 @@ pub fn check(ctx: &mut Ctx<'_>) {
                 );
                 continue;
             }
-            match utterance::parse_into(text, &mut segs) {
-                Ok(()) => {}
-                Err(e) => {
-                    ctx.push(
-                        Diagnostic::new(Code::UtteranceTag, e.message)
-                            .at(file, at(e.span.start)..at(e.span.end))
-                            .hint("tag a slot value as `<slotName>value</slotName>`"),
-                    );
-                    continue;
-                }
+            // parsed once for every rule (`Ctx::samples`); parsed again only to say what is wrong
+            let segs: &[utterance::Segment<'_>] = match samples.get(sample) {
+                Some(s) => s,
+                None => match utterance::parse_into(text, &mut own_segs) {
+                    Ok(()) => &own_segs,
+                    Err(e) => {
+                        ctx.push(
+                            Diagnostic::new(Code::UtteranceTag, e.message)
+                                .at(file, at(e.span.start)..at(e.span.end))
+                                .hint("tag a slot value as `<slotName>value</slotName>`"),
+                        );
+                        continue;
+                    }
+                },
             };
-            for seg in &segs {
+            for seg in segs {
                 if let utterance::Segment::Slot { name, span, .. } = seg {
                     if let Some(k) = def.slots.value.keys().position(|k| k.value == *name) {
                         used_slots[k] += 1;
@@ -278,7 +288,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
                 }
             }
             let (seen, new) = all_utts.find_or_insert(
-                |out| utterance::normalize_segments_into(&segs, out),
+                |out| utterance::normalize_segments_into(segs, out),
                 || Seen {
                     intent: intent.name.as_str(),
                     file,
@@ -456,7 +466,7 @@ fn check_slot_type(ctx: &mut Ctx<'_>, st: &crate::model::SlotType) {
         }
     }
     // normalized entry -> (representative value, span, the entry is that representative value)
-    let mut owner: NormTable<(&str, Range<usize>, bool)> = NormTable::with_capacity(n);
+    let mut owner: NormTable<(&str, Range<usize>, bool)> = NormTable::with_capacity(n, n * 32);
     for v in &st.values {
         owner.find_or_insert(
             |out| utterance::normalize_into(&v.value.value, out),
@@ -521,9 +531,10 @@ struct NormTable<V> {
 }
 
 impl<V> NormTable<V> {
-    fn with_capacity(n: usize) -> Self {
+    /// Room for `n` entries of `bytes` bytes in all (normalised text is rarely longer).
+    fn with_capacity(n: usize, bytes: usize) -> Self {
         Self {
-            text: String::with_capacity(n * 32),
+            text: String::with_capacity(bytes),
             entries: Vec::with_capacity(n),
             table: hashbrown::HashTable::with_capacity(n),
             hasher: foldhash::fast::FixedState::default(),

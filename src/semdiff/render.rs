@@ -161,7 +161,25 @@ impl Quote for MdQuote {
 /// invisible formatting characters (zero-width, bidirectional overrides) shown as `\\u{..}`.
 fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
+    quote_into(&mut out, s);
+    out
+}
+
+/// Whether [`quote`] shows `c` other than as itself.
+fn needs_escape(c: char) -> bool {
+    matches!(c, '"' | '\\')
+        || c.is_control()
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// [`quote`] appended to `out`; text with nothing to escape (nearly all) is copied in one go.
+fn quote_into(out: &mut String, s: &str) {
     out.push('"');
+    if !s.chars().any(needs_escape) {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -177,7 +195,6 @@ fn quote(s: &str) -> String {
         }
     }
     out.push('"');
-    out
 }
 
 /// A Markdown code span holding `s` verbatim (on one line).
@@ -384,15 +401,27 @@ impl Paint {
 }
 
 fn text_line(out: &mut String, p: &Paint, e: &Entry, indent: usize) {
-    writeln!(
-        out,
-        "{}{}{} {}",
-        p.marker(e.destructive),
-        " ".repeat(indent - 1),
-        p.sign(e.change.sign()),
-        words(&e.change, &TextQuote)
-    )
-    .ok();
+    // written piece by piece: a large diff has one line per utterance
+    if e.destructive {
+        out.push_str(&p.marker(true));
+    } else {
+        out.push(' ');
+    }
+    out.extend(std::iter::repeat_n(' ', indent - 1));
+    if p.on {
+        out.push_str(&p.sign(e.change.sign()));
+    } else {
+        out.push(e.change.sign());
+    }
+    out.push(' ');
+    match &e.change {
+        Change::UtteranceAdded { utterance, .. } | Change::UtteranceRemoved { utterance, .. } => {
+            out.push_str("utterance ");
+            quote_into(out, utterance);
+        }
+        change => out.push_str(&words(change, &TextQuote)),
+    }
+    out.push('\n');
 }
 
 fn text_entries<'a>(out: &mut String, p: &Paint, entries: impl Iterator<Item = &'a Entry>) {
