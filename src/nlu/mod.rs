@@ -8,7 +8,8 @@
 //!    utterance matches a pattern when its text around the slots is the same and each slot's
 //!    text is a value of the slot's type: a representative value or synonym of a custom type
 //!    (or a value tagged in a sample), a number for `CLOVA.NUMBER`, a date or time for
-//!    `CLOVA.DATETIME`, a period for `CLOVA.DURATION`. Other built-in types take any text,
+//!    `CLOVA.DATETIME`, a period for `CLOVA.DURATION`, a unit for `CLOVA.UNIT_*`, a number and
+//!    a unit for `CLOVA.MONEY`, `CLOVA.LENGTH`… ([`unit`]). Other built-in types take any text,
 //!    except in a pattern that is only slots (`<city>東京</city>`): there only values tagged in
 //!    samples, or it would match every utterance. Confidence 1 (0.9 when a slot took free text).
 //! 3. Built-in intents match their usual phrases ([`builtin`]). A sample said exactly as written
@@ -31,6 +32,7 @@ pub mod launch;
 pub mod normalize;
 pub mod number;
 pub mod scan;
+pub mod unit;
 
 use std::collections::HashMap;
 
@@ -82,10 +84,12 @@ pub struct SlotOut {
     pub slot_type: String,
     /// The value: the representative value of a custom type, a number, an ISO 8601 text.
     pub value: String,
-    /// `CLOVA.NUMBER`: the counter said with the number.
+    /// `CLOVA.NUMBER`: the counter said with the number; `CLOVA.MONEY`, `CLOVA.LENGTH`…: the
+    /// unit (ISO 4217 code for money).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
-    /// `CLOVA.DATETIME`: `DATE`, `TIME`, `DATETIME`, `DATE.INTERVAL`.
+    /// `CLOVA.DATETIME`: `DATE`, `TIME`, `DATETIME`, `TIME.INTERVAL`, `DATE.INTERVAL`,
+    /// `DATETIME.INTERVAL`.
     #[serde(rename = "valueType", skip_serializing_if = "Option::is_none")]
     pub value_type: Option<String>,
     /// The words of the utterance the value came from.
@@ -136,6 +140,10 @@ enum Kind {
     /// `CLOVA.DATETIME_RECENT`: now or earlier (spec §3.2).
     DateTimeRecent,
     Duration,
+    /// `CLOVA.UNIT`, `CLOVA.UNIT_*`: a unit alone, of a class (every class for `None`).
+    Unit(Option<unit::Class>),
+    /// `CLOVA.MONEY`, `CLOVA.LENGTH`…: a number and a unit of the class.
+    Measure(unit::Class),
     /// A built-in type cekops has no dictionary for: any text.
     Any,
 }
@@ -280,7 +288,11 @@ fn builtin_kind(name: &str) -> Kind {
         "CLOVA.DATETIME" => Kind::DateTime,
         "CLOVA.DATETIME_RECENT" => Kind::DateTimeRecent,
         "CLOVA.DURATION" => Kind::Duration,
-        _ => Kind::Any,
+        _ => match unit::builtin(name) {
+            Some((Some(class), true)) => Kind::Measure(class),
+            Some((class, _)) => Kind::Unit(class),
+            None => Kind::Any,
+        },
     }
 }
 
@@ -584,6 +596,13 @@ impl<'a> Model<'a> {
                 )
             }
             Kind::Duration => datetime::parse_duration(text).map(plain),
+            Kind::Unit(class) => unit::parse_unit(text, class).map(|u| plain(u.to_string())),
+            Kind::Measure(class) => unit::parse_measure(text, class).map(|(n, u)| Value {
+                value: n,
+                unit: Some(u),
+                value_type: None,
+                free: false,
+            }),
             Kind::Any => Some(Value {
                 value: String::new(),
                 unit: None,
@@ -827,8 +846,13 @@ impl<'a> Model<'a> {
     }
 
     fn knn(&self) -> &knn::Knn {
-        self.knn
-            .get_or_init(|| knn::Knn::build(self.skeletons.iter().map(|sk| sk.text.as_slice())))
+        self.knn.get_or_init(|| {
+            knn::Knn::build(
+                self.skeletons
+                    .iter()
+                    .map(|sk| (sk.text.as_slice(), self.intents[sk.intent as usize].builtin)),
+            )
+        })
     }
 
     /// No exact match: the nearest pattern (`knn`), if similar enough.
@@ -850,9 +874,7 @@ impl<'a> Model<'a> {
         let (text, spans) = self.abstracted(u, &words, &mut found, opts);
         // built-in intents are near-matched only when very close: their phrases are short and
         // share endings with every domain (`天気を教えて` is not `使い方を教えて`)
-        let [custom, builtin] = self.knn().best(&text, |id| {
-            self.intents[self.skeletons[id as usize].intent as usize].builtin
-        });
+        let [custom, builtin] = self.knn().best(&text);
         // a value of one of the intent's custom slot types is evidence of its own
         let evidence = |id: u32, sim: f32| {
             let intent = &self.intents[self.skeletons[id as usize].intent as usize];
@@ -1013,6 +1035,7 @@ impl<'a> Model<'a> {
             Kind::Custom => t.dict().max_len,
             Kind::Number | Kind::WholeNumber => 0,
             Kind::DateTime | Kind::DateTimeRecent | Kind::Duration => 60,
+            Kind::Unit(_) | Kind::Measure(_) => 40,
         };
         let at_word = |e: usize| e == u.len() || words.binary_search(&e).is_ok();
         for whole_words in [true, false] {

@@ -354,7 +354,7 @@ fn simulate_ends_an_open_session_and_one_shot_opens_with_the_intent() {
     );
     assert_eq!(
         b["request"]["intent"]["slots"]["when"],
-        json!({ "name": "when", "value": "2026-01-02T19:00:00", "valueType": "DATETIME" })
+        json!({ "name": "when", "value": "2026-01-02T19:00:00+09:00", "valueType": "DATETIME" })
     );
     assert_eq!(
         reqs[1].body["request"],

@@ -65,7 +65,7 @@ fn test_utterance_json_has_cek_slots() {
                 "when": {
                     "name": "when",
                     "type": "CLOVA.DATETIME",
-                    "value": "2026-01-02T19:00:00",
+                    "value": "2026-01-02T19:00:00+09:00",
                     "valueType": "DATETIME",
                     "text": "내일 저녁 7시"
                 }
