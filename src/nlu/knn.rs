@@ -417,5 +417,71 @@ mod tests {
         for q in &queries {
             assert_eq!(knn.best(q), knn.best_exhaustive(q), "{q:?}");
         }
+        // and the nearest pattern by floating-point cosine similarity computed the plain way
+        // (the scoring before fixed point), up to float rounding
+        let reference = floating_reference(&texts, 3000);
+        for q in queries.iter().step_by(7) {
+            let [got, _] = knn.best(q);
+            let sims = reference(q);
+            let want = sims.iter().enumerate().filter(|(_, s)| **s > 0.0).fold(
+                None,
+                |b: Option<(f32, usize)>, (i, s)| {
+                    if b.is_none_or(|(bs, _)| *s > bs) {
+                        Some((*s, i))
+                    } else {
+                        b
+                    }
+                },
+            );
+            match (got, want) {
+                (Some((s, i)), Some((t, _))) => {
+                    assert!((s - t).abs() < 1e-5, "{q:?}: {s} vs {t}");
+                    // another pattern than the plain way's only on a tie within rounding
+                    assert!(sims[i as usize] > t - 1e-5, "{q:?}: {i}");
+                }
+                (a, b) => assert_eq!(a.is_some(), b.is_some(), "{q:?}"),
+            }
+        }
+    }
+
+    /// Cosine similarity of TF-IDF vectors in `f32`, pattern by pattern: of each of the first
+    /// `first` patterns with a query.
+    fn floating_reference(texts: &[Vec<char>], first: usize) -> impl Fn(&[char]) -> Vec<f32> {
+        let n = texts.len();
+        let mut df: Map<Gram, usize> = Map::default();
+        let vecs: Vec<Vec<(Gram, u32)>> = texts.iter().map(|t| grams(t)).collect();
+        for v in &vecs {
+            for (g, _) in v {
+                *df.entry(*g).or_insert(0) += 1;
+            }
+        }
+        let idf = move |g: &Gram| {
+            ((1 + n) as f32 / (1 + df.get(g).copied().unwrap_or(0)) as f32).ln() + 1.0
+        };
+        let pats: Vec<(Map<Gram, f32>, f32)> = vecs
+            .iter()
+            .take(first)
+            .map(|v| {
+                let pv: Map<Gram, f32> = v.iter().map(|(g, c)| (*g, tf(*c) * idf(g))).collect();
+                let pn = pv.values().map(|w| w * w).sum::<f32>().sqrt();
+                (pv, pn)
+            })
+            .collect();
+        move |q: &[char]| {
+            let qv: Vec<(Gram, f32)> = grams(q)
+                .into_iter()
+                .map(|(g, c)| (g, tf(c) * idf(&g)))
+                .collect();
+            let qn = qv.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+            let mut sims = Vec::new();
+            for (pv, pn) in &pats {
+                let dot: f32 = qv
+                    .iter()
+                    .filter_map(|(g, w)| pv.get(g).map(|x| x * w))
+                    .sum();
+                sims.push((dot / (qn * pn)).min(1.0));
+            }
+            sims
+        }
     }
 }
