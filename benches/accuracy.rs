@@ -193,19 +193,8 @@ fn refilled(m: &Imported, folds: usize, opts: &Options, debug: bool) -> [usize; 
     let mut out = [0usize; 5];
     let mut turn = 0usize;
     for fold in 0..folds {
-        let mut train = ext.clone();
-        let mut held: Vec<(usize, String)> = Vec::new();
-        let mut k = 0usize;
-        for (i, intent) in train.intents.iter_mut().enumerate() {
-            intent.def.utterances.value.retain(|u| {
-                let out = k % folds == fold;
-                k += 1;
-                if out {
-                    held.push((i, u.value.clone()));
-                }
-                !out
-            });
-        }
+        // the folds of `cekops test --cross-validate`
+        let (train, held) = cekops::nlu::crossval::split(ext, folds, fold);
         if held.is_empty() {
             continue;
         }

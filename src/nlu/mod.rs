@@ -62,6 +62,10 @@ const BUILTIN_NEAR_THRESHOLD: f32 = 0.6;
 const FREE_TEXT_CONFIDENCE: f32 = 0.9;
 /// Highest confidence of a near match.
 const MAX_NEAR_CONFIDENCE: f32 = 0.95;
+/// A slot-filling answer may hold this many characters besides its slot values (`で`, `으로`).
+const ANSWER_REST: usize = 2;
+/// Confidence of a slot-filling answer (`Model::answer`).
+const ANSWER_CONFIDENCE: f32 = 0.5;
 
 /// How an utterance was matched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -872,6 +876,9 @@ impl<'a> Model<'a> {
         let words = folded.word_starts(utterance);
         let mut found: Map<u32, Vec<(Range<usize>, Value)>> = Map::default();
         let (text, spans) = self.abstracted(u, &words, &mut found, opts);
+        if let Some(a) = self.answer(utterance, folded, &text, &spans, &words, &found) {
+            return a;
+        }
         // built-in intents are near-matched only when very close: their phrases are short and
         // share endings with every domain (`天気を教えて` is not `使い方を教えて`)
         let [custom, builtin] = self.knn().best(&text);
@@ -909,6 +916,66 @@ impl<'a> Model<'a> {
             slots: self.slots_out(sk.intent, &hits, utterance, folded),
             closest,
         }
+    }
+
+    /// A slot-filling answer (`{size}`, `{duration}で`, `라지요`): an utterance that is only slot
+    /// values and at most [`ANSWER_REST`] other characters (a particle). CEK hears it outside any
+    /// dialog model (Clova has none): it goes to the custom intent with the most samples holding
+    /// a slot of each of the values' types (ties: the intent declared first), with the values in
+    /// its slots — or, when one of the types is built-in (a number, a date), only when a single
+    /// intent has such slots. Confidence [`ANSWER_CONFIDENCE`].
+    fn answer(
+        &self,
+        utterance: &str,
+        folded: &normalize::Folded,
+        text: &[char],
+        spans: &[(Range<usize>, u32)],
+        words: &[usize],
+        found: &Map<u32, Vec<(Range<usize>, Value)>>,
+    ) -> Option<Analysis> {
+        if spans.is_empty() || text.len() > spans.len() + ANSWER_REST {
+            return None;
+        }
+        let has = |sk: &Skeleton, ty: u32| {
+            sk.elems
+                .iter()
+                .any(|e| matches!(e, Elem::Slot { ty: t, .. } if *t == ty))
+        };
+        // per intent: (samples holding every type, first such skeleton)
+        let mut owners: Vec<(u32, usize, u32)> = Vec::new();
+        for (id, sk) in self.skeletons.iter().enumerate() {
+            if self.intents[sk.intent as usize].builtin || !spans.iter().all(|(_, ty)| has(sk, *ty))
+            {
+                continue;
+            }
+            match owners.iter_mut().find(|(i, _, _)| *i == sk.intent) {
+                Some(o) => o.1 += sk.samples.len(),
+                None => owners.push((sk.intent, sk.samples.len(), id as u32)),
+            }
+        }
+        let all_custom = spans
+            .iter()
+            .all(|(_, ty)| self.types[*ty as usize].kind == Kind::Custom);
+        if owners.is_empty() || (!all_custom && owners.len() > 1) {
+            return None;
+        }
+        let (intent, _, id) = owners
+            .iter()
+            .min_by_key(|(i, n, _)| (std::cmp::Reverse(*n), *i))
+            .copied()?;
+        let sk = &self.skeletons[id as usize];
+        let hits = self.slots_in(sk, folded.text.as_str(), words, spans, found);
+        Some(Analysis {
+            utterance: utterance.to_string(),
+            intent: self.intents[intent as usize].name.clone(),
+            kind: MatchKind::Similar,
+            confidence: ANSWER_CONFIDENCE,
+            slots: self.slots_out(intent, &hits, utterance, folded),
+            closest: sk
+                .samples
+                .first()
+                .map(|s| self.closest(*s, ANSWER_CONFIDENCE)),
+        })
     }
 
     /// `u` with the values of every slot type the patterns use replaced by the type's

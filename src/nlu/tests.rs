@@ -530,3 +530,29 @@ utterances = ["<when>明日の朝</when>に予約して"]
         ("2026-09-01/2026-11-30", Some("DATE.INTERVAL"))
     );
 }
+
+/// A slot value alone, or with a particle, is an answer to the intent that has the slot.
+#[test]
+fn slot_filling_answers() {
+    let ext = pizza();
+    let m = Model::compile(&ext);
+    for (u, intent, slot, value) in [
+        ("페퍼로니", "OrderPizza", "pizzaType", "페퍼로니"),
+        ("페퍼로니요", "OrderPizza", "pizzaType", "페퍼로니"),
+        ("한 시간으로", "Timer", "length", "PT1H"),
+    ] {
+        let a = m.analyse(u, &now());
+        assert_eq!(
+            (a.intent.as_str(), a.kind, a.confidence),
+            (intent, MatchKind::Similar, ANSWER_CONFIDENCE),
+            "{u}"
+        );
+        assert_eq!(a.slot(slot).unwrap().value, value, "{u}");
+    }
+    // more than a particle besides the value: not an answer
+    let a = m.analyse("페퍼로니 맛있어", &now());
+    assert_ne!(a.confidence, ANSWER_CONFIDENCE);
+    // a free-text built-in type (`CLOVA.WORLD_CITY`) is not a value cekops can recognise alone
+    let a = m.analyse("서울이요", &now());
+    assert_ne!(a.confidence, ANSWER_CONFIDENCE, "{a:?}");
+}
