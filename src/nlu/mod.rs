@@ -1129,10 +1129,25 @@ impl<'a> Model<'a> {
                     _ if !(word_start || digit) => None,
                     _ => {
                         let limit = next_taken.min(s + max_len);
-                        (s + 1..=limit)
+                        let at = |e: usize| self.recognise(ty, &u[s..e], opts).map(|v| (s..e, v));
+                        let hit = (s + 1..=limit)
                             .rev()
                             .filter(|e| u.is_char_boundary(*e) && at_word(*e) == whole_words)
-                            .find_map(|e| self.recognise(ty, &u[s..e], opts).map(|v| (s..e, v)))
+                            .find_map(at);
+                        // a date or day part said as a word of its own may start a longer
+                        // date-time that ends inside a word (`내일 3시에`, `저녁 7시에`): the longer
+                        match (&hit, t.kind) {
+                            (Some((r, _)), Kind::DateTime | Kind::DateTimeRecent)
+                                if whole_words =>
+                            {
+                                (r.end + 1..=limit)
+                                    .rev()
+                                    .filter(|e| u.is_char_boundary(*e))
+                                    .find_map(at)
+                                    .or(hit)
+                            }
+                            _ => hit,
+                        }
                     }
                 };
                 match hit {

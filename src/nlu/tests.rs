@@ -556,3 +556,37 @@ fn slot_filling_answers() {
     let a = m.analyse("서울이요", &now());
     assert_ne!(a.confidence, ANSWER_CONFIDENCE, "{a:?}");
 }
+
+/// In a near match, a date or day part said as a word of its own does not cut short the
+/// date-time it starts (`저녁 7시에`, `내일 오후 3시쯤`).
+#[test]
+fn near_match_keeps_whole_date_times() {
+    let ext = pizza();
+    let m = Model::compile(&ext);
+    for (u, value, value_type) in [
+        ("저녁 7시에 예약 부탁해", "19:00:00", "TIME"),
+        (
+            "내일 저녁 7시에 예약 부탁해",
+            "2026-01-02T19:00:00+09:00",
+            "DATETIME",
+        ),
+        (
+            "내일 저녁에 예약 부탁해",
+            "2026-01-02T18:00:00+09:00/2026-01-03T00:00:00+09:00",
+            "DATETIME.INTERVAL",
+        ),
+    ] {
+        let a = m.analyse(u, &now());
+        assert_eq!(
+            (a.intent.as_str(), a.kind),
+            ("Reserve", MatchKind::Similar),
+            "{u}"
+        );
+        let when = a.slot("when").unwrap();
+        assert_eq!(
+            (when.value.as_str(), when.value_type.as_deref()),
+            (value, Some(value_type)),
+            "{u}"
+        );
+    }
+}
