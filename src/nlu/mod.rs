@@ -9,7 +9,7 @@
 //!    text is a value of the slot's type: a representative value or synonym of a custom type
 //!    (or a value tagged in a sample), a number for `CLOVA.NUMBER`, a date or time for
 //!    `CLOVA.DATETIME`, a period for `CLOVA.DURATION`, a unit for `CLOVA.UNIT_*`, a number and
-//!    a unit for `CLOVA.MONEY`, `CLOVA.LENGTH`… ([`unit`]). Other built-in types take any text,
+//!    a unit for `CLOVA.MONEY`, `CLOVA.LENGTH`… ([`mod@unit`]). Other built-in types take any text,
 //!    except in a pattern that is only slots (`<city>東京</city>`): there only values tagged in
 //!    samples, or it would match every utterance. Confidence 1 (0.9 when a slot took free text).
 //! 3. Built-in intents match their usual phrases ([`builtin`]). A sample said exactly as written
