@@ -671,6 +671,17 @@ impl<'a> Model<'a> {
 
     /// Analyse one utterance.
     pub fn analyse(&self, utterance: &str, opts: &Options) -> Analysis {
+        self.analyse_after(utterance, opts, None)
+    }
+
+    /// Analyse one utterance of a conversation whose previous utterance went to `previous`: a
+    /// slot-filling answer (`Model::answer`) goes to that intent when it has the slot.
+    pub fn analyse_after(
+        &self,
+        utterance: &str,
+        opts: &Options,
+        previous: Option<&str>,
+    ) -> Analysis {
         let folded = normalize::fold_mapped(utterance);
         let u = folded.text.as_str();
         // (skeleton, hits)
@@ -743,7 +754,7 @@ impl<'a> Model<'a> {
         if let Some(a) = self.as_sample(utterance, &folded, opts) {
             return a;
         }
-        self.near(utterance, &folded, opts)
+        self.near(utterance, &folded, opts, previous)
     }
 
     /// A sample said as written whose pattern did not match (a value cekops does not
@@ -860,7 +871,13 @@ impl<'a> Model<'a> {
     }
 
     /// No exact match: the nearest pattern (`knn`), if similar enough.
-    fn near(&self, utterance: &str, folded: &normalize::Folded, opts: &Options) -> Analysis {
+    fn near(
+        &self,
+        utterance: &str,
+        folded: &normalize::Folded,
+        opts: &Options,
+        previous: Option<&str>,
+    ) -> Analysis {
         let u = folded.text.as_str();
         let none = |closest: Option<Closest>| Analysis {
             utterance: utterance.to_string(),
@@ -876,7 +893,7 @@ impl<'a> Model<'a> {
         let words = folded.word_starts(utterance);
         let mut found: Map<u32, Vec<(Range<usize>, Value)>> = Map::default();
         let (text, spans) = self.abstracted(u, &words, &mut found, opts);
-        if let Some(a) = self.answer(utterance, folded, &text, &spans, &words, &found) {
+        if let Some(a) = self.answer(utterance, folded, (&text, &spans), &words, &found, previous) {
             return a;
         }
         // built-in intents are near-matched only when very close: their phrases are short and
@@ -920,18 +937,20 @@ impl<'a> Model<'a> {
 
     /// A slot-filling answer (`{size}`, `{duration}で`, `라지요`): an utterance that is only slot
     /// values and at most [`ANSWER_REST`] other characters (a particle). CEK hears it outside any
-    /// dialog model (Clova has none): it goes to the custom intent with the most samples holding
-    /// a slot of each of the values' types (ties: the intent declared first), with the values in
-    /// its slots — or, when one of the types is built-in (a number, a date), only when a single
-    /// intent has such slots. Confidence [`ANSWER_CONFIDENCE`].
+    /// dialog model (Clova has none): it goes to the intent of the conversation's `previous`
+    /// utterance when that intent has slots of the values' types (the extension asked for
+    /// one), else to the custom intent with the most samples holding a slot of each of the
+    /// values' types (ties: the intent declared first), with the values in its slots — or, when
+    /// one of the types is built-in (a number, a date), only when a single intent has such
+    /// slots. Confidence [`ANSWER_CONFIDENCE`].
     fn answer(
         &self,
         utterance: &str,
         folded: &normalize::Folded,
-        text: &[char],
-        spans: &[(Range<usize>, u32)],
+        (text, spans): (&[char], &[(Range<usize>, u32)]),
         words: &[usize],
         found: &Map<u32, Vec<(Range<usize>, Value)>>,
+        previous: Option<&str>,
     ) -> Option<Analysis> {
         if spans.is_empty() || text.len() > spans.len() + ANSWER_REST {
             return None;
@@ -953,15 +972,21 @@ impl<'a> Model<'a> {
                 None => owners.push((sk.intent, sk.samples.len(), id as u32)),
             }
         }
+        let asked = owners
+            .iter()
+            .find(|(i, _, _)| Some(self.intents[*i as usize].name.as_str()) == previous);
         let all_custom = spans
             .iter()
             .all(|(_, ty)| self.types[*ty as usize].kind == Kind::Custom);
-        if owners.is_empty() || (!all_custom && owners.len() > 1) {
+        if asked.is_none() && (owners.is_empty() || (!all_custom && owners.len() > 1)) {
             return None;
         }
-        let (intent, _, id) = owners
-            .iter()
-            .min_by_key(|(i, n, _)| (std::cmp::Reverse(*n), *i))
+        let (intent, _, id) = asked
+            .or_else(|| {
+                owners
+                    .iter()
+                    .min_by_key(|(i, n, _)| (std::cmp::Reverse(*n), *i))
+            })
             .copied()?;
         let sk = &self.skeletons[id as usize];
         let hits = self.slots_in(sk, folded.text.as_str(), words, spans, found);

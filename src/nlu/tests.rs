@@ -590,3 +590,44 @@ fn near_match_keeps_whole_date_times() {
         );
     }
 }
+
+/// In a conversation, a slot-filling answer goes to the intent of the previous utterance when
+/// that intent has the slot (the extension asked for it); alone, to the intent with the most
+/// samples holding the slot.
+#[test]
+fn answers_follow_the_conversation() {
+    let ext = extension(&[
+        ("extension.toml", KO_INFO),
+        ("server.toml", "endpoint = \"https://example.com/cek\"\n"),
+        (
+            "interaction-model/intents/Order.toml",
+            r#"slots = { size = "SIZE" }
+utterances = ["<size>라지</size> 피자 주문해줘", "<size>미디엄</size>으로 주문할게", "피자 주문해줘"]
+"#,
+        ),
+        (
+            "interaction-model/intents/Change.toml",
+            r#"slots = { size = "SIZE" }
+utterances = ["사이즈를 <size>라지</size>로 바꿔줘", "사이즈 변경할래"]
+"#,
+        ),
+        (
+            "interaction-model/slot-types/SIZE.toml",
+            "[values]\n\"라지\" = [\"큰 거\"]\n\"미디엄\" = []\n",
+        ),
+    ]);
+    let m = Model::compile(&ext);
+    let a = m.analyse("라지요", &now());
+    assert_eq!(
+        (a.intent.as_str(), a.slot("size").unwrap().value.as_str()),
+        ("Order", "라지")
+    );
+    let a = m.analyse_after("큰 거요", &now(), Some("Change"));
+    assert_eq!(
+        (a.intent.as_str(), a.slot("size").unwrap().value.as_str()),
+        ("Change", "라지")
+    );
+    // a previous intent without the slot does not decide
+    let a = m.analyse_after("라지요", &now(), Some("Clova.GuideIntent"));
+    assert_eq!(a.intent, "Order");
+}

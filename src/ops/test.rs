@@ -366,9 +366,12 @@ pub fn run_suites(opts: &TestOptions) -> Result<SuitesOutcome> {
                     .unwrap_or_else(|| format!("case at line {}", line(case.span.start)));
                 let mut results = Vec::new();
                 if invalid.is_none() {
+                    // each turn after the first is heard after the intent the last one got
+                    let mut previous: Option<String> = None;
                     for (u, intent, slots) in turns {
                         let intent = intent.map(|i| i.value.clone()).unwrap_or_default();
-                        let got = model.analyse(&u.value, &nlu_opts);
+                        let got = model.analyse_after(&u.value, &nlu_opts, previous.as_deref());
+                        previous = Some(got.intent.clone());
                         let differences = differences(&got, &intent, slots.as_ref());
                         results.push(TurnResult {
                             utterance: u.value.clone(),
