@@ -7,6 +7,14 @@
 //!   requests, must fall to `Clova.GuideIntent` / `Clova.FallbackIntent`;
 //! - the median time per utterance (samples and out-of-domain utterances on the full models).
 //!
+//! And the issue's method (issue 14: "filled with real slot values"), printed as a second table:
+//! - 5-fold cross-validation with each held-out sample said with *other* values of its slot
+//!   types (a custom type's other representative values and synonyms in turn; the expected
+//!   value is the representative value), not the value it was written with;
+//! - slot-filling answers as a dialog gets them: a custom slot's value alone (`{size}`) and with a
+//!   particle (`{duration}で`, `{size}요`), on the full model with no dialog context; right when
+//!   the intent is one that has a slot of that type and the slot holds the value.
+//!
 //! The extensions of `example-repo` (Korean, Japanese) are measured the same way, apart.
 //!
 //! Run: `cargo bench --bench accuracy` (figures in BENCHMARKS.md, `## test (matcher)`).
@@ -154,6 +162,159 @@ fn import(path: &Path, name: &str) -> Imported {
     }
 }
 
+/// Per model, the issue's method: `[cases, intent right, intent + slots right, answers,
+/// answers right]`.
+fn refilled(m: &Imported, folds: usize, opts: &Options, debug: bool) -> [usize; 5] {
+    use cekops::utterance::Segment;
+    let ext = &m.ext;
+    // each custom type's entries as said, with their representative value
+    let entries = |ty: &str| -> Vec<(String, String)> {
+        ext.slot_types
+            .iter()
+            .filter(|t| t.name == ty)
+            .flat_map(|t| {
+                t.values.iter().flat_map(|v| {
+                    std::iter::once(v.value.value.clone())
+                        .chain(v.synonyms.iter().map(|s| s.value.clone()))
+                        .map(|said| (said, v.value.value.clone()))
+                })
+            })
+            .collect()
+    };
+    let slot_type = |intent: usize, slot: &str| -> Option<String> {
+        ext.intents[intent]
+            .def
+            .slots
+            .value
+            .iter()
+            .find(|(n, _)| n.value == slot)
+            .map(|(_, t)| t.value.clone())
+    };
+    let mut out = [0usize; 5];
+    let mut turn = 0usize;
+    for fold in 0..folds {
+        // the folds of `cekops test --cross-validate`
+        let (train, held) = cekops::nlu::crossval::split(ext, folds, fold);
+        if held.is_empty() {
+            continue;
+        }
+        let model = Model::compile(&train);
+        for (i, sample) in held {
+            let Ok(segs) = cekops::utterance::parse(&sample) else {
+                continue;
+            };
+            let mut said = String::new();
+            let mut expected: Vec<(String, String)> = Vec::new();
+            for seg in segs {
+                match seg {
+                    Segment::Text(t) => said.push_str(t),
+                    Segment::Slot { name, value, .. } => {
+                        let ty = slot_type(i, name).unwrap_or_default();
+                        let es = entries(&ty);
+                        // another entry of the type, in turn (the sample's own when alone)
+                        let pick = es
+                            .iter()
+                            .cycle()
+                            .skip(turn % es.len().max(1))
+                            .take(es.len())
+                            .find(|(e, _)| e != value)
+                            .cloned();
+                        turn += 1;
+                        match pick {
+                            Some((e, rep)) => {
+                                said.push_str(&e);
+                                expected.push((name.to_string(), rep));
+                            }
+                            None => said.push_str(value),
+                        }
+                    }
+                }
+            }
+            let a = model.analyse(&said, opts);
+            let intent_ok = a.intent == ext.intents[i].name;
+            let slots_ok = intent_ok
+                && expected
+                    .iter()
+                    .all(|(n, v)| a.slot(n).is_some_and(|s| s.value == *v));
+            out[0] += 1;
+            out[1] += usize::from(intent_ok);
+            out[2] += usize::from(slots_ok);
+            if debug && !slots_ok {
+                eprintln!(
+                    "{}: refilled {said} ({}) → {} {:?} (expected {expected:?})",
+                    m.name,
+                    ext.intents[i].name,
+                    a.intent,
+                    a.slots
+                        .iter()
+                        .map(|s| (&s.name, &s.value))
+                        .collect::<Vec<_>>()
+                );
+            }
+        }
+    }
+    // slot-filling answers, on the full model
+    let full = Model::compile(ext);
+    let particle = if m.locale == "ja-JP" { "で" } else { "요" };
+    let mut types: Vec<String> = ext
+        .intents
+        .iter()
+        .flat_map(|i| i.def.slots.value.values().map(|t| t.value.clone()))
+        .filter(|t| !t.starts_with("CLOVA.") && !t.starts_with("AMAZON."))
+        .collect();
+    types.sort();
+    types.dedup();
+    for ty in types {
+        let owners: Vec<(&str, &str)> = ext
+            .intents
+            .iter()
+            .flat_map(|i| {
+                i.def
+                    .slots
+                    .value
+                    .iter()
+                    .filter(|(_, t)| t.value == ty)
+                    .map(|(n, _)| (i.name.as_str(), n.value.as_str()))
+            })
+            .collect();
+        let es = entries(&ty);
+        // a few values of the type, spread over its dictionary
+        for (said, rep) in es.iter().step_by((es.len() / 5).max(1)).take(5) {
+            for answer in [said.clone(), format!("{said}{particle}")] {
+                let a = full.analyse(&answer, opts);
+                let ok = owners.iter().any(|(intent, slot)| {
+                    a.intent == *intent && a.slot(slot).is_some_and(|s| s.value == *rep)
+                });
+                out[3] += 1;
+                out[4] += usize::from(ok);
+                if debug && !ok {
+                    eprintln!(
+                        "{}: answer {answer} → {} {:?} (expected one of {owners:?} = {rep})",
+                        m.name,
+                        a.intent,
+                        a.slots
+                            .iter()
+                            .map(|s| (&s.name, &s.value))
+                            .collect::<Vec<_>>()
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+fn print_refilled(label: &str, t: &[usize; 5]) {
+    println!(
+        "| {label} | {} | {:.1} % | {:.1} % | {} | {:.1} % |",
+        t[0],
+        pct(t[1], t[0]),
+        pct(t[2], t[0]),
+        t[3],
+        pct(t[4], t[3])
+    );
+}
+
 fn pct(a: usize, b: usize) -> f64 {
     100.0 * a as f64 / b.max(1) as f64
 }
@@ -284,6 +445,26 @@ fn main() {
         }
     }
     print_total("**example-repo**", &total);
+    println!(
+        "\nThe issue's method: held-out samples said with other values of their slot types; slot-filling answers (value alone, value + particle), no dialog context\n"
+    );
+    println!(
+        "| model | refilled cases | 5-fold intent | 5-fold intent + slots | answers | answers → intent + slot |"
+    );
+    println!("|---|---|---|---|---|---|");
+    let mut sum = [0usize; 5];
+    for (k, m) in models.iter().enumerate() {
+        if k == alexa_models {
+            print_refilled("**all Alexa samples**", &sum);
+            sum = [0; 5];
+        }
+        let r = refilled(m, 5, &opts, debug);
+        print_refilled(&m.name, &r);
+        for (s, v) in sum.iter_mut().zip(r) {
+            *s += v;
+        }
+    }
+    print_refilled("**example-repo**", &sum);
     times.sort();
     println!(
         "\nmedian {:.1} µs per utterance (samples and out-of-domain utterances, full models)",

@@ -1,5 +1,6 @@
-//! The usual phrases of the built-in intents (spec §3.1), per language. CEK's own lists are not
-//! published; these are the common ways to say each intent, compared after folding.
+//! The usual phrases of the built-in intents (spec §3.1), per language, compared after folding.
+//! CEK's own training lists are not published; the lists below hold every example phrase the
+//! developer guides give ([`DOCUMENTED`]) and the other common ways to say each intent.
 
 use crate::model::Language;
 
@@ -33,6 +34,8 @@ const KO: &[(&str, &[&str])] = &[
             "뭐 해줄 수 있어",
             "뭐 할 수 있어요",
             "기능 알려줘",
+            "너 뭐 할 줄 알아",
+            "뭐 할 줄 알아",
         ],
     ),
     (
@@ -64,6 +67,8 @@ const KO: &[(&str, &[&str])] = &[
             "네 맞아요",
             "그렇게 해줘",
             "오케이",
+            "알겠어",
+            "알겠습니다",
             "ok",
             "예스",
             "yes",
@@ -94,6 +99,7 @@ const KO: &[(&str, &[&str])] = &[
             "다음 거 틀어줘",
             "넘겨",
             "넘겨줘",
+            "다음 곡 들려줘",
         ],
     ),
     (
@@ -105,6 +111,7 @@ const KO: &[(&str, &[&str])] = &[
             "이전으로",
             "전으로",
             "이전 거 틀어줘",
+            "이전 곡 들려줘",
         ],
     ),
     (
@@ -116,6 +123,8 @@ const KO: &[(&str, &[&str])] = &[
             "잠깐 멈춰",
             "잠깐만",
             "멈춰",
+            "멈춰줘",
+            "잠깐 멈춰줘",
         ],
     ),
     (
@@ -128,11 +137,21 @@ const KO: &[(&str, &[&str])] = &[
             "계속 재생",
             "이어서 재생",
             "재생",
+            "다시 들려줘",
         ],
     ),
     (
         "Clova.StopIntent",
-        &["정지", "정지해줘", "그만", "그만해", "중지", "꺼", "꺼줘"],
+        &[
+            "정지",
+            "정지해줘",
+            "그만",
+            "그만해",
+            "중지",
+            "중지해줘",
+            "꺼",
+            "꺼줘",
+        ],
     ),
     (
         "Clova.RequestAlternativesIntent",
@@ -142,6 +161,7 @@ const KO: &[(&str, &[&str])] = &[
             "다른 노래",
             "딴 거",
             "다른 거 없어",
+            "다른 거 들려줘",
         ],
     ),
 ];
@@ -206,11 +226,25 @@ const JA: &[(&str, &[&str])] = &[
     ),
     (
         "Clova.NextIntent",
-        &["次", "次へ", "次の曲", "次に進んで", "スキップ"],
+        &[
+            "次",
+            "次へ",
+            "次の曲",
+            "次の曲を再生して",
+            "次に進んで",
+            "スキップ",
+        ],
     ),
     (
         "Clova.PreviousIntent",
-        &["前", "前へ", "前の曲", "戻って", "一つ前"],
+        &[
+            "前",
+            "前へ",
+            "前の曲",
+            "前の曲を再生して",
+            "戻って",
+            "一つ前",
+        ],
     ),
     (
         "Clova.PauseIntent",
@@ -218,6 +252,67 @@ const JA: &[(&str, &[&str])] = &[
     ),
     (
         "Clova.ResumeIntent",
-        &["再開", "再生再開", "続けて", "続きから"],
+        &[
+            "再開",
+            "再生再開",
+            "再生を再開して",
+            "再び再生して",
+            "続けて",
+            "続きから",
+        ],
     ),
+];
+
+/// The example phrases of the built-in intents as the CLOVA developer guides give them, with
+/// their intent: ko-KR `Design/Design_Custom_Extension.md` ("Built-in intent" table, 23 phrases)
+/// and ja-JP `CEK/References/Interaction_Model.md` / `Design/Design_Guideline_For_Extension.md`
+/// ("ビルトインインテント" table, 12 phrases). Each is in [`phrases`] (a test checks it).
+pub const DOCUMENTED: &[(Language, &str, &str)] = &[
+    (Language::Korean, "Clova.CancelIntent", "취소"),
+    (Language::Korean, "Clova.CancelIntent", "취소해줘"),
+    (Language::Korean, "Clova.GuideIntent", "너 뭐 할 줄 알아?"),
+    (Language::Korean, "Clova.GuideIntent", "사용법 알려줘."),
+    (Language::Korean, "Clova.NextIntent", "다음"),
+    (Language::Korean, "Clova.NextIntent", "다음곡 들려줘"),
+    (Language::Korean, "Clova.NoIntent", "아니"),
+    (Language::Korean, "Clova.NoIntent", "아니요"),
+    (Language::Korean, "Clova.NoIntent", "싫어"),
+    (Language::Korean, "Clova.PauseIntent", "잠깐 멈춰줘"),
+    (Language::Korean, "Clova.PauseIntent", "멈춰줘"),
+    (Language::Korean, "Clova.PreviousIntent", "이전"),
+    (Language::Korean, "Clova.PreviousIntent", "이전 곡 들려줘"),
+    (
+        Language::Korean,
+        "Clova.RequestAlternativesIntent",
+        "다른 거 틀어줘",
+    ),
+    (
+        Language::Korean,
+        "Clova.RequestAlternativesIntent",
+        "다른 거 들려줘",
+    ),
+    (Language::Korean, "Clova.ResumeIntent", "다시 재생해줘"),
+    (Language::Korean, "Clova.ResumeIntent", "다시 들려줘"),
+    (Language::Korean, "Clova.StopIntent", "중지 해줘"),
+    (Language::Korean, "Clova.YesIntent", "응"),
+    (Language::Korean, "Clova.YesIntent", "그래"),
+    (Language::Korean, "Clova.YesIntent", "알겠어"),
+    (Language::Korean, "Clova.YesIntent", "알겠습니다"),
+    (Language::Korean, "Clova.YesIntent", "오케이"),
+    (Language::Japanese, "Clova.CancelIntent", "キャンセル"),
+    (Language::Japanese, "Clova.GuideIntent", "使い方を教えて"),
+    (Language::Japanese, "Clova.NextIntent", "次"),
+    (Language::Japanese, "Clova.NextIntent", "次の曲を再生して"),
+    (Language::Japanese, "Clova.PauseIntent", "ちょっと止めて"),
+    (Language::Japanese, "Clova.PauseIntent", "止めて"),
+    (Language::Japanese, "Clova.PreviousIntent", "前"),
+    (
+        Language::Japanese,
+        "Clova.PreviousIntent",
+        "前の曲を再生して",
+    ),
+    (Language::Japanese, "Clova.ResumeIntent", "再生を再開して"),
+    (Language::Japanese, "Clova.ResumeIntent", "再び再生して"),
+    (Language::Japanese, "Clova.YesIntent", "はい"),
+    (Language::Japanese, "Clova.NoIntent", "いいえ"),
 ];

@@ -110,6 +110,25 @@ fn slot_pairs(a: &super::Analysis) -> Vec<(String, String)> {
     v
 }
 
+/// Fold `fold` of `folds`: the extension without the fold's samples, and those samples (intent
+/// index, sample as written). The k-th sample of the extension is in fold k mod `folds`.
+pub fn split(ext: &Extension, folds: usize, fold: usize) -> (Extension, Vec<(usize, String)>) {
+    let mut train = ext.clone();
+    let mut held: Vec<(usize, String)> = Vec::new();
+    let mut k = 0usize;
+    for (i, intent) in train.intents.iter_mut().enumerate() {
+        intent.def.utterances.value.retain(|u| {
+            let out = k % folds == fold;
+            k += 1;
+            if out {
+                held.push((i, u.value.clone()));
+            }
+            !out
+        });
+    }
+    (train, held)
+}
+
 /// Cross-validate `ext` with `folds` folds (at least 2).
 pub fn cross_validate(ext: &Extension, folds: usize, opts: &Options) -> CrossValidation {
     let samples: usize = ext
@@ -123,19 +142,7 @@ pub fn cross_validate(ext: &Extension, folds: usize, opts: &Options) -> CrossVal
     let full = Model::compile(ext);
     let mut cases = Vec::new();
     for fold in 0..folds {
-        let mut train = ext.clone();
-        let mut held: Vec<(usize, String)> = Vec::new();
-        let mut k = 0usize;
-        for (i, intent) in train.intents.iter_mut().enumerate() {
-            intent.def.utterances.value.retain(|u| {
-                let out = k % folds == fold;
-                k += 1;
-                if out {
-                    held.push((i, u.value.clone()));
-                }
-                !out
-            });
-        }
+        let (train, held) = split(ext, folds, fold);
         if held.is_empty() {
             continue;
         }

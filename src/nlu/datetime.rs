@@ -10,7 +10,15 @@
 //! - weeks alone (`다음 주`, `来週`) are a `DATE.INTERVAL`, Monday to Sunday.
 //! - months alone (`7월`, `7月`) and weekends (`주말`, `이번 주말`, `来週末`) are a
 //!   `DATE.INTERVAL` too, first to last day;
+//! - day parts (`朝`, `夕方`, `아침`, `저녁`…) are a `TIME.INTERVAL` (`06:00:00/09:00:00`), or a
+//!   `DATETIME.INTERVAL` after a day (`明日の昼`, `내일 아침`); seasons (`秋`, `가을`) a
+//!   `DATE.INTERVAL`: the ranges are [`DAY_PARTS`] and [`SEASONS`];
 //! - `CLOVA.DATETIME_RECENT` resolves a date without its year, month or week backwards.
+//!
+//! Value formats follow the CEK reference (ja-JP `CEK/References/Interaction_Model.md`,
+//! `CLOVA.DATETIME` examples): a date-time carries the `+09:00` offset
+//! (`2018-08-10T03:00:00+09:00`); a date (`2018-08-10`) and a time (`03:00:00`) carry none;
+//! an interval is `start/end` of the same forms.
 //!
 //! Durations: `N년 N개월/달 N주 N일 N시간 N분 N초` with `반` (`한 시간 반`), `하루 이틀 사흘
 //! 나흘 보름 일주일`, `N年(間) Nか月 N週間 N日(間) N時間 N分(間) N秒(間)` and `半` → ISO 8601
@@ -122,11 +130,67 @@ impl DateTime {
     }
 }
 
+/// The UTC offset CEK writes on date-time values (Korea and Japan).
+pub const OFFSET: &str = "+09:00";
+
+/// Day parts and their time ranges (`end` 24 = midnight). The Japanese words and ranges are the
+/// CEK reference's table (時間細分の定義); the Korean guides document none, so each Korean word
+/// takes the range of the Japanese word of the same meaning.
+pub const DAY_PARTS: &[(&[&str], u32, u32)] = &[
+    (&["未明", "深夜", "심야"], 0, 3),
+    (&["明け方", "새벽"], 3, 6),
+    (&["朝", "아침"], 6, 9),
+    (&["昼前", "お昼前"], 9, 12),
+    (&["昼", "お昼", "昼頃", "점심", "점심때"], 11, 13),
+    (&["昼過ぎ", "お昼過ぎ"], 12, 15),
+    (&["夕方"], 15, 18),
+    (&["午前", "오전"], 0, 12),
+    (&["午後", "오후"], 12, 24),
+    (&["日中", "낮"], 9, 18),
+    (&["夜", "晩", "저녁", "밤"], 18, 24),
+];
+
+/// Seasons: (words, first month, last month); a season ends on its last month's last day
+/// (winter: December to February of the next year). From the CEK reference's table (季節の定義).
+pub const SEASONS: &[(&[&str], i64, i64)] = &[
+    (&["春", "봄"], 3, 5),
+    (&["夏", "여름"], 6, 8),
+    (&["秋", "가을"], 9, 11),
+    (&["冬", "겨울"], 12, 2),
+];
+
+/// The day part `s` is entirely: (start hour, end hour).
+fn day_part(s: &str) -> Option<(u32, u32)> {
+    DAY_PARTS
+        .iter()
+        .find(|(words, _, _)| words.contains(&s))
+        .map(|(_, a, b)| (*a, *b))
+}
+
+/// The season `s` is entirely, as its interval nearest to `today` (the one under way or the
+/// next; with `recent`, the one under way or the last).
+fn season(s: &str, today: Date, recent: bool) -> Option<(Date, Date)> {
+    let (_, first, last) = SEASONS.iter().find(|(words, _, _)| words.contains(&s))?;
+    let y = i64::from(today.year());
+    let span = |y: i64| -> Option<(Date, Date)> {
+        let start = date(y, *first, 1)?;
+        let end_year = if last < first { y + 1 } else { y };
+        let end = add_days(add_months(date(end_year, *last, 1)?, 1)?, -1)?;
+        Some((start, end))
+    };
+    let spans = [span(y - 1)?, span(y)?, span(y + 1)?];
+    if recent {
+        spans.into_iter().rev().find(|(a, _)| *a <= today)
+    } else {
+        spans.into_iter().find(|(_, b)| *b >= today)
+    }
+}
+
 /// A recognised `CLOVA.DATETIME` value: ISO 8601 text and its `valueType`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DateTimeValue {
     pub value: String,
-    /// `DATE`, `TIME`, `DATETIME`, `DATE.INTERVAL`.
+    /// `DATE`, `TIME`, `DATETIME`, `TIME.INTERVAL`, `DATE.INTERVAL`, `DATETIME.INTERVAL`.
     pub value_type: &'static str,
 }
 
@@ -451,7 +515,7 @@ pub fn parse_datetime_toward(s: &str, now: DateTime, recent: bool) -> Option<Dat
             }
         } else {
             DateTimeValue {
-                value: t.iso(),
+                value: format!("{}{OFFSET}", t.iso()),
                 value_type: "DATETIME",
             }
         });
@@ -477,6 +541,17 @@ pub fn parse_datetime_toward(s: &str, now: DateTime, recent: bool) -> Option<Dat
             (true, _) => first(y - 1)?,
         };
         return Some(interval(start, last_day(start)?));
+    }
+    // a season alone (`秋`, `가을`): its first to last day
+    if let Some((a, b)) = season(s, today, recent) {
+        return Some(interval(a, b));
+    }
+    // a day part alone (`朝`, `저녁`): its hours
+    if let Some((a, b)) = day_part(s) {
+        return Some(DateTimeValue {
+            value: format!("{a:02}:00:00/{b:02}:00:00"),
+            value_type: "TIME.INTERVAL",
+        });
     }
     // a weekend alone (`주말`, `週末`): Saturday and Sunday of this week (or the last one)
     if let Some((r, _)) = strip(s, &["주말", "週末"])
@@ -514,13 +589,28 @@ pub fn parse_datetime_toward(s: &str, now: DateTime, recent: bool) -> Option<Dat
             }),
         });
     }
+    // a day and a day part (`明日の昼`, `내일 아침`): those hours of that day
+    if let Some(DatePart::Day(d)) = day
+        && let Some((a, b)) = day_part(rest)
+    {
+        let at = |d: Date, h: u32| format!("{}T{h:02}:00:00{OFFSET}", iso_date(d));
+        let end = if b == 24 {
+            at(add_days(d, 1)?, 0)
+        } else {
+            at(d, b)
+        };
+        return Some(DateTimeValue {
+            value: format!("{}/{end}", at(d, a)),
+            value_type: "DATETIME.INTERVAL",
+        });
+    }
     let (h, m, sec, rest) = time_part(rest)?;
     if !rest.is_empty() {
         return None;
     }
     match day {
         Some(DatePart::Day(date)) => Some(DateTimeValue {
-            value: format!("{}T{h:02}:{m:02}:{sec:02}", iso_date(date)),
+            value: format!("{}T{h:02}:{m:02}:{sec:02}{OFFSET}", iso_date(date)),
             value_type: "DATETIME",
         }),
         Some(DatePart::Week(_)) => None,
@@ -553,6 +643,99 @@ mod tests {
 
     fn dur(s: &str) -> Option<String> {
         parse_duration(&fold(s))
+    }
+
+    /// The CEK reference's examples (ja-JP `CEK/References/Interaction_Model.md`), said on
+    /// Friday 2018-08-10 at 9:00: values, offsets and intervals as CEK writes them.
+    #[test]
+    fn reference_examples() {
+        let at = DateTime::parse("2018-08-10T09:00:00").unwrap();
+        let v = |s: &str, recent: bool| {
+            parse_datetime_toward(&fold(s), at, recent).map(|v| (v.value, v.value_type))
+        };
+        let some = |v: &str, t: &'static str| Some((v.to_string(), t));
+        for recent in [false, true] {
+            assert_eq!(v("3時", recent), some("03:00:00", "TIME"));
+            assert_eq!(v("2018年8月10日", recent), some("2018-08-10", "DATE"));
+            assert_eq!(
+                v("2018年8月10日3時", recent),
+                some("2018-08-10T03:00:00+09:00", "DATETIME")
+            );
+            assert_eq!(v("朝", recent), some("06:00:00/09:00:00", "TIME.INTERVAL"));
+        }
+        // the reference writes `…T11:00:00+09:00/2018-08-09T13:00:00+09:00` and DATE.INTERVAL:
+        // a slip (the end before the start, a date-time labelled a date)
+        assert_eq!(
+            v("明日の昼", false),
+            some(
+                "2018-08-11T11:00:00+09:00/2018-08-11T13:00:00+09:00",
+                "DATETIME.INTERVAL"
+            )
+        );
+        assert_eq!(
+            v("秋", false),
+            some("2018-09-01/2018-11-30", "DATE.INTERVAL")
+        );
+        assert_eq!(
+            v("秋", true),
+            some("2017-09-01/2017-11-30", "DATE.INTERVAL")
+        );
+        assert_eq!(v("火曜日", false), some("2018-08-14", "DATE"));
+        assert_eq!(v("火曜日", true), some("2018-08-07", "DATE"));
+        assert_eq!(
+            v("7月", true),
+            some("2018-07-01/2018-07-31", "DATE.INTERVAL")
+        );
+        assert_eq!(
+            v("7月", false),
+            some("2019-07-01/2019-07-31", "DATE.INTERVAL")
+        );
+    }
+
+    /// Every day part and season of the tables, in Korean and Japanese.
+    #[test]
+    fn day_parts_and_seasons() {
+        let some = |v: &str, t: &'static str| Some((v.to_string(), t));
+        assert_eq!(dt("夕方"), some("15:00:00/18:00:00", "TIME.INTERVAL"));
+        assert_eq!(dt("お昼"), some("11:00:00/13:00:00", "TIME.INTERVAL"));
+        assert_eq!(dt("아침"), some("06:00:00/09:00:00", "TIME.INTERVAL"));
+        assert_eq!(dt("저녁"), some("18:00:00/24:00:00", "TIME.INTERVAL"));
+        assert_eq!(dt("오후"), some("12:00:00/24:00:00", "TIME.INTERVAL"));
+        assert_eq!(
+            dt("내일 저녁"),
+            some(
+                "2026-01-02T18:00:00+09:00/2026-01-03T00:00:00+09:00",
+                "DATETIME.INTERVAL"
+            )
+        );
+        assert_eq!(
+            dt("오늘 아침"),
+            some(
+                "2026-01-01T06:00:00+09:00/2026-01-01T09:00:00+09:00",
+                "DATETIME.INTERVAL"
+            )
+        );
+        // times with a day part still are times
+        assert_eq!(dt("저녁 7시"), some("19:00:00", "TIME"));
+        assert_eq!(dt("朝7時"), some("07:00:00", "TIME"));
+        // on 2026-01-01 winter is under way (December to February)
+        assert_eq!(dt("겨울"), some("2025-12-01/2026-02-28", "DATE.INTERVAL"));
+        assert_eq!(dt("冬"), some("2025-12-01/2026-02-28", "DATE.INTERVAL"));
+        assert_eq!(dt("봄"), some("2026-03-01/2026-05-31", "DATE.INTERVAL"));
+        assert_eq!(dt("여름"), some("2026-06-01/2026-08-31", "DATE.INTERVAL"));
+        assert_eq!(dt("가을"), some("2026-09-01/2026-11-30", "DATE.INTERVAL"));
+        let recent = |s: &str| parse_datetime_toward(&fold(s), now(), true).map(|v| v.value);
+        assert_eq!(recent("가을").as_deref(), Some("2025-09-01/2025-11-30"));
+        assert_eq!(recent("겨울").as_deref(), Some("2025-12-01/2026-02-28"));
+        let leap = DateTime::parse("2027-12-15T10:00:00").unwrap();
+        assert_eq!(
+            parse_datetime(&fold("冬"), leap)
+                .map(|v| v.value)
+                .as_deref(),
+            Some("2027-12-01/2028-02-29")
+        );
+        assert_eq!(dt("가을 7시"), None);
+        assert_eq!(dt("다음 주 아침"), None);
     }
 
     #[test]
@@ -683,11 +866,11 @@ mod tests {
         assert_eq!(dt_at("2026-01-01", "그제"), date("2025-12-30"));
         assert_eq!(
             dt_at("2025-12-31T23:30", "1시간 후"),
-            Some(("2026-01-01T00:30:00".into(), "DATETIME"))
+            Some(("2026-01-01T00:30:00+09:00".into(), "DATETIME"))
         );
         assert_eq!(
             dt_at("2024-03-01T00:10", "20분 전"),
-            Some(("2024-02-29T23:50:00".into(), "DATETIME"))
+            Some(("2024-02-29T23:50:00+09:00".into(), "DATETIME"))
         );
         // A week across the year's end, Monday to Sunday.
         assert_eq!(
@@ -767,19 +950,19 @@ mod tests {
         assert_eq!(dt("정오"), Some(("12:00:00".into(), "TIME")));
         assert_eq!(
             dt("내일 오후 3시"),
-            Some(("2026-01-02T15:00:00".into(), "DATETIME"))
+            Some(("2026-01-02T15:00:00+09:00".into(), "DATETIME"))
         );
         assert_eq!(
             dt("10분 후"),
-            Some(("2026-01-01T10:10:00".into(), "DATETIME"))
+            Some(("2026-01-01T10:10:00+09:00".into(), "DATETIME"))
         );
         assert_eq!(
             dt("한 시간 뒤"),
-            Some(("2026-01-01T11:00:00".into(), "DATETIME"))
+            Some(("2026-01-01T11:00:00+09:00".into(), "DATETIME"))
         );
         assert_eq!(
             dt("1시간 전"),
-            Some(("2026-01-01T09:00:00".into(), "DATETIME"))
+            Some(("2026-01-01T09:00:00+09:00".into(), "DATETIME"))
         );
         assert_eq!(dt("3일 후"), Some(("2026-01-04".into(), "DATE")));
     }
@@ -793,13 +976,13 @@ mod tests {
         assert_eq!(dt("午後3時半"), Some(("15:30:00".into(), "TIME")));
         assert_eq!(
             dt("明日の午後三時"),
-            Some(("2026-01-02T15:00:00".into(), "DATETIME"))
+            Some(("2026-01-02T15:00:00+09:00".into(), "DATETIME"))
         );
         assert_eq!(dt("来週の金曜日"), Some(("2026-01-09".into(), "DATE")));
         assert_eq!(dt("12月25日"), Some(("2026-12-25".into(), "DATE")));
         assert_eq!(
             dt("30分後"),
-            Some(("2026-01-01T10:30:00".into(), "DATETIME"))
+            Some(("2026-01-01T10:30:00+09:00".into(), "DATETIME"))
         );
     }
 
@@ -818,6 +1001,8 @@ mod tests {
             .iter()
             .copied()
             .chain(WEEKDAYS.iter().copied())
+            .chain(DAY_PARTS.iter().map(|(w, _, _)| *w))
+            .chain(SEASONS.iter().map(|(w, _, _)| *w))
             .collect();
         for t in tables {
             for w in t {

@@ -8,7 +8,8 @@
 //!    utterance matches a pattern when its text around the slots is the same and each slot's
 //!    text is a value of the slot's type: a representative value or synonym of a custom type
 //!    (or a value tagged in a sample), a number for `CLOVA.NUMBER`, a date or time for
-//!    `CLOVA.DATETIME`, a period for `CLOVA.DURATION`. Other built-in types take any text,
+//!    `CLOVA.DATETIME`, a period for `CLOVA.DURATION`, a unit for `CLOVA.UNIT_*`, a number and
+//!    a unit for `CLOVA.MONEY`, `CLOVA.LENGTH`… ([`mod@unit`]). Other built-in types take any text,
 //!    except in a pattern that is only slots (`<city>東京</city>`): there only values tagged in
 //!    samples, or it would match every utterance. Confidence 1 (0.9 when a slot took free text).
 //! 3. Built-in intents match their usual phrases ([`builtin`]). A sample said exactly as written
@@ -31,6 +32,7 @@ pub mod launch;
 pub mod normalize;
 pub mod number;
 pub mod scan;
+pub mod unit;
 
 use std::collections::HashMap;
 
@@ -60,6 +62,10 @@ const BUILTIN_NEAR_THRESHOLD: f32 = 0.6;
 const FREE_TEXT_CONFIDENCE: f32 = 0.9;
 /// Highest confidence of a near match.
 const MAX_NEAR_CONFIDENCE: f32 = 0.95;
+/// A slot-filling answer may hold this many characters besides its slot values (`で`, `으로`).
+const ANSWER_REST: usize = 2;
+/// Confidence of a slot-filling answer (`Model::answer`).
+const ANSWER_CONFIDENCE: f32 = 0.5;
 
 /// How an utterance was matched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -82,10 +88,12 @@ pub struct SlotOut {
     pub slot_type: String,
     /// The value: the representative value of a custom type, a number, an ISO 8601 text.
     pub value: String,
-    /// `CLOVA.NUMBER`: the counter said with the number.
+    /// `CLOVA.NUMBER`: the counter said with the number; `CLOVA.MONEY`, `CLOVA.LENGTH`…: the
+    /// unit (ISO 4217 code for money).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
-    /// `CLOVA.DATETIME`: `DATE`, `TIME`, `DATETIME`, `DATE.INTERVAL`.
+    /// `CLOVA.DATETIME`: `DATE`, `TIME`, `DATETIME`, `TIME.INTERVAL`, `DATE.INTERVAL`,
+    /// `DATETIME.INTERVAL`.
     #[serde(rename = "valueType", skip_serializing_if = "Option::is_none")]
     pub value_type: Option<String>,
     /// The words of the utterance the value came from.
@@ -136,6 +144,10 @@ enum Kind {
     /// `CLOVA.DATETIME_RECENT`: now or earlier (spec §3.2).
     DateTimeRecent,
     Duration,
+    /// `CLOVA.UNIT`, `CLOVA.UNIT_*`: a unit alone, of a class (every class for `None`).
+    Unit(Option<unit::Class>),
+    /// `CLOVA.MONEY`, `CLOVA.LENGTH`…: a number and a unit of the class.
+    Measure(unit::Class),
     /// A built-in type cekops has no dictionary for: any text.
     Any,
 }
@@ -280,7 +292,11 @@ fn builtin_kind(name: &str) -> Kind {
         "CLOVA.DATETIME" => Kind::DateTime,
         "CLOVA.DATETIME_RECENT" => Kind::DateTimeRecent,
         "CLOVA.DURATION" => Kind::Duration,
-        _ => Kind::Any,
+        _ => match unit::builtin(name) {
+            Some((Some(class), true)) => Kind::Measure(class),
+            Some((class, _)) => Kind::Unit(class),
+            None => Kind::Any,
+        },
     }
 }
 
@@ -584,6 +600,13 @@ impl<'a> Model<'a> {
                 )
             }
             Kind::Duration => datetime::parse_duration(text).map(plain),
+            Kind::Unit(class) => unit::parse_unit(text, class).map(|u| plain(u.to_string())),
+            Kind::Measure(class) => unit::parse_measure(text, class).map(|(n, u)| Value {
+                value: n,
+                unit: Some(u),
+                value_type: None,
+                free: false,
+            }),
             Kind::Any => Some(Value {
                 value: String::new(),
                 unit: None,
@@ -648,6 +671,17 @@ impl<'a> Model<'a> {
 
     /// Analyse one utterance.
     pub fn analyse(&self, utterance: &str, opts: &Options) -> Analysis {
+        self.analyse_after(utterance, opts, None)
+    }
+
+    /// Analyse one utterance of a conversation whose previous utterance went to `previous`: a
+    /// slot-filling answer (`Model::answer`) goes to that intent when it has the slot.
+    pub fn analyse_after(
+        &self,
+        utterance: &str,
+        opts: &Options,
+        previous: Option<&str>,
+    ) -> Analysis {
         let folded = normalize::fold_mapped(utterance);
         let u = folded.text.as_str();
         // (skeleton, hits)
@@ -720,7 +754,7 @@ impl<'a> Model<'a> {
         if let Some(a) = self.as_sample(utterance, &folded, opts) {
             return a;
         }
-        self.near(utterance, &folded, opts)
+        self.near(utterance, &folded, opts, previous)
     }
 
     /// A sample said as written whose pattern did not match (a value cekops does not
@@ -827,12 +861,23 @@ impl<'a> Model<'a> {
     }
 
     fn knn(&self) -> &knn::Knn {
-        self.knn
-            .get_or_init(|| knn::Knn::build(self.skeletons.iter().map(|sk| sk.text.as_slice())))
+        self.knn.get_or_init(|| {
+            knn::Knn::build(
+                self.skeletons
+                    .iter()
+                    .map(|sk| (sk.text.as_slice(), self.intents[sk.intent as usize].builtin)),
+            )
+        })
     }
 
     /// No exact match: the nearest pattern (`knn`), if similar enough.
-    fn near(&self, utterance: &str, folded: &normalize::Folded, opts: &Options) -> Analysis {
+    fn near(
+        &self,
+        utterance: &str,
+        folded: &normalize::Folded,
+        opts: &Options,
+        previous: Option<&str>,
+    ) -> Analysis {
         let u = folded.text.as_str();
         let none = |closest: Option<Closest>| Analysis {
             utterance: utterance.to_string(),
@@ -848,11 +893,12 @@ impl<'a> Model<'a> {
         let words = folded.word_starts(utterance);
         let mut found: Map<u32, Vec<(Range<usize>, Value)>> = Map::default();
         let (text, spans) = self.abstracted(u, &words, &mut found, opts);
+        if let Some(a) = self.answer(utterance, folded, (&text, &spans), &words, &found, previous) {
+            return a;
+        }
         // built-in intents are near-matched only when very close: their phrases are short and
         // share endings with every domain (`天気を教えて` is not `使い方を教えて`)
-        let [custom, builtin] = self.knn().best(&text, |id| {
-            self.intents[self.skeletons[id as usize].intent as usize].builtin
-        });
+        let [custom, builtin] = self.knn().best(&text);
         // a value of one of the intent's custom slot types is evidence of its own
         let evidence = |id: u32, sim: f32| {
             let intent = &self.intents[self.skeletons[id as usize].intent as usize];
@@ -887,6 +933,74 @@ impl<'a> Model<'a> {
             slots: self.slots_out(sk.intent, &hits, utterance, folded),
             closest,
         }
+    }
+
+    /// A slot-filling answer (`{size}`, `{duration}で`, `라지요`): an utterance that is only slot
+    /// values and at most [`ANSWER_REST`] other characters (a particle). CEK hears it outside any
+    /// dialog model (Clova has none): it goes to the intent of the conversation's `previous`
+    /// utterance when that intent has slots of the values' types (the extension asked for
+    /// one), else to the custom intent with the most samples holding a slot of each of the
+    /// values' types (ties: the intent declared first), with the values in its slots — or, when
+    /// one of the types is built-in (a number, a date), only when a single intent has such
+    /// slots. Confidence [`ANSWER_CONFIDENCE`].
+    fn answer(
+        &self,
+        utterance: &str,
+        folded: &normalize::Folded,
+        (text, spans): (&[char], &[(Range<usize>, u32)]),
+        words: &[usize],
+        found: &Map<u32, Vec<(Range<usize>, Value)>>,
+        previous: Option<&str>,
+    ) -> Option<Analysis> {
+        if spans.is_empty() || text.len() > spans.len() + ANSWER_REST {
+            return None;
+        }
+        let has = |sk: &Skeleton, ty: u32| {
+            sk.elems
+                .iter()
+                .any(|e| matches!(e, Elem::Slot { ty: t, .. } if *t == ty))
+        };
+        // per intent: (samples holding every type, first such skeleton)
+        let mut owners: Vec<(u32, usize, u32)> = Vec::new();
+        for (id, sk) in self.skeletons.iter().enumerate() {
+            if self.intents[sk.intent as usize].builtin || !spans.iter().all(|(_, ty)| has(sk, *ty))
+            {
+                continue;
+            }
+            match owners.iter_mut().find(|(i, _, _)| *i == sk.intent) {
+                Some(o) => o.1 += sk.samples.len(),
+                None => owners.push((sk.intent, sk.samples.len(), id as u32)),
+            }
+        }
+        let asked = owners
+            .iter()
+            .find(|(i, _, _)| Some(self.intents[*i as usize].name.as_str()) == previous);
+        let all_custom = spans
+            .iter()
+            .all(|(_, ty)| self.types[*ty as usize].kind == Kind::Custom);
+        if asked.is_none() && (owners.is_empty() || (!all_custom && owners.len() > 1)) {
+            return None;
+        }
+        let (intent, _, id) = asked
+            .or_else(|| {
+                owners
+                    .iter()
+                    .min_by_key(|(i, n, _)| (std::cmp::Reverse(*n), *i))
+            })
+            .copied()?;
+        let sk = &self.skeletons[id as usize];
+        let hits = self.slots_in(sk, folded.text.as_str(), words, spans, found);
+        Some(Analysis {
+            utterance: utterance.to_string(),
+            intent: self.intents[intent as usize].name.clone(),
+            kind: MatchKind::Similar,
+            confidence: ANSWER_CONFIDENCE,
+            slots: self.slots_out(intent, &hits, utterance, folded),
+            closest: sk
+                .samples
+                .first()
+                .map(|s| self.closest(*s, ANSWER_CONFIDENCE)),
+        })
     }
 
     /// `u` with the values of every slot type the patterns use replaced by the type's
@@ -1013,6 +1127,7 @@ impl<'a> Model<'a> {
             Kind::Custom => t.dict().max_len,
             Kind::Number | Kind::WholeNumber => 0,
             Kind::DateTime | Kind::DateTimeRecent | Kind::Duration => 60,
+            Kind::Unit(_) | Kind::Measure(_) => 40,
         };
         let at_word = |e: usize| e == u.len() || words.binary_search(&e).is_ok();
         for whole_words in [true, false] {
@@ -1039,10 +1154,25 @@ impl<'a> Model<'a> {
                     _ if !(word_start || digit) => None,
                     _ => {
                         let limit = next_taken.min(s + max_len);
-                        (s + 1..=limit)
+                        let at = |e: usize| self.recognise(ty, &u[s..e], opts).map(|v| (s..e, v));
+                        let hit = (s + 1..=limit)
                             .rev()
                             .filter(|e| u.is_char_boundary(*e) && at_word(*e) == whole_words)
-                            .find_map(|e| self.recognise(ty, &u[s..e], opts).map(|v| (s..e, v)))
+                            .find_map(at);
+                        // a date or day part said as a word of its own may start a longer
+                        // date-time that ends inside a word (`내일 3시에`, `저녁 7시에`): the longer
+                        match (&hit, t.kind) {
+                            (Some((r, _)), Kind::DateTime | Kind::DateTimeRecent)
+                                if whole_words =>
+                            {
+                                (r.end + 1..=limit)
+                                    .rev()
+                                    .filter(|e| u.is_char_boundary(*e))
+                                    .find_map(at)
+                                    .or(hit)
+                            }
+                            _ => hit,
+                        }
                     }
                 };
                 match hit {

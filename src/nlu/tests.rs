@@ -137,7 +137,7 @@ fn datetime_and_duration_slots() {
     let a = m.analyse("모레 저녁 7시에 예약해줘", &now());
     assert_eq!(a.intent, "Reserve");
     let s = a.slot("when").unwrap();
-    assert_eq!(s.value, "2026-01-03T19:00:00");
+    assert_eq!(s.value, "2026-01-03T19:00:00+09:00");
     assert_eq!(s.value_type.as_deref(), Some("DATETIME"));
     let a = m.analyse("한 시간 반 타이머 맞춰줘", &now());
     assert_eq!(a.intent, "Timer");
@@ -414,4 +414,220 @@ fn datetime_recent_slot_resolves_to_the_past() {
         (a.intent.as_str(), slots(&a)),
         ("Plan", vec![("day".into(), "2026-01-05".into())])
     );
+}
+
+/// Every example phrase of the built-in intents in the developer guides goes to its intent,
+/// in a model with a custom intent beside.
+#[test]
+fn documented_builtin_phrases() {
+    for (lang, code, intents) in [
+        (
+            Language::Korean,
+            "ko-KR",
+            "\"Clova.GuideIntent\", \"Clova.CancelIntent\", \"Clova.YesIntent\", \"Clova.NoIntent\", \"Clova.NextIntent\", \"Clova.PreviousIntent\", \"Clova.PauseIntent\", \"Clova.ResumeIntent\", \"Clova.StopIntent\", \"Clova.RequestAlternativesIntent\"",
+        ),
+        (
+            Language::Japanese,
+            "ja-JP",
+            "\"Clova.GuideIntent\", \"Clova.CancelIntent\", \"Clova.YesIntent\", \"Clova.NoIntent\", \"Clova.NextIntent\", \"Clova.PreviousIntent\", \"Clova.PauseIntent\", \"Clova.ResumeIntent\"",
+        ),
+    ] {
+        let info = format!(
+            "id = \"com.example.t\"\nlanguage = \"{code}\"\nname = \"ボット\"\ninvocation_names = [\"テストボット\"]\nbuiltin_intents = [{intents}]\n"
+        );
+        let ext = extension(&[
+            ("extension.toml", &info),
+            ("server.toml", "endpoint = \"https://example.com/cek\"\n"),
+            (
+                "interaction-model/intents/Order.toml",
+                "utterances = [\"피자 주문해줘\", \"ピザを注文して\"]\n",
+            ),
+        ]);
+        let m = Model::compile(&ext);
+        let documented: Vec<_> = builtin::DOCUMENTED
+            .iter()
+            .filter(|(l, _, _)| *l == lang)
+            .collect();
+        assert_eq!(
+            documented.len(),
+            if lang == Language::Korean { 23 } else { 12 }
+        );
+        for (_, intent, phrase) in documented {
+            let a = m.analyse(phrase, &now());
+            assert_eq!(
+                (a.intent.as_str(), a.kind),
+                (*intent, MatchKind::Exact),
+                "{phrase}"
+            );
+        }
+    }
+}
+
+/// Money and measures return the number and the unit; a unit type the unit alone; a date
+/// with a day part is a date-time interval with offsets.
+#[test]
+fn units_measures_and_intervals_in_slots() {
+    let ext = extension(&[
+        (
+            "extension.toml",
+            r#"id = "com.example.t"
+language = "ja-JP"
+name = "ショップ"
+invocation_names = ["テストショップ"]
+builtin_intents = ["Clova.GuideIntent"]
+builtin_slot_types = ["CLOVA.MONEY", "CLOVA.UNIT_CURRENCY", "CLOVA.WEIGHT", "CLOVA.DATETIME"]
+"#,
+        ),
+        ("server.toml", "endpoint = \"https://example.com/cek\"\n"),
+        (
+            "interaction-model/intents/Buy.toml",
+            r#"slots = { price = "CLOVA.MONEY", amount = "CLOVA.WEIGHT" }
+utterances = ["<price>88円</price>で<amount>2キロ</amount>買って"]
+"#,
+        ),
+        (
+            "interaction-model/intents/Exchange.toml",
+            r#"slots = { currency = "CLOVA.UNIT_CURRENCY" }
+utterances = ["<currency>ドル</currency>に両替して"]
+"#,
+        ),
+        (
+            "interaction-model/intents/Book.toml",
+            r#"slots = { when = "CLOVA.DATETIME" }
+utterances = ["<when>明日の朝</when>に予約して"]
+"#,
+        ),
+    ]);
+    let m = Model::compile(&ext);
+    let a = m.analyse("200ユーロで500グラム買って", &now());
+    assert_eq!((a.intent.as_str(), a.kind), ("Buy", MatchKind::Exact));
+    let price = a.slot("price").unwrap();
+    assert_eq!(
+        (price.value.as_str(), price.unit.as_deref()),
+        ("200", Some("EUR"))
+    );
+    let amount = a.slot("amount").unwrap();
+    assert_eq!(
+        (amount.value.as_str(), amount.unit.as_deref()),
+        ("500", Some("グラム"))
+    );
+    let a = m.analyse("ユーロに両替して", &now());
+    assert_eq!(a.slot("currency").unwrap().value, "EUR");
+    assert_eq!(a.slot("currency").unwrap().unit, None);
+    let a = m.analyse("明後日の夜に予約して", &now());
+    let when = a.slot("when").unwrap();
+    assert_eq!(
+        (when.value.as_str(), when.value_type.as_deref()),
+        (
+            "2026-01-03T18:00:00+09:00/2026-01-04T00:00:00+09:00",
+            Some("DATETIME.INTERVAL")
+        )
+    );
+    let a = m.analyse("秋に予約して", &now());
+    let when = a.slot("when").unwrap();
+    assert_eq!(
+        (when.value.as_str(), when.value_type.as_deref()),
+        ("2026-09-01/2026-11-30", Some("DATE.INTERVAL"))
+    );
+}
+
+/// A slot value alone, or with a particle, is an answer to the intent that has the slot.
+#[test]
+fn slot_filling_answers() {
+    let ext = pizza();
+    let m = Model::compile(&ext);
+    for (u, intent, slot, value) in [
+        ("페퍼로니", "OrderPizza", "pizzaType", "페퍼로니"),
+        ("페퍼로니요", "OrderPizza", "pizzaType", "페퍼로니"),
+        ("한 시간으로", "Timer", "length", "PT1H"),
+    ] {
+        let a = m.analyse(u, &now());
+        assert_eq!(
+            (a.intent.as_str(), a.kind, a.confidence),
+            (intent, MatchKind::Similar, ANSWER_CONFIDENCE),
+            "{u}"
+        );
+        assert_eq!(a.slot(slot).unwrap().value, value, "{u}");
+    }
+    // more than a particle besides the value: not an answer
+    let a = m.analyse("페퍼로니 맛있어", &now());
+    assert_ne!(a.confidence, ANSWER_CONFIDENCE);
+    // a free-text built-in type (`CLOVA.WORLD_CITY`) is not a value cekops can recognise alone
+    let a = m.analyse("서울이요", &now());
+    assert_ne!(a.confidence, ANSWER_CONFIDENCE, "{a:?}");
+}
+
+/// In a near match, a date or day part said as a word of its own does not cut short the
+/// date-time it starts (`저녁 7시에`, `내일 오후 3시쯤`).
+#[test]
+fn near_match_keeps_whole_date_times() {
+    let ext = pizza();
+    let m = Model::compile(&ext);
+    for (u, value, value_type) in [
+        ("저녁 7시에 예약 부탁해", "19:00:00", "TIME"),
+        (
+            "내일 저녁 7시에 예약 부탁해",
+            "2026-01-02T19:00:00+09:00",
+            "DATETIME",
+        ),
+        (
+            "내일 저녁에 예약 부탁해",
+            "2026-01-02T18:00:00+09:00/2026-01-03T00:00:00+09:00",
+            "DATETIME.INTERVAL",
+        ),
+    ] {
+        let a = m.analyse(u, &now());
+        assert_eq!(
+            (a.intent.as_str(), a.kind),
+            ("Reserve", MatchKind::Similar),
+            "{u}"
+        );
+        let when = a.slot("when").unwrap();
+        assert_eq!(
+            (when.value.as_str(), when.value_type.as_deref()),
+            (value, Some(value_type)),
+            "{u}"
+        );
+    }
+}
+
+/// In a conversation, a slot-filling answer goes to the intent of the previous utterance when
+/// that intent has the slot (the extension asked for it); alone, to the intent with the most
+/// samples holding the slot.
+#[test]
+fn answers_follow_the_conversation() {
+    let ext = extension(&[
+        ("extension.toml", KO_INFO),
+        ("server.toml", "endpoint = \"https://example.com/cek\"\n"),
+        (
+            "interaction-model/intents/Order.toml",
+            r#"slots = { size = "SIZE" }
+utterances = ["<size>라지</size> 피자 주문해줘", "<size>미디엄</size>으로 주문할게", "피자 주문해줘"]
+"#,
+        ),
+        (
+            "interaction-model/intents/Change.toml",
+            r#"slots = { size = "SIZE" }
+utterances = ["사이즈를 <size>라지</size>로 바꿔줘", "사이즈 변경할래"]
+"#,
+        ),
+        (
+            "interaction-model/slot-types/SIZE.toml",
+            "[values]\n\"라지\" = [\"큰 거\"]\n\"미디엄\" = []\n",
+        ),
+    ]);
+    let m = Model::compile(&ext);
+    let a = m.analyse("라지요", &now());
+    assert_eq!(
+        (a.intent.as_str(), a.slot("size").unwrap().value.as_str()),
+        ("Order", "라지")
+    );
+    let a = m.analyse_after("큰 거요", &now(), Some("Change"));
+    assert_eq!(
+        (a.intent.as_str(), a.slot("size").unwrap().value.as_str()),
+        ("Change", "라지")
+    );
+    // a previous intent without the slot does not decide
+    let a = m.analyse_after("라지요", &now(), Some("Clova.GuideIntent"));
+    assert_eq!(a.intent, "Order");
 }

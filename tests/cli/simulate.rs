@@ -734,7 +734,7 @@ fn simulate_ends_an_open_session_and_one_shot_opens_with_the_intent() {
     assert_eq!(
         out.stdout,
         "> 내일 저녁 7시에 배달해줘
-  IntentRequest Deliver when=\"2026-01-02T19:00:00\" (DATETIME)
+  IntentRequest Deliver when=\"2026-01-02T19:00:00+09:00\" (DATETIME)
 < Deliver 요청입니다.
 > SessionEndedRequest
 "
@@ -757,7 +757,7 @@ fn simulate_ends_an_open_session_and_one_shot_opens_with_the_intent() {
     );
     assert_eq!(
         b["request"]["intent"]["slots"]["when"],
-        json!({ "name": "when", "value": "2026-01-02T19:00:00", "valueType": "DATETIME" })
+        json!({ "name": "when", "value": "2026-01-02T19:00:00+09:00", "valueType": "DATETIME" })
     );
     assert_eq!(
         stable(reqs[1].body.clone())["request"],

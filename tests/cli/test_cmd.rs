@@ -65,7 +65,7 @@ fn test_utterance_json_has_cek_slots() {
                 "when": {
                     "name": "when",
                     "type": "CLOVA.DATETIME",
-                    "value": "2026-01-02T19:00:00",
+                    "value": "2026-01-02T19:00:00+09:00",
                     "valueType": "DATETIME",
                     "text": "내일 저녁 7시"
                 }
@@ -533,4 +533,42 @@ utterances = [
 "#,
     );
     env
+}
+
+/// A slot-filling answer (`불고기요`): alone, to the intent with the most samples holding the
+/// slot; in a case's turns, to the intent the previous turn got when it has the slot.
+#[test]
+fn test_suites_answers_follow_the_conversation() {
+    let env = pizzabot();
+    env.write(
+        "extensions/com.example.pizzabot/interaction-model/intents/ChangePizza.toml",
+        "slots = { pizzaType = \"PIZZA_TYPE\" }\nutterances = [\"<pizzaType>치즈</pizzaType> 피자로 바꿔줘\"]\n",
+    );
+    env.write(
+        "extensions/com.example.pizzabot/tests/answers.toml",
+        r#"[[case]]
+utterance = "불고기요"
+intent = "OrderPizza"
+slots = { pizzaType = "불고기" }
+
+[[case]]
+name = "change then answer"
+turns = [
+  { utterance = "치즈 피자로 바꿔줘", intent = "ChangePizza", slots = { pizzaType = "치즈" } },
+  { utterance = "불고기요", intent = "ChangePizza", slots = { pizzaType = "불고기" } },
+]
+"#,
+    );
+    let out = env.cekops(&["test", ID, NOW]);
+    out.code(0);
+    assert!(
+        out.stdout.starts_with(
+            "com.example.pizzabot (extensions/com.example.pizzabot/tests/answers.toml)
+  ok    불고기요
+  ok    change then answer
+"
+        ),
+        "{}",
+        out.stdout
+    );
 }
