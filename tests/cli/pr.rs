@@ -295,11 +295,11 @@ fn github_push_repins_and_a_stale_approval_neither_counts_nor_moves_service() {
     );
     out.code(0).contains("Approvals: 1 of 2");
     assert_eq!(w.server_rev("service").unwrap(), service);
-    let show = w.env.cekops_in(
-        &w.checkout(&second),
-        &["review", "show", ID, "--format", "json"],
-        &[],
-    );
+    let dir = w.checkout(&second);
+    w.env.cekops_in(&dir, &["fetch"], &[]).code(0);
+    let show = w
+        .env
+        .cekops_in(&dir, &["review", "show", ID, "--format", "json"], &[]);
     let v: Value = serde_json::from_str(&show.stdout).unwrap();
     assert_eq!(v["approvals"], 1, "{}", show.stdout);
 }
@@ -476,4 +476,24 @@ fn ci_usage_errors_exit_2_and_other_requests_are_left_alone() {
     out.code(0).contains("nothing to do");
     assert_eq!(out.stdout, "");
     assert_eq!(w.server_rev("cekops/records"), None);
+}
+
+#[test]
+fn forge_settings_are_validated() {
+    let env = TestEnv::new();
+    setup(
+        &env,
+        "[review]\nreviewers = [\"alice@example.com\", \"ci@example.com\"]\n\n[forge]\ngithub = { alice-gh = \"alice\" }\n",
+    );
+    let out = env.cekops(&["validate"]);
+    out.code(1)
+        .contains("`[forge]` maps logins but sets no `ci_identity`")
+        .contains("maps `alice-gh` to `alice`, which is not an e-mail identity");
+    env.write(
+        "cekops.toml",
+        "[review]\nreviewers = [\"alice@example.com\", \"ci@example.com\"]\n\n[forge]\nci_identity = \"ci@example.com\"\n",
+    );
+    env.cekops(&["validate"])
+        .code(1)
+        .contains("`ci_identity` ci@example.com is also a reviewer");
 }

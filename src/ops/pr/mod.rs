@@ -38,9 +38,7 @@ use crate::model::ForgeAttestation;
 use crate::model::RecordKind;
 use crate::model::RecordState;
 
-/// The first line of every comment: the workflows find and update the one comment per pull
-/// request by it.
-pub const MARKER: &str = "<!-- cekops:plan -->";
+pub use plan::MARKER;
 
 /// Which forge.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,7 +4,6 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 
-use super::MARKER;
 use crate::diag::Report;
 use crate::git::Oid;
 use crate::git::objects;
@@ -18,6 +17,10 @@ use crate::ops::test::TestOptions;
 use crate::ops::validate::Source;
 use crate::ops::validate::ValidateOptions;
 use crate::rules::Stage;
+
+/// The first line of every comment: the workflows find and update the one comment per pull
+/// request by it.
+pub const MARKER: &str = "<!-- cekops:plan -->";
 
 /// Findings shown in full; the rest are counted.
 const SHOWN: usize = 30;
