@@ -101,12 +101,19 @@ pub fn run(ctx: &super::Context, args: &CiArgs) -> anyhow::Result<ExitCode> {
                 usage("no event name: GITHUB_EVENT_NAME is not set")
                     .hint("run it in GitHub Actions, or pass `--event-name pull_request --event FILE`")
             })?;
-            let path = a.event.clone().or_else(|| env("GITHUB_EVENT_PATH").map(PathBuf::from)).ok_or_else(|| {
-                usage("no event payload: GITHUB_EVENT_PATH is not set")
-                    .hint("run it in GitHub Actions, or pass `--event FILE`")
-            })?;
+            let path = a
+                .event
+                .clone()
+                .or_else(|| env("GITHUB_EVENT_PATH").map(PathBuf::from))
+                .ok_or_else(|| {
+                    usage("no event payload: GITHUB_EVENT_PATH is not set")
+                        .hint("run it in GitHub Actions, or pass `--event FILE`")
+                })?;
             let json = std::fs::read_to_string(&path).map_err(|e| {
-                usage(format!("cannot read the event payload `{}`: {e}", path.display()))
+                usage(format!(
+                    "cannot read the event payload `{}`: {e}",
+                    path.display()
+                ))
             })?;
             (pr::github::parse(&name, &json)?, &a.common)
         }
@@ -133,7 +140,10 @@ pub fn run(ctx: &super::Context, args: &CiArgs) -> anyhow::Result<ExitCode> {
     let comment = out.comment.unwrap_or_default();
     if let Some(f) = &common.comment_file {
         std::fs::write(f, &comment).map_err(|e| {
-            usage(format!("cannot write the comment to `{}`: {e}", f.display()))
+            usage(format!(
+                "cannot write the comment to `{}`: {e}",
+                f.display()
+            ))
         })?;
     }
     super::out(&comment);

@@ -364,11 +364,7 @@ pub fn repin_via(dir: &Path, id: &str, via: &Via) -> Result<Checked<Repinned>> {
         None,
         vec![pin],
     )?;
-    Ok(Checked::Done(Some((
-        pinned.unwrap_or(tip),
-        tip,
-        record,
-    ))))
+    Ok(Checked::Done(Some((pinned.unwrap_or(tip), tip, record))))
 }
 
 fn already_open(open: &Record) -> anyhow::Error {
@@ -520,21 +516,19 @@ fn decider(
 
 /// The user deciding a review from the command line: a reviewer.
 fn decider_actor(chart: &Chart, policy: &Policy) -> Result<Identity> {
-    trust::actor(chart, policy, &Need::Reviewer).map_err(|e| {
-        match e.downcast::<UserError>() {
-            Ok(u) if !policy.review.require_signed => refused(format!(
-                "{}: only the reviewers listed in `cekops.toml` on `{}` may decide reviews",
-                u.message.split(':').next().unwrap_or_default(),
-                chart.service_name()
-            ))
-            .hint(format!(
-                "reviewers: {} (your identity comes from GIT_AUTHOR_EMAIL or `git config user.email`)",
-                chart.reviewers().join(", ")
-            ))
-            .into(),
-            Ok(u) => u.into(),
-            Err(e) => e,
-        }
+    trust::actor(chart, policy, &Need::Reviewer).map_err(|e| match e.downcast::<UserError>() {
+        Ok(u) if !policy.review.require_signed => refused(format!(
+            "{}: only the reviewers listed in `cekops.toml` on `{}` may decide reviews",
+            u.message.split(':').next().unwrap_or_default(),
+            chart.service_name()
+        ))
+        .hint(format!(
+            "reviewers: {} (your identity comes from GIT_AUTHOR_EMAIL or `git config user.email`)",
+            chart.reviewers().join(", ")
+        ))
+        .into(),
+        Ok(u) => u.into(),
+        Err(e) => e,
     })
 }
 

@@ -167,7 +167,11 @@ impl Policy {
     /// Whether the records commit `commit` is by `[forge] ci_identity`: signed by a key the
     /// allowed-signers file lists for it under `require_signed`, else authored by it.
     pub fn by_ci(&self, repo: &Repository, commit: Oid) -> Result<Result<(), String>> {
-        let Some(ci) = self.forge.ci_identity.as_ref().map(|c| normalise_identity(&c.value))
+        let Some(ci) = self
+            .forge
+            .ci_identity
+            .as_ref()
+            .map(|c| normalise_identity(&c.value))
         else {
             return Ok(Err(
                 "`[forge] ci_identity` is not set on `service`, so no forge attestation counts"
@@ -255,7 +259,10 @@ impl Policy {
             // whoever closed it (anyone the forge lets close it).
             return Ok(Ok(ci));
         }
-        Ok(Err(format!("{what}, but {claimed} is not {}", need_role(need))))
+        Ok(Err(format!(
+            "{what}, but {claimed} is not {}",
+            need_role(need)
+        )))
     }
 
     /// Of the identities a signature (or the self-asserted e-mail) proves, the one that may do

@@ -47,7 +47,14 @@ impl World {
         let server = env.tmp.path().join("server.git");
         env.git_in(
             env.tmp.path(),
-            &["init", "-q", "--bare", "-b", "service", server.to_str().unwrap()],
+            &[
+                "init",
+                "-q",
+                "--bare",
+                "-b",
+                "service",
+                server.to_str().unwrap(),
+            ],
         );
         if hook {
             env.cekops_in(&server, &["hooks", "install", "--server"], &[])
@@ -68,18 +75,18 @@ impl World {
     }
 
     fn server_rev(&self, name: &str) -> Option<String> {
-        let out = self.env.git_try_in(
-            &self.server,
-            &["rev-parse", "--verify", "-q", name],
-            &[],
-        );
+        let out = self
+            .env
+            .git_try_in(&self.server, &["rev-parse", "--verify", "-q", name], &[]);
         (out.code == 0).then(|| out.stdout.trim().to_string())
     }
 
     /// The record as the server has it.
     fn record(&self, n: u32) -> String {
-        self.env
-            .git_in(&self.server, &["show", &format!("cekops/records:{ID}/{n}.toml")])
+        self.env.git_in(
+            &self.server,
+            &["show", &format!("cekops/records:{ID}/{n}.toml")],
+        )
     }
 
     /// A fresh CI checkout: a clone detached at `sha` (as `actions/checkout` leaves it).
@@ -88,7 +95,12 @@ impl World {
         let dir = self.env.tmp.path().join(format!("job{}", self.jobs.get()));
         self.env.git_in(
             self.env.tmp.path(),
-            &["clone", "-q", self.server.to_str().unwrap(), dir.to_str().unwrap()],
+            &[
+                "clone",
+                "-q",
+                self.server.to_str().unwrap(),
+                dir.to_str().unwrap(),
+            ],
         );
         self.env.git_in(&dir, &["checkout", "-q", "--detach", sha]);
         dir
@@ -136,7 +148,14 @@ fn payload(file: &str, author: &str, head: &str) -> Value {
     v
 }
 
-fn review(author: &str, head: &str, reviewer: &str, state: &str, body: &str, reviewed: &str) -> Value {
+fn review(
+    author: &str,
+    head: &str,
+    reviewer: &str,
+    state: &str,
+    body: &str,
+    reviewed: &str,
+) -> Value {
     let mut v = payload("pull_request_review.submitted.json", author, head);
     let r = &mut v["review"];
     r["user"]["login"] = Value::from(reviewer);
@@ -160,35 +179,58 @@ fn github_opened_then_approved_fast_forwards_service() {
         Some(&mut t),
     );
     out.code(0);
-    assert!(out.stdout.starts_with("<!-- cekops:plan -->\n"), "{}", out.stdout);
-    assert_eq!(comment, out.stdout, "the comment file holds the same markdown");
+    assert!(
+        out.stdout.starts_with("<!-- cekops:plan -->\n"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        comment, out.stdout,
+        "the comment file holds the same markdown"
+    );
     let rec = w.record(1);
     assert!(rec.contains("state = \"open\""), "{rec}");
     assert!(rec.contains("email = \"dev@example.com\""), "{rec}");
-    assert!(rec.contains("[events.forge]\nname = \"github\"\npull_request = 2\n"), "{rec}");
+    assert!(
+        rec.contains("[events.forge]\nname = \"github\"\npull_request = 2\n"),
+        "{rec}"
+    );
     assert!(rec.contains(&format!("commit = \"{head}\"")), "{rec}");
     // Written by the CI identity.
-    let author = w.env.git_in(&w.server, &["log", "-1", "--format=%ae", "cekops/records"]);
+    let author = w
+        .env
+        .git_in(&w.server, &["log", "-1", "--format=%ae", "cekops/records"]);
     assert_eq!(author, "cekops-ci@example.com");
 
     // A re-run of the same event changes nothing and posts the same plan.
     let records = w.server_rev("cekops/records");
-    let (again, _) = w.github("pull_request", &payload("pull_request.opened.json", "dev-gh", &head));
+    let (again, _) = w.github(
+        "pull_request",
+        &payload("pull_request.opened.json", "dev-gh", &head),
+    );
     again.code(0);
     assert_eq!(again.stdout, out.stdout);
     assert_eq!(w.server_rev("cekops/records"), records);
 
     // An unmapped login and a mapped non-reviewer: ignored with a comment, nothing moves.
     for login in ["mallory", "carol-gh"] {
-        let (out, comment) =
-            w.github("pull_request_review", &review("dev-gh", &head, login, "approved", "", &head));
+        let (out, comment) = w.github(
+            "pull_request_review",
+            &review("dev-gh", &head, login, "approved", "", &head),
+        );
         out.code(0).contains("ignored");
-        assert!(comment.contains(&format!("approval by `{login}` ignored")), "{comment}");
+        assert!(
+            comment.contains(&format!("approval by `{login}` ignored")),
+            "{comment}"
+        );
         assert_eq!(w.server_rev("service").unwrap(), service);
         assert_eq!(w.server_rev("cekops/records"), records);
     }
     // The requester cannot approve their own request.
-    let (out, _) = w.github("pull_request_review", &review("dev-gh", &head, "dev-gh", "approved", "", &head));
+    let (out, _) = w.github(
+        "pull_request_review",
+        &review("dev-gh", &head, "dev-gh", "approved", "", &head),
+    );
     out.code(0).contains("ignored");
 
     // A reviewer's approval: `service` is fast-forwarded to the head on the server.
@@ -200,16 +242,26 @@ fn github_opened_then_approved_fast_forwards_service() {
     out.code(0);
     assert_eq!(comment, out.stdout);
     assert!(
-        out.stdout.contains(&format!("`service` moved {} → {}", &service[..12], &head[..12])),
+        out.stdout.contains(&format!(
+            "`service` moved {} → {}",
+            &service[..12],
+            &head[..12]
+        )),
         "{}",
         out.stdout
     );
     assert_eq!(w.server_rev("service").unwrap(), head);
     let rec = w.record(1);
     assert!(rec.contains("state = \"approved\""), "{rec}");
-    assert!(rec.contains("name = \"github:alice-gh\"\nemail = \"alice@example.com\""), "{rec}");
+    assert!(
+        rec.contains("name = \"github:alice-gh\"\nemail = \"alice@example.com\""),
+        "{rec}"
+    );
     assert!(rec.contains("review_id = 1008\nurl = \"https://github.com/Codertocat/Hello-World/pull/2#pullrequestreview-237895671\"\nlogin = \"alice-gh\""), "{rec}");
-    assert!(rec.contains(&format!("service_after = \"{head}\"")), "{rec}");
+    assert!(
+        rec.contains(&format!("service_after = \"{head}\"")),
+        "{rec}"
+    );
     // The server's audit accepts the CI-attested approval.
     w.env.cekops_in(&w.server.clone(), &["audit"], &[]).code(0);
 
@@ -227,25 +279,47 @@ fn github_opened_then_approved_fast_forwards_service() {
 fn github_changes_requested_rejects_and_closed_cancels() {
     let w = World::new(1, true);
     let head = w.head();
-    w.github("pull_request", &payload("pull_request.opened.json", "dev-gh", &head))
-        .0
-        .code(0);
+    w.github(
+        "pull_request",
+        &payload("pull_request.opened.json", "dev-gh", &head),
+    )
+    .0
+    .code(0);
     let (out, comment) = w.github(
         "pull_request_review",
-        &review("dev-gh", &head, "bob-gh", "changes_requested", "The help intent is missing.", &head),
+        &review(
+            "dev-gh",
+            &head,
+            "bob-gh",
+            "changes_requested",
+            "The help intent is missing.",
+            &head,
+        ),
     );
     out.code(0);
     assert!(comment.contains("rejected by bob@example.com"), "{comment}");
-    assert!(comment.contains("> The help intent is missing."), "{comment}");
+    assert!(
+        comment.contains("> The help intent is missing."),
+        "{comment}"
+    );
     let rec = w.record(1);
     assert!(rec.contains("state = \"rejected\""), "{rec}");
-    assert!(rec.contains("message = \"The help intent is missing.\""), "{rec}");
+    assert!(
+        rec.contains("message = \"The help intent is missing.\""),
+        "{rec}"
+    );
 
     // Reopened: a new review; closed without merging: cancelled.
-    let (out, _) = w.github("pull_request", &payload("pull_request.opened.json", "dev-gh", &head));
+    let (out, _) = w.github(
+        "pull_request",
+        &payload("pull_request.opened.json", "dev-gh", &head),
+    );
     out.code(0);
     assert!(w.record(2).contains("state = \"open\""));
-    let (out, comment) = w.github("pull_request", &payload("pull_request.closed.json", "dev-gh", &head));
+    let (out, comment) = w.github(
+        "pull_request",
+        &payload("pull_request.closed.json", "dev-gh", &head),
+    );
     out.code(0);
     assert!(comment.contains("review #2 cancelled"), "{comment}");
     assert!(w.record(2).contains("state = \"cancelled\""));
@@ -258,9 +332,12 @@ fn github_push_repins_and_a_stale_approval_neither_counts_nor_moves_service() {
     let w = World::new(2, false);
     let first = w.head();
     let service = w.server_rev("service").unwrap();
-    w.github("pull_request", &payload("pull_request.opened.json", "dev-gh", &first))
-        .0
-        .code(0);
+    w.github(
+        "pull_request",
+        &payload("pull_request.opened.json", "dev-gh", &first),
+    )
+    .0
+    .code(0);
     let (out, _) = w.github(
         "pull_request_review",
         &review("dev-gh", &first, "alice-gh", "approved", "", &first),
@@ -285,7 +362,10 @@ fn github_push_repins_and_a_stale_approval_neither_counts_nor_moves_service() {
         &review("dev-gh", &second, "bob-gh", "approved", "", &first),
     );
     out.code(1);
-    assert!(comment.contains("the head moved after the review"), "{comment}");
+    assert!(
+        comment.contains("the head moved after the review"),
+        "{comment}"
+    );
     assert_eq!(w.server_rev("service").unwrap(), service);
 
     // Alice's approval of the first commit no longer counts: Bob's of the new head is 1 of 2.
@@ -308,9 +388,12 @@ fn github_push_repins_and_a_stale_approval_neither_counts_nor_moves_service() {
 fn two_approvals_at_once_fast_forward_service_exactly_once() {
     let w = World::new(1, true);
     let head = w.head();
-    w.github("pull_request", &payload("pull_request.opened.json", "dev-gh", &head))
-        .0
-        .code(0);
+    w.github(
+        "pull_request",
+        &payload("pull_request.opened.json", "dev-gh", &head),
+    )
+    .0
+    .code(0);
     let mut children = Vec::new();
     for login in ["alice-gh", "bob-gh"] {
         let dir = w.checkout(&head);
@@ -324,7 +407,12 @@ fn two_approvals_at_once_fast_forward_service_exactly_once() {
             .envs(CI)
             .env("GITHUB_EVENT_NAME", "pull_request_review")
             .env("GITHUB_EVENT_PATH", &file);
-        children.push(cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap());
+        children.push(
+            cmd.stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
     }
     let outs: Vec<_> = children
         .into_iter()
@@ -358,9 +446,12 @@ fn two_approvals_at_once_fast_forward_service_exactly_once() {
 fn a_forged_forge_attestation_is_refused_by_the_server() {
     let w = World::new(1, true);
     let head = w.head();
-    w.github("pull_request", &payload("pull_request.opened.json", "dev-gh", &head))
-        .0
-        .code(0);
+    w.github(
+        "pull_request",
+        &payload("pull_request.opened.json", "dev-gh", &head),
+    )
+    .0
+    .code(0);
     let dir = w.checkout(&head);
     w.env.git_in(&dir, &["checkout", "-q", "cekops/records"]);
     let path = format!("{ID}/1.toml");
@@ -376,7 +467,9 @@ fn a_forged_forge_attestation_is_refused_by_the_server() {
         ("GIT_AUTHOR_EMAIL", "carol@example.com"),
         ("GIT_COMMITTER_EMAIL", "carol@example.com"),
     ];
-    let ok = w.env.git_try_in(&dir, &["commit", "-qam", "approve"], &carol);
+    let ok = w
+        .env
+        .git_try_in(&dir, &["commit", "-qam", "approve"], &carol);
     assert_eq!(ok.code, 0, "{}", ok.stderr);
     let before = w.server_rev("cekops/records");
     let push = w
@@ -384,8 +477,11 @@ fn a_forged_forge_attestation_is_refused_by_the_server() {
         .git_try_in(&dir, &["push", "origin", "cekops/records"], &carol);
     assert_ne!(push.code, 0, "{}", push.stderr);
     assert!(
-        push.stderr.contains("claims a github pull-request attestation")
-            && push.stderr.contains("not by the CI identity cekops-ci@example.com"),
+        push.stderr
+            .contains("claims a github pull-request attestation")
+            && push
+                .stderr
+                .contains("not by the CI identity cekops-ci@example.com"),
         "{}",
         push.stderr
     );
@@ -400,14 +496,23 @@ fn gitlab(w: &World, mode: &str, login: &str, t: &mut Transcript) -> Out {
         ("CI_MERGE_REQUEST_IID", "7"),
         ("CI_MERGE_REQUEST_PROJECT_ID", "42"),
         ("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", "42"),
-        ("CI_MERGE_REQUEST_PROJECT_URL", "https://gitlab.example.com/team/pizza"),
-        ("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "test/com.example.pizzabot"),
+        (
+            "CI_MERGE_REQUEST_PROJECT_URL",
+            "https://gitlab.example.com/team/pizza",
+        ),
+        (
+            "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",
+            "test/com.example.pizzabot",
+        ),
         ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "service"),
         ("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", ""),
         ("CI_COMMIT_SHA", head.as_str()),
         ("CI_MERGE_REQUEST_TITLE", "Pizza bot"),
         ("CI_JOB_ID", "555"),
-        ("CI_JOB_URL", "https://gitlab.example.com/team/pizza/-/jobs/555"),
+        (
+            "CI_JOB_URL",
+            "https://gitlab.example.com/team/pizza/-/jobs/555",
+        ),
         ("GITLAB_USER_LOGIN", login),
     ];
     let mut envs: Vec<(&str, &str)> = vars.to_vec();
@@ -424,12 +529,16 @@ fn gitlab_plan_then_approve_job_fast_forwards_service() {
     out.code(0);
     assert!(out.stdout.starts_with("<!-- cekops:plan -->\n"));
     assert!(
-        out.stdout
-            .contains("[merge request !7](https://gitlab.example.com/team/pizza/-/merge_requests/7)"),
+        out.stdout.contains(
+            "[merge request !7](https://gitlab.example.com/team/pizza/-/merge_requests/7)"
+        ),
         "{}",
         out.stdout
     );
-    assert!(w.record(1).contains("name = \"gitlab\"\npull_request = 7\n"));
+    assert!(
+        w.record(1)
+            .contains("name = \"gitlab\"\npull_request = 7\n")
+    );
     // The manual job run by someone who is not mapped: ignored.
     gitlab(&w, "approve", "mallory", &mut t)
         .code(0)
@@ -456,21 +565,38 @@ fn ci_usage_errors_exit_2_and_other_requests_are_left_alone() {
     let bad = dir.join(".git/bad.json");
     std::fs::write(&bad, "{not json").unwrap();
     run(
-        &["ci", "github", "--event-name", "pull_request", "--event", bad.to_str().unwrap()],
+        &[
+            "ci",
+            "github",
+            "--event-name",
+            "pull_request",
+            "--event",
+            bad.to_str().unwrap(),
+        ],
         &[],
     )
     .code(2)
     .contains("not JSON");
-    run(&["ci", "gitlab"], &[("CI_PIPELINE_SOURCE", "merge_request_event")])
-        .code(2)
-        .contains("CI_MERGE_REQUEST_IID");
+    run(
+        &["ci", "gitlab"],
+        &[("CI_PIPELINE_SOURCE", "merge_request_event")],
+    )
+    .code(2)
+    .contains("CI_MERGE_REQUEST_IID");
     // A pull request into another branch: nothing recorded, nothing posted.
     let mut other = payload("pull_request.opened.json", "dev-gh", &head);
     other["pull_request"]["base"]["ref"] = Value::from("main");
     let file = dir.join(".git/other.json");
     std::fs::write(&file, other.to_string()).unwrap();
     let out = run(
-        &["ci", "github", "--event-name", "pull_request", "--event", file.to_str().unwrap()],
+        &[
+            "ci",
+            "github",
+            "--event-name",
+            "pull_request",
+            "--event",
+            file.to_str().unwrap(),
+        ],
         &CI,
     );
     out.code(0).contains("nothing to do");

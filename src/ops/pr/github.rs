@@ -135,10 +135,7 @@ mod tests {
 
     #[test]
     fn unknown_events_and_actions_are_nothing_to_do() {
-        assert!(matches!(
-            parse("push", "{}").unwrap(),
-            Parsed::Nothing(_)
-        ));
+        assert!(matches!(parse("push", "{}").unwrap(), Parsed::Nothing(_)));
         let labeled = r#"{"action":"labeled","pull_request":{"number":1,"user":{"login":"a"},"head":{"sha":"x","ref":"test/a"},"base":{"ref":"service"}}}"#;
         assert!(matches!(
             parse("pull_request", labeled).unwrap(),

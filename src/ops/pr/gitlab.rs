@@ -104,7 +104,10 @@ mod tests {
             ("CI_PIPELINE_SOURCE", "merge_request_event"),
             ("CI_MERGE_REQUEST_IID", "7"),
             ("GITLAB_USER_LOGIN", "rita"),
-            ("CI_MERGE_REQUEST_PROJECT_URL", "https://gitlab.example.com/g/p"),
+            (
+                "CI_MERGE_REQUEST_PROJECT_URL",
+                "https://gitlab.example.com/g/p",
+            ),
             ("CI_COMMIT_SHA", "aaaa"),
             ("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", ""),
             ("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "test/a"),
@@ -118,8 +121,13 @@ mod tests {
             panic!("not acted on")
         };
         assert_eq!(ev.pr.head_sha, "aaaa");
-        assert_eq!(ev.pr.url, "https://gitlab.example.com/g/p/-/merge_requests/7");
-        assert!(matches!(ev.action, Action::Approved(ref r) if r.id == Some(99) && r.login == "rita"));
+        assert_eq!(
+            ev.pr.url,
+            "https://gitlab.example.com/g/p/-/merge_requests/7"
+        );
+        assert!(
+            matches!(ev.action, Action::Approved(ref r) if r.id == Some(99) && r.login == "rita")
+        );
         vars.insert("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", "bbbb");
         let Parsed::Act(ev) = read(&vars, Mode::Plan) else {
             panic!("not acted on")

@@ -102,7 +102,9 @@ pub enum Action {
     Updated,
     Approved(Review),
     ChangesRequested(Review),
-    Closed { merged: bool },
+    Closed {
+        merged: bool,
+    },
 }
 
 /// One forge event about a pull request.
@@ -194,7 +196,8 @@ impl Ctx<'_> {
     fn push(&self, out: &mut Outcome) -> Result<super::push::Pushed> {
         let pushed = super::push::push(&self.opts.dir, Some(&self.opts.remote))?;
         if pushed.refspecs.is_empty() {
-            out.log.push(format!("nothing to push to `{}`", pushed.remote));
+            out.log
+                .push(format!("nothing to push to `{}`", pushed.remote));
         } else {
             out.log.push(format!(
                 "pushed to `{}`: {}",
@@ -509,7 +512,9 @@ fn approved(ctx: &Ctx<'_>, r: &Review) -> Result<Outcome> {
             crate::error::refused(
                 "another run changed the review meanwhile and this approval no longer applies",
             )
-            .hint("see the review with `cekops review show`, then approve again if it is still open")
+            .hint(
+                "see the review with `cekops review show`, then approve again if it is still open",
+            )
             .into(),
         );
     }
@@ -570,7 +575,11 @@ fn already_approved(ctx: &Ctx<'_>, reviewed: Oid) -> Result<Option<Outcome>> {
     if !moved {
         return Ok(None);
     }
-    let by = rec.events.last().map(|e| e.email.clone()).unwrap_or_default();
+    let by = rec
+        .events
+        .last()
+        .map(|e| e.email.clone())
+        .unwrap_or_default();
     Ok(Some(Outcome {
         comment: Some(format!(
             "{MARKER}\n## cekops: `{}` review #{} is already approved (`{}`, {})\n\n{by}'s approval moved `{}` to {}; nothing more to do.\n",

@@ -90,7 +90,8 @@ pub fn plan(chart: &Chart, id: &str, head: Oid) -> Result<Plan> {
     {
         review = Some((v.record.number, v.approvals, v.required_approvals));
     }
-    let suites_failed = matches!(&suites, Some(Ok(s)) if s.failed() > 0) || matches!(&suites, Some(Err(_)));
+    let suites_failed =
+        matches!(&suites, Some(Ok(s)) if s.failed() > 0) || matches!(&suites, Some(Err(_)));
     Ok(Plan {
         id: id.to_string(),
         head,
@@ -133,7 +134,10 @@ pub fn render(p: &Plan, link: &str) -> String {
         "✅ **ready to approve**"
     };
     let review = match p.review {
-        Some((n, a, r)) => format!("review #{n} is open at {}: {a} of {r} approvals", p.head.short()),
+        Some((n, a, r)) => format!(
+            "review #{n} is open at {}: {a} of {r} approvals",
+            p.head.short()
+        ),
         None => "no review is recorded for this commit".to_string(),
     };
     let _ = writeln!(out, "{status}: {review}.\n");
@@ -229,10 +233,7 @@ pub fn render(p: &Plan, link: &str) -> String {
                         .clone()
                         .or_else(|| {
                             c.turns.iter().find(|t| !t.differences.is_empty()).map(|t| {
-                                format!(
-                                    "“{}” expected `{}`",
-                                    t.utterance, t.expected_intent
-                                )
+                                format!("“{}” expected `{}`", t.utterance, t.expected_intent)
                             })
                         })
                         .unwrap_or_default();
@@ -254,7 +255,11 @@ pub fn render(p: &Plan, link: &str) -> String {
     let _ = writeln!(
         out,
         "<sub>Approve this {} to deploy it: an approving review by a reviewer mapped in `[forge]` fast-forwards `{}` (never the merge button).</sub>",
-        if link.contains("merge request") { "merge request" } else { "pull request" },
+        if link.contains("merge request") {
+            "merge request"
+        } else {
+            "pull request"
+        },
         p.service_name
     );
     out
