@@ -112,6 +112,12 @@ impl World {
         self.github_in(name, payload, None)
     }
 
+    /// The pull request opened by `dev-gh` at `head`: the review is requested.
+    fn open(&self, head: &str) {
+        let opened = payload("pull_request.opened.json", "dev-gh", head);
+        self.github("pull_request", &opened).0.code(0);
+    }
+
     /// [`Self::github`], recorded in a transcript.
     fn github_in(&self, name: &str, payload: &Value, t: Option<&mut Transcript>) -> (Out, String) {
         let dir = self.checkout(&self.head());
@@ -279,12 +285,7 @@ fn github_opened_then_approved_fast_forwards_service() {
 fn github_changes_requested_rejects_and_closed_cancels() {
     let w = World::new(1, true);
     let head = w.head();
-    w.github(
-        "pull_request",
-        &payload("pull_request.opened.json", "dev-gh", &head),
-    )
-    .0
-    .code(0);
+    w.open(&head);
     let (out, comment) = w.github(
         "pull_request_review",
         &review(
@@ -332,12 +333,7 @@ fn github_push_repins_and_a_stale_approval_neither_counts_nor_moves_service() {
     let w = World::new(2, false);
     let first = w.head();
     let service = w.server_rev("service").unwrap();
-    w.github(
-        "pull_request",
-        &payload("pull_request.opened.json", "dev-gh", &first),
-    )
-    .0
-    .code(0);
+    w.open(&first);
     let (out, _) = w.github(
         "pull_request_review",
         &review("dev-gh", &first, "alice-gh", "approved", "", &first),
@@ -388,12 +384,7 @@ fn github_push_repins_and_a_stale_approval_neither_counts_nor_moves_service() {
 fn two_approvals_at_once_fast_forward_service_exactly_once() {
     let w = World::new(1, true);
     let head = w.head();
-    w.github(
-        "pull_request",
-        &payload("pull_request.opened.json", "dev-gh", &head),
-    )
-    .0
-    .code(0);
+    w.open(&head);
     let mut children = Vec::new();
     for login in ["alice-gh", "bob-gh"] {
         let dir = w.checkout(&head);
@@ -446,12 +437,7 @@ fn two_approvals_at_once_fast_forward_service_exactly_once() {
 fn a_forged_forge_attestation_is_refused_by_the_server() {
     let w = World::new(1, true);
     let head = w.head();
-    w.github(
-        "pull_request",
-        &payload("pull_request.opened.json", "dev-gh", &head),
-    )
-    .0
-    .code(0);
+    w.open(&head);
     let dir = w.checkout(&head);
     w.env.git_in(&dir, &["checkout", "-q", "cekops/records"]);
     let path = format!("{ID}/1.toml");
@@ -622,4 +608,153 @@ fn forge_settings_are_validated() {
     env.cekops(&["validate"])
         .code(1)
         .contains("`ci_identity` ci@example.com is also a reviewer");
+}
+
+fn keygen(dir: &std::path::Path, name: &str) -> (PathBuf, String) {
+    let key = dir.join(name);
+    let out = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    let mut parts = text.split_whitespace();
+    let public = format!("{} {}", parts.next().unwrap(), parts.next().unwrap());
+    (key, public)
+}
+
+/// Under `require_signed`, the CI job signs its records with the key listed for `ci_identity`:
+/// the server accepts its request and approval, and refuses a reviewer's own signed record that
+/// claims a forge attestation.
+#[test]
+fn signed_policy_accepts_the_ci_key_and_refuses_an_attestation_signed_by_a_reviewer() {
+    if crate::common::tool_or_skip(
+        "signed_policy_accepts_the_ci_key_and_refuses_an_attestation_signed_by_a_reviewer",
+        "ssh-keygen",
+        "CEKOPS_SSH_KEYGEN",
+        "apt-get install openssh-client",
+    )
+    .is_none()
+    {
+        return;
+    }
+    let env = TestEnv::new();
+    let keys = env.tmp.path().join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    let (ci_key, ci_pub) = keygen(&keys, "ci");
+    let (alice_key, alice_pub) = keygen(&keys, "alice");
+    let (_, bob_pub) = keygen(&keys, "bob");
+    let (_, dev_pub) = keygen(&keys, "dev");
+    env.write(
+        ".cekops/allowed_signers",
+        format!(
+            "cekops-ci@example.com {ci_pub}\nalice@example.com {alice_pub}\nbob@example.com {bob_pub}\ndev@example.com {dev_pub}\n"
+        ),
+    );
+    let config = CONFIG.replace("REQUIRED", "1").replace(
+        "required_approvals = 1\n",
+        "required_approvals = 1\nrequire_signed = true\nallowed_signers = \".cekops/allowed_signers\"\n",
+    );
+    setup(&env, &config);
+    let server = env.tmp.path().join("server.git");
+    env.git_in(
+        env.tmp.path(),
+        &[
+            "init",
+            "-q",
+            "--bare",
+            "-b",
+            "service",
+            server.to_str().unwrap(),
+        ],
+    );
+    env.cekops_in(&server, &["hooks", "install", "--server"], &[])
+        .code(0);
+    env.git(&["remote", "add", "origin", server.to_str().unwrap()]);
+    new_extension(&env, ID, "피자봇");
+    env.git(&["push", "-q", "origin", "service", &format!("test/{ID}")]);
+    let w = World {
+        env,
+        server,
+        jobs: Cell::new(0),
+    };
+    let head = w.head();
+    let signing = |dir: &std::path::Path, key: &std::path::Path| {
+        w.env.git_in(dir, &["config", "gpg.format", "ssh"]);
+        w.env
+            .git_in(dir, &["config", "user.signingKey", key.to_str().unwrap()]);
+    };
+    let run = |name: &str, payload: &Value, key: Option<&std::path::Path>| -> Out {
+        let dir = w.checkout(&head);
+        if let Some(k) = key {
+            signing(&dir, k);
+        }
+        let file = dir.join(".git/event.json");
+        std::fs::write(&file, payload.to_string()).unwrap();
+        let mut envs: Vec<(&str, &str)> = CI.to_vec();
+        envs.push(("GITHUB_EVENT_NAME", name));
+        envs.push(("GITHUB_EVENT_PATH", file.to_str().unwrap()));
+        w.env.cekops_in(&dir, &["ci", "github"], &envs)
+    };
+    let opened = payload("pull_request.opened.json", "dev-gh", &head);
+    // Without the CI key, nothing can be recorded.
+    run("pull_request", &opened, None)
+        .code(1)
+        .contains("no signing key");
+    assert_eq!(w.server_rev("cekops/records"), None);
+    run("pull_request", &opened, Some(&ci_key)).code(0);
+    let signed = w.env.git_in(
+        &w.server,
+        &["log", "-1", "--format=%G? %ae", "cekops/records"],
+    );
+    assert!(signed.ends_with("cekops-ci@example.com"), "{signed}");
+
+    // Alice signs, with her own key, an approval claiming Bob's GitHub review.
+    let dir = w.checkout(&head);
+    signing(&dir, &alice_key);
+    w.env.git_in(&dir, &["checkout", "-q", "cekops/records"]);
+    let path = format!("{ID}/1.toml");
+    let mut text = std::fs::read_to_string(dir.join(&path)).unwrap();
+    let tree = w
+        .env
+        .git_in(&dir, &["rev-parse", &format!("{head}:extensions/{ID}")]);
+    text.push_str(&format!(
+        "\n[[events]]\naction = \"approve\"\nname = \"github:bob-gh\"\nemail = \"bob@example.com\"\nat = \"2026-01-02T00:00:00+00:00\"\ncommit = \"{head}\"\ntree = \"{tree}\"\n\n[events.forge]\nname = \"github\"\npull_request = 2\nlogin = \"bob-gh\"\n"
+    ));
+    std::fs::write(dir.join(&path), text).unwrap();
+    let alice = [
+        ("GIT_AUTHOR_EMAIL", "alice@example.com"),
+        ("GIT_COMMITTER_EMAIL", "alice@example.com"),
+    ];
+    let ok = w
+        .env
+        .git_try_in(&dir, &["commit", "-S", "-qam", "approve"], &alice);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    let before = w.server_rev("cekops/records");
+    let push = w
+        .env
+        .git_try_in(&dir, &["push", "origin", "cekops/records"], &alice);
+    assert_ne!(push.code, 0, "{}", push.stderr);
+    assert!(
+        push.stderr
+            .contains("signed by a key listed for alice@example.com, not for the CI identity"),
+        "{}",
+        push.stderr
+    );
+    assert_eq!(w.server_rev("cekops/records"), before);
+
+    // The CI job's signed approval of Alice's review moves `service`; the server's audit agrees.
+    run(
+        "pull_request_review",
+        &review("dev-gh", &head, "alice-gh", "approved", "", &head),
+        Some(&ci_key),
+    )
+    .code(0);
+    assert_eq!(w.server_rev("service").unwrap(), head);
+    w.env.cekops_in(&w.server.clone(), &["audit"], &[]).code(0);
 }
