@@ -15,6 +15,7 @@ use serde_json::Value;
 use crate::common::Out;
 use crate::common::TestEnv;
 use crate::common::chart::commit_help_intent;
+use crate::common::chart::commit_on;
 use crate::common::chart::new_extension;
 use crate::common::chart::setup;
 use crate::common::project_path;
@@ -325,6 +326,16 @@ fn github_changes_requested_rejects_and_closed_cancels() {
     assert!(comment.contains("review #2 cancelled"), "{comment}");
     assert!(w.record(2).contains("state = \"cancelled\""));
     w.env.cekops_in(&w.server.clone(), &["audit"], &[]).code(0);
+
+    // Merged with the forge's button (not by an approval): reported, exit 1.
+    let mut merged = payload("pull_request.closed.json", "dev-gh", &head);
+    merged["pull_request"]["merged"] = Value::from(true);
+    let (out, comment) = w.github("pull_request", &merged);
+    out.code(1);
+    assert!(
+        comment.contains("the merge button bypassed cekops"),
+        "{comment}"
+    );
 }
 
 #[test]
@@ -757,4 +768,38 @@ fn signed_policy_accepts_the_ci_key_and_refuses_an_attestation_signed_by_a_revie
     .code(0);
     assert_eq!(w.server_rev("service").unwrap(), head);
     w.env.cekops_in(&w.server.clone(), &["audit"], &[]).code(0);
+}
+
+/// A head with a validation error and a failing utterance case: the plan says why (file, line,
+/// column; the failing case), nothing is recorded, exit 1.
+#[test]
+fn github_plan_with_errors_and_failing_tests_records_nothing() {
+    let w = World::new(1, true);
+    let branch = format!("test/{ID}");
+    commit_on(
+        &w.env,
+        &branch,
+        &format!("extensions/{ID}/server.toml"),
+        "endpoint = \"http://ext.example.com/clova\"\n",
+        "plain http",
+    );
+    commit_on(
+        &w.env,
+        &branch,
+        &format!("extensions/{ID}/tests/orders.toml"),
+        "[[case]]\nname = \"order\"\nutterance = \"주문해줘\"\nintent = \"OrderIntent\"\n\n[[case]]\nname = \"help is not an order\"\nutterance = \"도와줘\"\nintent = \"OrderIntent\"\n",
+        "tests",
+    );
+    w.env.git(&["push", "-q", "origin", &branch]);
+    let head = w.head();
+    let mut t = Transcript::new(&w.env);
+    let (out, comment) = w.github_in(
+        "pull_request",
+        &payload("pull_request.opened.json", "dev-gh", &head),
+        Some(&mut t),
+    );
+    out.code(1);
+    assert_eq!(comment, out.stdout);
+    assert_eq!(w.server_rev("cekops/records"), None);
+    snapshot!(&w.env, "github_plan_with_errors", t.text());
 }

@@ -142,9 +142,14 @@ pub fn render(p: &Plan, link: &str) -> String {
     };
     let _ = writeln!(out, "{status}: {review}.\n");
     if p.fast_forward {
+        let lead = if p.failed {
+            "Approving is blocked until the problems below are fixed; it would move"
+        } else {
+            "Approving will move"
+        };
         let _ = writeln!(
             out,
-            "Approving will move `{}` {} → {}.\n",
+            "{lead} `{}` {} → {}.\n",
             p.service_name,
             p.service.short(),
             p.head.short()
@@ -252,14 +257,14 @@ pub fn render(p: &Plan, link: &str) -> String {
             }
         }
     }
+    let how = if link.contains("merge request") {
+        "run this merge request's manual job “Approve and deploy” as a reviewer mapped in `[forge]`"
+    } else {
+        "approve this pull request as a reviewer mapped in `[forge]`"
+    };
     let _ = writeln!(
         out,
-        "<sub>Approve this {} to deploy it: an approving review by a reviewer mapped in `[forge]` fast-forwards `{}` (never the merge button).</sub>",
-        if link.contains("merge request") {
-            "merge request"
-        } else {
-            "pull request"
-        },
+        "<sub>To deploy: {how}; cekops then fast-forwards `{}` to this commit (never use the merge button).</sub>",
         p.service_name
     );
     out
