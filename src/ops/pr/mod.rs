@@ -464,59 +464,98 @@ fn approved(ctx: &Ctx<'_>, r: &Review) -> Result<Outcome> {
     }
     let message = (!r.body.trim().is_empty()).then(|| r.body.trim().to_string());
     let mut out = Outcome::default();
-    let d = match review::approve_via(&ctx.opts.dir, &ctx.id, message, Some(&via)) {
-        Ok(Checked::Done(d)) => d,
-        Ok(Checked::Invalid { report, commit }) => {
-            let chart = Chart::open(&ctx.opts.dir)?;
-            let p = plan::plan(&chart, &ctx.id, commit)?;
-            let mut text = plan::render(&p, &ctx.pr_link());
-            text.push_str(&format!(
-                "\n**The approval was not recorded**: the reviewed commit has {} error(s) under service rules.\n",
-                report.errors()
-            ));
+    let who = via.identity.clone().unwrap_or_default();
+    // Other jobs may record approvals of the same review at the same time: each attempt starts
+    // from what the remote has (the push fetched and merged the records when it lost a race).
+    let mut last_error = None;
+    let mut decided = None;
+    for _ in 0..4 {
+        if let Some(done) = already_approved(ctx, reviewed)? {
+            out.log.extend(done.log);
             return Ok(Outcome {
-                comment: Some(text),
-                failed: true,
-                log: vec!["the reviewed commit fails validation: nothing recorded".into()],
+                log: out.log,
+                ..done
             });
         }
-        Err(e) => return refusal_comment(ctx, "the approval cannot move `service`", e),
-    };
-    out.log.push(format!(
-        "approval of `{}` #{} recorded ({} of {})",
-        ctx.id, d.record.number, d.approvals, d.required
-    ));
-    let pushed = match ctx.push(&mut out) {
-        Ok(p) => p,
-        Err(e) => {
-            // Another job may have pushed the same approval first: look before failing.
-            super::fetch::fetch(&ctx.opts.dir, Some(&ctx.opts.remote))?;
-            if let Some(done) = already_approved(ctx, reviewed)? {
-                return Ok(done);
-            }
-            return refusal_comment(ctx, "the approval could not be pushed", e);
+        let counted = my_approval(ctx, reviewed, &who)?;
+        if let Some((approvals, required)) = counted
+            && approvals < required
+        {
+            // Recorded and pushed (perhaps by a run that lost the push race and merged).
+            let number = review::show(&ctx.opts.dir, &ctx.id, None)?.record.number;
+            return Ok(pending_comment(
+                ctx, r, &who, number, approvals, required, out,
+            ));
         }
-    };
-    let dropped = pushed
-        .fetched
-        .iter()
-        .flat_map(|f| f.replays.iter())
-        .any(|r| matches!(r.outcome, super::records::Outcome::Dropped { .. }));
-    if dropped {
+        let d = match review::approve_via(&ctx.opts.dir, &ctx.id, message.clone(), Some(&via)) {
+            Ok(Checked::Done(d)) => d,
+            Ok(Checked::Invalid { report, commit }) => {
+                let chart = Chart::open(&ctx.opts.dir)?;
+                let p = plan::plan(&chart, &ctx.id, commit)?;
+                let mut text = plan::render(&p, &ctx.pr_link());
+                text.push_str(&format!(
+                    "\n**The approval was not recorded**: the reviewed commit has {} error(s) under service rules.\n",
+                    report.errors()
+                ));
+                return Ok(Outcome {
+                    comment: Some(text),
+                    failed: true,
+                    log: vec!["the reviewed commit fails validation: nothing recorded".into()],
+                });
+            }
+            Err(e) => return refusal_comment(ctx, "the approval cannot move `service`", e),
+        };
+        out.log.push(format!(
+            "approval of `{}` #{} recorded ({} of {})",
+            ctx.id, d.record.number, d.approvals, d.required
+        ));
+        match ctx.push(&mut out) {
+            Ok(pushed) => {
+                let dropped = pushed
+                    .fetched
+                    .iter()
+                    .flat_map(|f| f.replays.iter())
+                    .any(|r| matches!(r.outcome, super::records::Outcome::Dropped { .. }));
+                let merged = !pushed.fetched.is_empty();
+                if !dropped && (d.moved.is_some() || !merged) {
+                    decided = Some(d);
+                    break;
+                }
+                // The records were merged with another job's: look again (this approval may
+                // have been dropped, or may now complete the count).
+            }
+            Err(e) => {
+                // Another job moved the refs first: fetch (merging the records) and look again.
+                super::fetch::fetch(&ctx.opts.dir, Some(&ctx.opts.remote))?;
+                last_error = Some(e);
+            }
+        }
+    }
+    let Some(d) = decided else {
         if let Some(done) = already_approved(ctx, reviewed)? {
             return Ok(done);
         }
-        return refusal_comment(
-            ctx,
-            "the approval was not recorded",
+        let e = last_error.unwrap_or_else(|| {
             crate::error::refused(
-                "another run changed the review meanwhile and this approval no longer applies",
+                "other runs kept changing the review; this approval was not pushed",
             )
             .hint(
                 "see the review with `cekops review show`, then approve again if it is still open",
             )
-            .into(),
-        );
+            .into()
+        });
+        return refusal_comment(ctx, "the approval could not be pushed", e);
+    };
+    if d.moved.is_none() {
+        return Ok(pending_comment(
+            ctx,
+            r,
+            &who,
+            d.record.number,
+            d.approvals as u32,
+            d.required,
+            out,
+        ));
     }
     let mut text = format!(
         "{MARKER}\n## cekops: `{}` review #{} approved by {} (`{}`, {})\n\n",
@@ -526,29 +565,57 @@ fn approved(ctx: &Ctx<'_>, r: &Review) -> Result<Outcome> {
         r.login,
         ctx.pr_link()
     );
-    match d.moved {
-        Some((before, after)) => {
-            text.push_str(&format!(
-                "`{}` moved {} → {} and was pushed with the record. The {} now shows as merged.\n",
-                chart_service(ctx)?,
-                before.short(),
-                after.short(),
-                ctx.ev.pr.forge.request_word()
-            ));
-            if let Some(c) = &d.changes {
-                text.push('\n');
-                text.push_str(&crate::semdiff::render::markdown(&c.diff, &c.sides));
-            }
+    if let Some((before, after)) = d.moved {
+        text.push_str(&format!(
+            "`{}` moved {} → {} and was pushed with the record. The {} now shows as merged.\n",
+            chart_service(ctx)?,
+            before.short(),
+            after.short(),
+            ctx.ev.pr.forge.request_word()
+        ));
+        if let Some(c) = &d.changes {
+            text.push('\n');
+            text.push_str(&crate::semdiff::render::markdown(&c.diff, &c.sides));
         }
-        None => text.push_str(&format!(
-            "Approvals: {} of {}. `{}` moves when the last required approval arrives.\n",
-            d.approvals,
-            d.required,
-            chart_service(ctx)?
-        )),
     }
     out.comment = Some(text);
     Ok(out)
+}
+
+/// When the open review of the reviewed commit already counts `who`'s approval: (valid
+/// approvals, required).
+fn my_approval(ctx: &Ctx<'_>, reviewed: Oid, who: &str) -> Result<Option<(u32, u32)>> {
+    let Ok(v) = review::show(&ctx.opts.dir, &ctx.id, None) else {
+        return Ok(None);
+    };
+    let mine = v.record.events.iter().any(|e| {
+        e.action == crate::model::Action::Approve
+            && e.tree == v.record.tree
+            && e.email.eq_ignore_ascii_case(who)
+    });
+    let open = v.record.state == RecordState::Open
+        && v.record.commit.as_deref() == Some(reviewed.to_string().as_str());
+    Ok((open && mine).then_some((v.approvals as u32, v.required_approvals)))
+}
+
+/// The approval is recorded and `service` waits for more.
+fn pending_comment(
+    ctx: &Ctx<'_>,
+    r: &Review,
+    who: &str,
+    number: u32,
+    approvals: u32,
+    required: u32,
+    mut out: Outcome,
+) -> Outcome {
+    out.comment = Some(format!(
+        "{MARKER}\n## cekops: `{}` review #{number} approved by {who} (`{}`, {})\n\nApprovals: {approvals} of {required}. `{}` moves when the last required approval arrives.\n",
+        ctx.id,
+        r.login,
+        ctx.pr_link(),
+        chart_service(ctx).unwrap_or_default()
+    ));
+    out
 }
 
 fn chart_service(ctx: &Ctx<'_>) -> Result<String> {
