@@ -466,29 +466,12 @@ fn a_forged_forge_attestation_is_refused_by_the_server() {
     let w = World::new(1, true);
     let head = w.head();
     w.open(&head);
-    let dir = w.checkout(&head);
-    w.env.git_in(&dir, &["checkout", "-q", "cekops/records"]);
-    let path = format!("{ID}/1.toml");
-    let mut text = std::fs::read_to_string(dir.join(&path)).unwrap();
-    let tree = w
-        .env
-        .git_in(&dir, &["rev-parse", &format!("{head}:extensions/{ID}")]);
-    text.push_str(&format!(
-        "\n[[events]]\naction = \"approve\"\nname = \"github:alice-gh\"\nemail = \"alice@example.com\"\nat = \"2026-01-02T00:00:00+00:00\"\ncommit = \"{head}\"\ntree = \"{tree}\"\n\n[events.forge]\nname = \"github\"\npull_request = 2\nlogin = \"alice-gh\"\n"
-    ));
-    std::fs::write(dir.join(&path), text).unwrap();
     let carol = [
         ("GIT_AUTHOR_EMAIL", "carol@example.com"),
         ("GIT_COMMITTER_EMAIL", "carol@example.com"),
     ];
-    let ok = w
-        .env
-        .git_try_in(&dir, &["commit", "-qam", "approve"], &carol);
-    assert_eq!(ok.code, 0, "{}", ok.stderr);
     let before = w.server_rev("cekops/records");
-    let push = w
-        .env
-        .git_try_in(&dir, &["push", "origin", "cekops/records"], &carol);
+    let push = push_claimed_approval(&w, &head, "alice-gh", "alice@example.com", &carol, None);
     assert_ne!(push.code, 0, "{}", push.stderr);
     assert!(
         push.stderr
@@ -500,6 +483,42 @@ fn a_forged_forge_attestation_is_refused_by_the_server() {
         push.stderr
     );
     assert_eq!(w.server_rev("cekops/records"), before);
+}
+
+/// In a fresh checkout, `who` (an identity env, with a signing key when `key`) commits an
+/// approval of review #1 that claims `login`'s forge review, and pushes the records branch to
+/// the server: returns the push.
+fn push_claimed_approval(
+    w: &World,
+    head: &str,
+    login: &str,
+    email: &str,
+    who: &[(&str, &str)],
+    key: Option<&std::path::Path>,
+) -> Out {
+    let dir = w.checkout(head);
+    if let Some(k) = key {
+        w.env.git_in(&dir, &["config", "gpg.format", "ssh"]);
+        w.env
+            .git_in(&dir, &["config", "user.signingKey", k.to_str().unwrap()]);
+    }
+    w.env.git_in(&dir, &["checkout", "-q", "cekops/records"]);
+    let path = format!("{ID}/1.toml");
+    let mut text = std::fs::read_to_string(dir.join(&path)).unwrap();
+    let tree = w
+        .env
+        .git_in(&dir, &["rev-parse", &format!("{head}:extensions/{ID}")]);
+    text.push_str(&format!(
+        "\n[[events]]\naction = \"approve\"\nname = \"github:{login}\"\nemail = \"{email}\"\nat = \"2026-01-02T00:00:00+00:00\"\ncommit = \"{head}\"\ntree = \"{tree}\"\n\n[events.forge]\nname = \"github\"\npull_request = 2\nlogin = \"{login}\"\n"
+    ));
+    std::fs::write(dir.join(&path), text).unwrap();
+    let sign = if key.is_some() { "-S" } else { "--no-gpg-sign" };
+    let ok = w
+        .env
+        .git_try_in(&dir, &["commit", sign, "-qam", "approve"], who);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    w.env
+        .git_try_in(&dir, &["push", "origin", "cekops/records"], who)
 }
 
 fn gitlab(w: &World, mode: &str, login: &str, t: &mut Transcript) -> Out {
@@ -743,30 +762,19 @@ fn signed_policy_accepts_the_ci_key_and_refuses_an_attestation_signed_by_a_revie
     assert!(signed.ends_with("cekops-ci@example.com"), "{signed}");
 
     // Alice signs, with her own key, an approval claiming Bob's GitHub review.
-    let dir = w.checkout(&head);
-    signing(&dir, &alice_key);
-    w.env.git_in(&dir, &["checkout", "-q", "cekops/records"]);
-    let path = format!("{ID}/1.toml");
-    let mut text = std::fs::read_to_string(dir.join(&path)).unwrap();
-    let tree = w
-        .env
-        .git_in(&dir, &["rev-parse", &format!("{head}:extensions/{ID}")]);
-    text.push_str(&format!(
-        "\n[[events]]\naction = \"approve\"\nname = \"github:bob-gh\"\nemail = \"bob@example.com\"\nat = \"2026-01-02T00:00:00+00:00\"\ncommit = \"{head}\"\ntree = \"{tree}\"\n\n[events.forge]\nname = \"github\"\npull_request = 2\nlogin = \"bob-gh\"\n"
-    ));
-    std::fs::write(dir.join(&path), text).unwrap();
     let alice = [
         ("GIT_AUTHOR_EMAIL", "alice@example.com"),
         ("GIT_COMMITTER_EMAIL", "alice@example.com"),
     ];
-    let ok = w
-        .env
-        .git_try_in(&dir, &["commit", "-S", "-qam", "approve"], &alice);
-    assert_eq!(ok.code, 0, "{}", ok.stderr);
     let before = w.server_rev("cekops/records");
-    let push = w
-        .env
-        .git_try_in(&dir, &["push", "origin", "cekops/records"], &alice);
+    let push = push_claimed_approval(
+        &w,
+        &head,
+        "bob-gh",
+        "bob@example.com",
+        &alice,
+        Some(&alice_key),
+    );
     assert_ne!(push.code, 0, "{}", push.stderr);
     assert!(
         push.stderr
