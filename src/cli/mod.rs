@@ -3,6 +3,7 @@
 
 mod args;
 mod audit;
+mod ci;
 mod completions;
 mod delete;
 mod diff;
@@ -85,6 +86,7 @@ pub enum Command {
     Audit(audit::AuditArgs),
     Push(push::PushArgs),
     Fetch(fetch::FetchArgs),
+    Ci(ci::CiArgs),
     Import(import::ImportArgs),
     Export(export::ExportArgs),
     Hooks(hooks::HooksArgs),
@@ -169,6 +171,7 @@ pub fn main() -> ExitCode {
         Command::Audit(a) => audit::run(&ctx, a),
         Command::Push(a) => push::run(&ctx, a),
         Command::Fetch(a) => fetch::run(&ctx, a),
+        Command::Ci(a) => ci::run(&ctx, a),
         Command::Diff(a) => diff::run(&ctx, a),
         Command::Hooks(a) => hooks::run(&ctx, a),
         Command::Hook(a) => hooks::run_hook(&ctx, a),

@@ -103,6 +103,7 @@ pub fn run(ctx: &super::Context, args: &ReviewArgs) -> anyhow::Result<ExitCode> 
                 dir: ctx.dir.clone(),
                 id: id.clone(),
                 message: message.clone(),
+                via: None,
             })?;
             match out {
                 Checked::Invalid { report, commit } => Err(invalid(ctx, &report, commit)),

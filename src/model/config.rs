@@ -1,5 +1,7 @@
 //! `cekops.toml`: repository settings (branch names and review policy).
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::Serialize;
@@ -19,6 +21,50 @@ pub struct RepoConfig {
     /// Review policy: who may approve, how many approvals a review needs.
     #[serde(default)]
     pub review: ReviewPolicy,
+    /// Pull-request review through CI (`cekops ci github|gitlab`): which forge login is which
+    /// person, and the identity the CI job records reviews as.
+    #[serde(default, skip_serializing_if = "ForgeConfig::is_empty")]
+    pub forge: ForgeConfig,
+}
+
+/// Forge logins and the CI identity (`[forge]`), read from `service` only.
+///
+/// A login's approval on the forge counts as the mapped person's approval (who must be in
+/// `[review] reviewers`) only when the CI job recorded it: an event carrying a forge attestation
+/// counts when its records commit is by `ci_identity` (signed by a key the allowed-signers file
+/// lists for `ci_identity` under `require_signed`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForgeConfig {
+    /// GitHub login → e-mail identity, e.g. `github = { rita = "rita@example.com" }`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub github: BTreeMap<String, Sp<String>>,
+    /// GitLab username → e-mail identity, e.g. `gitlab = { rita = "rita@example.com" }`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub gitlab: BTreeMap<String, Sp<String>>,
+    /// The e-mail identity the CI job commits records as (`GIT_AUTHOR_EMAIL` of the job); only
+    /// its records carry forge approvals that count. Required when a login map is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci_identity: Option<Sp<String>>,
+}
+
+impl ForgeConfig {
+    pub fn is_empty(&self) -> bool {
+        self.github.is_empty() && self.gitlab.is_empty() && self.ci_identity.is_none()
+    }
+
+    /// The identity `[forge] <forge>` maps `login` to (logins compared case-insensitively, as
+    /// both forges do).
+    pub fn identity_of(&self, forge: &str, login: &str) -> Option<String> {
+        let map = match forge {
+            "github" => &self.github,
+            "gitlab" => &self.gitlab,
+            _ => return None,
+        };
+        map.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(login))
+            .map(|(_, v)| v.value.trim().to_string())
+    }
 }
 
 /// Branch names used by cekops.

@@ -138,6 +138,29 @@ pub struct Event {
     /// `request`: what `validate` with service rules found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation: Option<ValidationSummary>,
+    /// The event happened on a forge's pull request and the CI job (`cekops ci`) recorded it:
+    /// `email` is the person `[forge]` maps the login to. It counts only when its records
+    /// commit is by `[forge] ci_identity`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forge: Option<ForgeAttestation>,
+}
+
+/// Where on a forge an event happened (a pull-request review recorded by `cekops ci`).
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ForgeAttestation {
+    /// `github` or `gitlab`.
+    pub name: String,
+    /// The pull (merge) request number.
+    pub pull_request: u64,
+    /// The review id (GitHub) or the job id of the approving job (GitLab).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_id: Option<u64>,
+    /// Link to the review, the job or the pull request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The forge login that did it.
+    pub login: String,
 }
 
 /// What a state change was.

@@ -31,6 +31,8 @@ pub struct Chart {
     pub branches: Branches,
     /// Review policy, from `cekops.toml` on `service` (never from a branch under review).
     pub policy: ReviewPolicy,
+    /// Forge logins and the CI identity, from `cekops.toml` on `service`.
+    pub forge: crate::model::ForgeConfig,
     /// Whether `service` holds a `cekops.toml` at all.
     pub has_config: bool,
     /// The `service` commit.
@@ -190,6 +192,7 @@ impl Chart {
         Ok(Chart {
             repo,
             policy: cfg.review.clone(),
+            forge: cfg.forge.clone(),
             branches,
             has_config,
             service,

@@ -13,6 +13,7 @@ pub mod import;
 pub mod init;
 pub mod log;
 pub mod new;
+pub mod pr;
 pub mod push;
 pub mod records;
 pub mod remote;

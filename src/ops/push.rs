@@ -214,11 +214,16 @@ fn classify(out: &cli::Output) -> Failure {
         .lines()
         .filter(|l| l.starts_with("remote:"))
         .collect();
+    // A lease checked by the client, or the server's own compare-and-swap when another push
+    // landed between the advertisement and the update ("cannot lock ref ...: is at X but
+    // expected Y").
     let race = rejected.iter().any(|l| {
         l.contains("(stale info)")
             || l.contains("(fetch first)")
             || l.contains("(non-fast-forward)")
-    });
+    }) || remote_lines
+        .iter()
+        .any(|l| l.contains("cannot lock ref") && l.contains("but expected"));
     let mut detail = rejected.join("\n");
     if race {
         return Failure::Race(detail);
@@ -341,6 +346,22 @@ pub fn push(dir: &Path, remote: Option<&str>) -> Result<Pushed> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lost_compare_and_swap_on_the_server_is_a_race() {
+        let out = cli::Output {
+            status: 1,
+            stdout: "!\trefs/heads/cekops/records:refs/heads/cekops/records\t[remote rejected] (atomic transaction failed)\n".into(),
+            stderr: "remote: error: cannot lock ref 'refs/heads/cekops/records': is at b702 but expected b5da\n".into(),
+        };
+        assert!(matches!(classify(&out), Failure::Race(_)));
+        let hook = cli::Output {
+            status: 1,
+            stdout: "!\trefs/heads/service:refs/heads/service\t[remote rejected] (pre-receive hook declined)\n".into(),
+            stderr: "remote: cekops pre-receive: refused\n".into(),
+        };
+        assert!(matches!(classify(&hook), Failure::Refused(_)));
+    }
 
     #[test]
     fn remote_head_is_read_from_ls_remote() {

@@ -26,6 +26,7 @@ use crate::git::short_text;
 use crate::git::worktree;
 use crate::model::Action;
 use crate::model::Event;
+use crate::model::ForgeAttestation;
 use crate::model::RECORD_FORMAT;
 use crate::model::Record;
 use crate::model::RecordKind;
@@ -46,7 +47,91 @@ pub fn event(action: Action, who: &Identity, message: Option<String>) -> Event {
         service_before: None,
         service_after: None,
         validation: None,
+        forge: None,
     }
+}
+
+/// An event done on a forge's pull request and recorded by the CI job (`cekops ci`).
+#[derive(Clone, Debug)]
+pub struct Via {
+    pub attestation: ForgeAttestation,
+    /// The identity `[forge]` on `service` maps the login to (`None`: unmapped).
+    pub identity: Option<String>,
+    /// The commit the forge names as the pull request's head (request, re-pin) or as the
+    /// reviewed commit (approve, reject): the record must be about exactly this commit.
+    pub head: Option<Oid>,
+}
+
+/// Who does an event: the identity the event names, and the author of its records commit
+/// (the same person, except for forge events, which the CI identity writes).
+struct Acting {
+    event: Identity,
+    author: Identity,
+    forge: Option<ForgeAttestation>,
+}
+
+impl Acting {
+    fn plain(who: Identity) -> Acting {
+        Acting {
+            event: who.clone(),
+            author: who,
+            forge: None,
+        }
+    }
+    fn event(&self, action: Action, message: Option<String>) -> Event {
+        let mut e = event(action, &self.event, message);
+        e.forge = self.forge.clone();
+        e
+    }
+}
+
+/// The CI job's identity: the git author (under `require_signed`, the principal of its signing
+/// key), which must be `[forge] ci_identity` on `service`.
+fn ci_author(chart: &Chart, policy: &Policy) -> Result<Identity> {
+    let Some(ci) = chart.forge.ci_identity.as_ref() else {
+        return Err(refused(format!(
+            "`[forge] ci_identity` is not set in `cekops.toml` on `{}`: forge reviews cannot be recorded",
+            chart.service_name()
+        ))
+        .hint("add `[forge] ci_identity = \"cekops-ci@example.com\"` through a config review and run the CI job as that identity (GIT_AUTHOR_EMAIL, GIT_COMMITTER_EMAIL)")
+        .into());
+    };
+    let me = trust::actor(chart, policy, &Need::Anyone)?;
+    if trust::normalise_identity(&me.email) != trust::normalise_identity(&ci.value) {
+        return Err(refused(format!(
+            "the CI job records as {}, but `[forge] ci_identity` on `{}` is {}",
+            me.email,
+            chart.service_name(),
+            ci.value
+        ))
+        .hint("run the job with GIT_AUTHOR_EMAIL and GIT_COMMITTER_EMAIL set to the CI identity (under `require_signed`, with the key the allowed-signers file lists for it)")
+        .into());
+    }
+    Ok(me)
+}
+
+fn acting_via(chart: &Chart, policy: &Policy, via: &Via) -> Result<Acting> {
+    let author = ci_author(chart, policy)?;
+    let mut who = author.clone();
+    who.name = format!("{}:{}", via.attestation.name, via.attestation.login);
+    if let Some(m) = &via.identity {
+        who.email = m.clone();
+    }
+    Ok(Acting {
+        event: who,
+        author,
+        forge: Some(via.attestation.clone()),
+    })
+}
+
+fn head_mismatch(branch: &str, head: Oid, tip: Oid) -> anyhow::Error {
+    refused(format!(
+        "the pull request's head {} is not the tip of `{branch}` ({}): the branch moved again",
+        head.short(),
+        tip.short()
+    ))
+    .hint("the run for the newer push records it; nothing was changed here")
+    .into()
 }
 
 /// Validate a commit with service rules (only `id`'s extension for an extension review).
@@ -125,6 +210,8 @@ pub struct RequestOptions {
     pub dir: PathBuf,
     pub id: String,
     pub message: String,
+    /// Requested on a forge's pull request (`cekops ci`).
+    pub via: Option<Via>,
 }
 
 /// `review request`: validate the test branch with service rules and open a review record pinned
@@ -133,7 +220,11 @@ pub fn request(opts: &RequestOptions) -> Result<Checked<Requested>> {
     let chart = Chart::open(&opts.dir)?;
     let id = opts.id.as_str();
     chart.require_known(id)?;
-    let actor = trust::actor(&chart, &Policy::of_chart(&chart), &Need::Anyone)?;
+    let policy = Policy::of_chart(&chart);
+    let act = match &opts.via {
+        Some(v) => acting_via(&chart, &policy, v)?,
+        None => Acting::plain(trust::actor(&chart, &policy, &Need::Anyone)?),
+    };
     let branch = chart.test_name(id);
     let Some(tip) = chart.test_tip(id)? else {
         return Err(refused(format!("there is no `{branch}` branch to review"))
@@ -143,6 +234,11 @@ pub fn request(opts: &RequestOptions) -> Result<Checked<Requested>> {
             ))
             .into());
     };
+    if let Some(head) = opts.via.as_ref().and_then(|v| v.head)
+        && head != tip
+    {
+        return Err(head_mismatch(&branch, head, tip));
+    }
     if let Some(open) = chart.open_record(id)? {
         return Err(already_open(&open));
     }
@@ -155,7 +251,7 @@ pub fn request(opts: &RequestOptions) -> Result<Checked<Requested>> {
         });
     }
     let number = chart.records.next_number(id)?;
-    let mut ev = event(Action::Request, &actor, Some(opts.message.clone()));
+    let mut ev = act.event(Action::Request, Some(opts.message.clone()));
     ev.commit = Some(tip.to_string());
     ev.validation = Some(ValidationSummary {
         errors: report.errors() as u32,
@@ -183,7 +279,7 @@ pub fn request(opts: &RequestOptions) -> Result<Checked<Requested>> {
     chart.commit_record(
         &record,
         &format!("review request {id} #{number}"),
-        &actor,
+        &act.author,
         None,
         vec![pin],
     )?;
@@ -191,6 +287,84 @@ pub fn request(opts: &RequestOptions) -> Result<Checked<Requested>> {
         record,
         warnings: report.warnings(),
     }))
+}
+
+/// A review that followed its pull request's new head: (the old commit, the new one, the record).
+pub type Repinned = Option<(Oid, Oid, Record)>;
+
+/// A push to a pull request under review (`cekops ci`): the open review follows the new head
+/// with a `sync` event, as `cekops sync` moves it, after validating the new head with service
+/// rules. Approvals stay valid only for the tree they approved, so a changed extension drops
+/// them. `None`: the review was already pinned to the head.
+pub fn repin_via(dir: &Path, id: &str, via: &Via) -> Result<Checked<Repinned>> {
+    let chart = Chart::open(dir)?;
+    chart.require_known(id)?;
+    let policy = Policy::of_chart(&chart);
+    let act = acting_via(&chart, &policy, via)?;
+    let branch = chart.test_name(id);
+    let Some(mut record) = chart.open_record(id)? else {
+        return Err(no_open(id));
+    };
+    let Some(tip) = chart.test_tip(id)? else {
+        return Err(refused(format!("there is no `{branch}` branch to review")).into());
+    };
+    if let Some(head) = via.head
+        && head != tip
+    {
+        return Err(head_mismatch(&branch, head, tip));
+    }
+    let pinned = record.commit.as_deref().and_then(Oid::parse);
+    if pinned == Some(tip) {
+        return Ok(Checked::Done(None));
+    }
+    let kind = review_kind(&chart, id, tip)?;
+    if kind != record.kind {
+        return Err(refused(format!(
+            "`{branch}` is now a {} rather than a {}",
+            kind.as_str(),
+            record.kind.as_str()
+        ))
+        .hint("close the pull request (which cancels the review) and open a new one")
+        .into());
+    }
+    let report = validate_commit(&chart, kind, id, tip)?;
+    if report.errors() > 0 {
+        return Ok(Checked::Invalid {
+            report,
+            commit: tip,
+        });
+    }
+    let tree = chart.review_tree(kind, id, tip)?.map(|t| t.to_string());
+    let mut ev = act.event(
+        Action::Sync,
+        Some(format!(
+            "{} pull request #{} updated",
+            via.attestation.name, via.attestation.pull_request
+        )),
+    );
+    ev.commit = Some(tip.to_string());
+    ev.tree = tree.clone();
+    ev.validation = Some(ValidationSummary {
+        errors: 0,
+        warnings: report.warnings() as u32,
+    });
+    record.events.push(ev);
+    record.commit = Some(tip.to_string());
+    record.tree = tree;
+    record.base = Some(chart.service.to_string());
+    let pin = RefUpdate {
+        name: chart.test_ref(id),
+        old: Some(tip),
+        new: Some(tip),
+    };
+    chart.commit_record(
+        &record,
+        &format!("sync {id} #{} (pull request updated)", record.number),
+        &act.author,
+        None,
+        vec![pin],
+    )?;
+    Ok(Checked::Done(Some((pinned.unwrap_or(tip), tip, record))))
 }
 
 fn already_open(open: &Record) -> anyhow::Error {
@@ -222,14 +396,28 @@ fn no_open(id: &str) -> anyhow::Error {
 /// `review cancel`: withdraw the open review (or stop request); the extension returns to its
 /// previous status and the test branch unlocks.
 pub fn cancel(dir: &Path, id: &str, message: Option<String>) -> Result<Record> {
+    cancel_via(dir, id, message, None)
+}
+
+/// [`cancel`], or the cancel of a closed pull request recorded by the CI job (`via`).
+pub fn cancel_via(
+    dir: &Path,
+    id: &str,
+    message: Option<String>,
+    via: Option<&Via>,
+) -> Result<Record> {
     let chart = Chart::open(dir)?;
     chart.require_known(id)?;
-    let Some(mut record) = chart.open_record(id)? else {
+    let Some(record) = chart.open_record(id)? else {
         return Err(no_open(id));
     };
     let policy = Policy::of_chart(&chart);
     let log = trust::event_log(&chart.repo, chart.records.tip, None, None)?;
     let requester = requester_identity(&chart, &policy, &record, &log)?.unwrap_or_default();
+    if let Some(v) = via {
+        let act = acting_via(&chart, &policy, v)?;
+        return finish_cancel(&chart, record, &act, message);
+    }
     let actor =
         trust::actor(&chart, &policy, &Need::RequesterOrReviewer(requester)).map_err(|e| {
             match e.downcast::<UserError>() {
@@ -242,12 +430,21 @@ pub fn cancel(dir: &Path, id: &str, message: Option<String>) -> Result<Record> {
                 Err(e) => e,
             }
         })?;
-    record.events.push(event(Action::Cancel, &actor, message));
+    finish_cancel(&chart, record, &Acting::plain(actor), message)
+}
+
+fn finish_cancel(
+    chart: &Chart,
+    mut record: Record,
+    act: &Acting,
+    message: Option<String>,
+) -> Result<Record> {
+    record.events.push(act.event(Action::Cancel, message));
     record.state = RecordState::Cancelled;
     chart.commit_record(
         &record,
-        &format!("review cancel {id} #{}", record.number),
-        &actor,
+        &format!("review cancel {} #{}", record.extension, record.number),
+        &act.author,
         None,
         Vec::new(),
     )?;
@@ -256,7 +453,13 @@ pub fn cancel(dir: &Path, id: &str, message: Option<String>) -> Result<Record> {
 
 /// The identity deciding `record` under the policy on `service` (with `require_signed`, the
 /// reviewer principal of the user's signing key), after checking it may decide it.
-fn decider(chart: &Chart, policy: &Policy, record: &Record, log: &EventLog) -> Result<Identity> {
+fn decider(
+    chart: &Chart,
+    policy: &Policy,
+    record: &Record,
+    log: &EventLog,
+    via: Option<&Via>,
+) -> Result<Acting> {
     if chart.reviewers().is_empty() {
         return Err(refused(format!(
             "`cekops.toml` on `{}` lists no reviewers, so nobody can decide reviews",
@@ -265,22 +468,38 @@ fn decider(chart: &Chart, policy: &Policy, record: &Record, log: &EventLog) -> R
         .hint("add `[review] reviewers = [\"you@example.com\"]` through a config review (bootstrap: commit it on the service branch with `cekops init`)")
         .into());
     }
-    let actor = trust::actor(chart, policy, &Need::Reviewer).map_err(|e| {
-        match e.downcast::<UserError>() {
-            Ok(u) if !policy.review.require_signed => refused(format!(
-                "{}: only the reviewers listed in `cekops.toml` on `{}` may decide reviews",
-                u.message.split(':').next().unwrap_or_default(),
-                chart.service_name()
-            ))
-            .hint(format!(
-                "reviewers: {} (your identity comes from GIT_AUTHOR_EMAIL or `git config user.email`)",
-                chart.reviewers().join(", ")
-            ))
-            .into(),
-            Ok(u) => u.into(),
-            Err(e) => e,
+    let act = match via {
+        Some(v) => {
+            let act = acting_via(chart, policy, v)?;
+            let f = &v.attestation;
+            match &v.identity {
+                None => {
+                    return Err(refused(format!(
+                        "the {} login `{}` is not mapped to a person in `[forge] {}` of `cekops.toml` on `{}`",
+                        f.name,
+                        f.login,
+                        f.name,
+                        chart.service_name()
+                    ))
+                    .hint(format!("map it through a config review: `[forge] {} = {{ {} = \"someone@example.com\" }}`", f.name, f.login))
+                    .into());
+                }
+                Some(m) if !policy.is_reviewer(m) => {
+                    return Err(refused(format!(
+                        "the {} login `{}` maps to {m}, who is not in `[review] reviewers` on `{}`",
+                        f.name,
+                        f.login,
+                        chart.service_name()
+                    ))
+                    .hint(format!("reviewers: {}", chart.reviewers().join(", ")))
+                    .into());
+                }
+                Some(_) => act,
+            }
         }
-    })?;
+        None => Acting::plain(decider_actor(chart, policy)?),
+    };
+    let actor = &act.event;
     let requester = requester_identity(chart, policy, record, log)?;
     if requester.as_deref() == Some(trust::normalise_identity(&actor.email).as_str())
         && !policy.review.allow_self_approval
@@ -292,7 +511,25 @@ fn decider(chart: &Chart, policy: &Policy, record: &Record, log: &EventLog) -> R
         .hint("another reviewer must decide it (`allow_self_approval = true` in `cekops.toml` changes this); identities are compared lower-cased and without a `+tag`")
         .into());
     }
-    Ok(actor)
+    Ok(act)
+}
+
+/// The user deciding a review from the command line: a reviewer.
+fn decider_actor(chart: &Chart, policy: &Policy) -> Result<Identity> {
+    trust::actor(chart, policy, &Need::Reviewer).map_err(|e| match e.downcast::<UserError>() {
+        Ok(u) if !policy.review.require_signed => refused(format!(
+            "{}: only the reviewers listed in `cekops.toml` on `{}` may decide reviews",
+            u.message.split(':').next().unwrap_or_default(),
+            chart.service_name()
+        ))
+        .hint(format!(
+            "reviewers: {} (your identity comes from GIT_AUTHOR_EMAIL or `git config user.email`)",
+            chart.reviewers().join(", ")
+        ))
+        .into(),
+        Ok(u) => u.into(),
+        Err(e) => e,
+    })
 }
 
 /// The normalised identity that requested `record` (`None`: it cannot be proved).
@@ -403,21 +640,53 @@ fn advance_checkouts(paths: &[PathBuf], old: Oid, new: Oid, d: &mut Decided) {
 /// `review approve`: one approval; the last required one fast-forwards `service` (or, for a stop
 /// request, commits the removal of `extensions/<id>/`) atomically with the record.
 pub fn approve(dir: &Path, id: &str, message: Option<String>) -> Result<Checked<Decided>> {
+    approve_via(dir, id, message, None)
+}
+
+/// [`approve`], or an approval on a forge's pull request recorded by the CI job (`via`): the
+/// reviewed commit the forge names must be the one the review is pinned to.
+pub fn approve_via(
+    dir: &Path,
+    id: &str,
+    message: Option<String>,
+    via: Option<&Via>,
+) -> Result<Checked<Decided>> {
     let chart = Chart::open(dir)?;
     chart.require_known(id)?;
     chart.require_full_history()?;
     let policy = Policy::of_chart(&chart);
     let log = trust::event_log(&chart.repo, chart.records.tip, None, None)?;
     let Some(mut record) = chart.open_record(id)? else {
-        if let Some(d) = resume_interrupted(&chart, &policy, &log, id)? {
+        if via.is_none()
+            && let Some(d) = resume_interrupted(&chart, &policy, &log, id)?
+        {
             return Ok(Checked::Done(d));
         }
         return Err(no_open(id));
     };
-    let actor = decider(&chart, &policy, &record, &log)?;
+    let act = decider(&chart, &policy, &record, &log, via)?;
+    if let Some(head) = via.and_then(|v| v.head) {
+        let pinned = record.commit.as_deref().and_then(Oid::parse);
+        if pinned != Some(head) {
+            return Err(refused(format!(
+                "the review approved {}, but review #{} of `{id}` is pinned to {}: the head moved after the review",
+                head.short(),
+                record.number,
+                pinned.map(|p| p.short()).unwrap_or_default()
+            ))
+            .hint("approve the pull request's current head again (its plan comment names it)")
+            .into());
+        }
+    }
+    let actor = &act.event;
     let (valid, _) = policy.approvals(&chart.repo, &record, log.of(&record))?;
     let me = trust::normalise_identity(&actor.email);
-    if valid.iter().any(|v| trust::normalise_identity(v) == me) {
+    let already = valid.iter().any(|v| trust::normalise_identity(v) == me);
+    // Two CI jobs recording the last approvals at once (each "1 of 2"): the records merge with
+    // both approvals and nothing moved. The job whose approval is already there finishes the
+    // move with one more approve event of the same reviewer (counted once).
+    let finishing = already && via.is_some() && valid.len() as u32 >= policy.required();
+    if already && !finishing {
         return Err(refused(format!(
             "{} already approved `{id}` #{}",
             actor.email, record.number
@@ -430,7 +699,7 @@ pub fn approve(dir: &Path, id: &str, message: Option<String>) -> Result<Checked<
         .into());
     }
     let required = policy.required();
-    let mut ev = event(Action::Approve, &actor, message);
+    let mut ev = act.event(Action::Approve, message);
     ev.tree = record.tree.clone();
     let (target, before) = match record.kind {
         RecordKind::Review | RecordKind::ConfigReview => {
@@ -456,7 +725,11 @@ pub fn approve(dir: &Path, id: &str, message: Option<String>) -> Result<Checked<
         RecordKind::Delete | RecordKind::Restore => return Err(no_open(id)),
     };
     // Only approvals this policy proves count (with `require_signed`: signed by a reviewer's key).
-    let count = valid.len() + 1;
+    let count = if finishing {
+        valid.len()
+    } else {
+        valid.len() + 1
+    };
     if (count as u32) < required {
         record.events.push(ev);
         chart.commit_record(
@@ -465,7 +738,7 @@ pub fn approve(dir: &Path, id: &str, message: Option<String>) -> Result<Checked<
                 "review approve {id} #{} ({count} of {required})",
                 record.number
             ),
-            &actor,
+            &act.author,
             None,
             Vec::new(),
         )?;
@@ -482,7 +755,7 @@ pub fn approve(dir: &Path, id: &str, message: Option<String>) -> Result<Checked<
     }
     // The last approval moves service.
     let after = if record.kind == RecordKind::Stop {
-        stop_commit(&chart, &record, &actor)?
+        stop_commit(&chart, &record, actor)?
     } else {
         target
     };
@@ -511,7 +784,7 @@ pub fn approve(dir: &Path, id: &str, message: Option<String>) -> Result<Checked<
     chart.commit_record(
         &record,
         &format!("review approve {id} #{}", record.number),
-        &actor,
+        &act.author,
         None,
         also,
     )?;
@@ -675,7 +948,7 @@ fn resume_interrupted(
     if chart.service != before || !objects::has_commit(&chart.repo, after) {
         return Ok(None);
     }
-    let actor = decider(chart, policy, &record, log)?;
+    let actor = decider(chart, policy, &record, log, None)?.event;
     let (valid, not) = policy.approvals(&chart.repo, &record, log.of(&record))?;
     let pinned = record.commit.as_deref().and_then(Oid::parse);
     let shape_ok = match record.kind {
@@ -752,6 +1025,11 @@ fn resume_interrupted(
 
 /// `review reject`: close the open review with feedback (*Confirmation required*).
 pub fn reject(dir: &Path, id: &str, feedback: &str) -> Result<Record> {
+    reject_via(dir, id, feedback, None)
+}
+
+/// [`reject`], or changes requested on a forge's pull request recorded by the CI job (`via`).
+pub fn reject_via(dir: &Path, id: &str, feedback: &str, via: Option<&Via>) -> Result<Record> {
     let chart = Chart::open(dir)?;
     chart.require_known(id)?;
     let Some(mut record) = chart.open_record(id)? else {
@@ -759,7 +1037,7 @@ pub fn reject(dir: &Path, id: &str, feedback: &str) -> Result<Record> {
     };
     let policy = Policy::of_chart(&chart);
     let log = trust::event_log(&chart.repo, chart.records.tip, None, None)?;
-    let actor = decider(&chart, &policy, &record, &log)?;
+    let act = decider(&chart, &policy, &record, &log, via)?;
     if feedback.trim().is_empty() {
         return Err(usage("feedback must not be empty")
             .hint("say what must change: `-m \"...\"`")
@@ -767,12 +1045,12 @@ pub fn reject(dir: &Path, id: &str, feedback: &str) -> Result<Record> {
     }
     record
         .events
-        .push(event(Action::Reject, &actor, Some(feedback.to_string())));
+        .push(act.event(Action::Reject, Some(feedback.to_string())));
     record.state = RecordState::Rejected;
     chart.commit_record(
         &record,
         &format!("review reject {id} #{}", record.number),
-        &actor,
+        &act.author,
         None,
         Vec::new(),
     )?;
@@ -1036,6 +1314,7 @@ mod tests {
                 service_before: None,
                 service_after: None,
                 validation: None,
+                forge: None,
             }],
         };
         git(dir, &["checkout", "-q", "--orphan", "cekops/records"]);

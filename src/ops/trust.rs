@@ -26,6 +26,8 @@ use crate::git::records;
 use crate::git::sign::Verdict;
 use crate::model::Action;
 use crate::model::Event;
+use crate::model::ForgeAttestation;
+use crate::model::ForgeConfig;
 use crate::model::Record;
 use crate::model::RecordKind;
 use crate::model::RecordState;
@@ -49,6 +51,8 @@ pub fn normalise_identity(email: &str) -> String {
 #[derive(Clone, Debug)]
 pub struct Policy {
     pub review: ReviewPolicy,
+    /// `[forge]`: logins and the CI identity whose records carry forge approvals.
+    pub forge: ForgeConfig,
     /// The allowed-signers file's text at that commit (`None`: not set or not there).
     pub allowed: Option<Vec<u8>>,
 }
@@ -65,24 +69,38 @@ pub enum Need {
 }
 
 impl Policy {
-    fn with_allowed(repo: &Repository, commit: Oid, review: ReviewPolicy) -> Policy {
+    fn with_allowed(
+        repo: &Repository,
+        commit: Oid,
+        review: ReviewPolicy,
+        forge: ForgeConfig,
+    ) -> Policy {
         let allowed = review.allowed_signers.as_ref().and_then(|p| {
             objects::read_file(repo, commit, p.value.trim_start_matches("./"))
                 .ok()
                 .flatten()
         });
-        Policy { review, allowed }
+        Policy {
+            review,
+            allowed,
+            forge,
+        }
     }
 
     /// The policy on the `service` commit `commit` (`None`: no readable `cekops.toml`).
     pub fn at(repo: &Repository, commit: Oid) -> Option<Policy> {
         let cfg = super::chart::config_at(repo, commit)?;
-        Some(Self::with_allowed(repo, commit, cfg.review))
+        Some(Self::with_allowed(repo, commit, cfg.review, cfg.forge))
     }
 
     /// The policy of the chart's `service`.
     pub fn of_chart(chart: &Chart) -> Policy {
-        Self::with_allowed(&chart.repo, chart.service, chart.policy.clone())
+        Self::with_allowed(
+            &chart.repo,
+            chart.service,
+            chart.policy.clone(),
+            chart.forge.clone(),
+        )
     }
 
     pub fn is_reviewer(&self, identity: &str) -> bool {
@@ -112,6 +130,9 @@ impl Policy {
         commit: Option<Oid>,
         need: &Need,
     ) -> Result<Result<String, String>> {
+        if let Some(f) = &ev.forge {
+            return self.forge_identity(repo, ev, f, commit, need);
+        }
         if !self.review.require_signed {
             return Ok(self
                 .pick(std::slice::from_ref(&ev.email), &ev.email, need)
@@ -141,6 +162,107 @@ impl Policy {
                 v.label()
             )),
         })
+    }
+
+    /// Whether the records commit `commit` is by `[forge] ci_identity`: signed by a key the
+    /// allowed-signers file lists for it under `require_signed`, else authored by it.
+    pub fn by_ci(&self, repo: &Repository, commit: Oid) -> Result<Result<(), String>> {
+        let Some(ci) = self
+            .forge
+            .ci_identity
+            .as_ref()
+            .map(|c| normalise_identity(&c.value))
+        else {
+            return Ok(Err(
+                "`[forge] ci_identity` is not set on `service`, so no forge attestation counts"
+                    .to_string(),
+            ));
+        };
+        if self.review.require_signed {
+            return Ok(match self.verdict(repo, commit)? {
+                Verdict::Verified(p) if p.iter().any(|p| normalise_identity(p) == ci) => Ok(()),
+                Verdict::Verified(p) => Err(format!(
+                    "its records commit {} is signed by a key listed for {}, not for the CI identity {ci}",
+                    commit.short(),
+                    p.join(", ")
+                )),
+                v => Err(format!(
+                    "its records commit {} is {} (`require_signed = true` needs the CI identity's key)",
+                    commit.short(),
+                    v.label()
+                )),
+            });
+        }
+        let author = objects::commit_info(repo, commit)?.author_email;
+        Ok(if normalise_identity(&author) == ci {
+            Ok(())
+        } else {
+            Err(format!(
+                "its records commit {} is by {author}, not by the CI identity {ci}",
+                commit.short()
+            ))
+        })
+    }
+
+    /// The identity of an event that carries a forge attestation: it counts only when the CI
+    /// identity wrote it, and then it is the person `[forge]` maps the login to (the CI identity
+    /// itself for an unmapped login's request, and for a cancel of a closed pull request).
+    fn forge_identity(
+        &self,
+        repo: &Repository,
+        ev: &Event,
+        f: &ForgeAttestation,
+        commit: Option<Oid>,
+        need: &Need,
+    ) -> Result<Result<String, String>> {
+        let what = format!(
+            "the {} by {} claims a {} pull-request attestation (#{} by {})",
+            ev.action.as_str(),
+            ev.email,
+            f.name,
+            f.pull_request,
+            f.login
+        );
+        let Some(commit) = commit else {
+            return Ok(Err(format!("{what} but has no records commit to verify")));
+        };
+        if let Err(why) = self.by_ci(repo, commit)? {
+            return Ok(Err(format!("{what}, but {why}")));
+        }
+        let ci = self
+            .forge
+            .ci_identity
+            .as_ref()
+            .map(|c| c.value.trim().to_lowercase())
+            .unwrap_or_default();
+        let mapped = self.forge.identity_of(&f.name, &f.login);
+        if let Some(m) = &mapped
+            && normalise_identity(m) != normalise_identity(&ev.email)
+        {
+            return Ok(Err(format!(
+                "{what}, but `[forge] {}` maps `{}` to {m}",
+                f.name, f.login
+            )));
+        }
+        let claimed = mapped.clone().unwrap_or_else(|| ci.clone());
+        if mapped.is_none() && normalise_identity(&ev.email) != normalise_identity(&ci) {
+            return Ok(Err(format!(
+                "{what}, but `{}` is not mapped in `[forge] {}`",
+                f.login, f.name
+            )));
+        }
+        if let Some(id) = self.pick(std::slice::from_ref(&claimed), &claimed, need) {
+            return Ok(Ok(id));
+        }
+        if matches!(need, Need::RequesterOrReviewer(_)) {
+            // Closing a pull request on the forge cancels its review: the CI identity acts for
+            // whoever closed it (anyone the forge lets close it).
+            return Ok(Ok(ci));
+        }
+        Ok(Err(format!(
+            "{what}, but {claimed} is not {}",
+            need_role(need)
+        )))
     }
 
     /// Of the identities a signature (or the self-asserted e-mail) proves, the one that may do

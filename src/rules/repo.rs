@@ -91,6 +91,57 @@ pub fn check(repo: &Repo, _stage: Stage) -> Vec<Diagnostic> {
                 .hint("add `allowed_signers = \".cekops/allowed_signers\"` (git's allowed-signers format: `principal key-type key`)"),
             );
         }
+        let forge = &cfg.forge;
+        let maps = [("github", &forge.github), ("gitlab", &forge.gitlab)];
+        if maps.iter().any(|(_, m)| !m.is_empty()) && forge.ci_identity.is_none() {
+            out.push(
+                Diagnostic::new(
+                    Code::ConfigInvalid,
+                    "`[forge]` maps logins but sets no `ci_identity`: no pull-request review can count",
+                )
+                .at(path, 0..0)
+                .hint("add `ci_identity = \"cekops-ci@example.com\"` under `[forge]`: the identity the CI job records reviews as"),
+            );
+        }
+        if let Some(ci) = &forge.ci_identity {
+            if !super::is_email(&ci.value) {
+                out.push(
+                    Diagnostic::new(
+                        Code::ConfigInvalid,
+                        format!("`ci_identity` `{}` is not an e-mail identity", ci.value),
+                    )
+                    .at(path, ci.span.clone())
+                    .hint("the CI job's GIT_AUTHOR_EMAIL, e.g. `cekops-ci@example.com`"),
+                );
+            } else if review
+                .reviewers
+                .iter()
+                .any(|r| r.value.trim().eq_ignore_ascii_case(ci.value.trim()))
+            {
+                out.push(
+                    Diagnostic::new(
+                        Code::ConfigInvalid,
+                        format!("`ci_identity` {} is also a reviewer", ci.value),
+                    )
+                    .at(path, ci.span.clone())
+                    .hint("the CI identity records other people's reviews; as a reviewer, anything it writes would count as its own approval: give it an identity of its own"),
+                );
+            }
+        }
+        for (name, map) in maps {
+            for (login, who) in map {
+                if !super::is_email(&who.value) {
+                    out.push(
+                        Diagnostic::new(
+                            Code::ConfigInvalid,
+                            format!("`[forge] {name}` maps `{login}` to `{}`, which is not an e-mail identity", who.value),
+                        )
+                        .at(path, who.span.clone())
+                        .hint("map each login to the person's e-mail identity, as listed in `[review] reviewers`"),
+                    );
+                }
+            }
+        }
         for (which, message) in cfg.branches.problems() {
             let span = match which {
                 "service" => cfg.branches.service.span.clone(),

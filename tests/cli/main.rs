@@ -20,6 +20,7 @@ mod layers;
 mod lifecycle;
 mod new;
 mod newcomer;
+mod pr;
 mod pre_commit_framework;
 mod readme;
 mod review;
