@@ -323,6 +323,38 @@ fn test_init_ci_in_an_initialised_repository_writes_only_the_workflow() {
         .contains("would overwrite existing files");
 }
 
+/// A `[forge]` table in an initialised repository's `cekops.toml`: `validate` accepts it, and
+/// `init --ci` makes the workflow commit as its `ci_identity` (no default-identity note).
+#[test]
+fn test_init_ci_commits_as_the_ci_identity_of_an_existing_forge_table() {
+    let env = TestEnv::new();
+    env.cekops(&["init", "--reviewer", "alice@example.com"])
+        .code(0);
+    let mut toml = env.read("cekops.toml");
+    toml.push_str("\n[forge]\nci_identity = \"deploy-bot@example.com\"\ngithub = { alice-gh = \"alice@example.com\" }\n");
+    env.write("cekops.toml", &toml);
+    env.cekops(&["validate"]).code(0);
+    env.cekops(&["init", "--ci", "github"])
+        .code(0)
+        .lacks("cekops-ci@example.com");
+    let wf = yaml(&env.path(".github/workflows/cekops.yml"));
+    assert_eq!(wf["env"]["CEKOPS_CI_EMAIL"], "deploy-bot@example.com");
+    assert_eq!(wf["env"]["CEKOPS_CI_NAME"], "cekops CI");
+
+    // A `Name <email>` value is not an e-mail identity: validate says so at its place.
+    env.write(
+        "cekops.toml",
+        toml.replace(
+            "\"deploy-bot@example.com\"",
+            "\"Deploy Bot <deploy-bot@example.com>\"",
+        ),
+    );
+    env.cekops(&["validate"])
+        .code(1)
+        .contains("is not an e-mail identity")
+        .contains("cekops.toml:");
+}
+
 /// PATH with `bin` first.
 fn path_with(bin: &Path) -> std::ffi::OsString {
     std::env::join_paths(
