@@ -115,7 +115,10 @@ pub fn run(ctx: &super::Context, args: &CiArgs) -> anyhow::Result<ExitCode> {
                     path.display()
                 ))
             })?;
-            (pr::github::parse(&name, &json)?, &a.common)
+            (
+                pr::github::parse(&name, &json, &path.display().to_string())?,
+                &a.common,
+            )
         }
         CiForge::Gitlab(a) => {
             let mode = match a.mode {

@@ -609,7 +609,10 @@ fn ci_usage_errors_exit_2_and_other_requests_are_left_alone() {
         &[],
     )
     .code(2)
-    .contains("not JSON");
+    .contains(&format!(
+        "error: {}:1:2: the event payload is not JSON: key must be a string\n",
+        bad.display()
+    ));
     run(
         &["ci", "gitlab"],
         &[("CI_PIPELINE_SOURCE", "merge_request_event")],
@@ -633,6 +636,31 @@ fn ci_usage_errors_exit_2_and_other_requests_are_left_alone() {
         &CI,
     );
     out.code(0).contains("nothing to do");
+    assert_eq!(out.stdout, "");
+    assert_eq!(w.server_rev("cekops/records"), None);
+
+    // An event naming a head commit the remote does not have: a usage error that says so.
+    let ghost = "0123456789abcdef0123456789abcdef01234567";
+    let file = dir.join(".git/ghost.json");
+    std::fs::write(
+        &file,
+        payload("pull_request.opened.json", "dev-gh", ghost).to_string(),
+    )
+    .unwrap();
+    let out = run(
+        &[
+            "ci",
+            "github",
+            "--event-name",
+            "pull_request",
+            "--event",
+            file.to_str().unwrap(),
+        ],
+        &CI,
+    );
+    out.code(2)
+        .contains("error: the head commit 0123456789ab of pull request #")
+        .contains("is not on `origin`");
     assert_eq!(out.stdout, "");
     assert_eq!(w.server_rev("cekops/records"), None);
 }

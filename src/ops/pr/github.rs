@@ -54,11 +54,16 @@ fn pull_request(pr: &Value) -> Result<PullRequest> {
     })
 }
 
-/// Parse the event `name` with the payload `json`.
-pub fn parse(name: &str, json: &str) -> Result<Parsed> {
+/// Parse the event `name` with the payload `json` (read from `source`, named in errors).
+pub fn parse(name: &str, json: &str, source: &str) -> Result<Parsed> {
     let v: Value = serde_json::from_str(json).map_err(|e| {
-        usage(format!("the event payload is not JSON: {e}"))
-            .hint("pass the file GitHub Actions names in `GITHUB_EVENT_PATH`")
+        usage(format!(
+            "{source}:{}:{}: the event payload is not JSON: {}",
+            e.line(),
+            e.column(),
+            e.to_string().split(" at line ").next().unwrap_or_default()
+        ))
+        .hint("pass the file GitHub Actions names in `GITHUB_EVENT_PATH`")
     })?;
     if name != "pull_request" && name != "pull_request_review" && name != "pull_request_target" {
         return Ok(Parsed::Nothing(format!(
@@ -135,13 +140,16 @@ mod tests {
 
     #[test]
     fn unknown_events_and_actions_are_nothing_to_do() {
-        assert!(matches!(parse("push", "{}").unwrap(), Parsed::Nothing(_)));
-        let labeled = r#"{"action":"labeled","pull_request":{"number":1,"user":{"login":"a"},"head":{"sha":"x","ref":"test/a"},"base":{"ref":"service"}}}"#;
         assert!(matches!(
-            parse("pull_request", labeled).unwrap(),
+            parse("push", "{}", "e.json").unwrap(),
             Parsed::Nothing(_)
         ));
-        assert!(parse("pull_request", "not json").is_err());
-        assert!(parse("pull_request", r#"{"action":"opened"}"#).is_err());
+        let labeled = r#"{"action":"labeled","pull_request":{"number":1,"user":{"login":"a"},"head":{"sha":"x","ref":"test/a"},"base":{"ref":"service"}}}"#;
+        assert!(matches!(
+            parse("pull_request", labeled, "e.json").unwrap(),
+            Parsed::Nothing(_)
+        ));
+        assert!(parse("pull_request", "not json", "e.json").is_err());
+        assert!(parse("pull_request", r#"{"action":"opened"}"#, "e.json").is_err());
     }
 }

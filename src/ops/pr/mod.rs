@@ -223,9 +223,14 @@ pub fn run(opts: &RunOptions, parsed: Parsed) -> Result<Outcome> {
     let mut log = Vec::new();
     let fetched = super::fetch::fetch(&opts.dir, Some(&opts.remote))?;
     log.push(format!(
-        "fetched `{}` ({} branches)",
+        "fetched `{}` ({} branch{})",
         fetched.remote,
-        fetched.branches.len()
+        fetched.branches.len(),
+        if fetched.branches.len() == 1 {
+            ""
+        } else {
+            "es"
+        }
     ));
     let chart = Chart::open(&opts.dir)?;
     let service = chart.service_name().to_string();
@@ -253,7 +258,16 @@ pub fn run(opts: &RunOptions, parsed: Parsed) -> Result<Outcome> {
         cli::run(
             super::remote::git_dir_for_cli(&chart.repo),
             &["fetch", "--quiet", &opts.remote, &head.to_string()],
-        )?;
+        )
+        .map_err(|e| {
+            crate::error::usage(format!(
+                "the head commit {} of {word} #{} is not on `{}`: {e:#}",
+                head.short(),
+                ev.pr.number,
+                opts.remote
+            ))
+            .hint("the event names a commit the remote does not have: was the branch force-pushed or the event file written for another repository?")
+        })?;
     }
     drop(chart);
     let ctx = Ctx {
