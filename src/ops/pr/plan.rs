@@ -40,8 +40,8 @@ pub struct Plan {
     pub report: Report,
     /// The extension's utterance suites at the head (`Err`: why they could not run).
     pub suites: Option<std::result::Result<SuitesOutcome, String>>,
-    /// What approving brings to `service`.
-    pub diff: Option<DiffOutcome>,
+    /// What approving brings to `service` (`Err`: why it could not be computed).
+    pub diff: std::result::Result<DiffOutcome, String>,
     /// Validation errors, failing suites or no fast-forward.
     pub failed: bool,
 }
@@ -77,8 +77,8 @@ pub fn plan(chart: &Chart, id: &str, head: Oid) -> Result<Plan> {
         to: Some(head.to_string()),
         work_tree: false,
     })
-    .ok();
-    if let Some(d) = diff.as_mut() {
+    .map_err(|e| format!("{e:#}"));
+    if let Ok(d) = diff.as_mut() {
         d.sides.from = chart.service_name().to_string();
         d.sides.to = chart.test_name(id);
     }
@@ -164,7 +164,7 @@ pub fn render(p: &Plan, link: &str) -> String {
         );
     }
     match &p.diff {
-        Some(d) => {
+        Ok(d) => {
             let md = crate::semdiff::render::markdown(&d.diff, &d.sides);
             out.push_str(&md.replacen("### ", "### Changes: ", 1));
             if !md.ends_with('\n') {
@@ -172,7 +172,13 @@ pub fn render(p: &Plan, link: &str) -> String {
             }
             out.push('\n');
         }
-        None => out.push_str("### Changes\n\nThe changes could not be computed.\n\n"),
+        Err(why) => {
+            let _ = writeln!(
+                out,
+                "### Changes\n\nThe changes could not be computed: {}\n",
+                md_text(why)
+            );
+        }
     }
     let errors = p.report.errors();
     let warnings = p.report.warnings();
