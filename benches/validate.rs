@@ -320,6 +320,20 @@ fn main() {
     }
     let (repo, id) = prepare(&o);
     let repo_s = repo.to_string_lossy().into_owned();
+    // The same commits as a server holds them: a bare clone, packed with deltas.
+    let packed = o.dir.join("packed.git");
+    if !packed.join("objects/pack").is_dir()
+        || std::fs::read_dir(packed.join("objects/pack")).map_or(true, |mut d| d.next().is_none())
+    {
+        let _ = std::fs::remove_dir_all(&packed);
+        let ok = std::process::Command::new("git")
+            .args(["clone", "-q", "--mirror", "--no-local"])
+            .arg(&repo)
+            .arg(&packed)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "git clone --mirror of the bench repository failed");
+    }
     let p = &o.params;
     let paths: Vec<String> = o
         .bins
@@ -346,6 +360,15 @@ fn main() {
             &o.bins,
             "full validate --rev service",
             &repo,
+            &["validate", "--rev", "service"],
+            o.runs,
+            None,
+            Some(memory_target(p.utterances)),
+        ),
+        measure(
+            &o.bins,
+            "full validate --rev service (packed bare clone)",
+            &packed,
             &["validate", "--rev", "service"],
             o.runs,
             None,

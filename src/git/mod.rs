@@ -5,6 +5,7 @@ pub mod cli;
 pub mod hooks;
 pub mod identity;
 pub mod objects;
+mod packread;
 pub mod records;
 pub mod refs;
 pub mod sign;

@@ -1,15 +1,19 @@
 //! Snapshots read from git objects: the files cekops reads from a commit or the index (no
 //! checkout), the paths a commit changes, and two commits read at once for `cekops diff`.
 
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use anyhow::Result;
 
 use super::Oid;
 use super::Repository;
+use super::packread;
+use super::packread::Store;
 use crate::tree::Entry;
 use crate::tree::MAX_FILE_SIZE;
 use crate::tree::Tree;
@@ -23,17 +27,16 @@ pub fn tree_from_commit(
 ) -> Result<Tree> {
     let repo = &repo.raw;
     let root = repo.find_commit(commit.0)?.tree()?;
-    let odb = repo.odb()?;
+    let blobs = Blobs::new(repo, Store::open(repo))?;
     let mut tree = Tree::default();
-    walk_into(repo, &odb, &root, "", load, &mut tree)?;
-    tree.fetch_link_targets(&mut |rel| link_target(repo, &odb, &root, rel));
+    walk_into(&blobs, &root, "", load, &mut tree)?;
+    tree.fetch_link_targets(&mut |rel| link_target(&blobs, &root, rel));
     Ok(tree)
 }
 
 /// Walk a git tree whose repository path is `prefix` (empty: the root) into `tree`.
 fn walk_into(
-    repo: &git2::Repository,
-    odb: &git2::Odb<'_>,
+    blobs: &Blobs<'_>,
     start: &git2::Tree<'_>,
     prefix: &str,
     load: &dyn Fn(&str) -> bool,
@@ -66,7 +69,7 @@ fn walk_into(
         if !is_relevant(&path) {
             return git2::TreeWalkResult::Ok;
         }
-        match blob_entry(repo, odb, entry.id(), entry.filemode(), &path, load) {
+        match blobs.entry(entry.id(), entry.filemode(), &path, load) {
             Ok(e) => tree.insert(path, e),
             Err(e) => {
                 err = Some(e);
@@ -87,12 +90,14 @@ fn walk_into(
 pub struct CommitFiles {
     git_dir: PathBuf,
     root: git2::Oid,
+    store: Option<Arc<Store>>,
 }
 
 /// One thread's handle for reading extension folders of a [`CommitFiles`].
 pub struct CommitReader {
     repo: git2::Repository,
     root: git2::Oid,
+    store: Option<Arc<Store>>,
 }
 
 impl CommitFiles {
@@ -101,20 +106,14 @@ impl CommitFiles {
     pub fn open(repo: &Repository, commit: Oid) -> Result<(CommitFiles, Tree, Vec<String>)> {
         let raw = &repo.raw;
         let root = raw.find_commit(commit.0)?.tree()?;
-        let odb = raw.odb()?;
+        let store = Store::open(raw);
+        let blobs = Blobs::new(raw, store.clone())?;
         let mut tree = Tree::default();
         let mut ids = Vec::new();
         for entry in root.iter() {
             if entry.name_bytes() == b"cekops.toml" && entry.kind() != Some(git2::ObjectType::Tree)
             {
-                let e = blob_entry(
-                    raw,
-                    &odb,
-                    entry.id(),
-                    entry.filemode(),
-                    "cekops.toml",
-                    &|_| true,
-                )?;
+                let e = blobs.entry(entry.id(), entry.filemode(), "cekops.toml", &|_| true)?;
                 tree.insert("cekops.toml".into(), e);
             }
         }
@@ -136,17 +135,18 @@ impl CommitFiles {
                     ids.push(name.to_string());
                 } else {
                     let path = format!("extensions/{name}");
-                    let e = blob_entry(raw, &odb, entry.id(), entry.filemode(), &path, &|_| true)?;
+                    let e = blobs.entry(entry.id(), entry.filemode(), &path, &|_| true)?;
                     tree.insert(path, e);
                 }
             }
         }
-        tree.fetch_link_targets(&mut |rel| link_target(raw, &odb, &root, rel));
+        tree.fetch_link_targets(&mut |rel| link_target(&blobs, &root, rel));
         // Snapshot order: `a.b/` sorts before `a/`.
         ids.sort_by_cached_key(|id| format!("{id}/"));
         let files = CommitFiles {
             git_dir: raw.path().to_path_buf(),
             root: root.id(),
+            store,
         };
         Ok((files, tree, ids))
     }
@@ -157,6 +157,7 @@ impl CommitFiles {
         Ok(CommitReader {
             repo: git2::Repository::open(&self.git_dir)?,
             root: self.root,
+            store: self.store.clone(),
         })
     }
 }
@@ -167,64 +168,84 @@ impl CommitReader {
     pub fn extension(&self, id: &str, full: bool) -> Result<Tree> {
         let repo = &self.repo;
         let root = repo.find_tree(self.root)?;
-        let odb = repo.odb()?;
+        let blobs = Blobs::new(repo, self.store.clone())?;
         let mut tree = Tree::default();
         let prefix = format!("extensions/{id}/");
         let entry = root.get_path(Path::new(&prefix[..prefix.len() - 1]))?;
         let sub = repo.find_tree(entry.id())?;
         let info = format!("{prefix}extension.toml");
-        walk_into(repo, &odb, &sub, &prefix, &|p| full || p == info, &mut tree)?;
-        tree.fetch_link_targets(&mut |rel| link_target(repo, &odb, &root, rel));
+        walk_into(&blobs, &sub, &prefix, &|p| full || p == info, &mut tree)?;
+        tree.fetch_link_targets(&mut |rel| link_target(&blobs, &root, rel));
         Ok(tree)
     }
 }
 
 /// A link target of a commit (`root` is its tree), read whole.
-fn link_target(
-    repo: &git2::Repository,
-    odb: &git2::Odb<'_>,
-    root: &git2::Tree<'_>,
-    rel: &str,
-) -> Option<Entry> {
+fn link_target(blobs: &Blobs<'_>, root: &git2::Tree<'_>, rel: &str) -> Option<Entry> {
     let entry = root.get_path(Path::new(rel)).ok()?;
-    blob_entry(repo, odb, entry.id(), entry.filemode(), rel, &|_| true).ok()
+    blobs
+        .entry(entry.id(), entry.filemode(), rel, &|_| true)
+        .ok()
 }
 
-fn blob_entry(
-    repo: &git2::Repository,
-    odb: &git2::Odb<'_>,
-    id: git2::Oid,
-    mode: i32,
-    path: &str,
-    load: &dyn Fn(&str) -> bool,
-) -> Result<Entry> {
-    if mode == 0o160000 {
-        return Ok(Entry::Unreadable("a git submodule, not a file".into()));
+/// Reads blobs of one repository on one thread: through [`packread`] where it can, else
+/// through libgit2.
+struct Blobs<'r> {
+    repo: &'r git2::Repository,
+    odb: git2::Odb<'r>,
+    fast: Option<RefCell<packread::Reader>>,
+}
+
+impl<'r> Blobs<'r> {
+    fn new(repo: &'r git2::Repository, store: Option<Arc<Store>>) -> Result<Blobs<'r>> {
+        Ok(Blobs {
+            repo,
+            odb: repo.odb()?,
+            fast: store.map(|s| RefCell::new(packread::Reader::new(s))),
+        })
     }
-    if mode == 0o120000 {
-        let blob = repo.find_blob(id)?;
-        return Ok(Entry::Symlink(
-            String::from_utf8_lossy(blob.content()).into_owned(),
-        ));
+
+    /// The snapshot entry of a tree entry (`load` decides whether its content is read).
+    fn entry(
+        &self,
+        id: git2::Oid,
+        mode: i32,
+        path: &str,
+        load: &dyn Fn(&str) -> bool,
+    ) -> Result<Entry> {
+        if mode == 0o160000 {
+            return Ok(Entry::Unreadable("a git submodule, not a file".into()));
+        }
+        if mode == 0o120000 {
+            let blob = self.repo.find_blob(id)?;
+            return Ok(Entry::Symlink(
+                String::from_utf8_lossy(blob.content()).into_owned(),
+            ));
+        }
+        // Files that are not read need no size: reading object headers of a whole repository is
+        // what `validate --staged` would otherwise spend most of its time on.
+        if !load(path) {
+            return Ok(Entry::Unloaded);
+        }
+        let (size, _) = self.odb.read_header(id)?;
+        if size as u64 > MAX_FILE_SIZE {
+            return Ok(Entry::TooLarge(size as u64));
+        }
+        if let Some(fast) = &self.fast
+            && let Some(data) = fast.borrow_mut().blob(id, size)
+        {
+            return Ok(Entry::Blob(data));
+        }
+        let blob = self.repo.find_blob(id)?;
+        Ok(Entry::Blob(blob.content().into()))
     }
-    // Files that are not read need no size: reading object headers of a whole repository is
-    // what `validate --staged` would otherwise spend most of its time on.
-    if !load(path) {
-        return Ok(Entry::Unloaded);
-    }
-    let (size, _) = odb.read_header(id)?;
-    if size as u64 > MAX_FILE_SIZE {
-        return Ok(Entry::TooLarge(size as u64));
-    }
-    let blob = repo.find_blob(id)?;
-    Ok(Entry::Blob(blob.content().into()))
 }
 
 /// Read the index (staged files) into a snapshot.
 pub fn tree_from_index(repo: &Repository, load: &dyn Fn(&str) -> bool) -> Result<Tree> {
     let repo = &repo.raw;
     let index = index_of(repo)?;
-    let odb = repo.odb()?;
+    let blobs = Blobs::new(repo, Store::open(repo))?;
     let mut tree = Tree::default();
     for entry in index.iter() {
         let path = String::from_utf8_lossy(&entry.path).into_owned();
@@ -240,12 +261,14 @@ pub fn tree_from_index(repo: &Repository, load: &dyn Fn(&str) -> bool) -> Result
             );
             continue;
         }
-        let e = blob_entry(repo, &odb, entry.id, entry.mode as i32, &path, load)?;
+        let e = blobs.entry(entry.id, entry.mode as i32, &path, load)?;
         tree.insert(path, e);
     }
     tree.fetch_link_targets(&mut |rel| {
         let entry = index.get_path(Path::new(rel), 0)?;
-        blob_entry(repo, &odb, entry.id, entry.mode as i32, rel, &|_| true).ok()
+        blobs
+            .entry(entry.id, entry.mode as i32, rel, &|_| true)
+            .ok()
     });
     Ok(tree)
 }

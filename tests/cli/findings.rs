@@ -97,6 +97,32 @@ fn findings_are_the_same_from_every_source() {
         "validate", "--format", "json", "--stage", "test", "--rev", "HEAD",
     ]);
     assert_eq!(tree, rev, "work tree and --rev HEAD differ");
+    // The same from a pack with deltas (ofs and ref), and from a pack plus loose objects.
+    env.git(&["repack", "-adfq", "--depth=20", "--window=50"]);
+    let packed = json(&[
+        "validate", "--format", "json", "--stage", "test", "--rev", "HEAD",
+    ]);
+    assert_eq!(tree, packed, "work tree and --rev HEAD from a pack differ");
+    env.git(&["-c", "repack.useDeltaBaseOffset=false", "repack", "-adfq"]);
+    let copy = format!("extensions/{}/interaction-model/intents/Copy.toml", ids[1]);
+    let text = env.read(&copy);
+    env.write(
+        &copy,
+        format!(
+            "{text}
+"
+        ),
+    );
+    env.git(&["commit", "-qam", "loose on top of the pack"]);
+    let tree2 = json(&["validate", "--format", "json", "--stage", "test"]);
+    let mixed = json(&[
+        "validate", "--format", "json", "--stage", "test", "--rev", "HEAD",
+    ]);
+    assert_eq!(
+        tree2, mixed,
+        "work tree and --rev HEAD from pack + loose differ"
+    );
+    env.git(&["reset", "-q", "--hard", "HEAD~"]);
     let mut t = Transcript::new(&env);
     t.cekops(&["validate", "--stage", "test"]).code(1);
     t.cekops(&["validate", "--rev", "HEAD"]).code(1);
