@@ -69,6 +69,10 @@ struct Pack {
 /// Pack index files larger than this are left to libgit2 (reading them whole would cost more
 /// than the reads they speed up).
 const MAX_IDX: u64 = 128 << 20;
+/// Objects (and delta bases) larger than this are left to libgit2: sizes come from the files
+/// read, and a damaged or hostile size must not make this reader allocate without bound. The
+/// caller reads nothing larger than [`crate::tree::MAX_FILE_SIZE`] anyway.
+const MAX_OBJECT: usize = 2 * crate::tree::MAX_FILE_SIZE as usize;
 /// Delta chains longer than this are left to libgit2 (git itself writes at most 4095).
 const MAX_DEPTH: usize = 10_000;
 /// Bytes of pack objects kept for the deltas that use them as their base, shared by all
@@ -255,21 +259,24 @@ impl Reader {
     /// libgit2.
     pub(crate) fn blob(&mut self, id: git2::Oid, size: usize) -> Option<Arc<[u8]>> {
         let raw: [u8; 20] = id.as_bytes().try_into().ok()?;
-        let (kind, data) = self.object(&raw)?;
+        if size > MAX_OBJECT {
+            return None;
+        }
+        let store = Arc::clone(&self.store);
+        let found = store
+            .packs()
+            .iter()
+            .enumerate()
+            .find_map(|(p, pack)| pack.find(&raw).map(|o| (p, o)));
+        let (kind, data) = match found {
+            Some((p, offset)) => self.packed(p, offset)?,
+            None => self.loose(&raw, Some(size))?,
+        };
         (kind == OBJ_BLOB && data.len() == size).then_some(data)
     }
 
-    fn object(&mut self, id: &[u8; 20]) -> Option<(u8, Arc<[u8]>)> {
-        let store = Arc::clone(&self.store);
-        for (p, pack) in store.packs().iter().enumerate() {
-            if let Some(offset) = pack.find(id) {
-                return self.packed(p, offset);
-            }
-        }
-        self.loose(id).map(|(kind, data)| (kind, Arc::from(data)))
-    }
-
-    fn loose(&mut self, id: &[u8; 20]) -> Option<(u8, Vec<u8>)> {
+    /// A loose object; `size`: its content's size when known (the header is at most 26 bytes).
+    fn loose(&mut self, id: &[u8; 20], size: Option<usize>) -> Option<(u8, Arc<[u8]>)> {
         let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
         let store = Arc::clone(&self.store);
         let bytes = store
@@ -277,7 +284,7 @@ impl Reader {
             .iter()
             .find_map(|d| std::fs::read(d.join(&hex[..2]).join(&hex[2..])).ok())?;
         // The header ("blob 123\0") is inside the stream: inflate into a buffer that grows.
-        let mut cap = (bytes.len() * 4).max(256);
+        let mut cap = size.map_or(bytes.len() * 8, |s| s + 32).clamp(256, MAX_OBJECT);
         loop {
             let mut out = vec![0; cap];
             match self.inflater.zlib_decompress(&bytes, &mut out) {
@@ -296,10 +303,9 @@ impl Reader {
                     if len.parse::<usize>().ok()? != n - nul - 1 {
                         return None;
                     }
-                    out.drain(..=nul);
-                    return Some((kind, out));
+                    return Some((kind, Arc::from(&out[nul + 1..])));
                 }
-                Err(libdeflater::DecompressionError::InsufficientSpace) if cap < 1 << 31 => {
+                Err(libdeflater::DecompressionError::InsufficientSpace) if cap < MAX_OBJECT => {
                     cap *= 4;
                 }
                 Err(_) => return None,
@@ -359,7 +365,7 @@ impl Reader {
     }
 
     /// Inflate an entry's data (exactly `head.size` bytes).
-    fn inflate(&mut self, p: usize, head: &EntryHead) -> Option<Vec<u8>> {
+    fn inflate(&mut self, p: usize, head: &EntryHead) -> Option<Arc<[u8]>> {
         let pack = &self.store.packs()[p];
         // The entry ends where the next one starts (or at the pack's trailing checksum).
         let end = pack.end_of(head.data)?;
@@ -367,8 +373,9 @@ impl Reader {
         if pack.read_at(head.data, &mut input)? != input.len() {
             return None;
         }
-        let mut out = vec![0; head.size];
-        match self.inflater.zlib_decompress(&input, &mut out) {
+        let mut out = zeroed(head.size)?;
+        let slot = Arc::get_mut(&mut out)?;
+        match self.inflater.zlib_decompress(&input, slot) {
             Ok(n) if n == head.size => Some(out),
             _ => None,
         }
@@ -376,7 +383,7 @@ impl Reader {
 
     fn packed(&mut self, p: usize, offset: u64) -> Option<(u8, Arc<[u8]>)> {
         // Walk down to a whole object (or a cached base), then apply the deltas back up.
-        let mut deltas: Vec<((usize, u64), Vec<u8>)> = Vec::new();
+        let mut deltas: Vec<((usize, u64), Arc<[u8]>)> = Vec::new();
         let mut at = (p, offset);
         // The object reached and where it sits in a pack (`None`: a loose object).
         let (kind, mut data, data_at) = loop {
@@ -390,7 +397,7 @@ impl Reader {
             let head = self.head(at.0, at.1)?;
             let body = self.inflate(at.0, &head)?;
             match head.base {
-                Base::None => break (head.kind, Arc::from(body), Some(at)),
+                Base::None => break (head.kind, body, Some(at)),
                 Base::Offset(base) => {
                     deltas.push((at, body));
                     at = (at.0, base);
@@ -406,8 +413,8 @@ impl Reader {
                     match found {
                         Some(next) => at = next,
                         None => {
-                            let (kind, data) = self.loose(&id)?;
-                            break (kind, Arc::from(data), None);
+                            let (kind, data) = self.loose(&id, None)?;
+                            break (kind, data, None);
                         }
                     }
                 }
@@ -420,7 +427,7 @@ impl Reader {
             self.keep(k, kind, &data);
         }
         while let Some((key, delta)) = deltas.pop() {
-            data = Arc::from(apply_delta(&data, &delta)?);
+            data = apply_delta(&data, &delta)?;
             if !deltas.is_empty() {
                 self.keep(key, kind, &data);
             }
@@ -441,7 +448,7 @@ impl Reader {
 }
 
 /// Apply a git delta to its base.
-fn apply_delta(base: &[u8], delta: &[u8]) -> Option<Vec<u8>> {
+fn apply_delta(base: &[u8], delta: &[u8]) -> Option<Arc<[u8]>> {
     let mut i = 0;
     let varint = |i: &mut usize| -> Option<usize> {
         let mut v = 0usize;
@@ -461,10 +468,13 @@ fn apply_delta(base: &[u8], delta: &[u8]) -> Option<Vec<u8>> {
     };
     let src = varint(&mut i)?;
     let dst = varint(&mut i)?;
-    if src != base.len() {
+    // Every instruction adds at most a whole base (a copy) or its own bytes (an insertion).
+    if src != base.len() || dst > delta.len().saturating_mul(base.len().max(1)) {
         return None;
     }
-    let mut out = Vec::with_capacity(dst);
+    let mut result = zeroed(dst)?;
+    let out = Arc::get_mut(&mut result)?;
+    let mut at = 0;
     while i < delta.len() {
         let op = delta[i];
         i += 1;
@@ -486,18 +496,25 @@ fn apply_delta(base: &[u8], delta: &[u8]) -> Option<Vec<u8>> {
             if len == 0 {
                 len = 0x10000;
             }
-            out.extend_from_slice(base.get(off..off.checked_add(len)?)?);
+            let from = base.get(off..off.checked_add(len)?)?;
+            out.get_mut(at..at + len)?.copy_from_slice(from);
+            at += len;
         } else if op != 0 {
-            out.extend_from_slice(delta.get(i..i + op as usize)?);
-            i += op as usize;
+            let len = op as usize;
+            out.get_mut(at..at + len)?
+                .copy_from_slice(delta.get(i..i + len)?);
+            i += len;
+            at += len;
         } else {
             return None;
         }
-        if out.len() > dst {
-            return None;
-        }
     }
-    (out.len() == dst).then_some(out)
+    (at == dst).then_some(result)
+}
+
+/// A zero-filled buffer of `len` bytes, allocated once (no larger than [`MAX_OBJECT`]).
+fn zeroed(len: usize) -> Option<Arc<[u8]>> {
+    (len <= MAX_OBJECT).then(|| std::iter::repeat_n(0u8, len).collect())
 }
 
 fn be32(b: &[u8], at: usize) -> Option<u32> {
