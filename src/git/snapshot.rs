@@ -217,7 +217,7 @@ fn blob_entry(
         return Ok(Entry::TooLarge(size as u64));
     }
     let blob = repo.find_blob(id)?;
-    Ok(Entry::Blob(blob.content().into()))
+    Ok(Entry::content(blob.content()))
 }
 
 /// Read the index (staged files) into a snapshot.

@@ -51,6 +51,10 @@ pub struct DiffOutcome {
     pub diff: RepoDiff,
     /// Files that could not be read on one side (their changes may be shown wrongly).
     pub warnings: Vec<String>,
+    /// The two loaded revisions the diff was computed from, handed over with it so that a
+    /// command about to exit can leave them to the operating system instead of freeing their
+    /// hundreds of thousands of strings one by one (dropping the outcome frees them).
+    pub loaded: Vec<(crate::model::Repo, crate::diag::Report)>,
 }
 
 /// The branch names, from `cekops.toml` on the service branch (or `HEAD` when there is no
@@ -233,6 +237,8 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffOutcome> {
         || load::load(&old_tree, Some(&ids)),
         || load::load(&new_tree, Some(&ids)),
     );
+    // The files' text is not needed any more: its memory goes back for the comparison to use.
+    drop((old_tree, new_tree));
     let mut diff = semdiff::diff_repo(&old, &new);
     if !settings_changed {
         diff.settings.clear();
@@ -267,6 +273,7 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffOutcome> {
         },
         diff,
         warnings,
+        loaded: vec![(old, old_sink), (new, new_sink)],
     })
 }
 
@@ -444,5 +451,6 @@ pub fn against_tsv(opts: &DiffOptions, folder: &std::path::Path) -> Result<Again
             },
         },
         warnings,
+        loaded: Vec::new(),
     }))
 }
