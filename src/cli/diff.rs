@@ -110,9 +110,12 @@ pub fn run(ctx: &super::Context, args: &DiffArgs) -> anyhow::Result<ExitCode> {
             ctx.color_for(true),
         ),
         DiffFormat::Markdown => render::write_markdown(&mut stdout, &outcome.diff, &outcome.sides),
-        DiffFormat::Json => {
-            render::write_json(&mut stdout, &outcome.diff, &outcome.sides, &outcome.warnings)
-        }
+        DiffFormat::Json => render::write_json(
+            &mut stdout,
+            &outcome.diff,
+            &outcome.sides,
+            &outcome.warnings,
+        ),
     };
     drop(stdout);
     let code = ExitCode::from(if outcome.diff.is_empty() { 0 } else { 2 });

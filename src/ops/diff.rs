@@ -172,6 +172,27 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffOutcome> {
         }
         (_, to) => (to_label, to),
     };
+    let sides = Sides {
+        from: from_label.clone(),
+        to: to_label.clone(),
+        from_commit: Some(from_commit.to_string()),
+        to_commit: to_commit.map(|c| c.to_string()),
+    };
+    // Two commits with the same files (and the extension asked for in both): nothing to read.
+    if to_commit.is_some()
+        && all.is_empty()
+        && opts.id.as_ref().is_none_or(|id| {
+            git::objects::subtree(&repo, from_commit, &format!("extensions/{id}"))
+                .is_ok_and(|t| t.is_some())
+        })
+    {
+        return Ok(DiffOutcome {
+            sides,
+            diff: RepoDiff::default(),
+            warnings: Vec::new(),
+            loaded: Vec::new(),
+        });
+    }
     let relevant = |p: &str| p == "cekops.toml" || p.starts_with("extensions/");
     let mut changed: BTreeSet<String> = all.iter().filter(|p| relevant(p)).cloned().collect();
     // Every repository-level file (outside `extensions/<id>/` folders) is shown as a plain file
@@ -265,12 +286,7 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffOutcome> {
     warnings.sort();
     warnings.dedup();
     Ok(DiffOutcome {
-        sides: Sides {
-            from: from_label,
-            to: to_label,
-            from_commit: Some(from_commit.to_string()),
-            to_commit: to_commit.map(|c| c.to_string()),
-        },
+        sides,
         diff,
         warnings,
         loaded: vec![(old, old_sink), (new, new_sink)],

@@ -10,7 +10,6 @@ use rayon::prelude::*;
 
 use super::Builder;
 use super::Change;
-use super::Entry;
 use super::Key;
 use super::RENAME_THRESHOLD;
 use super::SlotRef;
@@ -297,23 +296,13 @@ fn pair_up<'v, T: Sync>(
     pairs
 }
 
-/// Run `body` for each pair in parallel, appending the changes in pair order.
-fn each_pair<T: Sync>(
-    b: &mut Builder,
-    pairs: &[Pair<'_, T>],
-    body: impl Fn(&mut Builder, &Pair<'_, T>) + Sync,
-) {
-    let category = b.category;
-    let parts: Vec<Vec<Entry>> = pairs
-        .par_iter()
-        .map(|p| {
-            let mut local = Builder::new(category);
-            body(&mut local, p);
-            local.entries
-        })
-        .collect();
-    for part in parts {
-        b.entries.extend(part);
+/// Run `body` for each pair, appending the changes in pair order. On one thread, straight into
+/// `b`: what the body does per change is a string copy or two, cheaper than gathering the
+/// changes of parallel runs and copying them all once more (tens of megabytes when every
+/// utterance changed); the parallel work is in building the views and matching renames.
+fn each_pair<T>(b: &mut Builder, pairs: &[Pair<'_, T>], body: impl Fn(&mut Builder, &Pair<'_, T>)) {
+    for p in pairs {
+        body(b, p);
     }
 }
 

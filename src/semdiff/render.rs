@@ -241,8 +241,10 @@ fn needs_escape(c: char) -> bool {
 /// ASCII ones, and the lead bytes of the others (0xC2: C1 controls; 0xE2: zero-width and
 /// bidirectional marks; 0xEF: U+FEFF). False means that nothing needs escaping.
 fn may_need_escape(s: &str) -> bool {
-    s.bytes()
-        .any(|b| b < 0x20 || matches!(b, b'"' | b'\\' | 0x7f | 0xc2 | 0xe2 | 0xef))
+    // No early exit: the loop over all bytes is vectorised, and the text is short.
+    s.bytes().fold(false, |found, b| {
+        found | (b < 0x20) | matches!(b, b'"' | b'\\' | 0x7f | 0xc2 | 0xe2 | 0xef)
+    })
 }
 
 /// [`quote`] appended to `out`; text with nothing to escape (nearly all) is copied in one go.
@@ -474,29 +476,43 @@ impl Paint {
 }
 
 fn text_line<W: Sink + ?Sized>(out: &mut W, p: &Paint, e: &Entry, indent: usize) {
-    // written piece by piece: a large diff has one line per utterance
+    // Written in few pieces: a large diff has one line per utterance.
+    const SPACES: &str = "        ";
+    let indent = indent.clamp(1, SPACES.len());
     if e.destructive {
         out.push_str(&p.marker(true));
+        out.push_str(&SPACES[..indent - 1]);
     } else {
-        out.push(' ');
+        out.push_str(&SPACES[..indent]);
     }
-    for _ in 1..indent {
-        out.push(' ');
-    }
+    let sign = e.change.sign();
     if p.on {
-        out.push_str(&p.sign(e.change.sign()));
+        out.push_str(&p.sign(sign));
+        out.push(' ');
     } else {
-        out.push(e.change.sign());
+        out.push_str(match sign {
+            '+' => "+ ",
+            '-' => "- ",
+            _ => "~ ",
+        });
     }
-    out.push(' ');
     match &e.change {
         Change::UtteranceAdded { utterance, .. } | Change::UtteranceRemoved { utterance, .. } => {
-            out.push_str("utterance ");
-            quote_into(out, utterance);
+            if may_need_escape(utterance) {
+                out.push_str("utterance ");
+                quote_into(out, utterance);
+                out.push('\n');
+            } else {
+                out.push_str("utterance \"");
+                out.push_str(utterance);
+                out.push_str("\"\n");
+            }
         }
-        change => out.push_str(&words(change, &TextQuote)),
+        change => {
+            out.push_str(&words(change, &TextQuote));
+            out.push('\n');
+        }
     }
-    out.push('\n');
 }
 
 fn text_entries<'a, W: Sink + ?Sized>(
