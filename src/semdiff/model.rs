@@ -62,22 +62,27 @@ pub(super) fn normalized(text: &str) -> String {
 /// [`utterance::normalize`], slot names kept as written. Malformed tags: the whole text normalised.
 pub fn utterance_key(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
-    utterance_key_into(&mut out, text);
+    utterance_key_into(&mut out, text, &mut Vec::new());
     out
 }
 
-/// [`utterance_key`] appended to `out` (empty when called).
-fn utterance_key_into(out: &mut String, text: &str) {
+/// [`utterance_key`] appended to `out` (empty when called); `segments` is room for the parsed
+/// tags, reused from one utterance to the next.
+fn utterance_key_into<'a>(
+    out: &mut String,
+    text: &'a str,
+    segments: &mut Vec<utterance::Segment<'a>>,
+) {
     if !text.contains('<') {
         utterance::normalize_into(text, out);
         return;
     }
-    let Ok(segments) = utterance::parse(text) else {
+    if utterance::parse_into(text, segments).is_err() {
         utterance::normalize_into(text, out);
         return;
-    };
+    }
     let mut space = false;
-    for seg in segments {
+    for seg in segments.iter() {
         match seg {
             utterance::Segment::Text(t) => normalize_into(out, t, &mut space, 0),
             utterance::Segment::Slot { name, value, .. } => {
@@ -103,7 +108,11 @@ fn utterance_key_into(out: &mut String, text: &str) {
 type KeyText<'a> = Cow<'a, str>;
 
 /// `key` of `text` (computed in `scratch`) as a [`KeyText`]: borrowed when it equals `text`.
-fn key_of<'a>(scratch: &mut String, text: &'a str, key: fn(&mut String, &str)) -> KeyText<'a> {
+fn key_of<'a>(
+    scratch: &mut String,
+    text: &'a str,
+    key: impl FnOnce(&mut String, &'a str),
+) -> KeyText<'a> {
     scratch.clear();
     key(scratch, text);
     if scratch.as_str() == text {
@@ -139,8 +148,11 @@ impl<'a> IntentView<'a> {
         let list = &intent.def.utterances;
         let mut utterances = Keyed::with_capacity_and_hasher(list.len(), FixedState::default());
         let mut scratch = String::new();
+        let mut segments = Vec::new();
         for u in list.iter() {
-            let k = key_of(&mut scratch, &u.value, utterance_key_into);
+            let k = key_of(&mut scratch, &u.value, |out, text| {
+                utterance_key_into(out, text, &mut segments)
+            });
             if !k.is_empty() {
                 utterances.entry(k).or_insert(u.value.as_str());
             }

@@ -1109,6 +1109,124 @@ mod tests {
         assert!(c.contains("\u{1b}["), "{c:?}");
     }
 
+    /// Two extensions with thousands of changes (more than one write buffer), destructive lines
+    /// and text that needs escaping.
+    fn large() -> RepoDiff {
+        let texts = [
+            "피자 주문",
+            "say \"hi\" \\ there",
+            "zero\u{200B}width",
+            "bidi\u{202E}x",
+            "bom\u{FEFF}",
+            "c1\u{85}",
+            "tab\tnew\nline",
+            "<menu>라지</menu> 피자",
+            "ピザ 注文",
+            "",
+        ];
+        let ext = |id: &str, n: usize| {
+            let mut changes = vec![entry(
+                Change::IntentRemoved {
+                    intent: "Old one".into(),
+                    utterances: n,
+                },
+                true,
+            )];
+            for i in 0..n {
+                let text = format!("{} {i}", texts[i % texts.len()]);
+                changes.push(entry(
+                    if i % 3 == 0 {
+                        Change::UtteranceRemoved {
+                            intent: "Order".into(),
+                            utterance: text,
+                        }
+                    } else {
+                        Change::UtteranceAdded {
+                            intent: "Order".into(),
+                            utterance: text,
+                        }
+                    },
+                    i % 7 == 0,
+                ));
+            }
+            ExtensionDiff {
+                id: id.into(),
+                name: Some(format!("Bot {id}")),
+                status: Status::Modified,
+                changes,
+            }
+        };
+        RepoDiff {
+            files: Vec::new(),
+            settings: Vec::new(),
+            extensions: vec![ext("com.example.a", 3000), ext("com.example.b", 50)],
+        }
+    }
+
+    #[test]
+    fn written_output_is_the_rendered_string() {
+        let d = large();
+        let s = sides();
+        for color in [false, true] {
+            let mut w = Vec::new();
+            write_text(&mut w, &d, &s, color).unwrap();
+            assert_eq!(String::from_utf8(w).unwrap(), text(&d, &s, color));
+        }
+        let mut w = Vec::new();
+        write_markdown(&mut w, &d, &s).unwrap();
+        assert_eq!(String::from_utf8(w).unwrap(), markdown(&d, &s));
+        let warnings = vec!["a warning".to_string()];
+        let mut w = Vec::new();
+        write_json(&mut w, &d, &s, &warnings).unwrap();
+        assert_eq!(String::from_utf8(w).unwrap(), json(&d, &s, &warnings));
+        assert!(text(&d, &s, false).len() > 2 * WRITE_BUFFER);
+    }
+
+    #[test]
+    fn utterance_lines_read_as_the_general_wording() {
+        // The utterance lines are written without `words`; they must say what it says.
+        let d = large();
+        let out = text(&d, &sides(), false);
+        let mut lines = out.lines().filter(|l| l.contains(" utterance "));
+        for e in d.extensions.iter().flat_map(|x| &x.changes) {
+            if e.change.is_subject_header() {
+                continue;
+            }
+            let marker = if e.destructive { "!" } else { " " };
+            let expected = format!(
+                "{marker}       {} {}",
+                e.change.sign(),
+                words(&e.change, &TextQuote)
+            );
+            assert_eq!(lines.next(), Some(expected.as_str()));
+        }
+        assert_eq!(lines.next(), None);
+    }
+
+    #[test]
+    fn a_failing_writer_stops_the_output_with_its_error() {
+        struct Full(usize);
+        impl std::io::Write for Full {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                if self.0 == 0 {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::BrokenPipe,
+                        "closed",
+                    ));
+                }
+                self.0 -= 1;
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let d = large();
+        let err = write_text(&mut Full(1), &d, &sides(), false).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe);
+        assert!(write_text(&mut Full(1000), &d, &sides(), false).is_ok());
+    }
+
     #[test]
     fn empty_diff() {
         let d = RepoDiff::default();
