@@ -1159,7 +1159,7 @@ mod tests {
         RepoDiff {
             files: Vec::new(),
             settings: Vec::new(),
-            extensions: vec![ext("com.example.a", 3000), ext("com.example.b", 50)],
+            extensions: vec![ext("com.example.a", 6000), ext("com.example.b", 50)],
         }
     }
 
