@@ -258,7 +258,7 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffOutcome> {
         || load::load(&old_tree, Some(&ids)),
         || load::load(&new_tree, Some(&ids)),
     );
-    // The files' text is not needed any more: its memory goes back for the comparison to use.
+    // The snapshots are not needed any more (the files' text lives on in the sinks' sources).
     drop((old_tree, new_tree));
     let mut diff = semdiff::diff_repo(&old, &new);
     if !settings_changed {
