@@ -327,7 +327,7 @@ impl<'a> Scanner<'a> {
         // upper bound unless a string holds `]`): a list of thousands of utterances is then
         // allocated once instead of doubling ten times.
         let rest = &self.bytes[self.at..];
-        let end = rest.iter().position(|&b| b == b']').unwrap_or(rest.len());
+        let end = memchr::memchr(b']', rest).unwrap_or(rest.len());
         let quotes = rest[..end].iter().filter(|&&b| b == b'"').count();
         let mut items = Vec::with_capacity(quotes / 2);
         self.skip_array_ws()?;
