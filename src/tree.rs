@@ -22,6 +22,8 @@ pub const MAX_FILE_SIZE: u64 = 32 * 1024 * 1024;
 pub enum Entry {
     /// The file's bytes.
     Blob(Arc<[u8]>),
+    /// The file's bytes, known to be UTF-8 text (read once, shared with the loaded sources).
+    Text(Arc<str>),
     /// Listed, but its content was not read (outside the requested extensions).
     Unloaded,
     /// A symbolic link with its target as written.
@@ -30,6 +32,17 @@ pub enum Entry {
     TooLarge(u64),
     /// Could not be read (permission, I/O error).
     Unreadable(String),
+}
+
+impl Entry {
+    /// A file's content: [`Entry::Text`] when it is UTF-8, so that reading it as text later
+    /// needs no second copy, else [`Entry::Blob`].
+    pub fn content(bytes: &[u8]) -> Entry {
+        match simdutf8::basic::from_utf8(bytes) {
+            Ok(text) => Entry::Text(Arc::from(text)),
+            Err(_) => Entry::Blob(Arc::from(bytes)),
+        }
+    }
 }
 
 /// The files of one revision (or a folder) under `cekops.toml` and `extensions/`.
@@ -53,6 +66,8 @@ pub fn extension_of(path: &str) -> Option<&str> {
 /// What reading a snapshot path gave.
 pub enum Read<'a> {
     Bytes(&'a Arc<[u8]>),
+    /// A file known to be UTF-8 text ([`Entry::Text`]).
+    Text(&'a Arc<str>),
     Missing,
     Escapes(String),
     TooLarge(u64),
@@ -71,6 +86,7 @@ impl Tree {
             match self.files.get(&current) {
                 None | Some(Entry::Unloaded) => return Read::Missing,
                 Some(Entry::Blob(b)) => return Read::Bytes(b),
+                Some(Entry::Text(t)) => return Read::Text(t),
                 Some(Entry::TooLarge(n)) => return Read::TooLarge(*n),
                 Some(Entry::Unreadable(e)) => return Read::Unreadable(e.clone()),
                 Some(Entry::Symlink(target)) => match resolve_link(&current, target) {
@@ -415,6 +431,10 @@ pub fn resolve_link(link_path: &str, target: &str) -> Option<String> {
 pub fn read_text(tree: &Tree, path: &str, sink: &mut Report) -> Option<Arc<str>> {
     let bytes = match tree.read(path) {
         Read::Bytes(b) => b,
+        Read::Text(text) => {
+            sink.sources.insert(path, text.clone());
+            return Some(text.clone());
+        }
         Read::Missing => {
             if let Some(Entry::Symlink(target)) = tree.files.get(path) {
                 sink.push(

@@ -99,17 +99,29 @@ pub fn run(ctx: &super::Context, args: &DiffArgs) -> anyhow::Result<ExitCode> {
     for w in &outcome.warnings {
         super::err(&format!("warning: {w}\n"));
     }
-    let text = match args.format {
-        DiffFormat::Text => render::text(&outcome.diff, &outcome.sides, ctx.color_for(true)),
-        DiffFormat::Markdown => render::markdown(&outcome.diff, &outcome.sides),
-        DiffFormat::Json => render::json(&outcome.diff, &outcome.sides, &outcome.warnings),
+    // Written as it is rendered: a diff of every utterance of a large model is megabytes of
+    // text, never held whole. A closed pipe (`| head`) is not an error, as with `super::out`.
+    let mut stdout = std::io::stdout().lock();
+    let _ = match args.format {
+        DiffFormat::Text => render::write_text(
+            &mut stdout,
+            &outcome.diff,
+            &outcome.sides,
+            ctx.color_for(true),
+        ),
+        DiffFormat::Markdown => render::write_markdown(&mut stdout, &outcome.diff, &outcome.sides),
+        DiffFormat::Json => render::write_json(
+            &mut stdout,
+            &outcome.diff,
+            &outcome.sides,
+            &outcome.warnings,
+        ),
     };
-    super::out(&text);
+    drop(stdout);
     let code = ExitCode::from(if outcome.diff.is_empty() { 0 } else { 2 });
     // The process ends right after: freeing both loaded revisions and the diff (hundreds of
     // thousands of small strings for a large model) one by one takes longer than the operating
     // system reclaiming them at exit.
     std::mem::forget(outcome);
-    std::mem::forget(text);
     Ok(code)
 }

@@ -284,7 +284,9 @@ impl Reader {
             .iter()
             .find_map(|d| std::fs::read(d.join(&hex[..2]).join(&hex[2..])).ok())?;
         // The header ("blob 123\0") is inside the stream: inflate into a buffer that grows.
-        let mut cap = size.map_or(bytes.len() * 8, |s| s + 32).clamp(256, MAX_OBJECT);
+        let mut cap = size
+            .map_or(bytes.len() * 8, |s| s + 32)
+            .clamp(256, MAX_OBJECT);
         loop {
             let mut out = vec![0; cap];
             match self.inflater.zlib_decompress(&bytes, &mut out) {

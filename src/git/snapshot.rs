@@ -234,10 +234,12 @@ impl<'r> Blobs<'r> {
         if let Some(fast) = &self.fast
             && let Some(data) = fast.borrow_mut().blob(id, size)
         {
+            // Built in place by the reader: kept as bytes (turning them into `Entry::Text`
+            // would copy them; the loader's one copy comes later either way).
             return Ok(Entry::Blob(data));
         }
         let blob = self.repo.find_blob(id)?;
-        Ok(Entry::Blob(blob.content().into()))
+        Ok(Entry::content(blob.content()))
     }
 }
 

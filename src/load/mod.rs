@@ -261,22 +261,29 @@ pub fn load_extension(tree: &Tree, id: &str, full: bool) -> (Extension, Report) 
                     ext.unreadable.insert(path.clone());
                 }
             }
-            FileRole::Asset => match tree.read(path) {
-                Read::Bytes(b) => {
-                    ext.assets.insert(
-                        path.clone(),
-                        Asset {
-                            path: path.clone(),
-                            bytes: b.clone(),
-                        },
-                    );
+            FileRole::Asset => {
+                let bytes: Option<std::sync::Arc<[u8]>> = match tree.read(path) {
+                    Read::Bytes(b) => Some(b.clone()),
+                    Read::Text(t) => Some(t.clone().into()),
+                    _ => None,
+                };
+                match bytes {
+                    Some(bytes) => {
+                        ext.assets.insert(
+                            path.clone(),
+                            Asset {
+                                path: path.clone(),
+                                bytes,
+                            },
+                        );
+                    }
+                    None => {
+                        // read_text reports why (symlink-escape, file-too-large, dangling link, …).
+                        let _ = read_text(tree, path, &mut sink);
+                        ext.unreadable.insert(path.clone());
+                    }
                 }
-                _ => {
-                    // read_text reports why (symlink-escape, file-too-large, dangling link, …).
-                    let _ = read_text(tree, path, &mut sink);
-                    ext.unreadable.insert(path.clone());
-                }
-            },
+            }
             FileRole::Unknown if matches!(tree.read(path), Read::Escapes(_)) => {
                 let _ = read_text(tree, path, &mut sink);
             }
@@ -485,6 +492,7 @@ mod proptests {
             let path = paths()[which].clone();
             let mut bytes = match tree.read(&path) {
                 Read::Bytes(b) => b.to_vec(),
+                Read::Text(t) => t.as_bytes().to_vec(),
                 _ => Vec::new(),
             };
             bytes.extend_from_slice(text.as_bytes());

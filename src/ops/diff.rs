@@ -51,6 +51,10 @@ pub struct DiffOutcome {
     pub diff: RepoDiff,
     /// Files that could not be read on one side (their changes may be shown wrongly).
     pub warnings: Vec<String>,
+    /// The two loaded revisions the diff was computed from, handed over with it so that a
+    /// command about to exit can leave them to the operating system instead of freeing their
+    /// hundreds of thousands of strings one by one (dropping the outcome frees them).
+    pub loaded: Vec<(crate::model::Repo, crate::diag::Report)>,
 }
 
 /// The branch names, from `cekops.toml` on the service branch (or `HEAD` when there is no
@@ -168,6 +172,27 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffOutcome> {
         }
         (_, to) => (to_label, to),
     };
+    let sides = Sides {
+        from: from_label.clone(),
+        to: to_label.clone(),
+        from_commit: Some(from_commit.to_string()),
+        to_commit: to_commit.map(|c| c.to_string()),
+    };
+    // Two commits with the same files (and the extension asked for in both): nothing to read.
+    if to_commit.is_some()
+        && all.is_empty()
+        && opts.id.as_ref().is_none_or(|id| {
+            git::objects::subtree(&repo, from_commit, &format!("extensions/{id}"))
+                .is_ok_and(|t| t.is_some())
+        })
+    {
+        return Ok(DiffOutcome {
+            sides,
+            diff: RepoDiff::default(),
+            warnings: Vec::new(),
+            loaded: Vec::new(),
+        });
+    }
     let relevant = |p: &str| p == "cekops.toml" || p.starts_with("extensions/");
     let mut changed: BTreeSet<String> = all.iter().filter(|p| relevant(p)).cloned().collect();
     // Every repository-level file (outside `extensions/<id>/` folders) is shown as a plain file
@@ -233,6 +258,8 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffOutcome> {
         || load::load(&old_tree, Some(&ids)),
         || load::load(&new_tree, Some(&ids)),
     );
+    // The snapshots are not needed any more (the files' text lives on in the sinks' sources).
+    drop((old_tree, new_tree));
     let mut diff = semdiff::diff_repo(&old, &new);
     if !settings_changed {
         diff.settings.clear();
@@ -259,14 +286,10 @@ pub fn diff(opts: &DiffOptions) -> Result<DiffOutcome> {
     warnings.sort();
     warnings.dedup();
     Ok(DiffOutcome {
-        sides: Sides {
-            from: from_label,
-            to: to_label,
-            from_commit: Some(from_commit.to_string()),
-            to_commit: to_commit.map(|c| c.to_string()),
-        },
+        sides,
         diff,
         warnings,
+        loaded: vec![(old, old_sink), (new, new_sink)],
     })
 }
 
@@ -444,5 +467,6 @@ pub fn against_tsv(opts: &DiffOptions, folder: &std::path::Path) -> Result<Again
             },
         },
         warnings,
+        loaded: Vec::new(),
     }))
 }

@@ -1,5 +1,6 @@
 //! The interaction model: built-in lists, intents (with rename detection), slot types.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::collections::HashSet;
 
@@ -9,7 +10,6 @@ use rayon::prelude::*;
 
 use super::Builder;
 use super::Change;
-use super::Entry;
 use super::Key;
 use super::RENAME_THRESHOLD;
 use super::SlotRef;
@@ -61,17 +61,30 @@ pub(super) fn normalized(text: &str) -> String {
 /// The comparison key of a sample utterance: text and slot values normalised with
 /// [`utterance::normalize`], slot names kept as written. Malformed tags: the whole text normalised.
 pub fn utterance_key(text: &str) -> String {
-    if !text.contains('<') {
-        return normalized(text);
-    }
-    let Ok(segments) = utterance::parse(text) else {
-        return normalized(text);
-    };
     let mut out = String::with_capacity(text.len() + 8);
+    utterance_key_into(&mut out, text, &mut Vec::new());
+    out
+}
+
+/// [`utterance_key`] appended to `out` (empty when called); `segments` is room for the parsed
+/// tags, reused from one utterance to the next.
+fn utterance_key_into<'a>(
+    out: &mut String,
+    text: &'a str,
+    segments: &mut Vec<utterance::Segment<'a>>,
+) {
+    if !text.contains('<') {
+        utterance::normalize_into(text, out);
+        return;
+    }
+    if utterance::parse_into(text, segments).is_err() {
+        utterance::normalize_into(text, out);
+        return;
+    }
     let mut space = false;
-    for seg in segments {
+    for seg in segments.iter() {
         match seg {
-            utterance::Segment::Text(t) => normalize_into(&mut out, t, &mut space, 0),
+            utterance::Segment::Text(t) => normalize_into(out, t, &mut space, 0),
             utterance::Segment::Slot { name, value, .. } => {
                 if space {
                     out.push(' ');
@@ -81,14 +94,32 @@ pub fn utterance_key(text: &str) -> String {
                 out.push_str(name);
                 out.push('>');
                 let start = out.len();
-                normalize_into(&mut out, value, &mut false, start);
+                normalize_into(out, value, &mut false, start);
                 out.push_str("</");
                 out.push_str(name);
                 out.push('>');
             }
         }
     }
-    out
+}
+
+/// A comparison key: the text itself when normalising leaves it as it is (most utterances and
+/// values as written), so that no copy is kept.
+type KeyText<'a> = Cow<'a, str>;
+
+/// `key` of `text` (computed in `scratch`) as a [`KeyText`]: borrowed when it equals `text`.
+fn key_of<'a>(
+    scratch: &mut String,
+    text: &'a str,
+    key: impl FnOnce(&mut String, &'a str),
+) -> KeyText<'a> {
+    scratch.clear();
+    key(scratch, text);
+    if scratch.as_str() == text {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(scratch.clone())
+    }
 }
 
 fn intent_views(e: Option<&model::Extension>) -> Vec<IntentView<'_>> {
@@ -102,13 +133,13 @@ fn type_views(e: Option<&model::Extension>) -> Vec<TypeView<'_>> {
 }
 
 /// Normalised key → what it stands for, in file order (duplicate keys keep the first).
-type Keyed<V> = IndexMap<String, V, FixedState>;
+type Keyed<'a, V> = IndexMap<KeyText<'a>, V, FixedState>;
 
 /// An intent prepared for comparison.
 struct IntentView<'a> {
     name: &'a str,
     /// Utterance key → the utterance as written.
-    utterances: Keyed<&'a str>,
+    utterances: Keyed<'a, &'a str>,
     slots: Vec<(&'a str, &'a str)>,
 }
 
@@ -116,8 +147,12 @@ impl<'a> IntentView<'a> {
     fn new(intent: &'a model::Intent) -> Self {
         let list = &intent.def.utterances;
         let mut utterances = Keyed::with_capacity_and_hasher(list.len(), FixedState::default());
+        let mut scratch = String::new();
+        let mut segments = Vec::new();
         for u in list.iter() {
-            let k = utterance_key(&u.value);
+            let k = key_of(&mut scratch, &u.value, |out, text| {
+                utterance_key_into(out, text, &mut segments)
+            });
             if !k.is_empty() {
                 utterances.entry(k).or_insert(u.value.as_str());
             }
@@ -140,15 +175,17 @@ impl<'a> IntentView<'a> {
 /// normalised synonym). Values listed twice have their synonyms merged.
 struct TypeView<'a> {
     name: &'a str,
-    values: Keyed<(&'a str, Keyed<&'a str>)>,
+    values: Keyed<'a, (&'a str, Keyed<'a, &'a str>)>,
 }
 
 impl<'a> TypeView<'a> {
     fn new(t: &'a model::SlotType) -> Self {
-        let mut values: Keyed<(&'a str, Keyed<&'a str>)> =
+        let mut values: Keyed<'a, (&'a str, Keyed<'a, &'a str>)> =
             Keyed::with_capacity_and_hasher(t.values.len(), FixedState::default());
+        let mut scratch = String::new();
+        let norm: fn(&mut String, &str) = |out, text| utterance::normalize_into(text, out);
         for v in &t.values {
-            let k = normalized(&v.value.value);
+            let k = key_of(&mut scratch, &v.value.value, norm);
             if k.is_empty() {
                 continue;
             }
@@ -156,7 +193,7 @@ impl<'a> TypeView<'a> {
                 .entry(k)
                 .or_insert_with(|| (v.value.value.as_str(), Keyed::default()));
             for s in &v.synonyms {
-                let sk = normalized(&s.value);
+                let sk = key_of(&mut scratch, &s.value, norm);
                 if !sk.is_empty() {
                     entry.1.entry(sk).or_insert(s.value.as_str());
                 }
@@ -170,7 +207,7 @@ impl<'a> TypeView<'a> {
 }
 
 /// Jaccard similarity of two key sets (0 when either is empty).
-fn jaccard<A, B>(a: &Keyed<A>, b: &Keyed<B>) -> f64 {
+fn jaccard<A, B>(a: &Keyed<'_, A>, b: &Keyed<'_, B>) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
     }
@@ -271,23 +308,13 @@ fn pair_up<'v, T: Sync>(
     pairs
 }
 
-/// Run `body` for each pair in parallel, appending the changes in pair order.
-fn each_pair<T: Sync>(
-    b: &mut Builder,
-    pairs: &[Pair<'_, T>],
-    body: impl Fn(&mut Builder, &Pair<'_, T>) + Sync,
-) {
-    let category = b.category;
-    let parts: Vec<Vec<Entry>> = pairs
-        .par_iter()
-        .map(|p| {
-            let mut local = Builder::new(category);
-            body(&mut local, p);
-            local.entries
-        })
-        .collect();
-    for part in parts {
-        b.entries.extend(part);
+/// Run `body` for each pair, appending the changes in pair order. On one thread, straight into
+/// `b`: what the body does per change is a string copy or two, cheaper than gathering the
+/// changes of parallel runs and copying them all once more (tens of megabytes when every
+/// utterance changed); the parallel work is in building the views and matching renames.
+fn each_pair<T>(b: &mut Builder, pairs: &[Pair<'_, T>], body: impl Fn(&mut Builder, &Pair<'_, T>)) {
+    for p in pairs {
+        body(b, p);
     }
 }
 

@@ -2,6 +2,7 @@
 //! They return strings; the caller prints.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 
 use anstyle::AnsiColor;
 use anstyle::Style;
@@ -17,6 +18,70 @@ use super::RepoDiff;
 use super::Status;
 use super::Subject;
 use super::Value;
+
+/// Where the renderers write: a `String`, or an [`IoSink`] in front of a writer. (`String`'s own
+/// `push_str` and `push` are used where the output is a `String`.)
+trait Sink: std::fmt::Write {
+    fn push_str(&mut self, s: &str) {
+        let _ = self.write_str(s);
+    }
+    fn push(&mut self, c: char) {
+        let _ = self.write_char(c);
+    }
+}
+
+impl<W: std::fmt::Write + ?Sized> Sink for W {}
+
+/// Bytes gathered before each write to the writer.
+const WRITE_BUFFER: usize = 64 * 1024;
+
+/// A [`Sink`] writing through a buffer to an `io::Write`; the first write error stops all
+/// further writing and is returned by [`IoSink::finish`].
+struct IoSink<'w> {
+    w: &'w mut dyn std::io::Write,
+    buf: Vec<u8>,
+    error: Option<std::io::Error>,
+}
+
+impl<'w> IoSink<'w> {
+    fn new(w: &'w mut dyn std::io::Write) -> Self {
+        Self {
+            w,
+            buf: Vec::with_capacity(WRITE_BUFFER),
+            error: None,
+        }
+    }
+
+    fn flush_buf(&mut self) {
+        if self.error.is_none()
+            && let Err(e) = self.w.write_all(&self.buf)
+        {
+            self.error = Some(e);
+        }
+        self.buf.clear();
+    }
+
+    fn finish(mut self) -> std::io::Result<()> {
+        self.flush_buf();
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => self.w.flush(),
+        }
+    }
+}
+
+impl std::fmt::Write for IoSink<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        if self.error.is_some() {
+            return Err(std::fmt::Error);
+        }
+        self.buf.extend_from_slice(s.as_bytes());
+        if self.buf.len() >= WRITE_BUFFER {
+            self.flush_buf();
+        }
+        Ok(())
+    }
+}
 
 /// What was compared: two labels (revision names as the user gave them, or e.g. `console`) and,
 /// when known, the commits they resolved to.
@@ -86,7 +151,7 @@ fn file_head(f: &FileChange) -> String {
 }
 
 /// The plain file diffs of the files outside the compared extensions.
-fn text_files(out: &mut String, p: &Paint, diff: &RepoDiff) {
+fn text_files<W: Sink + ?Sized>(out: &mut W, p: &Paint, diff: &RepoDiff) {
     if diff.files.is_empty() {
         return;
     }
@@ -172,10 +237,20 @@ fn needs_escape(c: char) -> bool {
         || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
+/// Whether `s` may hold a character [`needs_escape`] is true of, byte by byte (no decoding): the
+/// ASCII ones, and the lead bytes of the others (0xC2: C1 controls; 0xE2: zero-width and
+/// bidirectional marks; 0xEF: U+FEFF). False means that nothing needs escaping.
+fn may_need_escape(s: &str) -> bool {
+    // No early exit: the loop over all bytes is vectorised, and the text is short.
+    s.bytes().fold(false, |found, b| {
+        found | (b < 0x20) | matches!(b, b'"' | b'\\' | 0x7f | 0xc2 | 0xe2 | 0xef)
+    })
+}
+
 /// [`quote`] appended to `out`; text with nothing to escape (nearly all) is copied in one go.
-fn quote_into(out: &mut String, s: &str) {
+fn quote_into<W: Sink + ?Sized>(out: &mut W, s: &str) {
     out.push('"');
-    if !s.chars().any(needs_escape) {
+    if !may_need_escape(s) || !s.chars().any(needs_escape) {
         out.push_str(s);
         out.push('"');
         return;
@@ -400,31 +475,51 @@ impl Paint {
     }
 }
 
-fn text_line(out: &mut String, p: &Paint, e: &Entry, indent: usize) {
-    // written piece by piece: a large diff has one line per utterance
+fn text_line<W: Sink + ?Sized>(out: &mut W, p: &Paint, e: &Entry, indent: usize) {
+    // Written in few pieces: a large diff has one line per utterance.
+    const SPACES: &str = "        ";
+    let indent = indent.clamp(1, SPACES.len());
     if e.destructive {
         out.push_str(&p.marker(true));
+        out.push_str(&SPACES[..indent - 1]);
     } else {
-        out.push(' ');
+        out.push_str(&SPACES[..indent]);
     }
-    out.extend(std::iter::repeat_n(' ', indent - 1));
+    let sign = e.change.sign();
     if p.on {
-        out.push_str(&p.sign(e.change.sign()));
+        out.push_str(&p.sign(sign));
+        out.push(' ');
     } else {
-        out.push(e.change.sign());
+        out.push_str(match sign {
+            '+' => "+ ",
+            '-' => "- ",
+            _ => "~ ",
+        });
     }
-    out.push(' ');
     match &e.change {
         Change::UtteranceAdded { utterance, .. } | Change::UtteranceRemoved { utterance, .. } => {
-            out.push_str("utterance ");
-            quote_into(out, utterance);
+            if may_need_escape(utterance) {
+                out.push_str("utterance ");
+                quote_into(out, utterance);
+                out.push('\n');
+            } else {
+                out.push_str("utterance \"");
+                out.push_str(utterance);
+                out.push_str("\"\n");
+            }
         }
-        change => out.push_str(&words(change, &TextQuote)),
+        change => {
+            out.push_str(&words(change, &TextQuote));
+            out.push('\n');
+        }
     }
-    out.push('\n');
 }
 
-fn text_entries<'a>(out: &mut String, p: &Paint, entries: impl Iterator<Item = &'a Entry>) {
+fn text_entries<'a, W: Sink + ?Sized>(
+    out: &mut W,
+    p: &Paint,
+    entries: impl Iterator<Item = &'a Entry>,
+) {
     for g in groups(entries) {
         match g.header {
             Some(h) => text_line(out, p, h, 4),
@@ -444,8 +539,25 @@ fn text_entries<'a>(out: &mut String, p: &Paint, entries: impl Iterator<Item = &
 
 /// The terminal format. Destructive changes carry `!` in the first column.
 pub fn text(diff: &RepoDiff, sides: &Sides, color: bool) -> String {
-    let p = Paint { on: color };
     let mut out = String::new();
+    text_into(&mut out, diff, sides, color);
+    out
+}
+
+/// [`text`] written to `w` as it is produced (a large diff is never held whole in memory).
+pub fn write_text(
+    w: &mut dyn std::io::Write,
+    diff: &RepoDiff,
+    sides: &Sides,
+    color: bool,
+) -> std::io::Result<()> {
+    let mut out = IoSink::new(w);
+    text_into(&mut out, diff, sides, color);
+    out.finish()
+}
+
+fn text_into<W: Sink + ?Sized>(out: &mut W, diff: &RepoDiff, sides: &Sides, color: bool) {
+    let p = Paint { on: color };
     let range = match (&sides.from_commit, &sides.to_commit) {
         (Some(_), Some(_)) => format!(
             " ({}..{})",
@@ -462,7 +574,7 @@ pub fn text(diff: &RepoDiff, sides: &Sides, color: bool) -> String {
     .ok();
     if diff.is_empty() {
         out.push_str("\nno changes\n");
-        return out;
+        return;
     }
     if !diff.settings.is_empty() {
         writeln!(out, "\n{}", p.bold("repository settings (cekops.toml)")).ok();
@@ -492,10 +604,10 @@ pub fn text(diff: &RepoDiff, sides: &Sides, color: bool) -> String {
                 continue;
             }
             writeln!(out, "  {}", cat.title()).ok();
-            text_entries(&mut out, &p, ext.category(cat));
+            text_entries(out, &p, ext.category(cat));
         }
     }
-    text_files(&mut out, &p, diff);
+    text_files(out, &p, diff);
     writeln!(out, "\n{}", summary(diff)).ok();
     if diff.destructive() > 0 {
         out.push_str("destructive changes are marked with `!`\n");
@@ -503,7 +615,6 @@ pub fn text(diff: &RepoDiff, sides: &Sides, color: bool) -> String {
     if diff.flagged_files() > 0 {
         out.push_str("files that run code or change the review policy are marked with `!`: read them before approving\n");
     }
-    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -549,7 +660,7 @@ fn md_item(e: &Entry) -> String {
     format!("{warn}{text}")
 }
 
-fn md_entries<'a>(out: &mut String, entries: impl Iterator<Item = &'a Entry>) {
+fn md_entries<'a, W: Sink + ?Sized>(out: &mut W, entries: impl Iterator<Item = &'a Entry>) {
     for g in groups(entries) {
         match g.header {
             Some(h) => writeln!(out, "- {}", md_item(h)).ok(),
@@ -613,6 +724,22 @@ fn md_text(s: &str) -> String {
 /// destructive changes, then a heading per extension and per category with bullet lists.
 pub fn markdown(diff: &RepoDiff, sides: &Sides) -> String {
     let mut out = String::new();
+    markdown_into(&mut out, diff, sides);
+    out
+}
+
+/// [`markdown`] written to `w` as it is produced.
+pub fn write_markdown(
+    w: &mut dyn std::io::Write,
+    diff: &RepoDiff,
+    sides: &Sides,
+) -> std::io::Result<()> {
+    let mut out = IoSink::new(w);
+    markdown_into(&mut out, diff, sides);
+    out.finish()
+}
+
+fn markdown_into<W: Sink + ?Sized>(out: &mut W, diff: &RepoDiff, sides: &Sides) {
     writeln!(
         out,
         "### cekops diff: {} → {}\n",
@@ -622,7 +749,7 @@ pub fn markdown(diff: &RepoDiff, sides: &Sides) -> String {
     .ok();
     if diff.is_empty() {
         out.push_str("No changes.\n");
-        return out;
+        return;
     }
     let mut s = summary(diff);
     if let Some(f) = s.get_mut(0..1) {
@@ -691,7 +818,7 @@ pub fn markdown(diff: &RepoDiff, sides: &Sides) -> String {
                 continue;
             }
             writeln!(out, "##### {}\n", cat.title()).ok();
-            md_entries(&mut out, ext.category(cat));
+            md_entries(out, ext.category(cat));
             out.push('\n');
         }
     }
@@ -717,7 +844,6 @@ pub fn markdown(diff: &RepoDiff, sides: &Sides) -> String {
             writeln!(out, "{fence}diff\n{}{fence}\n", f.patch).ok();
         }
     }
-    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -768,6 +894,25 @@ struct JsonDoc<'a> {
 /// The JSON document (`version` 1): sides, settings changes, extensions with their changes by
 /// category, a summary and the warnings.
 pub fn json(diff: &RepoDiff, sides: &Sides, warnings: &[String]) -> String {
+    let mut s = serde_json::to_string_pretty(&json_doc(diff, sides, warnings)).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// [`json`] written to `w` as it is produced.
+pub fn write_json(
+    w: &mut dyn std::io::Write,
+    diff: &RepoDiff,
+    sides: &Sides,
+    warnings: &[String],
+) -> std::io::Result<()> {
+    let mut w = std::io::BufWriter::with_capacity(WRITE_BUFFER, w);
+    serde_json::to_writer_pretty(&mut w, &json_doc(diff, sides, warnings))?;
+    w.write_all(b"\n")?;
+    w.flush()
+}
+
+fn json_doc<'a>(diff: &'a RepoDiff, sides: &'a Sides, warnings: &'a [String]) -> JsonDoc<'a> {
     let extensions = diff
         .extensions
         .iter()
@@ -791,7 +936,7 @@ pub fn json(diff: &RepoDiff, sides: &Sides, warnings: &[String]) -> String {
                 .collect(),
         })
         .collect();
-    let doc = JsonDoc {
+    JsonDoc {
         version: JSON_VERSION,
         from: JsonSide {
             rev: &sides.from,
@@ -810,10 +955,7 @@ pub fn json(diff: &RepoDiff, sides: &Sides, warnings: &[String]) -> String {
             destructive: diff.destructive(),
         },
         warnings,
-    };
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    s.push('\n');
-    s
+    }
 }
 
 #[cfg(test)]
@@ -855,6 +997,17 @@ mod tests {
         assert_eq!(quote("a \"b\" \\ c"), r#""a \"b\" \\ c""#);
         assert_eq!(quote("x\u{202E}y\u{200B}\n"), r#""x\u{202e}y\u{200b}\n""#);
         assert_eq!(quote("피자"), "\"피자\"");
+    }
+
+    #[test]
+    fn the_byte_test_finds_every_character_that_needs_escaping() {
+        let mut buf = [0u8; 4];
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            if needs_escape(c) {
+                assert!(may_need_escape(c.encode_utf8(&mut buf)), "{c:?}");
+            }
+        }
+        assert!(!may_need_escape("피자 주문 <menu>라지</menu> ピザ 123 abc"));
     }
 
     #[test]
@@ -954,6 +1107,124 @@ mod tests {
         assert!(!t.contains('\u{1b}'));
         let c = text(&d, &sides(), true);
         assert!(c.contains("\u{1b}["), "{c:?}");
+    }
+
+    /// Two extensions with thousands of changes (more than one write buffer), destructive lines
+    /// and text that needs escaping.
+    fn large() -> RepoDiff {
+        let texts = [
+            "피자 주문",
+            "say \"hi\" \\ there",
+            "zero\u{200B}width",
+            "bidi\u{202E}x",
+            "bom\u{FEFF}",
+            "c1\u{85}",
+            "tab\tnew\nline",
+            "<menu>라지</menu> 피자",
+            "ピザ 注文",
+            "",
+        ];
+        let ext = |id: &str, n: usize| {
+            let mut changes = vec![entry(
+                Change::IntentRemoved {
+                    intent: "Old one".into(),
+                    utterances: n,
+                },
+                true,
+            )];
+            for i in 0..n {
+                let text = format!("{} {i}", texts[i % texts.len()]);
+                changes.push(entry(
+                    if i % 3 == 0 {
+                        Change::UtteranceRemoved {
+                            intent: "Order".into(),
+                            utterance: text,
+                        }
+                    } else {
+                        Change::UtteranceAdded {
+                            intent: "Order".into(),
+                            utterance: text,
+                        }
+                    },
+                    i % 7 == 0,
+                ));
+            }
+            ExtensionDiff {
+                id: id.into(),
+                name: Some(format!("Bot {id}")),
+                status: Status::Modified,
+                changes,
+            }
+        };
+        RepoDiff {
+            files: Vec::new(),
+            settings: Vec::new(),
+            extensions: vec![ext("com.example.a", 6000), ext("com.example.b", 50)],
+        }
+    }
+
+    #[test]
+    fn written_output_is_the_rendered_string() {
+        let d = large();
+        let s = sides();
+        for color in [false, true] {
+            let mut w = Vec::new();
+            write_text(&mut w, &d, &s, color).unwrap();
+            assert_eq!(String::from_utf8(w).unwrap(), text(&d, &s, color));
+        }
+        let mut w = Vec::new();
+        write_markdown(&mut w, &d, &s).unwrap();
+        assert_eq!(String::from_utf8(w).unwrap(), markdown(&d, &s));
+        let warnings = vec!["a warning".to_string()];
+        let mut w = Vec::new();
+        write_json(&mut w, &d, &s, &warnings).unwrap();
+        assert_eq!(String::from_utf8(w).unwrap(), json(&d, &s, &warnings));
+        assert!(text(&d, &s, false).len() > 2 * WRITE_BUFFER);
+    }
+
+    #[test]
+    fn utterance_lines_read_as_the_general_wording() {
+        // The utterance lines are written without `words`; they must say what it says.
+        let d = large();
+        let out = text(&d, &sides(), false);
+        let mut lines = out.lines().filter(|l| l.contains(" utterance "));
+        for e in d.extensions.iter().flat_map(|x| &x.changes) {
+            if e.change.is_subject_header() {
+                continue;
+            }
+            let marker = if e.destructive { "!" } else { " " };
+            let expected = format!(
+                "{marker}       {} {}",
+                e.change.sign(),
+                words(&e.change, &TextQuote)
+            );
+            assert_eq!(lines.next(), Some(expected.as_str()));
+        }
+        assert_eq!(lines.next(), None);
+    }
+
+    #[test]
+    fn a_failing_writer_stops_the_output_with_its_error() {
+        struct Full(usize);
+        impl std::io::Write for Full {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                if self.0 == 0 {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::BrokenPipe,
+                        "closed",
+                    ));
+                }
+                self.0 -= 1;
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let d = large();
+        let err = write_text(&mut Full(1), &d, &sides(), false).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe);
+        assert!(write_text(&mut Full(1000), &d, &sides(), false).is_ok());
     }
 
     #[test]

@@ -530,6 +530,40 @@ fn unknown_extension_is_an_error_exit_1() {
 }
 
 #[test]
+fn the_same_files_on_both_sides_read_nothing_and_still_check_the_id() {
+    // Two revisions with the same tree take a shortcut (no file is read): the result and the
+    // errors stay those of a full comparison.
+    let env = repo();
+    env.git(&["tag", "same", "service"]);
+    for args in [
+        vec!["diff", "--from", "service", "--to", "same"],
+        vec!["diff", ID, "--from", "service", "--to", "same"],
+    ] {
+        let out = env.cekops(&args);
+        out.code(0).contains("no changes");
+        assert!(out.stderr.is_empty(), "{}", out.stderr);
+    }
+    let out = env.cekops(&[
+        "diff", ID, "--from", "service", "--to", "same", "--format", "json",
+    ]);
+    out.code(0);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["changes"], 0);
+    assert_eq!(v["extensions"], serde_json::json!([]));
+    env.cekops(&[
+        "diff",
+        "com.example.pizzabt",
+        "--from",
+        "service",
+        "--to",
+        "same",
+    ])
+    .code(1)
+    .contains("error: no extension `com.example.pizzabt` in `service` or `same`")
+    .contains("did you mean `com.example.pizzabot`?");
+}
+
+#[test]
 fn in_service_without_test_branch_gets_a_hint() {
     let env = repo();
     env.git(&["checkout", "-q", "service"]);
