@@ -92,7 +92,8 @@ fn parse_append<'a>(utterance: &'a str, out: &mut Vec<Segment<'a>>) -> Result<()
                         span: open_end + p..value_end,
                     });
                 }
-                if value.trim().is_empty() {
+                // (`trim().is_empty()`, stopping at the first character that is not a space)
+                if value.chars().all(char::is_whitespace) {
                     return Err(TagError {
                         message: format!("tag `<{name}>` holds no value; tag a real example value"),
                         span: i..value_end + closing_len,
@@ -141,7 +142,13 @@ pub struct ParsedSet<'a> {
 impl<'a> ParsedSet<'a> {
     /// Parse each of `utterances`, in order.
     pub fn parse_all(utterances: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut set = ParsedSet::default();
+        let utterances = utterances.into_iter();
+        let n = utterances.size_hint().0;
+        // a sample is usually text and a slot or two: room for that, grown rarely
+        let mut set = ParsedSet {
+            segments: Vec::with_capacity(n * 3),
+            ranges: Vec::with_capacity(n),
+        };
         for u in utterances {
             let start = set.segments.len();
             let range = match parse_append(u, &mut set.segments) {

@@ -13,6 +13,7 @@ use super::normalize::fold_into;
 use super::number;
 use crate::model::Extension;
 use crate::model::Intent;
+use crate::model::SharedStr;
 use crate::model::SlotType;
 use crate::model::Sp;
 use crate::utterance;
@@ -108,7 +109,7 @@ impl<'a> Types<'a> {
 /// One sample as the pass sees it.
 pub struct Sample<'a, 's> {
     pub intent: &'a Intent,
-    pub utterance: &'a Sp<String>,
+    pub utterance: &'a Sp<SharedStr>,
     /// Folded text with each slot as one character standing for its type: equal patterns
     /// cannot be told apart by the words.
     pub pattern: &'s str,

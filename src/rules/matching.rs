@@ -12,6 +12,7 @@ use super::Ctx;
 use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::model::Intent;
+use crate::model::SharedStr;
 use crate::model::Sp;
 use crate::nlu;
 use crate::nlu::Model;
@@ -19,7 +20,7 @@ use crate::nlu::launch::Spoken;
 use crate::nlu::scan;
 use crate::utterance;
 
-type SampleRef<'a> = (&'a Intent, &'a Sp<String>);
+type SampleRef<'a> = (&'a Intent, &'a Sp<SharedStr>);
 
 pub fn check(ctx: &mut Ctx<'_>) {
     let ext = ctx.ext;
