@@ -188,15 +188,23 @@ fn find_closing(utterance: &str, from: usize, name: &str) -> Option<usize> {
     let mut at = from;
     while let Some(rel) = memchr::memchr(b'<', &utterance.as_bytes()[at..]) {
         let start = at + rel;
-        if let Some(rest) = utterance[start + 1..].strip_prefix('/')
-            && let Some(after) = rest.strip_prefix(name)
-            && after.starts_with('>')
+        // `</name>`
+        let tag = &utterance.as_bytes()[start + 1..];
+        if tag.first() == Some(&b'/')
+            && tag.get(1 + name.len()) == Some(&b'>')
+            && same_name(&utterance[start + 2..start + 2 + name.len()], name)
         {
             return Some(start);
         }
         at = start + 1;
     }
     None
+}
+
+/// `a == b` for short texts such as slot names, compared in line (a `memcmp` call costs more
+/// than the comparison: this runs for every tag of every sample utterance, in several passes).
+pub fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
 /// The utterance as spoken: tags removed, values kept.
@@ -316,7 +324,15 @@ const fn ascii_verbatim(b: u8) -> bool {
 /// two such characters (it stays one space).
 fn verbatim_run(bytes: &[u8], start: usize) -> usize {
     let mut i = start;
-    while let Some(&b) = bytes.get(i) {
+    loop {
+        // most of the text: Hangul syllables and CJK ideographs (U+4000..U+9FFF,
+        // U+B000..U+CFFF), three bytes each, told by their lead byte alone
+        while i + 2 < bytes.len() && matches!(bytes[i], 0xE4..=0xE9 | 0xEB | 0xEC) {
+            i += 3;
+        }
+        let Some(&b) = bytes.get(i) else {
+            break;
+        };
         if b == b' ' && i > start && bytes.get(i + 1).is_some_and(|&n| n != b' ') {
             // keep the space only when the next character is in the run too
             let n = verbatim_len(bytes, i + 1);

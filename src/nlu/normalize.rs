@@ -196,8 +196,15 @@ fn folds_to_itself(c: u32) -> bool {
 /// End of the run of [`folds_to_itself`] characters from byte `i` (a character boundary). All of
 /// them are three bytes long in UTF-8, found without decoding through `char`.
 fn self_folding_run(bytes: &[u8], mut i: usize) -> usize {
-    while let (Some(&b0), Some(&b1), Some(&b2)) = (bytes.get(i), bytes.get(i + 1), bytes.get(i + 2))
-    {
+    loop {
+        // most of the text: U+5000..U+9FFF, U+B000..U+CFFF, told by their lead byte alone
+        while i + 2 < bytes.len() && matches!(bytes[i], 0xE5..=0xE9 | 0xEB | 0xEC) {
+            i += 3;
+        }
+        let (Some(&b0), Some(&b1), Some(&b2)) = (bytes.get(i), bytes.get(i + 1), bytes.get(i + 2))
+        else {
+            break;
+        };
         // told apart by the first two bytes where that is enough (a unit test compares with
         // `folds_to_itself` for every three-byte character)
         let same = match b0 {
@@ -234,6 +241,11 @@ fn fold_core(text: &str, out: &mut String, mut map: Option<&mut Vec<(usize, usiz
                 pos = run;
                 continue;
             }
+        }
+        // a space folds away (as whitespace below), the commonest character between runs
+        if text.as_bytes()[pos] == b' ' {
+            pos += 1;
+            continue;
         }
         let Some(raw) = text[pos..].chars().next() else {
             break;

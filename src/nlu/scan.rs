@@ -147,7 +147,7 @@ fn build<'a>(
             utterance::Segment::Slot { name, value, .. } => {
                 match slots
                     .iter()
-                    .find(|(k, _)| k == name)
+                    .find(|(k, _)| utterance::same_name(k, name))
                     .and_then(|(_, id)| *id)
                 {
                     Some(id) => {

@@ -264,7 +264,12 @@ pub fn check(ctx: &mut Ctx<'_>) {
             };
             for seg in segs {
                 if let utterance::Segment::Slot { name, span, .. } = seg {
-                    if let Some(k) = def.slots.value.keys().position(|k| k.value == *name) {
+                    if let Some(k) = def
+                        .slots
+                        .value
+                        .keys()
+                        .position(|k| utterance::same_name(&k.value, name))
+                    {
                         used_slots[k] += 1;
                     } else {
                         let cands: Vec<String> =
