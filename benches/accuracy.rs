@@ -174,9 +174,9 @@ fn refilled(m: &Imported, folds: usize, opts: &Options, debug: bool) -> [usize; 
             .filter(|t| t.name == ty)
             .flat_map(|t| {
                 t.values.iter().flat_map(|v| {
-                    std::iter::once(v.value.value.clone())
-                        .chain(v.synonyms.iter().map(|s| s.value.clone()))
-                        .map(|said| (said, v.value.value.clone()))
+                    std::iter::once(v.value.value.to_string())
+                        .chain(v.synonyms.iter().map(|s| s.value.to_string()))
+                        .map(|said| (said, v.value.value.to_string()))
                 })
             })
             .collect()

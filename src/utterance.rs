@@ -1,5 +1,6 @@
 //! Sample utterances in the console's tag syntax: `<pizzaType>페퍼로니</pizzaType> 주문해줘`.
 
+use std::hash::BuildHasher as _;
 use std::ops::Range;
 
 /// A piece of a sample utterance.
@@ -92,7 +93,8 @@ fn parse_append<'a>(utterance: &'a str, out: &mut Vec<Segment<'a>>) -> Result<()
                         span: open_end + p..value_end,
                     });
                 }
-                if value.trim().is_empty() {
+                // (`trim().is_empty()`, stopping at the first character that is not a space)
+                if value.chars().all(char::is_whitespace) {
                     return Err(TagError {
                         message: format!("tag `<{name}>` holds no value; tag a real example value"),
                         span: i..value_end + closing_len,
@@ -141,7 +143,13 @@ pub struct ParsedSet<'a> {
 impl<'a> ParsedSet<'a> {
     /// Parse each of `utterances`, in order.
     pub fn parse_all(utterances: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut set = ParsedSet::default();
+        let utterances = utterances.into_iter();
+        let n = utterances.size_hint().0;
+        // a sample is usually text and a slot or two: room for that, grown rarely
+        let mut set = ParsedSet {
+            segments: Vec::with_capacity(n * 3),
+            ranges: Vec::with_capacity(n),
+        };
         for u in utterances {
             let start = set.segments.len();
             let range = match parse_append(u, &mut set.segments) {
@@ -180,15 +188,23 @@ fn find_closing(utterance: &str, from: usize, name: &str) -> Option<usize> {
     let mut at = from;
     while let Some(rel) = memchr::memchr(b'<', &utterance.as_bytes()[at..]) {
         let start = at + rel;
-        if let Some(rest) = utterance[start + 1..].strip_prefix('/')
-            && let Some(after) = rest.strip_prefix(name)
-            && after.starts_with('>')
+        // `</name>`
+        let tag = &utterance.as_bytes()[start + 1..];
+        if tag.first() == Some(&b'/')
+            && tag.get(1 + name.len()) == Some(&b'>')
+            && same_name(&utterance[start + 2..start + 2 + name.len()], name)
         {
             return Some(start);
         }
         at = start + 1;
     }
     None
+}
+
+/// `a == b` for short texts such as slot names, compared in line (a `memcmp` call costs more
+/// than the comparison: this runs for every tag of every sample utterance, in several passes).
+pub fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
 /// The utterance as spoken: tags removed, values kept.
@@ -248,6 +264,8 @@ pub fn normalize_segments_into(segments: &[Segment<'_>], out: &mut String) {
 /// Characters without a lower-case mapping that are common in Korean and Japanese text (kana,
 /// CJK punctuation and ideographs, Hangul syllables): lower-casing them is skipped, which is
 /// much faster than the general Unicode lookup (a unit test checks every one of them).
+/// [`verbatim_len`] tells them by their UTF-8 bytes (a unit test compares the two).
+#[cfg(test)]
 fn caseless_cjk(c: char) -> bool {
     matches!(c, '\u{3000}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7A3}')
 }
@@ -301,18 +319,27 @@ const fn ascii_verbatim(b: u8) -> bool {
 }
 
 /// End of the run of characters from byte `start` (a character boundary) that normalise to
-/// themselves: ASCII per [`ascii_verbatim`], the three-byte characters that [`caseless_cjk`]
+/// themselves: ASCII per [`ascii_verbatim`], the three-byte characters that `caseless_cjk`
 /// accepts except the ideographic space (U+3000, whitespace), and a single ASCII space between
 /// two such characters (it stays one space).
 fn verbatim_run(bytes: &[u8], start: usize) -> usize {
     let mut i = start;
-    while let Some(&b) = bytes.get(i) {
+    loop {
+        // most of the text: Hangul syllables and CJK ideographs (U+4000..U+9FFF,
+        // U+B000..U+CFFF), three bytes each, told by their lead byte alone
+        while i + 2 < bytes.len() && matches!(bytes[i], 0xE4..=0xE9 | 0xEB | 0xEC) {
+            i += 3;
+        }
+        let Some(&b) = bytes.get(i) else {
+            break;
+        };
         if b == b' ' && i > start && bytes.get(i + 1).is_some_and(|&n| n != b' ') {
             // keep the space only when the next character is in the run too
-            if verbatim_len(bytes, i + 1) == 0 {
+            let n = verbatim_len(bytes, i + 1);
+            if n == 0 {
                 break;
             }
-            i += 1;
+            i += 1 + n;
             continue;
         }
         let n = verbatim_len(bytes, i);
@@ -333,18 +360,23 @@ fn verbatim_len(bytes: &[u8], i: usize) -> usize {
     if b < 0x80 {
         return usize::from(ascii_verbatim(b));
     }
-    // U+3000..U+DFFF are the three-byte sequences led by 0xE3..=0xED
-    if !(0xE3..=0xED).contains(&b) {
-        return 0;
-    }
+    // U+3000..U+DFFF are the three-byte sequences led by 0xE3..=0xED; told apart by their first
+    // two bytes without decoding (a unit test compares with [`caseless_cjk`] for every one)
     let (Some(&b1), Some(&b2)) = (bytes.get(i + 1), bytes.get(i + 2)) else {
         return 0;
     };
-    let c = (u32::from(b & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
-    if c == 0x3000 || !char::from_u32(c).is_some_and(caseless_cjk) {
-        return 0;
-    }
-    3
+    let verbatim = match b {
+        // U+4000..U+9FFF, U+B000..U+CFFF
+        0xE4..=0xE9 | 0xEB | 0xEC => true,
+        // U+3000..U+3FFF but the ideographic space (whitespace)
+        0xE3 => !(b1 == 0x80 && b2 == 0x80),
+        // U+AC00..U+AFFF
+        0xEA => b1 >= 0xB0,
+        // U+D000..U+D7A3
+        0xED => b1 < 0x9E || (b1 == 0x9E && b2 <= 0xA3),
+        _ => false,
+    };
+    if verbatim { 3 } else { 0 }
 }
 
 /// Byte offset in the TOML source of byte `offset` inside a string value whose literal spans
@@ -368,6 +400,62 @@ pub fn source_offset(source: &str, literal: &Range<usize>, value: &str, offset: 
         }
     }
     literal.start
+}
+
+/// Texts (normalised or folded), each with a value: one hash table over a shared text buffer
+/// rather than a `String` per entry (an extension can have 20,000 sample utterances and 200,000
+/// slot values).
+pub struct TextTable<V> {
+    text: String,
+    entries: Vec<(Range<usize>, V)>,
+    table: hashbrown::HashTable<usize>,
+    hasher: foldhash::fast::FixedState,
+}
+
+impl<V> TextTable<V> {
+    /// Room for `n` entries of `bytes` bytes in all (normalised text is rarely longer).
+    pub fn with_capacity(n: usize, bytes: usize) -> Self {
+        Self {
+            text: String::with_capacity(bytes),
+            entries: Vec::with_capacity(n),
+            table: hashbrown::HashTable::with_capacity(n),
+            hasher: foldhash::fast::FixedState::default(),
+        }
+    }
+
+    /// Look up the text `write` appends; when it is not there yet, add it with `value()`.
+    /// Returns the entry's value and whether it was just added.
+    pub fn find_or_insert(
+        &mut self,
+        write: impl FnOnce(&mut String),
+        value: impl FnOnce() -> V,
+    ) -> (&mut V, bool) {
+        let start = self.text.len();
+        write(&mut self.text);
+        let Self {
+            text,
+            entries,
+            table,
+            hasher,
+        } = self;
+        let hash = hasher.hash_one(&text[start..]);
+        if let Some(&i) = table.find(hash, |&i| text[entries[i].0.clone()] == text[start..]) {
+            text.truncate(start);
+            return (&mut entries[i].1, false);
+        }
+        let i = entries.len();
+        entries.push((start..text.len(), value()));
+        table.insert_unique(hash, i, |&j| hasher.hash_one(&text[entries[j].0.clone()]));
+        (&mut entries[i].1, true)
+    }
+
+    /// The value of `text`, when it is there.
+    pub fn get(&self, text: &str) -> Option<&V> {
+        let hash = self.hasher.hash_one(text);
+        self.table
+            .find(hash, |&i| self.text[self.entries[i].0.clone()] == *text)
+            .map(|&i| &self.entries[i].1)
+    }
 }
 
 #[cfg(test)]
@@ -460,6 +548,22 @@ mod tests {
         ] {
             let t = format!("A{c}b{c}");
             assert_eq!(normalize(&t), normalize_reference(&t), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn verbatim_len_of_every_three_byte_character() {
+        for c in '\u{800}'..='\u{FFFF}' {
+            let mut buf = [0u8; 4];
+            let bytes = c.encode_utf8(&mut buf).as_bytes();
+            let want = if c != '\u{3000}' && caseless_cjk(c) {
+                3
+            } else {
+                0
+            };
+            assert_eq!(verbatim_len(bytes, 0), want, "{c:?}");
+            // cut short: not a character
+            assert_eq!(verbatim_len(&bytes[..2], 0), 0, "{c:?}");
         }
     }
 

@@ -537,8 +537,8 @@ pub fn extension(ext: &model::Extension) -> Result<BundleExtension, BundleError>
                 .values
                 .iter()
                 .map(|v| SlotValue {
-                    value: v.value.value.clone(),
-                    synonyms: v.synonyms.iter().map(s).collect(),
+                    value: v.value.value.to_string(),
+                    synonyms: v.synonyms.iter().map(|x| x.value.to_string()).collect(),
                 })
                 .collect(),
         })

@@ -32,6 +32,7 @@ use crate::diag::Report;
 use crate::model::Extension;
 use crate::model::Intent;
 use crate::model::IntentFile;
+use crate::model::SharedStr;
 use crate::model::SlotType;
 use crate::model::SlotTypeFile;
 use crate::model::SlotValue;
@@ -103,7 +104,7 @@ pub fn detect(path: &str, text: &str) -> Kind {
 /// Parse a slot-type TSV. `None` when an error was reported.
 pub fn parse_slot_type(path: &str, text: &str, sink: &mut Report) -> Option<Vec<SlotValue>> {
     let before = sink.diagnostics.iter().filter(|d| d.is_error()).count();
-    let values = parse_slot_tsv(path, text, sink);
+    let values = parse_slot_tsv(path, &std::sync::Arc::from(text), sink);
     let after = sink.diagnostics.iter().filter(|d| d.is_error()).count();
     (after == before).then_some(values)
 }
@@ -131,7 +132,7 @@ pub fn parse_intent(path: &str, text: &str, sink: &mut Report) -> Option<IntentF
     let mut expr_header: Option<Range<usize>> = None;
     let mut reported_start = false;
     let mut slots: IndexMap<Sp<String>, Sp<String>> = IndexMap::new();
-    let mut utterances: Vec<Sp<String>> = Vec::new();
+    let mut utterances: Vec<Sp<SharedStr>> = Vec::new();
     for (start, line) in lines(text) {
         let (t, tspan) = trimmed(line, start);
         if t.is_empty() {
@@ -310,7 +311,7 @@ pub fn parse_intent(path: &str, text: &str, sink: &mut Report) -> Option<IntentF
                             }
                         }
                         if ok {
-                            utterances.push(Sp::new(t.to_string(), tspan));
+                            utterances.push(Sp::new(SharedStr::from(t), tspan));
                         }
                     }
                 }
@@ -555,7 +556,7 @@ pub fn intent_toml(intent: &Intent, existing: Option<&str>) -> String {
         .utterances
         .value
         .iter()
-        .map(|u| u.value.clone())
+        .map(|u| u.value.to_string())
         .collect();
     toml_write::intent(&header, description.as_deref(), &slots, &utterances)
 }
@@ -565,8 +566,8 @@ fn values_of(st: &SlotType) -> Vec<(String, Vec<String>)> {
         .iter()
         .map(|v| {
             (
-                v.value.value.clone(),
-                v.synonyms.iter().map(|s| s.value.clone()).collect(),
+                v.value.value.to_string(),
+                v.synonyms.iter().map(|s| s.value.to_string()).collect(),
             )
         })
         .collect()
@@ -777,10 +778,16 @@ pub fn read_folder(dir: &Path) -> std::io::Result<(TsvModel, Report)> {
 
 /// Parse a slot type in the console's TSV format: each line a representative value followed by
 /// its synonyms, tab-separated. Blank lines and empty fields are skipped, fields are trimmed; a
-/// representative value listed twice is reported (`tsv-syntax`).
-pub fn parse_slot_tsv(path: &str, text: &str, sink: &mut Report) -> Vec<SlotValue> {
-    let mut values = Vec::new();
-    let mut seen: std::collections::HashMap<String, Range<usize>> = Default::default();
+/// representative value listed twice is reported (`tsv-syntax`). The values share `text`.
+pub fn parse_slot_tsv(path: &str, text: &std::sync::Arc<str>, sink: &mut Report) -> Vec<SlotValue> {
+    let shared = text;
+    let text: &str = text;
+    // One entry a line, most lines non-blank: sized once. Borrowed keys and a fast hash (the
+    // large slot types of a big repository hold 100,000s of lines).
+    let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+    let mut values = Vec::with_capacity(lines);
+    let mut seen: foldhash::HashMap<&str, Range<usize>> =
+        foldhash::HashMap::with_capacity_and_hasher(lines, Default::default());
     let mut offset = 0;
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     if body.len() != text.len() {
@@ -790,17 +797,16 @@ pub fn parse_slot_tsv(path: &str, text: &str, sink: &mut Report) -> Vec<SlotValu
         let start = offset;
         offset += line.len();
         let content = line.trim_end_matches(['\n', '\r']);
-        if content.trim().is_empty() {
+        if content.chars().all(char::is_whitespace) {
             continue;
         }
-        let mut fields = Vec::new();
-        let mut pos = start;
-        for field in content.split('\t') {
-            fields.push((field, pos..pos + field.len()));
-            pos += field.len() + 1;
-        }
-        let (value, vspan) = fields[0].clone();
-        if value.trim().is_empty() {
+        // the first tab-separated field is the representative value, the others its synonyms
+        let (first, rest) = match content.split_once('\t') {
+            Some((first, rest)) => (first, Some(rest)),
+            None => (content, None),
+        };
+        let value = first.trim();
+        if value.is_empty() {
             sink.push(
                 Diagnostic::new(
                     Code::TsvSyntax,
@@ -811,8 +817,7 @@ pub fn parse_slot_tsv(path: &str, text: &str, sink: &mut Report) -> Vec<SlotValu
             );
             continue;
         }
-        let value = value.trim();
-        let vstart = vspan.start + fields[0].0.len() - fields[0].0.trim_start().len();
+        let vstart = start + first.len() - first.trim_start().len();
         let vspan = vstart..vstart + value.len();
         if let Some(first) = seen.get(value) {
             sink.push(
@@ -826,18 +831,24 @@ pub fn parse_slot_tsv(path: &str, text: &str, sink: &mut Report) -> Vec<SlotValu
             );
             continue;
         }
-        seen.insert(value.to_string(), vspan.clone());
+        seen.insert(value, vspan.clone());
         let mut synonyms = Vec::new();
-        for (syn, span) in fields.into_iter().skip(1) {
-            if syn.trim().is_empty() {
-                continue;
+        if let Some(rest) = rest {
+            let mut pos = start + first.len() + 1;
+            for syn in rest.split('\t') {
+                let at = pos;
+                pos += syn.len() + 1;
+                let trimmed = syn.trim();
+                if trimmed.is_empty() {
+                    continue;
+                }
+                let lead = syn.len() - syn.trim_start().len();
+                let span = at + lead..at + lead + trimmed.len();
+                synonyms.push(Sp::new(SharedStr::slice(shared, span.clone()), span));
             }
-            let lead = syn.len() - syn.trim_start().len();
-            let span = span.start + lead..span.start + lead + syn.trim().len();
-            synonyms.push(Sp::new(syn.trim().to_string(), span));
         }
         values.push(SlotValue {
-            value: Sp::new(value.to_string(), vspan),
+            value: Sp::new(SharedStr::slice(shared, vspan.clone()), vspan),
             synonyms,
         });
     }
@@ -1190,14 +1201,14 @@ mod roundtrip {
                 let got_slots: Vec<(String, String)> = i.def.slots.value.iter()
                     .map(|(k, v)| (k.value.clone(), v.value.clone())).collect();
                 let got_utts: Vec<String> = i.def.utterances.value.iter()
-                    .map(|u| u.value.clone()).collect();
+                    .map(|u| u.value.to_string()).collect();
                 prop_assert_eq!(&got_slots, slots);
                 prop_assert_eq!(&got_utts, utts);
             }
             for (name, values) in &m.slot_types {
                 let t = ext2.slot_type(name).expect("slot type survives");
                 let got: Vec<(String, Vec<String>)> = t.values.iter()
-                    .map(|v| (v.value.value.clone(), v.synonyms.iter().map(|s| s.value.clone()).collect()))
+                    .map(|v| (v.value.value.to_string(), v.synonyms.iter().map(|s| s.value.to_string()).collect()))
                     .collect();
                 prop_assert_eq!(&got, values);
             }

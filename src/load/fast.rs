@@ -18,21 +18,31 @@
 //! listed there) the same run takes 0.78 s.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 
 use crate::model::IntentFile;
+use crate::model::SharedStr;
 use crate::model::SlotTypeFile;
 use crate::model::Sp;
 
-/// An intent file in the common shape (`description`, `utterances`, `[slots]`).
-pub(super) fn intent(text: &str) -> Option<IntentFile> {
+/// An intent file in the common shape (`description`, `utterances`, `[slots]`). The sample
+/// utterances share `text` (no allocation each).
+pub(super) fn intent(text: &Arc<str>) -> Option<IntentFile> {
     let doc = parse(text)?;
     let mut file = IntentFile::default();
     for (key, value) in doc.top {
-        match (key.value.as_str(), value) {
+        match (&text[key.value], value) {
             ("description", Value::Str(s)) => file.description = Some(s),
-            ("utterances", Value::Array(a)) => file.utterances = a,
+            ("utterances", Value::Array(a)) => {
+                let items = a
+                    .value
+                    .into_iter()
+                    .map(|span| Sp::new(SharedStr::slice(text, inner(&span)), span))
+                    .collect();
+                file.utterances = Sp::new(items, a.span);
+            }
             ("slots", Value::Table(t)) => {
                 let mut slots = IndexMap::with_capacity(t.value.len());
                 for (key, ty) in t.value {
@@ -50,19 +60,20 @@ pub(super) fn intent(text: &str) -> Option<IntentFile> {
         let mut slots = IndexMap::with_capacity(entries.len());
         for (key, value) in entries {
             let Value::Str(ty) = value else { return None };
-            slots.insert(key, ty);
+            slots.insert(owned(text, key), ty);
         }
         file.slots = Sp::new(slots, header);
     }
     Some(file)
 }
 
-/// A slot-type file in the common shape (`description`, `[values]` of string arrays).
-pub(super) fn slot_type(text: &str) -> Option<SlotTypeFile> {
+/// A slot-type file in the common shape (`description`, `[values]` of string arrays). The
+/// values and synonyms share `text` (no allocation each).
+pub(super) fn slot_type(text: &Arc<str>) -> Option<SlotTypeFile> {
     let doc = parse(text)?;
     let mut file = SlotTypeFile::default();
     for (key, value) in doc.top {
-        match (key.value.as_str(), value) {
+        match (&text[key.value], value) {
             ("description", Value::Str(s)) => file.description = Some(s),
             _ => return None,
         }
@@ -76,22 +87,42 @@ pub(super) fn slot_type(text: &str) -> Option<SlotTypeFile> {
             let Value::Array(syns) = value else {
                 return None;
             };
-            values.insert(key, syns);
+            let items = syns
+                .value
+                .into_iter()
+                .map(|span| Sp::new(SharedStr::slice(text, inner(&span)), span))
+                .collect();
+            let key = Sp::new(SharedStr::slice(text, key.value), key.span);
+            values.insert(key, Sp::new(items, syns.span));
         }
         file.values = Sp::new(values, header);
     }
     Some(file)
 }
 
+/// The content of a basic string without escapes whose literal (quotes included) spans `span`.
+fn inner(span: &Range<usize>) -> Range<usize> {
+    span.start + 1..span.end - 1
+}
+
 enum Value {
     Str(Sp<String>),
-    Array(Sp<Vec<Sp<String>>>),
+    /// The spans of the string literals (quotes included), read with [`inner`].
+    Array(Sp<Vec<Range<usize>>>),
     /// A one-line inline table of strings: `{ a = "T", "b" = "U" }`.
     Table(Sp<Vec<(Sp<String>, Sp<String>)>>),
 }
 
+/// A key: the range of its name in the text, and its span (with the quotes of a quoted key).
+type Key = Sp<Range<usize>>;
+
+/// A key as a string of its own.
+fn owned(text: &str, key: Key) -> Sp<String> {
+    Sp::new(text[key.value].to_string(), key.span)
+}
+
 /// Key-value pairs, each key once.
-type Pairs = Vec<(Sp<String>, Value)>;
+type Pairs = Vec<(Key, Value)>;
 
 /// Top-level pairs and tables (name, header span, pairs).
 struct Doc {
@@ -135,7 +166,7 @@ fn parse(text: &str) -> Option<Doc> {
                 let header = start..s.at;
                 s.end_of_line()?;
                 // a table may not repeat a top-level key or another table
-                if doc.top.iter().any(|(k, _)| k.value == name)
+                if doc.top.iter().any(|(k, _)| text[k.value.clone()] == *name)
                     || doc.tables.iter().any(|(n, _, _)| *n == name)
                 {
                     return None;
@@ -250,16 +281,16 @@ impl<'a> Scanner<'a> {
     }
 
     /// A bare key or a non-empty basic string without escapes; the span covers the quotes.
-    fn key(&mut self) -> Option<(Sp<String>, &'a str)> {
+    fn key(&mut self) -> Option<(Key, &'a str)> {
         if self.peek()? == b'"' {
-            let (inner, span) = self.raw_string()?;
-            if inner.is_empty() {
+            let (name, span) = self.raw_string()?;
+            if name.is_empty() {
                 return None;
             }
-            Some((Sp::new(inner.to_string(), span), inner))
+            Some((Sp::new(inner(&span), span), name))
         } else {
             let (name, span) = self.bare_key()?;
-            Some((Sp::new(name.to_string(), span), name))
+            Some((Sp::new(span.clone(), span), name))
         }
     }
 
@@ -296,6 +327,7 @@ impl<'a> Scanner<'a> {
                 if pairs.iter().any(|(k, _)| k.value == key_text) {
                     return None;
                 }
+                let key = owned(self.text, key);
                 self.skip_ws();
                 self.expect(b'=')?;
                 self.skip_ws();
@@ -319,8 +351,8 @@ impl<'a> Scanner<'a> {
         Some(Sp::new(pairs, start..self.at))
     }
 
-    /// `[ "a", "b", ]` with line breaks and comments between the items.
-    fn array(&mut self) -> Option<Sp<Vec<Sp<String>>>> {
+    /// `[ "a", "b", ]` with line breaks and comments between the items: the items' spans.
+    fn array(&mut self) -> Option<Sp<Vec<Range<usize>>>> {
         let start = self.at;
         self.at += 1;
         // Room for as many items as there are pairs of quotes before the first `]` byte (an
@@ -332,7 +364,7 @@ impl<'a> Scanner<'a> {
         let mut items = Vec::with_capacity(quotes / 2);
         self.skip_array_ws()?;
         while self.peek()? == b'"' {
-            items.push(self.string()?);
+            items.push(self.raw_string()?.1);
             self.skip_array_ws()?;
             if self.peek()? != b',' {
                 break;
@@ -356,7 +388,7 @@ mod tests {
     /// fast reader accepts nothing the `toml` path refuses.
     fn check_intent(text: &str) -> bool {
         let slow = parse_toml::<IntentFile>(FileKind::Intent, "f", text, &mut Report::default());
-        let fast = intent(text);
+        let fast = intent(&Arc::from(text));
         if let Some(f) = &fast {
             let slow = slow.unwrap_or_else(|| panic!("fast path accepted a bad file: {text:?}"));
             assert_eq!(format!("{f:?}"), format!("{slow:?}"), "{text:?}");
@@ -367,7 +399,7 @@ mod tests {
     fn check_slot_type(text: &str) -> bool {
         let slow =
             parse_toml::<SlotTypeFile>(FileKind::SlotType, "f", text, &mut Report::default());
-        let fast = slot_type(text);
+        let fast = slot_type(&Arc::from(text));
         if let Some(f) = &fast {
             let slow = slow.unwrap_or_else(|| panic!("fast path accepted a bad file: {text:?}"));
             assert_eq!(format!("{f:?}"), format!("{slow:?}"), "{text:?}");

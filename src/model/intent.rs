@@ -5,6 +5,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::Serialize;
 
+use super::SharedStr;
 use super::Sp;
 
 /// One custom intent; the file name (without `.toml`) is the intent name (case-sensitive).
@@ -22,5 +23,5 @@ pub struct IntentFile {
     /// Sample utterances (at most 2,000). Slots are tagged with the console syntax and carry a real
     /// value: `<pizzaType>페퍼로니</pizzaType> 피자 주문해줘`.
     #[serde(default)]
-    pub utterances: Sp<Vec<Sp<String>>>,
+    pub utterances: Sp<Vec<Sp<SharedStr>>>,
 }

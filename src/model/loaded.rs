@@ -20,8 +20,8 @@ pub struct Intent {
 /// One representative value and its synonyms, with spans into the slot type's file.
 #[derive(Clone, Debug)]
 pub struct SlotValue {
-    pub value: Sp<String>,
-    pub synonyms: Vec<Sp<String>>,
+    pub value: Sp<SharedStr>,
+    pub synonyms: Vec<Sp<SharedStr>>,
 }
 
 /// One custom slot type as read (from `.toml` or `.tsv`).

@@ -5,6 +5,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::Serialize;
 
+use super::SharedStr;
 use super::Sp;
 
 /// One custom slot type; the file name (without `.toml`) is the type name. A `<TYPE>.tsv` file in
@@ -25,4 +26,4 @@ pub struct SlotTypeFile {
 }
 
 /// Representative value → synonyms, with spans.
-pub type SlotValues = IndexMap<Sp<String>, Sp<Vec<Sp<String>>>>;
+pub type SlotValues = IndexMap<Sp<SharedStr>, Sp<Vec<Sp<SharedStr>>>>;

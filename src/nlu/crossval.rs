@@ -121,7 +121,7 @@ pub fn split(ext: &Extension, folds: usize, fold: usize) -> (Extension, Vec<(usi
             let out = k % folds == fold;
             k += 1;
             if out {
-                held.push((i, u.value.clone()));
+                held.push((i, u.value.to_string()));
             }
             !out
         });

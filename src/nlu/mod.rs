@@ -187,7 +187,7 @@ impl TypeInfo<'_> {
                 // also lists it as a synonym (the `synonym-conflict` warning).
                 for v in &st.values {
                     let rep = reps.len() as u32;
-                    reps.push(v.value.value.clone());
+                    reps.push(v.value.value.to_string());
                     add(fold(&v.value.value), rep, &mut map);
                 }
                 for (rep, v) in st.values.iter().enumerate() {

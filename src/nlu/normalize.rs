@@ -196,13 +196,31 @@ fn folds_to_itself(c: u32) -> bool {
 /// End of the run of [`folds_to_itself`] characters from byte `i` (a character boundary). All of
 /// them are three bytes long in UTF-8, found without decoding through `char`.
 fn self_folding_run(bytes: &[u8], mut i: usize) -> usize {
-    while let (Some(&b0), Some(&b1), Some(&b2)) = (bytes.get(i), bytes.get(i + 1), bytes.get(i + 2))
-    {
-        if !(0xE3..=0xED).contains(&b0) {
-            break;
+    loop {
+        // most of the text: U+5000..U+9FFF, U+B000..U+CFFF, told by their lead byte alone
+        while i + 2 < bytes.len() && matches!(bytes[i], 0xE5..=0xE9 | 0xEB | 0xEC) {
+            i += 3;
         }
-        let c = (u32::from(b0 & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
-        if !folds_to_itself(c) {
+        let (Some(&b0), Some(&b1), Some(&b2)) = (bytes.get(i), bytes.get(i + 1), bytes.get(i + 2))
+        else {
+            break;
+        };
+        // told apart by the first two bytes where that is enough (a unit test compares with
+        // `folds_to_itself` for every three-byte character)
+        let same = match b0 {
+            // U+5000..U+9FFF, U+B000..U+CFFF
+            0xE5..=0xE9 | 0xEB | 0xEC => true,
+            // U+4E00..U+4FFF
+            0xE4 => b1 >= 0xB8,
+            // U+AC00..U+AFFF
+            0xEA => b1 >= 0xB0,
+            // U+D000..U+D7A3
+            0xED => b1 < 0x9E || (b1 == 0x9E && b2 <= 0xA3),
+            // hiragana
+            0xE3 => folds_to_itself(0x3000 | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F)),
+            _ => false,
+        };
+        if !same {
             break;
         }
         i += 3;
@@ -223,6 +241,11 @@ fn fold_core(text: &str, out: &mut String, mut map: Option<&mut Vec<(usize, usiz
                 pos = run;
                 continue;
             }
+        }
+        // a space folds away (as whitespace below), the commonest character between runs
+        if text.as_bytes()[pos] == b' ' {
+            pos += 1;
+            continue;
         }
         let Some(raw) = text[pos..].chars().next() else {
             break;
@@ -330,6 +353,17 @@ fn fold_core(text: &str, out: &mut String, mut map: Option<&mut Vec<(usize, usiz
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn self_folding_run_of_every_three_byte_character() {
+        for c in '\u{800}'..='\u{FFFF}' {
+            let mut buf = [0u8; 4];
+            let bytes = c.encode_utf8(&mut buf).as_bytes();
+            let want = if folds_to_itself(c as u32) { 3 } else { 0 };
+            assert_eq!(self_folding_run(bytes, 0), want, "{c:?}");
+            assert_eq!(self_folding_run(&bytes[..2], 0), 0, "{c:?}");
+        }
+    }
 
     #[test]
     fn width_space_and_case() {

@@ -13,6 +13,7 @@ use super::normalize::fold_into;
 use super::number;
 use crate::model::Extension;
 use crate::model::Intent;
+use crate::model::SharedStr;
 use crate::model::SlotType;
 use crate::model::Sp;
 use crate::utterance;
@@ -28,7 +29,8 @@ struct TypeEntry<'a> {
     source: Option<&'a SlotType>,
     /// Values tagged in samples: a custom type accepts them too.
     tagged: Vec<&'a str>,
-    dict: OnceLock<std::collections::HashSet<String, foldhash::fast::RandomState>>,
+    /// Folded values, synonyms and tagged values.
+    dict: OnceLock<utterance::TextTable<()>>,
 }
 
 /// First private-use code point of the slot-type characters in patterns.
@@ -75,20 +77,23 @@ impl<'a> Types<'a> {
         }
         if let Some(st) = t.source {
             let dict = t.dict.get_or_init(|| {
-                let mut d =
-                    std::collections::HashSet::with_hasher(foldhash::fast::RandomState::default());
+                let n = st.entry_count() + t.tagged.len();
+                let mut d = utterance::TextTable::with_capacity(n, n * 16);
+                let mut add = |text: &str| {
+                    d.find_or_insert(|out| fold_into(out, text), || ());
+                };
                 for v in &st.values {
-                    d.insert(fold(&v.value.value));
+                    add(&v.value.value);
                     for s in &v.synonyms {
-                        d.insert(fold(&s.value));
+                        add(&s.value);
                     }
                 }
                 for v in &t.tagged {
-                    d.insert(fold(v));
+                    add(v);
                 }
                 d
             });
-            return dict.contains(text);
+            return dict.get(text).is_some();
         }
         match t.name {
             "CLOVA.NUMBER" | "CLOVA.GENERIC_NUMBER" => number::parse_number(text).is_some(),
@@ -108,7 +113,7 @@ impl<'a> Types<'a> {
 /// One sample as the pass sees it.
 pub struct Sample<'a, 's> {
     pub intent: &'a Intent,
-    pub utterance: &'a Sp<String>,
+    pub utterance: &'a Sp<SharedStr>,
     /// Folded text with each slot as one character standing for its type: equal patterns
     /// cannot be told apart by the words.
     pub pattern: &'s str,
@@ -142,7 +147,7 @@ fn build<'a>(
             utterance::Segment::Slot { name, value, .. } => {
                 match slots
                     .iter()
-                    .find(|(k, _)| k == name)
+                    .find(|(k, _)| utterance::same_name(k, name))
                     .and_then(|(_, id)| *id)
                 {
                     Some(id) => {
@@ -222,13 +227,13 @@ pub fn plain(text: &str) -> String {
 
 /// The text before the first and after the last slot of a pattern (`None`: no slot).
 pub fn edges(pattern: &str) -> Option<(usize, usize)> {
-    let first = pattern.find(|c| type_of(c).is_some())?;
-    let last_end = pattern
-        .char_indices()
-        .rev()
-        .find(|(_, c)| type_of(*c).is_some())
-        .map(|(i, c)| i + c.len_utf8())
-        .unwrap_or(first);
+    // Type characters (plane 15) are four bytes led by 0xF3: only those characters are decoded.
+    let is_type = |i: usize| pattern[i..].chars().next().and_then(type_of).is_some();
+    let bytes = pattern.as_bytes();
+    let first = memchr::memchr_iter(0xF3, bytes).find(|&i| is_type(i))?;
+    let last_end = memchr::memrchr_iter(0xF3, bytes)
+        .find(|&i| is_type(i))
+        .map_or(first, |i| i + 4);
     Some((first, last_end))
 }
 
@@ -297,6 +302,18 @@ fn mid(pattern: &str, u: &str, types: &Types<'_>) -> bool {
 mod tests {
     use super::super::tests::extension;
     use super::*;
+
+    #[test]
+    fn edges_are_the_first_and_last_type_characters() {
+        let t = |id| type_char(id).to_string();
+        assert_eq!(edges("abc"), None);
+        assert_eq!(edges(""), None);
+        // other plane-15 and 0xF3-led characters are text
+        assert_eq!(edges("\u{C0000}x\u{FFFFE}"), None);
+        let p = format!("가{}나\u{C0000}{}다", t(0), t(7));
+        assert_eq!(edges(&p), Some((3, 3 + 4 + 3 + 4 + 4)));
+        assert_eq!(edges(&t(3)), Some((0, 4)));
+    }
 
     #[test]
     fn patterns_and_exact_matches() {

@@ -296,16 +296,24 @@ fn run(opts: &ValidateOptions, keep: Keep) -> Result<ValidateOutcome> {
         },
     );
     // Each thread reads, loads and checks one extension at a time.
-    let checked: Vec<Option<Checked>> = all_ids
-        .par_iter()
-        .map_init(
-            || files.reader(),
-            |reader, id| {
-                let is_full = full.as_ref().is_none_or(|f| f.contains(id));
-                check_one(reader, id, is_full, stage, keep)
-            },
-        )
-        .collect::<Result<_>>()?;
+    let check = |reader: &mut Reader<'_>, id: &String| {
+        let is_full = full.as_ref().is_none_or(|f| f.contains(id));
+        check_one(reader, id, is_full, stage, keep)
+    };
+    let checked: Vec<Option<Checked>> = match &files {
+        // A commit's reader opens the repository: one per batch of extensions.
+        Files::Commit(_) => all_ids
+            .par_iter()
+            .map_init(|| files.reader(), check)
+            .collect::<Result<_>>()?,
+        // Other readers cost nothing: each extension is a task of its own, so that the threads
+        // finish together (the last one waits for at most one extension, not a batch).
+        Files::Dir(_) | Files::Loaded(_) => all_ids
+            .par_iter()
+            .with_max_len(1)
+            .map_init(|| files.reader(), check)
+            .collect::<Result<_>>()?,
+    };
     let mut extensions = Vec::with_capacity(checked.len());
     let mut found = Vec::new();
     for c in checked.into_iter().flatten() {

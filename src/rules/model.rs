@@ -1,7 +1,6 @@
 //! Interaction-model rules (spec §3): intents, slots, utterances, slot types.
 
 use std::collections::HashMap;
-use std::hash::BuildHasher as _;
 use std::ops::Range;
 
 use super::Ctx;
@@ -10,6 +9,7 @@ use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::diag::Severity;
 use crate::utterance;
+use crate::utterance::TextTable;
 
 pub fn check(ctx: &mut Ctx<'_>) {
     let ext = ctx.ext;
@@ -62,7 +62,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
         .iter()
         .flat_map(|i| &i.def.utterances.value)
         .fold((0, 0), |(n, b), u| (n + 1, b + u.value.len()));
-    let mut all_utts: NormTable<Seen<'_>> = NormTable::with_capacity(total, bytes);
+    let mut all_utts: TextTable<Seen> = TextTable::with_capacity(total, bytes);
     let samples = ctx.samples;
     let mut next_base = 0usize;
     let mut own_segs: Vec<utterance::Segment<'_>> = Vec::new();
@@ -264,7 +264,12 @@ pub fn check(ctx: &mut Ctx<'_>) {
             };
             for seg in segs {
                 if let utterance::Segment::Slot { name, span, .. } = seg {
-                    if let Some(k) = def.slots.value.keys().position(|k| k.value == *name) {
+                    if let Some(k) = def
+                        .slots
+                        .value
+                        .keys()
+                        .position(|k| utterance::same_name(&k.value, name))
+                    {
                         used_slots[k] += 1;
                     } else {
                         let cands: Vec<String> =
@@ -290,8 +295,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
             let (seen, new) = all_utts.find_or_insert(
                 |out| utterance::normalize_segments_into(segs, out),
                 || Seen {
-                    intent: intent.name.as_str(),
-                    file,
+                    intent: intent_index,
                     span: u.span.clone(),
                     latest_intent: intent_index,
                     latest_span: u.span.clone(),
@@ -315,7 +319,8 @@ pub fn check(ctx: &mut Ctx<'_>) {
             seen.latest_intent = intent_index;
             seen.latest_span = u.span.clone();
             // first seen in an earlier intent (an entry of this intent would be `latest`)
-            let other = seen.intent;
+            let first = &ext.intents[seen.intent];
+            let other = first.name.as_str();
             ctx.push(
                 Diagnostic::new(
                     Code::AmbiguousUtterance,
@@ -325,7 +330,11 @@ pub fn check(ctx: &mut Ctx<'_>) {
                     ),
                 )
                 .at(file, u.span.clone())
-                .related(seen.file, seen.span.clone(), format!("also in `{other}`"))
+                .related(
+                    first.file.as_str(),
+                    seen.span.clone(),
+                    format!("also in `{other}`"),
+                )
                 .hint("the same words cannot lead to two intents; keep it in one"),
             );
         }
@@ -448,7 +457,10 @@ fn check_slot_type(ctx: &mut Ctx<'_>, st: &crate::model::SlotType) {
     }
     for v in &st.values {
         for s in std::iter::once(&v.value).chain(&v.synonyms) {
-            if let Some(c) = s.value.chars().find(|c| c.is_control()) {
+            // Control characters (U+0000..U+001F, U+007F..U+009F) are the bytes below 0x20,
+            // 0x7F, or two bytes led by 0xC2: only such a text is decoded.
+            let maybe = s.value.bytes().any(|b| b < 0x20 || b == 0x7F || b == 0xC2);
+            if maybe && let Some(c) = s.value.chars().find(|c| c.is_control()) {
                 ctx.push(
                     Diagnostic::new(
                         Code::SlotValueControl,
@@ -466,7 +478,7 @@ fn check_slot_type(ctx: &mut Ctx<'_>, st: &crate::model::SlotType) {
         }
     }
     // normalized entry -> (representative value, span, the entry is that representative value)
-    let mut owner: NormTable<(&str, Range<usize>, bool)> = NormTable::with_capacity(n, n * 32);
+    let mut owner: TextTable<(&str, Range<usize>, bool)> = TextTable::with_capacity(n, n * 32);
     for v in &st.values {
         owner.find_or_insert(
             |out| utterance::normalize_into(&v.value.value, out),
@@ -521,59 +533,12 @@ fn check_slot_type(ctx: &mut Ctx<'_>, st: &crate::model::SlotType) {
     }
 }
 
-/// Normalised texts, each with a value: one hash table over a shared text buffer rather than a
-/// `String` per entry (an extension can have 20,000 sample utterances and 200,000 slot values).
-struct NormTable<V> {
-    text: String,
-    entries: Vec<(Range<usize>, V)>,
-    table: hashbrown::HashTable<usize>,
-    hasher: foldhash::fast::FixedState,
-}
-
-impl<V> NormTable<V> {
-    /// Room for `n` entries of `bytes` bytes in all (normalised text is rarely longer).
-    fn with_capacity(n: usize, bytes: usize) -> Self {
-        Self {
-            text: String::with_capacity(bytes),
-            entries: Vec::with_capacity(n),
-            table: hashbrown::HashTable::with_capacity(n),
-            hasher: foldhash::fast::FixedState::default(),
-        }
-    }
-
-    /// Look up the text `write` appends; when it is not there yet, add it with `value()`.
-    /// Returns the entry's value and whether it was just added.
-    fn find_or_insert(
-        &mut self,
-        write: impl FnOnce(&mut String),
-        value: impl FnOnce() -> V,
-    ) -> (&mut V, bool) {
-        let start = self.text.len();
-        write(&mut self.text);
-        let Self {
-            text,
-            entries,
-            table,
-            hasher,
-        } = self;
-        let hash = hasher.hash_one(&text[start..]);
-        if let Some(&i) = table.find(hash, |&i| text[entries[i].0.clone()] == text[start..]) {
-            text.truncate(start);
-            return (&mut entries[i].1, false);
-        }
-        let i = entries.len();
-        entries.push((start..text.len(), value()));
-        table.insert_unique(hash, i, |&j| hasher.hash_one(&text[entries[j].0.clone()]));
-        (&mut entries[i].1, true)
-    }
-}
-
 /// Where a normalised sample utterance was first seen: in the extension (the intent that owns
 /// it) and in the latest intent that has it (to tell a repeat within one intent from the same
 /// utterance in two intents).
-struct Seen<'a> {
-    intent: &'a str,
-    file: &'a str,
+struct Seen {
+    /// Index in the extension's intents.
+    intent: usize,
     span: Range<usize>,
     latest_intent: usize,
     latest_span: Range<usize>,
