@@ -355,13 +355,9 @@ impl<'a> Scanner<'a> {
     fn array(&mut self) -> Option<Sp<Vec<Range<usize>>>> {
         let start = self.at;
         self.at += 1;
-        // Room for as many items as there are pairs of quotes before the first `]` byte (an
-        // upper bound unless a string holds `]`): a list of thousands of utterances is then
-        // allocated once instead of doubling ten times.
-        let rest = &self.bytes[self.at..];
-        let end = memchr::memchr(b']', rest).unwrap_or(rest.len());
-        let quotes = rest[..end].iter().filter(|&&b| b == b'"').count();
-        let mut items = Vec::with_capacity(quotes / 2);
+        // Items are ranges of 16 bytes: letting the vector double is cheaper than a pass over
+        // the array's bytes to size it first (measured: 2-4 % of a full validation).
+        let mut items = Vec::new();
         self.skip_array_ws()?;
         while self.peek()? == b'"' {
             items.push(self.raw_string()?.1);
