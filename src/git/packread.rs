@@ -255,6 +255,20 @@ impl Reader {
         }
     }
 
+    /// Blob `id` when a pack holds it (its size not known beforehand: at most [`MAX_OBJECT`]
+    /// bytes are built); `None`: not in a pack, not a blob, or not readable here.
+    pub(crate) fn packed_blob(&mut self, id: git2::Oid) -> Option<Arc<[u8]>> {
+        let raw: [u8; 20] = id.as_bytes().try_into().ok()?;
+        let store = Arc::clone(&self.store);
+        let (p, offset) = store
+            .packs()
+            .iter()
+            .enumerate()
+            .find_map(|(p, pack)| pack.find(&raw).map(|o| (p, o)))?;
+        let (kind, data) = self.packed(p, offset)?;
+        (kind == OBJ_BLOB).then_some(data)
+    }
+
     /// The content of blob `id` whose size libgit2 reported as `size`; `None`: read it through
     /// libgit2.
     pub(crate) fn blob(&mut self, id: git2::Oid, size: usize) -> Option<Arc<[u8]>> {
@@ -590,7 +604,7 @@ mod tests {
 
     /// Every blob of the repository: what libgit2 reads, and what the fast reader reads
     /// (`None` where it leaves the blob to libgit2).
-    fn every_blob(dir: &Path) -> Vec<(Vec<u8>, Option<Arc<[u8]>>)> {
+    fn every_blob(dir: &Path) -> Vec<(Vec<u8>, Option<Arc<[u8]>>, Option<Arc<[u8]>>)> {
         let repo = git2::Repository::open(dir).unwrap();
         let odb = repo.odb().unwrap();
         let mut ids = Vec::new();
@@ -606,19 +620,25 @@ mod tests {
                 continue;
             };
             let fast = reader.blob(id, blob.size());
-            out.push((blob.content().to_vec(), fast));
+            let packed = reader.packed_blob(id);
+            out.push((blob.content().to_vec(), fast, packed));
         }
         out
     }
 
-    fn assert_all_read_the_same(dir: &Path, what: &str) {
+    /// `all_packed`: every blob is in a pack, so the size-less pack read must find each one.
+    fn assert_all_read_the_same(dir: &Path, what: &str, all_packed: bool) {
         let blobs = every_blob(dir);
         assert!(blobs.len() > 200, "{what}: only {} blobs", blobs.len());
-        for (slow, fast) in &blobs {
+        for (slow, fast, packed) in &blobs {
             let fast = fast
                 .as_ref()
                 .unwrap_or_else(|| panic!("{what}: a blob was left to libgit2"));
             assert_eq!(&slow[..], &fast[..], "{what}: contents differ");
+            match packed {
+                Some(p) => assert_eq!(&slow[..], &p[..], "{what}: pack read differs"),
+                None => assert!(!all_packed, "{what}: a packed blob was not found"),
+            }
         }
     }
 
@@ -627,11 +647,11 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path();
         history(dir);
-        assert_all_read_the_same(dir, "loose");
+        assert_all_read_the_same(dir, "loose", false);
         git(dir, &["repack", "-adfq", "--depth=50", "--window=100"]);
         let chains = git(dir, &["verify-pack", "-v", &pack_index(dir)]);
         assert!(chains.contains("chain length = 4"), "{chains}");
-        assert_all_read_the_same(dir, "offset deltas");
+        assert_all_read_the_same(dir, "offset deltas", true);
         git(
             dir,
             &[
@@ -642,11 +662,11 @@ mod tests {
                 "--depth=50",
             ],
         );
-        assert_all_read_the_same(dir, "reference deltas");
+        assert_all_read_the_same(dir, "reference deltas", true);
         // New loose objects next to the pack.
         std::fs::write(dir.join("f1.toml"), "changed after packing\n").unwrap();
         git(dir, &["commit", "-qam", "after"]);
-        assert_all_read_the_same(dir, "pack and loose");
+        assert_all_read_the_same(dir, "pack and loose", false);
     }
 
     fn pack_index(dir: &Path) -> String {
@@ -687,11 +707,14 @@ mod tests {
                 true
             })
             .unwrap();
-            for (slow, _) in &good {
+            for (slow, _, _) in &good {
                 let id = git2::Oid::hash_object(git2::ObjectType::Blob, slow).unwrap();
                 match reader.blob(id, slow.len()) {
                     Some(fast) => assert_eq!(&slow[..], &fast[..], "misread after damage"),
                     None => misses += 1,
+                }
+                if let Some(p) = reader.packed_blob(id) {
+                    assert_eq!(&slow[..], &p[..], "misread after damage (pack read)");
                 }
             }
             assert!(misses > 0, "damage every {step} bytes went unnoticed");
@@ -706,9 +729,10 @@ mod tests {
         std::fs::write(&idx, &bytes[..bytes.len() / 2]).unwrap();
         let repo = git2::Repository::open(dir).unwrap();
         let mut reader = Reader::new(Store::open(&repo).unwrap());
-        for (slow, _) in &good {
+        for (slow, _, _) in &good {
             let id = git2::Oid::hash_object(git2::ObjectType::Blob, slow).unwrap();
             assert!(reader.blob(id, slow.len()).is_none());
+            assert!(reader.packed_blob(id).is_none());
         }
     }
 

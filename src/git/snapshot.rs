@@ -227,6 +227,18 @@ impl<'r> Blobs<'r> {
         if !load(path) {
             return Ok(Entry::Unloaded);
         }
+        // A blob in a pack is read whole by the fast reader (no libgit2 header lookup first:
+        // that resolves the delta chain once more); its size decides afterwards.
+        if let Some(fast) = &self.fast
+            && let Some(data) = fast.borrow_mut().packed_blob(id)
+        {
+            let size = data.len() as u64;
+            return Ok(if size > MAX_FILE_SIZE {
+                Entry::TooLarge(size)
+            } else {
+                Entry::Blob(data)
+            });
+        }
         let (size, _) = self.odb.read_header(id)?;
         if size as u64 > MAX_FILE_SIZE {
             return Ok(Entry::TooLarge(size as u64));
