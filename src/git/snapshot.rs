@@ -217,7 +217,10 @@ impl<'r> Blobs<'r> {
             return Ok(Entry::Unreadable("a git submodule, not a file".into()));
         }
         if mode == 0o120000 {
-            let blob = self.repo.find_blob(id)?;
+            let blob = self
+                .repo
+                .find_blob(id)
+                .with_context(|| cannot_read(path, id))?;
             return Ok(Entry::Symlink(
                 String::from_utf8_lossy(blob.content()).into_owned(),
             ));
@@ -239,7 +242,10 @@ impl<'r> Blobs<'r> {
                 Entry::Blob(data)
             });
         }
-        let (size, _) = self.odb.read_header(id)?;
+        let (size, _) = self
+            .odb
+            .read_header(id)
+            .with_context(|| cannot_read(path, id))?;
         if size as u64 > MAX_FILE_SIZE {
             return Ok(Entry::TooLarge(size as u64));
         }
@@ -250,9 +256,18 @@ impl<'r> Blobs<'r> {
             // would copy them; the loader's one copy comes later either way).
             return Ok(Entry::Blob(data));
         }
-        let blob = self.repo.find_blob(id)?;
+        let blob = self
+            .repo
+            .find_blob(id)
+            .with_context(|| cannot_read(path, id))?;
         Ok(Entry::content(blob.content()))
     }
+}
+
+fn cannot_read(path: &str, id: git2::Oid) -> String {
+    format!(
+        "cannot read `{path}` (object {id}) from the repository's objects (`git fsck` tells whether they are damaged)"
+    )
 }
 
 /// Read the index (staged files) into a snapshot.

@@ -146,3 +146,52 @@ fn findings_on_the_example_repository() {
     t.cekops(&["validate", "--stage", "test"]);
     snapshot!(&env, "findings-example-repo", t.text());
 }
+
+/// A damaged object in a pack: the fast reader leaves it to libgit2, whose error names the file
+/// it was reading and how to check the store; nothing is reported as valid.
+#[test]
+fn a_damaged_object_names_the_file_it_belongs_to() {
+    let env = TestEnv::new();
+    let text: String = (0..400)
+        .map(|i| format!("# line {i} of a cekops.toml long enough to compress\n"))
+        .collect();
+    env.write("cekops.toml", &text);
+    env.git(&["init", "-q", "-b", "service"]);
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-q", "-m", "one file"]);
+    env.git(&["repack", "-adq"]);
+    // Flip a byte in the middle of that blob's compressed data (its pack entry, from
+    // `git verify-pack -v`: id, type, size, size in pack, offset).
+    let blob = env
+        .git(&["rev-parse", "HEAD:cekops.toml"])
+        .trim()
+        .to_string();
+    let packs = env.path(".git/objects/pack");
+    let idx = std::fs::read_dir(&packs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "idx"))
+        .unwrap();
+    let listing = env.git(&["verify-pack", "-v", idx.to_str().unwrap()]);
+    let entry: Vec<&str> = listing
+        .lines()
+        .find(|l| l.starts_with(&blob))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let (in_pack, offset): (usize, usize) = (entry[3].parse().unwrap(), entry[4].parse().unwrap());
+    let pack = idx.with_extension("pack");
+    let mut bytes = std::fs::read(&pack).unwrap();
+    bytes[offset + in_pack / 2] ^= 0x55;
+    std::fs::write(&pack, bytes).unwrap();
+    let out = env.cekops(&["validate", "--rev", "HEAD"]);
+    out.code(2);
+    assert!(
+        out.stderr.contains(&format!(
+            "error: cannot read `cekops.toml` (object {blob}) from the repository's objects (`git fsck` tells whether they are damaged)"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+}
