@@ -394,13 +394,22 @@ fn github_push_repins_and_a_stale_approval_neither_counts_nor_moves_service() {
 #[test]
 fn two_approvals_at_once_fast_forward_service_exactly_once() {
     for required in [1, 2] {
-        approvals_race(required);
+        approvals_race(required, false);
     }
 }
 
-/// Alice's and Bob's approvals handled by two CI jobs at the same time, with `required`
-/// approvals needed.
-fn approvals_race(required: u32) {
+/// The forge's usual order (the workflow runs one job at a time per pull request): Bob's
+/// approval is handled after Alice's job has finished.
+#[test]
+fn two_approvals_one_after_the_other_fast_forward_service_exactly_once() {
+    for required in [1, 2] {
+        approvals_race(required, true);
+    }
+}
+
+/// Alice's and Bob's approvals handled by two CI jobs at the same time (`one_by_one`: the
+/// second starts when the first has finished), with `required` approvals needed.
+fn approvals_race(required: u32, one_by_one: bool) {
     let w = World::new(required, true);
     let head = w.head();
     w.open(&head);
@@ -417,16 +426,23 @@ fn approvals_race(required: u32) {
             .envs(CI)
             .env("GITHUB_EVENT_NAME", "pull_request_review")
             .env("GITHUB_EVENT_PATH", &file);
-        children.push(
-            cmd.stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap(),
-        );
+        let child = cmd
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        children.push(if one_by_one {
+            Err(child.wait_with_output().unwrap())
+        } else {
+            Ok(child)
+        });
     }
     let outs: Vec<_> = children
         .into_iter()
-        .map(|c| c.wait_with_output().unwrap())
+        .map(|c| match c {
+            Ok(child) => child.wait_with_output().unwrap(),
+            Err(done) => done,
+        })
         .collect();
     for o in &outs {
         assert_eq!(

@@ -483,6 +483,7 @@ fn approved(ctx: &Ctx<'_>, r: &Review) -> Result<Outcome> {
     // from what the remote has (the push fetched and merged the records when it lost a race).
     let mut last_error = None;
     let mut decided = None;
+    let mut looked_again = false;
     for _ in 0..4 {
         if let Some(done) = already_approved(ctx, reviewed)? {
             out.log.extend(done.log);
@@ -517,7 +518,16 @@ fn approved(ctx: &Ctx<'_>, r: &Review) -> Result<Outcome> {
                     log: vec!["the reviewed commit fails validation: nothing recorded".into()],
                 });
             }
-            Err(e) => return refusal_comment(ctx, "the approval cannot move `service`", e),
+            Err(e) if looked_again => {
+                return refusal_comment(ctx, "the approval cannot move `service`", e);
+            }
+            Err(_) => {
+                // A fetch can see another job's push half-way (its records already approved,
+                // `service` not yet moved): fetch once more and look again before refusing.
+                looked_again = true;
+                super::fetch::fetch(&ctx.opts.dir, Some(&ctx.opts.remote))?;
+                continue;
+            }
         };
         out.log.push(format!(
             "approval of `{}` #{} recorded ({} of {})",
