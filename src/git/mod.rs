@@ -10,6 +10,8 @@ pub mod records;
 pub mod refs;
 pub mod sign;
 pub mod snapshot;
+#[cfg(test)]
+pub(crate) mod testgit;
 pub mod worktree;
 
 use std::fmt;

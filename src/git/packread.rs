@@ -113,6 +113,14 @@ impl Store {
         }))
     }
 
+    /// The pack holding `id` and its offset there.
+    fn locate(&self, id: &[u8; 20]) -> Option<(usize, u64)> {
+        self.packs()
+            .iter()
+            .enumerate()
+            .find_map(|(p, pack)| pack.find(id).map(|o| (p, o)))
+    }
+
     fn packs(&self) -> &[Pack] {
         self.packs.get_or_init(|| {
             let mut packs = Vec::new();
@@ -259,12 +267,7 @@ impl Reader {
     /// bytes are built); `None`: not in a pack, not a blob, or not readable here.
     pub(crate) fn packed_blob(&mut self, id: git2::Oid) -> Option<Arc<[u8]>> {
         let raw: [u8; 20] = id.as_bytes().try_into().ok()?;
-        let store = Arc::clone(&self.store);
-        let (p, offset) = store
-            .packs()
-            .iter()
-            .enumerate()
-            .find_map(|(p, pack)| pack.find(&raw).map(|o| (p, o)))?;
+        let (p, offset) = self.store.locate(&raw)?;
         let (kind, data) = self.packed(p, offset)?;
         (kind == OBJ_BLOB).then_some(data)
     }
@@ -276,13 +279,7 @@ impl Reader {
         if size > MAX_OBJECT {
             return None;
         }
-        let store = Arc::clone(&self.store);
-        let found = store
-            .packs()
-            .iter()
-            .enumerate()
-            .find_map(|(p, pack)| pack.find(&raw).map(|o| (p, o)));
-        let (kind, data) = match found {
+        let (kind, data) = match self.store.locate(&raw) {
             Some((p, offset)) => self.packed(p, offset)?,
             None => self.loose(&raw, Some(size))?,
         };
@@ -420,13 +417,7 @@ impl Reader {
                 }
                 Base::Id(id) => {
                     deltas.push((at, body));
-                    let store = Arc::clone(&self.store);
-                    let found = store
-                        .packs()
-                        .iter()
-                        .enumerate()
-                        .find_map(|(q, pk)| pk.find(&id).map(|o| (q, o)));
-                    match found {
+                    match self.store.locate(&id) {
                         Some(next) => at = next,
                         None => {
                             let (kind, data) = self.loose(&id, None)?;
@@ -540,33 +531,11 @@ fn be32(b: &[u8], at: usize) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use std::path::Path;
-    use std::process::Command;
 
     use proptest::prelude::*;
 
     use super::*;
-
-    fn git(dir: &Path, args: &[&str]) -> String {
-        let out = Command::new("git")
-            .current_dir(dir)
-            .args(args)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "Dev")
-            .env("GIT_AUTHOR_EMAIL", "dev@example.com")
-            .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
-            .env("GIT_COMMITTER_NAME", "Dev")
-            .env("GIT_COMMITTER_EMAIL", "dev@example.com")
-            .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
+    use crate::git::testgit::git;
 
     /// A repository whose files share most of their lines across files and commits (so that
     /// packing writes delta chains), with a large incompressible file and an empty one.
